@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm test`: makes sure the real peers the tests use are installed (Debian's chromium, ffmpeg, nginx with
+// the RTMP module), type-checks, then runs every test/**/*.test.ts with Node's own test runner.
+//   npm test                      all tests
+//   npm test -- test/unit         only the files under a folder (or single files)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp'];
+const NEEDED_FILES = ['/usr/bin/chromium', '/usr/bin/ffmpeg', '/usr/bin/ffprobe', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so'];
+
+function ensurePeers() {
+  const missing = NEEDED_FILES.filter((f) => !existsSync(f));
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y ${PACKAGES.join(' ')}`;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    console.error(`The tests need real peers that are not installed (${missing.join(', ')}).\nRun, as root on Debian:\n  ${command}`);
+    process.exit(1);
+  }
+  console.log(`installing the tests' peers: ${command}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('sh', ['-c', command], { stdio: 'inherit', env });
+}
+
+function findTests(path) {
+  if (!existsSync(path)) throw new Error(`no such test path: ${path}`);
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .flatMap((entry) => {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findTests(child);
+      return entry.name.endsWith('.test.ts') ? [child] : [];
+    })
+    .sort();
+}
+
+ensurePeers();
+const args = process.argv.slice(2);
+const files = (args.length ? args : ['test']).flatMap(findTests).map((f) => relative(process.cwd(), f));
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+if (!args.length) {
+  const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { stdio: 'inherit' });
+  if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
+}
+
+// One file at a time: the integration tests start real servers on fixed ports and Chromium, and this
+// machine has two cores.
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, CASTBRIDGE_TEST: '1' } },
+);
+process.exit(result.status ?? 1);

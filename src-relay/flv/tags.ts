@@ -1,0 +1,157 @@
+// Adobe Flash Video File Format Specification v10.1, Annex E — the bodies of FLV tags (the bytes RTMP
+// carries in audio/video messages and an FLV file wraps in tag headers). Pure functions, no I/O.
+import type { AudioCodec, H264Params, VideoFrame } from '../media.js';
+import { buildAvcDecoderConfigurationRecord, nalType, NalUnitType } from '../codec/h264.js';
+
+/** TagType (Annex E.4.1). */
+export const TagType = { audio: 8, video: 9, script: 18 } as const;
+
+/** FrameType, the high nibble of a VIDEODATA's first byte (E.4.3.1). */
+export const FrameType = { keyframe: 1, inter: 2, disposable: 3, generated: 4, command: 5 } as const;
+
+/** CodecID, the low nibble of a VIDEODATA's first byte (E.4.3.1). */
+export const VideoCodecId = { h263: 2, screen: 3, vp6: 4, vp6Alpha: 5, screen2: 6, avc: 7 } as const;
+
+/** AVCPacketType (E.4.3.1). */
+export const AvcPacketType = { sequenceHeader: 0, nalu: 1, endOfSequence: 2 } as const;
+
+/** SoundFormat, the high nibble of an AUDIODATA's first byte (E.4.2.1). */
+export const SoundFormat = { pcmPlatform: 0, adpcm: 1, mp3: 2, pcmLe: 3, g711Alaw: 7, g711Mulaw: 8, aac: 10, speex: 11 } as const;
+
+/** AACPacketType (E.4.2.1). */
+export const AacPacketType = { sequenceHeader: 0, raw: 1 } as const;
+
+//  AUDIODATA first byte (E.4.2.1):
+//  +-------------+-------+----+----+
+//  | SoundFormat | Rate  |Size|Type|   Rate 0=5.5 1=11 2=22 3=44 kHz, Size 0=8 1=16 bit, Type 0=mono 1=stereo
+//  |   4 bits    |2 bits | 1  | 1  |
+//  +-------------+-------+----+----+
+const SOUND_RATE_44K = 3;
+const SOUND_RATE_SPECIAL = 0; // G.711 and Speex ignore the rate field; the spec asks for 0
+const SOUND_SIZE_16 = 1;
+const SOUND_STEREO = 1;
+const SOUND_MONO = 0;
+
+function soundByte(format: number, rate: number, size: number, type: number): number {
+  return (format << 4) | (rate << 2) | (size << 1) | type;
+}
+
+/** "AAC: always 0xAF": 44 kHz, 16-bit, stereo flags whatever the real config (the ASC says it). */
+const AAC_FLAGS = soundByte(SoundFormat.aac, SOUND_RATE_44K, SOUND_SIZE_16, SOUND_STEREO);
+
+//  VIDEODATA for AVC (E.4.3.1 + AVCVIDEOPACKET):
+//  +-----------+---------+----------------+--------------------------+------------------------------+
+//  | FrameType | CodecID | AVCPacketType  | CompositionTime SI24 (ms)| data                         |
+//  |  4 bits   | 4 bits  |      u8        |                          | 0: AVCDecoderConfigRecord    |
+//  +-----------+---------+----------------+--------------------------+ 1: u32-length-prefixed NALUs |
+function avcHeader(frameType: number, packetType: number, cts: number): Buffer {
+  if (!Number.isInteger(cts) || cts < -0x800000 || cts > 0x7fffff) throw new Error(`composition time ${cts} ms is outside the SI24 range ±8388607`);
+  const header = Buffer.alloc(5);
+  header[0] = (frameType << 4) | VideoCodecId.avc;
+  header[1] = packetType;
+  header.writeIntBE(cts, 2, 3);
+  return header;
+}
+
+/** Sequence header: the AVCDecoderConfigurationRecord of the SPS/PPS (ISO/IEC 14496-15 §5.2.4.1). */
+export function avcSequenceHeaderBody(params: H264Params): Buffer {
+  return Buffer.concat([avcHeader(FrameType.keyframe, AvcPacketType.sequenceHeader, 0), buildAvcDecoderConfigurationRecord(params.sps, params.pps)]);
+}
+
+/** NAL types the sequence header already carries or that FLV must not repeat (AUD, SPS, PPS). */
+const DROPPED_NAL_TYPES: ReadonlySet<number> = new Set([NalUnitType.aud, NalUnitType.sps, NalUnitType.pps]);
+
+/** One access unit as AVCPacketType 1 with 4-byte NAL lengths; AUD/SPS/PPS are dropped. */
+export function avcFrameBody(frame: VideoFrame): Buffer {
+  const parts: Buffer[] = [avcHeader(frame.keyframe ? FrameType.keyframe : FrameType.inter, AvcPacketType.nalu, frame.cts)];
+  for (const nalu of frame.nalus) {
+    if (nalu.length === 0 || DROPPED_NAL_TYPES.has(nalType(nalu))) continue;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(nalu.length);
+    parts.push(length, nalu);
+  }
+  return Buffer.concat(parts);
+}
+
+export function avcEndOfSequenceBody(): Buffer {
+  return avcHeader(FrameType.keyframe, AvcPacketType.endOfSequence, 0);
+}
+
+/** The AAC sequence header: AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1). */
+export function aacSequenceHeaderBody(asc: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([AAC_FLAGS, AacPacketType.sequenceHeader]), asc]);
+}
+
+/** One raw AAC access unit (no ADTS header). */
+export function aacFrameBody(raw: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([AAC_FLAGS, AacPacketType.raw]), raw]);
+}
+
+/** G.711 A-law (format 7) or µ-law (8) at 8 kHz mono; flags say 16-bit as encoders write them. */
+export function g711Body(law: 'pcma' | 'pcmu', data: Buffer): Buffer {
+  const format = law === 'pcma' ? SoundFormat.g711Alaw : SoundFormat.g711Mulaw;
+  return Buffer.concat([Buffer.from([soundByte(format, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO)]), data]);
+}
+
+/** Speex (format 11): always 16 kHz mono; "SoundRate 0, SoundSize 1, SoundType 0" (E.4.2.1). */
+export function speexBody(data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([soundByte(SoundFormat.speex, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO)]), data]);
+}
+
+const AUDIO_CODEC_IDS: Record<AudioCodec, number> = {
+  aac: SoundFormat.aac,
+  pcma: SoundFormat.g711Alaw,
+  pcmu: SoundFormat.g711Mulaw,
+  speex: SoundFormat.speex,
+};
+
+const AUDIO_RATES: Record<AudioCodec, number> = { aac: 48000, pcma: 8000, pcmu: 8000, speex: 16000 };
+
+/** A metadata value (a subset of AMF0 values). */
+export type MetaValue = number | boolean | string;
+
+export interface MetaInput {
+  width?: number;
+  height?: number;
+  framerate?: number;
+  audioCodec?: AudioCodec;
+  /** Defaults to the codec's usual rate (AAC 48 kHz, G.711 8 kHz, Speex 16 kHz). */
+  audioSampleRate?: number;
+  stereo?: boolean;
+  videoDataRateKbps?: number;
+  audioDataRateKbps?: number;
+  /** Program version for the `encoder` field. */
+  version: string;
+}
+
+/** The onMetaData object (E.5, onMetaData) encoders send with `@setDataFrame`. */
+export function onMetaData(meta: MetaInput): Record<string, MetaValue> {
+  const out: Record<string, MetaValue> = {};
+  if (meta.width !== undefined && meta.height !== undefined) {
+    out.width = meta.width;
+    out.height = meta.height;
+    out.videocodecid = VideoCodecId.avc;
+  }
+  if (meta.framerate !== undefined) out.framerate = meta.framerate;
+  if (meta.videoDataRateKbps !== undefined) out.videodatarate = meta.videoDataRateKbps;
+  if (meta.audioCodec !== undefined) {
+    out.audiocodecid = AUDIO_CODEC_IDS[meta.audioCodec];
+    out.audiosamplerate = meta.audioSampleRate ?? AUDIO_RATES[meta.audioCodec];
+    out.audiosamplesize = 16;
+    out.stereo = meta.stereo ?? meta.audioCodec === 'aac';
+    if (meta.audioDataRateKbps !== undefined) out.audiodatarate = meta.audioDataRateKbps;
+  }
+  out.encoder = `Castbridge ${meta.version}`;
+  return out;
+}
+
+/** What the first byte(s) of a video body say. */
+export function videoTagInfo(body: Buffer): { keyframe: boolean; codecId: number; sequenceHeader: boolean } {
+  if (body.length === 0) throw new Error('video tag body is empty, expected at least 1 byte');
+  const codecId = body[0] & 0x0f;
+  return {
+    keyframe: body[0] >> 4 === FrameType.keyframe,
+    codecId,
+    sequenceHeader: codecId === VideoCodecId.avc && body.length > 1 && body[1] === AvcPacketType.sequenceHeader,
+  };
+}

@@ -1,0 +1,268 @@
+// Audio of a stream's transponders (DESIGN.md §3 "Audio"): the stream's PCM goes through a mixer (mute, WAV
+// injection) and an encoder for the transponder's codec. One encode serves every transponder whose audio
+// state is the same, so a group = (codec, muted) for transponders without a sound, and a group of its own for
+// a transponder that is injecting a sound.
+//
+//   stream 'pcm' ─▶ group "aac:live"  : mixer(unmuted) ─▶ encoder ─▶ transponders A, B, C
+//                ─▶ group "aac:muted" : mixer(muted)   ─▶ encoder ─▶ transponder D      (silence, not a gap)
+//                ─▶ group "aac:own:7" : mixer(sound)   ─▶ encoder ─▶ transponder E
+//
+// When a transponder changes group (mute, sound on/off/ended) it takes the old group's frames that start
+// before the switch time and the new group's from then on, so the switch leaves no gap while the new
+// encoder warms up. Encoders stamp frames with the input clock (AudioFrame.time = first sample), so the
+// encoder delay never shifts timestamps; it only delays delivery.
+import { EventEmitter } from 'node:events';
+import type { AudioCodec, AudioFrame, PcmChunk } from './media.js';
+import { PCM_CHANNELS, PCM_RATE } from './media.js';
+import type { LiveStream } from './streams.js';
+import type { Log } from './log.js';
+import { silentLog } from './log.js';
+
+/** What the fan-out needs of an encoder (src-relay/codec/audio/encoder.ts provides it). */
+export interface FanoutEncoder extends EventEmitter<{ frame: [frame: AudioFrame]; error: [error: Error] }> {
+  /** AudioSpecificConfig for the AAC sequence header (ISO 14496-3 §1.6.2.1); undefined for other codecs. */
+  readonly audioSpecificConfig?: Buffer;
+  encode(chunk: PcmChunk): void;
+  close(): void;
+}
+
+/** What the fan-out needs of a mixer (src-relay/codec/audio/mixer.ts provides it). */
+export interface FanoutMixer extends EventEmitter<{ soundEnded: [] }> {
+  muted: boolean;
+  playSound(samples: Int16Array, loop: boolean): void;
+  stopSound(): void;
+  process(chunk: PcmChunk): PcmChunk;
+}
+
+export interface FanoutDeps {
+  createEncoder(codec: AudioCodec): FanoutEncoder;
+  createMixer(): FanoutMixer;
+  log?: Log;
+}
+
+/** Receives the encoded frames of one transponder. */
+export interface AudioSink {
+  /** `encoder` is the group's encoder (for its AudioSpecificConfig). */
+  frame(frame: AudioFrame, encoder: FanoutEncoder): void;
+  /** A non-looping sound finished: the transponder is back in a shared group. */
+  soundEnded(): void;
+}
+
+/** How long a group that lost a member keeps delivering its frames before the switch time at the most. */
+const SWITCH_GRACE_MS = 3000;
+
+/** The group key: transponders with equal keys share one mixer and one encoder. */
+export function fanoutKey(codec: AudioCodec, muted: boolean, ownId?: number): string {
+  return ownId === undefined ? `${codec}:${muted ? 'muted' : 'live'}` : `${codec}:own:${ownId}`;
+}
+
+interface Membership {
+  sink: AudioSink;
+  /** Frames with fromTime ≤ time < untilTime go to this member (stream clock, ms). */
+  fromTime: number;
+  untilTime: number;
+}
+
+class Group {
+  readonly members = new Set<Membership>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly key: string,
+    readonly mixer: FanoutMixer,
+    readonly encoder: FanoutEncoder,
+    log: Log,
+  ) {
+    encoder.on('frame', (frame) => this.deliver(frame));
+    encoder.on('error', (error) => log('audio_encoder_error', { group: key, error: error.message }));
+  }
+
+  deliver(frame: AudioFrame): void {
+    for (const member of this.members) {
+      if (frame.time >= member.untilTime) this.members.delete(member);
+      else if (frame.time >= member.fromTime) member.sink.frame(frame, this.encoder);
+    }
+  }
+
+  /** Ends a membership at `time`, keeping it a little longer for frames still in the encoder. */
+  leave(member: Membership, time: number, onEmpty: () => void): void {
+    member.untilTime = time;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.members.delete(member);
+      if (this.members.size === 0) onEmpty();
+    }, SWITCH_GRACE_MS);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.encoder.close();
+  }
+}
+
+/** The audio path of one stream, shared by all its transponders. */
+export class AudioFanout {
+  private readonly groups = new Map<string, Group>();
+  private nextOwnId = 1;
+  /** Stream time where the next PCM chunk starts: the switch time of a group change. */
+  private nextChunkTime = 0;
+  private readonly log: Log;
+  private readonly onPcm = (chunk: PcmChunk): void => this.process(chunk);
+
+  constructor(
+    private readonly stream: Pick<LiveStream, 'on' | 'off'>,
+    private readonly deps: FanoutDeps,
+  ) {
+    this.log = deps.log ?? silentLog;
+    stream.on('pcm', this.onPcm);
+  }
+
+  /** Number of live encoders (for tests and stats). */
+  get encoderCount(): number {
+    return this.groups.size;
+  }
+
+  groupKeys(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  subscribe(codec: AudioCodec, muted: boolean, sink: AudioSink): AudioSubscription {
+    return new AudioSubscription(this, codec, muted, sink);
+  }
+
+  close(): void {
+    this.stream.off('pcm', this.onPcm);
+    for (const group of this.groups.values()) group.close();
+    this.groups.clear();
+  }
+
+  /** @internal joins `key`'s group (created on demand) from the current switch time. */
+  join(key: string, codec: AudioCodec, sink: AudioSink, setup?: (mixer: FanoutMixer) => void): Membership {
+    let group = this.groups.get(key);
+    if (!group) {
+      const mixer = this.deps.createMixer();
+      mixer.muted = key.endsWith(':muted');
+      setup?.(mixer);
+      group = new Group(key, mixer, this.deps.createEncoder(codec), this.log);
+      this.groups.set(key, group);
+    }
+    const member: Membership = { sink, fromTime: this.nextChunkTime, untilTime: Infinity };
+    group.members.add(member);
+    return member;
+  }
+
+  /** @internal */
+  leave(key: string, member: Membership): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.leave(member, this.nextChunkTime, () => this.dropGroup(key, group));
+  }
+
+  /** @internal the group's mixer (for a subscription's own group). */
+  mixer(key: string): FanoutMixer | undefined {
+    return this.groups.get(key)?.mixer;
+  }
+
+  /** @internal */
+  newOwnId(): number {
+    return this.nextOwnId++;
+  }
+
+  private dropGroup(key: string, group: Group): void {
+    if (this.groups.get(key) !== group || group.members.size > 0) return;
+    this.groups.delete(key);
+    group.close();
+  }
+
+  private process(chunk: PcmChunk): void {
+    this.nextChunkTime = chunk.time + ((chunk.samples.length / PCM_CHANNELS) * 1000) / PCM_RATE;
+    for (const group of this.groups.values()) {
+      if ([...group.members].every((m) => m.untilTime <= chunk.time)) continue;
+      try {
+        group.encoder.encode(group.mixer.process(chunk));
+      } catch (error) {
+        this.log('audio_group_error', { group: group.key, error: (error as Error).message });
+      }
+    }
+  }
+}
+
+/** One transponder's place in the fan-out; follows its mute and sound state. */
+export class AudioSubscription {
+  private key: string;
+  private member: Membership;
+  private ownId: number | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly fanout: AudioFanout,
+    readonly codec: AudioCodec,
+    private muted: boolean,
+    private readonly sink: AudioSink,
+  ) {
+    this.key = fanoutKey(codec, muted);
+    this.member = fanout.join(this.key, codec, sink);
+  }
+
+  get soundEnabled(): boolean {
+    return this.ownId !== undefined;
+  }
+
+  get groupKey(): string {
+    return this.key;
+  }
+
+  setMuted(muted: boolean): void {
+    if (this.closed || muted === this.muted) return;
+    this.muted = muted;
+    const mixer = this.ownId === undefined ? undefined : this.fanout.mixer(this.key);
+    if (mixer) mixer.muted = muted;
+    else this.move(fanoutKey(this.codec, muted));
+  }
+
+  /** Starts injecting `samples` (48 kHz stereo s16) in a group of its own. */
+  playSound(samples: Int16Array, loop: boolean): void {
+    if (this.closed) return;
+    const current = this.ownId === undefined ? undefined : this.fanout.mixer(this.key);
+    if (current) {
+      current.playSound(samples, loop);
+      return;
+    }
+    const ownId = this.fanout.newOwnId();
+    this.ownId = ownId;
+    this.move(fanoutKey(this.codec, this.muted, ownId), (mixer) => {
+      mixer.muted = this.muted;
+      mixer.playSound(samples, loop);
+      mixer.once('soundEnded', () => {
+        if (this.ownId !== ownId) return;
+        this.backToShared();
+        this.sink.soundEnded();
+      });
+    });
+  }
+
+  stopSound(): void {
+    if (this.closed || this.ownId === undefined) return;
+    this.fanout.mixer(this.key)?.stopSound();
+    this.backToShared();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.fanout.leave(this.key, this.member);
+  }
+
+  private backToShared(): void {
+    this.ownId = undefined;
+    this.move(fanoutKey(this.codec, this.muted));
+  }
+
+  private move(key: string, setup?: (mixer: FanoutMixer) => void): void {
+    this.fanout.leave(this.key, this.member);
+    this.key = key;
+    this.member = this.fanout.join(key, this.codec, this.sink, setup);
+  }
+}

@@ -1,0 +1,86 @@
+// Keyframe requests of one stream (DESIGN.md §3): Chromium sends no periodic keyframes at all, and YouTube
+// and Facebook want one every 2 s. One scheduler per stream, shared by all its transponders:
+//  - `request()` when a transponder starts, reconnects or drops frames under congestion; requests within
+//    `coalesceMs` of the previous one are merged (the keyframe on its way serves them all; a PLI storm would
+//    only add more IDRs and break the cadence);
+//  - while `isActive()` (some transponder is PUBLISHING) a periodic request aims the next keyframe at
+//    `intervalMs` after the last one seen, sent early by the measured PLI → IDR latency.
+import type { LiveStream } from './streams.js';
+
+export const KeyframeTiming = {
+  /** Requests closer than this to the previous one are merged. */
+  coalesceMs: 300,
+  /** PLI → IDR latency assumed until measured (Chromium: ~30 ms, 26–73 ms; DESIGN.md §9). */
+  initialLatencyMs: 40,
+  /** Latency samples above this are not answers to our request. */
+  maxLatencySampleMs: 500,
+  /** Weight of a new latency sample in the moving average. */
+  latencyAlpha: 0.25,
+  /** Never schedule the periodic request sooner than this. */
+  minDelayMs: 100,
+} as const;
+
+export class KeyframeScheduler {
+  private lastRequestAt = -Infinity;
+  private latencyMs: number = KeyframeTiming.initialLatencyMs;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly onVideo = (frame: { keyframe: boolean }): void => {
+    if (frame.keyframe) this.keyframeSeen(this.now());
+  };
+
+  constructor(
+    private readonly stream: Pick<LiveStream, 'requestKeyframe' | 'on' | 'off'>,
+    private readonly intervalMs: number,
+    private readonly isActive: () => boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(intervalMs >= 250)) throw new RangeError(`keyframe interval must be ≥ 250 ms, got ${intervalMs}`);
+    stream.on('video', this.onVideo);
+  }
+
+  /** Asks the publisher for a keyframe now unless one was asked for within `coalesceMs`. */
+  request(): boolean {
+    if (this.closed) return false;
+    const now = this.now();
+    if (now - this.lastRequestAt < KeyframeTiming.coalesceMs) return false;
+    this.lastRequestAt = now;
+    this.stream.requestKeyframe();
+    // Until that keyframe arrives, keep a fallback periodic request going.
+    this.schedule(this.intervalMs);
+    return true;
+  }
+
+  /** A keyframe arrived at `at` (epoch ms): learn the latency, aim the next one `intervalMs` after it. */
+  keyframeSeen(at: number): void {
+    if (this.closed) return;
+    const sample = at - this.lastRequestAt;
+    if (sample >= 0 && sample <= KeyframeTiming.maxLatencySampleMs) {
+      this.latencyMs += KeyframeTiming.latencyAlpha * (sample - this.latencyMs);
+    }
+    this.schedule(this.intervalMs - this.latencyMs);
+  }
+
+  /** Current PLI → IDR latency estimate in ms. */
+  get latencyEstimateMs(): number {
+    return this.latencyMs;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.stream.off('video', this.onVideo);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), Math.max(KeyframeTiming.minDelayMs, Math.round(delayMs)));
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    // request() reschedules itself; when idle or merged into a recent request, keep the timer going.
+    if (!this.isActive() || !this.request()) this.schedule(this.intervalMs);
+  }
+}

@@ -1,0 +1,76 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { KeyframeScheduler, KeyframeTiming } from '../../../src-relay/transponder-keyframes.js';
+
+/** A stream stand-in that counts keyframe requests. */
+class CountingStream extends EventEmitter<{ video: [frame: { keyframe: boolean }] }> {
+  requests = 0;
+  /** When set, answers each request with a keyframe after this many ms, as Chromium does (~30 ms). */
+  answerAfterMs: number | undefined;
+  requestKeyframe(): void {
+    this.requests += 1;
+    if (this.answerAfterMs !== undefined) setTimeout(() => this.emit('video', { keyframe: true }), this.answerAfterMs);
+  }
+}
+
+describe('keyframe scheduler', () => {
+  test('requests from several transponders at once are merged into one PLI', () => {
+    const stream = new CountingStream();
+    let now = 1000;
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true, () => now);
+    try {
+      assert.equal(scheduler.request(), true);
+      now += 50;
+      assert.equal(scheduler.request(), false);
+      now += KeyframeTiming.coalesceMs;
+      assert.equal(scheduler.request(), true);
+      assert.equal(stream.requests, 2);
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  test('learns the PLI → keyframe latency from keyframes that answer a request', () => {
+    const stream = new CountingStream();
+    let now = 0;
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true, () => now);
+    try {
+      for (let i = 0; i < 20; i++) {
+        now += 1000;
+        scheduler.request();
+        now += 80;
+        stream.emit('video', { keyframe: true });
+      }
+      assert.ok(Math.abs(scheduler.latencyEstimateMs - 80) < 2, `estimate ${scheduler.latencyEstimateMs}`);
+      // a keyframe long after the request (not an answer) does not move the estimate
+      now += 5000;
+      stream.emit('video', { keyframe: true });
+      assert.ok(Math.abs(scheduler.latencyEstimateMs - 80) < 2);
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  test('asks periodically while active, not while idle', async () => {
+    const stream = new CountingStream();
+    stream.answerAfterMs = 30;
+    let active = true;
+    const scheduler = new KeyframeScheduler(stream as never, 250, () => active);
+    try {
+      stream.emit('video', { keyframe: true });
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(stream.requests >= 2, `requests ${stream.requests}`);
+      active = false;
+      const before = stream.requests;
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(stream.requests, before);
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  test('refuses an interval below 250 ms', () => {
+    assert.throws(() => new KeyframeScheduler(new CountingStream() as never, 10, () => true), /got 10/);
+  });
+});

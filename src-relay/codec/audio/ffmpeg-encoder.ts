@@ -1,0 +1,170 @@
+// AAC-LC (ISO/IEC 14496-3) and Speex (RFC 5574 payload, FLV SoundFormat 11) encoded by an ffmpeg child:
+// s16le 48 kHz stereo on stdin, FLV on stdout (FlvAudioReader splits it into tag bodies: for AAC the
+// sequence header carries the AudioSpecificConfig, then one raw frame of 1024 samples per tag; for Speex one
+// 20 ms frame of 320 samples at 16 kHz mono per tag, as FLV requires).
+// DESIGN §9: `-probesize 32 -analyzeduration 0` on the input gives the first frame in ~73 ms; never
+// `-fflags nobuffer` (it drops ~1 s of audio). Frame times come from counting samples, not from ffmpeg.
+
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { Log } from '../../log.js';
+import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
+import { findFfmpeg } from '../../ffmpeg.js';
+import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
+import { FlvAudioReader } from './ffmpeg-flv.js';
+
+/** FLV AACPacketType (Annex E.4.2.2). */
+const AacPacketType = { sequenceHeader: 0, raw: 1 } as const;
+
+interface CodecSetup {
+  args: (bitrate: number) => string[];
+  /** Input sample frames (48 kHz) per output frame. */
+  frameInput: number;
+  /** Encoder look-ahead in input sample frames: output frame n starts at input n·frameInput − delay. */
+  delayInput: number;
+}
+
+const SETUP: Record<'aac' | 'speex', CodecSetup> = {
+  aac: {
+    args: (bitrate) => ['-c:a', 'aac', '-b:a', String(bitrate), '-ar', '48000', '-ac', '2'],
+    frameInput: 1024,
+    // ffmpeg's AAC encoder primes with one frame (initial_padding 1024, ISO/IEC 14496-3 §4.5.2 overlap).
+    delayInput: 1024,
+  },
+  speex: {
+    args: () => ['-c:a', 'libspeex', '-frames_per_packet', '1', '-ar', '16000', '-ac', '1'],
+    frameInput: 960, // 320 samples at 16 kHz
+    // Wideband Speex look-ahead: 2 × 40 (narrowband) + QMF order 64 − 1 = 143 samples at 16 kHz.
+    delayInput: 143 * 3,
+  },
+};
+
+const BITRATE = { default: 128_000, min: 16_000, max: 512_000 } as const;
+/** Input queued for ffmpeg's stdin beyond 10 s of audio means the child stalled: memory stays bounded. */
+const MAX_QUEUED_BYTES = 10 * PCM_RATE * PCM_CHANNELS * 2;
+const STDERR_TAIL_BYTES = 2000;
+const END_TIMEOUT_MS = 10_000;
+
+export class FfmpegAudioEncoder extends BaseAudioEncoder {
+  readonly flvSoundFlags: number;
+  readonly delayMs: number;
+  private asc: Buffer | undefined;
+  private readonly setup: CodecSetup;
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly reader = new FlvAudioReader();
+  private stderrTail = '';
+  private framesOut = 0;
+  private exited: Promise<void>;
+
+  constructor(readonly codec: 'aac' | 'speex', options: { bitrate?: number; log: Log }) {
+    super(options.log);
+    const bitrate = options.bitrate ?? BITRATE.default;
+    if (!Number.isInteger(bitrate) || bitrate < BITRATE.min || bitrate > BITRATE.max) {
+      throw new RangeError(`bitrate must be an integer ${BITRATE.min}–${BITRATE.max} b/s, got ${bitrate}`);
+    }
+    this.setup = SETUP[codec];
+    this.flvSoundFlags = FLV_SOUND_FLAGS[codec];
+    this.delayMs = (this.setup.delayInput * 1000) / PCM_RATE;
+    const args = [
+      ...['-hide_banner', '-loglevel', 'error', '-nostats'],
+      ...['-f', 's16le', '-ar', String(PCM_RATE), '-ac', String(PCM_CHANNELS), '-probesize', '32', '-analyzeduration', '0'],
+      ...['-i', 'pipe:0', '-vn'],
+      ...this.setup.args(bitrate),
+      ...['-f', 'flv', '-flush_packets', '1', 'pipe:1'],
+    ];
+    this.child = spawn(findFfmpeg(), args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.log('audio_encoder_start', { codec, pid: this.child.pid ?? -1 });
+    this.child.stdin.on('error', () => {}); // EPIPE when ffmpeg dies: reported by the exit handler with stderr
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    this.child.stdout.on('data', (d: Buffer) => this.onStdout(d));
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (err) => {
+        this.fail(new Error(`ffmpeg ${codec} encoder could not run: ${err.message}`));
+        resolve();
+      });
+      this.child.on('close', (code, signal) => {
+        this.onExit(code, signal);
+        resolve();
+      });
+    });
+  }
+
+  override get audioSpecificConfig(): Buffer | undefined {
+    return this.asc;
+  }
+
+  protected encodePcm(samples: Int16Array): void {
+    if (this.child.stdin.writableLength > MAX_QUEUED_BYTES) {
+      this.fail(new Error(`ffmpeg ${this.codec} encoder is not reading its input (${this.child.stdin.writableLength} bytes queued)`));
+      return;
+    }
+    this.child.stdin.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  }
+
+  async end(): Promise<void> {
+    if (this.closed) return;
+    if (!this.ending) {
+      this.ending = true;
+      this.child.stdin.end();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.fail(new Error(`ffmpeg ${this.codec} encoder did not finish within ${END_TIMEOUT_MS} ms`));
+        resolve();
+      }, END_TIMEOUT_MS);
+    });
+    await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.child.stdout.removeAllListeners('data');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.log('audio_encoder_stop', { codec: this.codec, frames: this.framesOut });
+  }
+
+  private onStdout(data: Buffer): void {
+    if (this.closed) return;
+    let bodies: Buffer[];
+    try {
+      bodies = this.reader.push(data);
+    } catch (err) {
+      this.fail(new Error(`ffmpeg ${this.codec} encoder output: ${(err as Error).message}`));
+      return;
+    }
+    for (const body of bodies) this.onAudioBody(body);
+  }
+
+  private onAudioBody(body: Buffer): void {
+    if (this.codec === 'aac') {
+      if (body.length < 2) return;
+      if (body[1] === AacPacketType.sequenceHeader) {
+        this.asc = Buffer.from(body.subarray(2));
+        return;
+      }
+      this.pushFrame(body.subarray(2));
+    } else {
+      this.pushFrame(body.subarray(1));
+    }
+  }
+
+  private pushFrame(data: Buffer): void {
+    const time = this.clock.timeAt(this.framesOut * this.setup.frameInput - this.setup.delayInput);
+    this.framesOut++;
+    this.emitFrame({ codec: this.codec, time, data: Buffer.from(data) });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.closed) return;
+    if (this.ending && code === 0) return;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = this.stderrTail.trim().split('\n').slice(-5).join(' | ');
+    this.fail(new Error(`ffmpeg ${this.codec} encoder ${how}${tail ? `: ${tail}` : ' (no stderr output)'}`));
+  }
+}

@@ -1,0 +1,48 @@
+// Every setting of castbridge.properties (DESIGN.md §6) with its explanation, validated as you type.
+import { useShallow } from 'zustand/react/shallow';
+import { useService, useStudio } from '../store/hooks.js';
+import { settingsSelectors } from '../store/settings.js';
+
+export function SettingsPanel() {
+  const service = useService();
+  const st = useStudio(
+    useShallow((s) => ({ items: s.settings.items, drafts: s.settings.drafts, errors: s.settings.errors, notice: s.settings.notice, file: s.settings.file, saving: s.settings.saving })),
+  );
+  const edit = useStudio((s) => s.settings.edit);
+  const canSave = useStudio(settingsSelectors.canSave);
+  return (
+    <main className="settings panel" data-testid="settings-panel">
+      <div className="settings-head">
+        <div>
+          <h2>Settings</h2>
+          {st.file && <p className="muted small">Saved in {st.file}. Leave a field empty to use the default.</p>}
+        </div>
+        <button className="btn btn-primary" data-testid="settings-save" disabled={!canSave} onClick={() => void service.saveSettings()}>
+          {st.saving ? 'Saving…' : 'Save settings'}
+        </button>
+      </div>
+      {st.notice && (
+        <div className="notice" role="status" data-testid="settings-notice">
+          {st.notice}
+        </div>
+      )}
+      {st.items.length === 0 && <p className="muted">Loading settings…</p>}
+      <div className="settings-list">
+        {st.items.map((item) => {
+          const value = st.drafts[item.key] ?? item.value;
+          const error = st.errors[item.key];
+          return (
+            <label key={item.key} className={error ? 'setting invalid' : 'setting'} data-testid={`setting-${item.key}`}>
+              <span className="setting-key">{item.key}</span>
+              <input value={value} placeholder={item.default} onChange={(e) => edit(item.key, e.target.value)} aria-invalid={!!error} />
+              <span className="setting-desc">
+                {item.description} <span className="muted">Default: {item.default === '' ? '(empty)' : item.default}</span>
+              </span>
+              {error && <span className="field-error">{error}</span>}
+            </label>
+          );
+        })}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,76 @@
+// The host's HTTP API as the studio uses it: the studio routes of docs/PROTOCOL.md (/api/*) and the WCS
+// REST API (/rest-api/push/*, DESIGN.md §4). Components never call this directly: store actions do.
+import type { TransponderJSON } from '../sdk/protocol.js';
+import type { SettingItem } from '../store/settings.js';
+import type { StartupBody, Target } from '../store/presets.js';
+
+export interface HostInfo {
+  version: string;
+  localRtmpUrl?: string;
+  previewBaseUrl?: string;
+  mediaDir?: string;
+  dataDir?: string;
+}
+
+export interface MediaFile {
+  name: string;
+  size: number;
+  durationMs: number;
+}
+
+/** An HTTP refusal with the host's `{"error": "..."}` sentence. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': contentType },
+      body: body === undefined ? undefined : body instanceof Blob || body instanceof ArrayBuffer ? body : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'Castbridge is not answering: is the app still running?');
+  }
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const message = (parsed as { error?: unknown } | undefined)?.error;
+    throw new ApiError(response.status, typeof message === 'string' ? message : `${method} ${path} answered ${response.status}`);
+  }
+  return parsed as T;
+}
+
+export const api = {
+  info: () => call<HostInfo>('GET', '/api/info'),
+  settings: () => call<{ settings: SettingItem[]; file?: string }>('GET', '/api/settings'),
+  saveSettings: (values: Record<string, string>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
+  targets: async (): Promise<Target[]> => {
+    const body = await call<Target[] | { targets: Target[] }>('GET', '/api/targets');
+    return Array.isArray(body) ? body : (body?.targets ?? []);
+  },
+  saveTargets: (targets: Target[]) => call<unknown>('PUT', '/api/targets', targets),
+  media: () => call<{ files: MediaFile[] }>('GET', '/api/media'),
+  uploadMedia: (name: string, bytes: Blob) => call<unknown>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
+  push: {
+    startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
+    terminate: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/terminate', { mediaSessionId }),
+    mute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/mute', { mediaSessionId }),
+    unmute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/unmute', { mediaSessionId }),
+    soundOn: (mediaSessionId: string, soundFile: string, loop: boolean) =>
+      call<unknown>('POST', '/rest-api/push/sound_on', { mediaSessionId, soundFile, loop }),
+    soundOff: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/sound_off', { mediaSessionId }),
+  },
+};

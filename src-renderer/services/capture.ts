@@ -1,0 +1,95 @@
+// Capturing the source: camera or screen plus microphone (W3C Media Capture and Streams, Screen
+// Capture), the device list, and the microphone level meter (Web Audio AnalyserNode).
+
+export interface CaptureChoice {
+  source: 'camera' | 'screen';
+  cameraId: string | undefined;
+  microphoneId: string | undefined;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** getUserMedia / getDisplayMedia failures in a streamer's words (W3C Media Capture §10.2 error names). */
+export function captureErrorMessage(error: unknown, source: 'camera' | 'screen' = 'camera'): string {
+  const name = error instanceof Error ? error.name : '';
+  if (source === 'screen' && name === 'NotAllowedError') return 'Screen sharing was cancelled or blocked. Choose a screen or window to share, or switch back to the camera.';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Castbridge is not allowed to use your camera or microphone. Allow access in the browser or system privacy settings, then press Retry.';
+    case 'NotFoundError':
+      return 'No camera or microphone was found. Plug one in (the lists update by themselves) or share your screen instead.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'Your camera or microphone is busy: another app (Zoom, Teams, OBS…) is using it. Close that app, then press Retry.';
+    case 'OverconstrainedError':
+      return 'The camera cannot deliver the chosen resolution or frame rate. Pick a smaller one.';
+    default:
+      return `The camera or microphone could not start${error instanceof Error && error.message ? ` (${error.message})` : ''}. Press Retry.`;
+  }
+}
+
+function videoConstraints(choice: CaptureChoice): MediaTrackConstraints {
+  return {
+    deviceId: choice.cameraId ? { exact: choice.cameraId } : undefined,
+    width: { ideal: choice.width },
+    height: { ideal: choice.height },
+    frameRate: { ideal: choice.fps },
+  };
+}
+
+function audioConstraints(choice: CaptureChoice): MediaTrackConstraints | boolean {
+  return choice.microphoneId ? { deviceId: { exact: choice.microphoneId } } : true;
+}
+
+/** Opens the chosen source. The screen path adds the microphone to the display's video track. */
+export async function openSource(choice: CaptureChoice): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new DOMException('media devices are unavailable on this page', 'SecurityError');
+  }
+  if (choice.source === 'camera') {
+    return navigator.mediaDevices.getUserMedia({ video: videoConstraints(choice), audio: audioConstraints(choice) });
+  }
+  const display = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: choice.fps } }, audio: false });
+  try {
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(choice), video: false });
+    for (const track of mic.getAudioTracks()) display.addTrack(track);
+  } catch {
+    // Screen without microphone is still a usable source.
+  }
+  return display;
+}
+
+export function stopSource(media: MediaStream | undefined): void {
+  for (const track of media?.getTracks() ?? []) track.stop();
+}
+
+export async function listDevices(): Promise<MediaDeviceInfo[]> {
+  return (await navigator.mediaDevices?.enumerateDevices?.()) ?? [];
+}
+
+/** Samples the microphone's RMS level ~10 times a second; returns a stop function. */
+export function meterMicrophone(media: MediaStream, onLevel: (level: number) => void): () => void {
+  const track = media.getAudioTracks()[0];
+  if (!track) return () => onLevel(0);
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 1024;
+  context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const METER_INTERVAL_MS = 100;
+  const timer = setInterval(() => {
+    if (context.state === 'suspended') void context.resume();
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    // RMS scaled so that normal speech (≈ −20 dBFS) sits mid-meter.
+    onLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
+  }, METER_INTERVAL_MS);
+  return () => {
+    clearInterval(timer);
+    void context.close();
+    onLevel(0);
+  };
+}

@@ -1,0 +1,61 @@
+// Status and failure reasons in a streamer's words.
+import type { TransponderJSON } from '../sdk/protocol.js';
+
+/** A transponder's state as one sentence for its card. */
+export function describeTransponder(t: TransponderJSON, now = Date.now()): string {
+  const info = t.info ?? '';
+  switch (t.status) {
+    case 'CONNECTING':
+      return 'Connecting to the server…';
+    case 'PUBLISHING':
+      return 'Live: the server is receiving your stream.';
+    case 'RECONNECTING': {
+      const wait = t.stats.nextRetryAt ? Math.max(0, Math.round((t.stats.nextRetryAt - now) / 1000)) : undefined;
+      return `Network lost${info ? ` (${info})` : ''}. Reconnecting${t.stats.attempt ? `, attempt ${t.stats.attempt}` : ''}${wait !== undefined ? `, next try in ${wait} s` : ''}…`;
+    }
+    case 'FAILED':
+      return describeFailure(info);
+    case 'STOPPED':
+      return info ? `Stopped (${info}).` : 'Stopped.';
+  }
+}
+
+/** RTMP refusals (NetStream.Publish.BadName, auth failures, …) mapped to what the streamer can do. */
+export function describeFailure(info: string): string {
+  if (/badname|stream key|key|publish\.rejected|forbidden|unauthori[sz]ed|auth/i.test(info)) {
+    return `The server refused the stream key. Check the key for this target and try again. (${info})`;
+  }
+  if (/resolve|ENOTFOUND|EAI_AGAIN/i.test(info)) return `The server name could not be found: check the URL and your internet connection. (${info})`;
+  if (/refused|ECONNREFUSED/i.test(info)) return `The server refused the connection: check the URL and port. (${info})`;
+  if (/tls|certificate|ssl/i.test(info)) return `The secure (RTMPS) connection failed. (${info})`;
+  return info ? `Failed: ${info}` : 'Failed.';
+}
+
+/** A publish failure reason (SDK info) in plain words. */
+export function describePublishFailure(info: string | undefined, detail?: string): string {
+  switch (info) {
+    case 'FAILED_BY_MEDIA_ACCESS_DENIED':
+      return 'Castbridge is not allowed to use your camera or microphone. Allow access, then press Retry.';
+    case 'FAILED_BY_MEDIA_DEVICE_NOT_FOUND':
+      return 'No camera or microphone was found. Plug one in or share your screen.';
+    case 'FAILED_BY_MEDIA_DEVICE_BUSY':
+      return 'Your camera is busy in another app. Close it and try again.';
+    case 'FAILED_BY_ICE_ERROR':
+      return 'The connection between the studio and the relay failed. Try going live again.';
+    case 'FAILED_BY_SESSION_DISCONNECT':
+      return 'The connection to Castbridge was lost. It reconnects by itself; then go live again.';
+    case 'FAILED_BY_HOST_REJECTION':
+      return `Castbridge refused to start the stream${detail ? `: ${detail.replace(/^Error: /, '')}` : '.'}`;
+    default:
+      return `Going live failed${info ? ` (${info})` : ''}${detail ? `: ${detail}` : '.'}`;
+  }
+}
+
+export function formatUptime(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
+}

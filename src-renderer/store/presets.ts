@@ -1,0 +1,87 @@
+// Target presets (DESIGN.md §4) and how a target becomes a `/rest-api/push/startup` request.
+// Presets publish the stream key as the name on the target, with no prefix: the key is appended as the
+// last path segment and the transponder runs with rtmpTransponderFullUrl, which takes that segment as
+// the publish name as written (DESIGN.md §5), while the source stream keeps the studio's own name.
+
+export type TargetKind = 'local' | 'youtube' | 'youtube-backup' | 'facebook' | 'twitch' | 'custom';
+
+export interface Target {
+  id: string;
+  name: string;
+  kind: TargetKind;
+  rtmpUrl: string;
+  /** The stream key (a secret: masked in the UI, encrypted at rest by the host). */
+  streamKey: string;
+}
+
+export interface TargetPreset {
+  kind: TargetKind;
+  label: string;
+  rtmpUrl: string;
+  /** Where the streamer finds the key. */
+  keyHelp: string;
+}
+
+export const TARGET_PRESETS: readonly TargetPreset[] = [
+  { kind: 'youtube', label: 'YouTube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', keyHelp: 'YouTube Studio → Go live → Stream key' },
+  { kind: 'youtube-backup', label: 'YouTube (backup)', rtmpUrl: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', keyHelp: 'the same key as the primary YouTube ingest' },
+  { kind: 'facebook', label: 'Facebook', rtmpUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/', keyHelp: 'Facebook Live Producer → Stream key' },
+  { kind: 'twitch', label: 'Twitch', rtmpUrl: 'rtmp://live.twitch.tv/app', keyHelp: 'Twitch Creator Dashboard → Settings → Stream → Primary stream key' },
+  { kind: 'custom', label: 'Custom RTMP server', rtmpUrl: 'rtmp://', keyHelp: 'optional: the stream name your server expects' },
+];
+
+export const LOCAL_TARGET_ID = 'local';
+
+export function presetFor(kind: TargetKind): TargetPreset | undefined {
+  return TARGET_PRESETS.find((p) => p.kind === kind);
+}
+
+/** The built-in target: the embedded RTMP server, so a new user can go live at once. */
+export function localTarget(localRtmpUrl: string): Target {
+  return { id: LOCAL_TARGET_ID, name: 'This computer (preview)', kind: 'local', rtmpUrl: localRtmpUrl, streamKey: '' };
+}
+
+/** The body of `/rest-api/push/startup` for a target (DESIGN.md §4, src-relay/transponder-api.ts). */
+export interface StartupBody {
+  streamName: string;
+  rtmpUrl: string;
+  noPrefix?: boolean;
+  rtmpTransponderFullUrl?: boolean;
+}
+
+/** Appends the key as the last path segment, before any query (`…/live2?backup=1` → `…/live2/KEY?backup=1`). */
+export function urlWithKey(rtmpUrl: string, key: string): string {
+  const q = rtmpUrl.indexOf('?');
+  const base = q === -1 ? rtmpUrl : rtmpUrl.slice(0, q);
+  const query = q === -1 ? '' : rtmpUrl.slice(q);
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(key)}${query}`;
+}
+
+export function startupBody(target: Target, sourceStreamName: string): StartupBody {
+  const key = target.streamKey.trim();
+  if (target.kind === 'local' || key === '') return { streamName: sourceStreamName, rtmpUrl: target.rtmpUrl };
+  return { streamName: sourceStreamName, rtmpUrl: urlWithKey(target.rtmpUrl, key), noPrefix: true, rtmpTransponderFullUrl: true };
+}
+
+/** Why a target cannot be used yet, in a streamer's words; undefined when it is fine. */
+export function targetProblem(target: Target): string | undefined {
+  if (!target.name.trim()) return 'Give the target a name.';
+  let url: URL;
+  try {
+    url = new URL(target.rtmpUrl);
+  } catch {
+    return 'The server URL should look like rtmp://server/app or rtmps://server/app.';
+  }
+  if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') return `The server URL must start with rtmp:// or rtmps://, not ${url.protocol}//.`;
+  if (!url.hostname) return 'The server URL has no server name.';
+  if (target.kind !== 'local' && target.kind !== 'custom' && !target.streamKey.trim()) return `Paste your ${presetFor(target.kind)?.label ?? ''} stream key.`;
+  if (/[\s/?#]/.test(target.streamKey.trim())) return 'The stream key should not contain spaces, slashes, "?" or "#".';
+  return undefined;
+}
+
+/** Hides the stream key in a transponder's rtmpUrl (the last path segment of preset targets). */
+export function maskUrl(rtmpUrl: string, keys: readonly string[]): string {
+  let masked = rtmpUrl.replace(/\/\/([^/@]+)@/, '//•••@');
+  for (const key of keys) if (key) masked = masked.split(encodeURIComponent(key)).join('••••').split(key).join('••••');
+  return masked;
+}

@@ -1,0 +1,93 @@
+// The Settings panel: every setting from GET /api/settings with its explanation, edited as drafts,
+// validated here before PUT /api/settings (which validates again and names the key on a 400).
+import { patch, type SetStudio, type StudioState } from './types.js';
+
+export interface SettingItem {
+  key: string;
+  value: string;
+  default: string;
+  description: string;
+  /** The host's complaint about the saved value (bad value in the file). */
+  error?: string;
+}
+
+export interface SettingsSlice {
+  items: SettingItem[];
+  file: string | undefined;
+  drafts: Record<string, string>;
+  errors: Record<string, string>;
+  saving: boolean;
+  /** Outcome of the last save, in plain words. */
+  notice: string | undefined;
+  load(items: SettingItem[], file: string | undefined): void;
+  edit(key: string, value: string): void;
+  setSaving(saving: boolean, notice?: string): void;
+  setServerError(key: string | undefined, message: string): void;
+}
+
+const MAX_PORT = 65535;
+
+/** Validates a value by the conventions of its key (DESIGN.md §6); returns the message, or undefined. */
+export function validateSetting(key: string, value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return undefined; // empty = use the default
+  if (key.endsWith('_port')) {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n > MAX_PORT) return `${key} must be a port number from 0 to ${MAX_PORT}, got "${v}"`;
+    return undefined;
+  }
+  if (key.endsWith('_ms')) {
+    if (!/^\d+$/.test(v) || Number(v) <= 0) return `${key} must be a whole number of milliseconds above 0, got "${v}"`;
+    return undefined;
+  }
+  if (/(_enabled|_full_url|_auto_start)$/.test(key)) {
+    if (v !== 'true' && v !== 'false') return `${key} must be true or false, got "${v}"`;
+    return undefined;
+  }
+  if (key.endsWith('_url')) {
+    if (!/^rtmps?:\/\/[^/\s]+/.test(v)) return `${key} must be an rtmp:// or rtmps:// URL, got "${v}"`;
+    return undefined;
+  }
+  if (key.endsWith('_address')) {
+    if (!/^[\w.:[\]-]+$/.test(v)) return `${key} must be an IP address or host name, got "${v}"`;
+    return undefined;
+  }
+  if (key === 'rtmp_transponder_stream_name_prefix' && /[\s/?#]/.test(v)) {
+    return `${key} must not contain spaces, "/", "?" or "#", got "${v}"`;
+  }
+  return undefined;
+}
+
+export function createSettingsSlice(set: SetStudio): SettingsSlice {
+  const update = (fn: (s: SettingsSlice) => Partial<SettingsSlice>): void => patch(set, 'settings', fn);
+  return {
+    items: [],
+    file: undefined,
+    drafts: {},
+    errors: {},
+    saving: false,
+    notice: undefined,
+    load: (items, file) =>
+      update(() => ({ items, file, drafts: {}, errors: Object.fromEntries(items.filter((i) => i.error).map((i) => [i.key, i.error as string])) })),
+    edit: (key, value) =>
+      update((s) => {
+        const errors = { ...s.errors };
+        const problem = validateSetting(key, value);
+        if (problem) errors[key] = problem;
+        else delete errors[key];
+        return { drafts: { ...s.drafts, [key]: value }, errors, notice: undefined };
+      }),
+    setSaving: (saving, notice) => update(() => ({ saving, notice })),
+    setServerError: (key, message) =>
+      update((s) => ({ saving: false, notice: message, errors: key ? { ...s.errors, [key]: message } : s.errors })),
+  };
+}
+
+export const settingsSelectors = {
+  /** Changed values only, ready for PUT /api/settings. */
+  changes: (s: StudioState) =>
+    Object.fromEntries(Object.entries(s.settings.drafts).filter(([k, v]) => s.settings.items.find((i) => i.key === k)?.value !== v)),
+  canSave: (s: StudioState) =>
+    !s.settings.saving && Object.keys(s.settings.drafts).length > 0 && Object.keys(s.settings.drafts).every((k) => !s.settings.errors[k]),
+  valueOf: (key: string) => (s: StudioState) => s.settings.drafts[key] ?? s.settings.items.find((i) => i.key === key)?.value ?? '',
+};

@@ -1,0 +1,63 @@
+// Where the studio goes live: saved targets (GET/PUT /api/targets), which ones are selected, and the
+// built-in local target.
+import { LOCAL_TARGET_ID, localTarget, presetFor, type Target, type TargetKind } from './presets.js';
+import { patch, type SetStudio, type StudioState } from './types.js';
+
+export interface TargetsSlice {
+  list: Target[];
+  selectedIds: string[];
+  localRtmpUrl: string | undefined;
+  loaded: boolean;
+  /** Save or load problem, in plain words. */
+  error: string | undefined;
+  /** Targets came from the host (the local target is added if missing and selected on first load). */
+  load(saved: Target[], localRtmpUrl: string | undefined): void;
+  upsert(target: Target): void;
+  remove(id: string): void;
+  toggle(id: string, selected: boolean): void;
+  setError(error: string | undefined): void;
+}
+
+let counter = 0;
+export function newTarget(kind: TargetKind): Target {
+  const preset = presetFor(kind);
+  counter += 1;
+  return { id: `t${Date.now().toString(36)}${counter}`, name: preset?.label ?? 'Target', kind, rtmpUrl: preset?.rtmpUrl ?? 'rtmp://', streamKey: '' };
+}
+
+export function createTargetsSlice(set: SetStudio): TargetsSlice {
+  const update = (fn: (s: TargetsSlice) => Partial<TargetsSlice>): void => patch(set, 'targets', fn);
+  return {
+    list: [],
+    selectedIds: [],
+    localRtmpUrl: undefined,
+    loaded: false,
+    error: undefined,
+    load: (saved, localRtmpUrl) =>
+      update((s) => {
+        const others = saved.filter((t) => t.id !== LOCAL_TARGET_ID && t.kind !== 'local');
+        const list = localRtmpUrl ? [localTarget(localRtmpUrl), ...others] : others;
+        const ids = new Set(list.map((t) => t.id));
+        const kept = s.selectedIds.filter((id) => ids.has(id));
+        const selectedIds = !s.loaded && kept.length === 0 && localRtmpUrl ? [LOCAL_TARGET_ID] : kept;
+        return { list, selectedIds, localRtmpUrl, loaded: true, error: undefined };
+      }),
+    upsert: (target) =>
+      update((s) => {
+        const exists = s.list.some((t) => t.id === target.id);
+        return { list: exists ? s.list.map((t) => (t.id === target.id ? target : t)) : [...s.list, target] };
+      }),
+    remove: (id) =>
+      update((s) => (id === LOCAL_TARGET_ID ? {} : { list: s.list.filter((t) => t.id !== id), selectedIds: s.selectedIds.filter((x) => x !== id) })),
+    toggle: (id, selected) =>
+      update((s) => ({ selectedIds: selected ? [...new Set([...s.selectedIds, id])] : s.selectedIds.filter((x) => x !== id) })),
+    setError: (error) => update(() => ({ error })),
+  };
+}
+
+export const targetsSelectors = {
+  selected: (s: StudioState) => s.targets.list.filter((t) => s.targets.selectedIds.includes(t.id)),
+  /** What is saved on the host: everything but the built-in local target. */
+  saved: (s: StudioState) => s.targets.list.filter((t) => t.kind !== 'local'),
+  keys: (s: StudioState) => s.targets.list.map((t) => t.streamKey).filter((k) => k !== ''),
+};

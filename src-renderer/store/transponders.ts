@@ -1,0 +1,101 @@
+// Transponders as the host reports them on `/ws` (transponder, transponder-removed, stats events),
+// with a short history of bitrate and fps for the sparklines.
+import type { HostEvent, TransponderJSON } from '../sdk/protocol.js';
+import { patch, type SetStudio, type StudioState } from './types.js';
+
+/** Seconds of history kept for the sparklines (stats arrive once a second). */
+export const HISTORY_LENGTH = 60;
+
+export interface TransponderView {
+  transponder: TransponderJSON;
+  bitrate: number[];
+  fps: number[];
+  /** The host no longer lists it (terminated or its stream ended); the card stays until dismissed. */
+  removed: boolean;
+  /** The last action on it that failed, in plain words. */
+  actionError: string | undefined;
+}
+
+export interface TranspondersSlice {
+  byId: Record<string, TransponderView>;
+  /** Card order: creation order. */
+  order: string[];
+  apply(event: HostEvent): void;
+  setActionError(mediaSessionId: string, error: string | undefined): void;
+  dismiss(mediaSessionId: string): void;
+}
+
+function pushCapped(history: number[], value: number): number[] {
+  const next = [...history, value];
+  return next.length > HISTORY_LENGTH ? next.slice(next.length - HISTORY_LENGTH) : next;
+}
+
+function upsert(s: TranspondersSlice, t: TransponderJSON, withStats: boolean, removed: boolean): Pick<TranspondersSlice, 'byId' | 'order'> {
+  const old = s.byId[t.mediaSessionId];
+  const view: TransponderView = {
+    transponder: removed && t.status !== 'FAILED' ? { ...t, status: 'STOPPED' } : t,
+    bitrate: withStats ? pushCapped(old?.bitrate ?? [], t.stats.bitrateKbps) : (old?.bitrate ?? []),
+    fps: withStats ? pushCapped(old?.fps ?? [], t.stats.fps) : (old?.fps ?? []),
+    removed: removed || (old?.removed ?? false),
+    actionError: old?.actionError,
+  };
+  return { byId: { ...s.byId, [t.mediaSessionId]: view }, order: old ? s.order : [...s.order, t.mediaSessionId] };
+}
+
+/** Pure reducer of one host event into the slice's data. */
+export function reduceTransponderEvent(s: TranspondersSlice, event: HostEvent): Pick<TranspondersSlice, 'byId' | 'order'> {
+  switch (event.type) {
+    case 'transponder':
+      // A late `changed` after removal must not resurrect a card.
+      if (s.byId[event.transponder.mediaSessionId]?.removed) return s;
+      return upsert(s, event.transponder, false, false);
+    case 'transponder-removed':
+      return upsert(s, event.transponder, false, true);
+    case 'stats': {
+      let next: Pick<TranspondersSlice, 'byId' | 'order'> = s;
+      for (const t of event.transponders) {
+        if (next.byId[t.mediaSessionId]?.removed) continue;
+        next = upsert({ ...s, ...next }, t, true, false);
+      }
+      return next;
+    }
+    default:
+      return s;
+  }
+}
+
+export function createTranspondersSlice(set: SetStudio): TranspondersSlice {
+  const update = (fn: (s: TranspondersSlice) => Partial<TranspondersSlice>): void => patch(set, 'transponders', fn);
+  return {
+    byId: {},
+    order: [],
+    apply: (event) => update((s) => reduceTransponderEvent(s, event)),
+    setActionError: (id, actionError) =>
+      update((s) => {
+        const view = s.byId[id];
+        return view ? { byId: { ...s.byId, [id]: { ...view, actionError } } } : {};
+      }),
+    dismiss: (id) =>
+      update((s) => {
+        const byId = { ...s.byId };
+        delete byId[id];
+        return { byId, order: s.order.filter((x) => x !== id) };
+      }),
+  };
+}
+
+export const transpondersSelectors = {
+  ids: (s: StudioState) => s.transponders.order,
+  byId: (id: string) => (s: StudioState) => s.transponders.byId[id],
+  /** Live transponders of the studio's own stream (what Stop ends). */
+  ofStream: (streamName: string) => (s: StudioState) =>
+    s.transponders.order.map((id) => s.transponders.byId[id]).filter((v): v is TransponderView => !!v && !v.removed && v.transponder.sourceStreamName === streamName),
+  /** The transponder feeding the embedded server, if any (the preview plays it). */
+  previewable: (localRtmpUrl: string | undefined) => (s: StudioState) => {
+    if (!localRtmpUrl) return undefined;
+    const base = localRtmpUrl.replace(/\/+$/, '');
+    return s.transponders.order
+      .map((id) => s.transponders.byId[id])
+      .find((v) => !!v && !v.removed && v.transponder.status === 'PUBLISHING' && v.transponder.rtmpUrl.startsWith(base));
+  },
+};

@@ -1,0 +1,161 @@
+// The embedded RTMP server (DESIGN.md §2, §9): node-media-server 4.4.3 on 127.0.0.1, app `live`, the
+// out-of-the-box target and the source of the studio's HTTP-FLV preview. Its traps, handled here:
+// - a port in use makes it call process.exit(1): we probe the ports first and throw a clear error;
+// - an exception in a session's data handler (malformed AMF crashed it before) would kill the host: each
+//   RTMP socket's 'data' listeners are wrapped so a throw closes that one connection;
+// - its HTTP server answers every Origin with `Access-Control-Allow-Origin: *`: we rewrite CORS to the
+//   studio's origins only and refuse foreign origins;
+// - it writes `./data` unless store.path is set, serves /admin unless told not to, and logs at debug level.
+import { createRequire } from 'node:module';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
+import type { Log } from '../../src-relay/log.js';
+
+const require = createRequire(import.meta.url);
+
+export const LOCAL_RTMP_APP = 'live';
+/** node-media-server's own log is quiet unless something goes wrong. */
+const NMS_LOG_LEVEL = 'error';
+
+export interface LocalRtmpOptions {
+  bind: string;
+  /** 0: any free port. */
+  port: number;
+  httpPort: number;
+  dataDir: string;
+  /** Origins allowed to read the HTTP-FLV preview (the studio's own). Read on every request. */
+  allowedOrigins: () => readonly string[];
+  log: Log;
+}
+
+export interface LocalRtmp {
+  rtmpPort: number;
+  httpPort: number;
+  /** rtmp://127.0.0.1:<port>/live */
+  rtmpUrl: string;
+  /** http://127.0.0.1:<httpPort>/live — append `/<name>.flv`. */
+  previewBaseUrl: string;
+  close(): Promise<void>;
+}
+
+export class LocalRtmpError extends Error {}
+
+interface NmsInstance {
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  rtmpServer: { tcpServer?: Server };
+  httpServer: { httpServer?: HttpServer };
+}
+type NmsConstructor = new (config: Record<string, unknown>) => NmsInstance;
+
+let running = false;
+
+/** Starts the embedded server. One per process: node-media-server keeps its state in a module singleton. */
+export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp> {
+  if (running) throw new LocalRtmpError('the embedded RTMP server is already running in this process');
+  const rtmpPort = await claimPort(opts.bind, opts.port, 'local_rtmp_port');
+  const httpPort = await claimPort(opts.bind, opts.httpPort, 'local_rtmp_http_port');
+  const NodeMediaServer = require('node-media-server') as NmsConstructor;
+  const nms = new NodeMediaServer({
+    bind: opts.bind,
+    rtmp: { port: rtmpPort },
+    http: { port: httpPort },
+    store: { path: join(opts.dataDir, 'local-rtmp') },
+    webadmin: { enable: false },
+  });
+  (require('node-media-server/src/core/logger.js') as { level: string }).level = NMS_LOG_LEVEL;
+  guardRtmpSessions(nms, opts.log);
+  restrictCors(nms, opts.allowedOrigins);
+  await nms.run();
+  running = true;
+  const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
+  opts.log('local_rtmp_started', { rtmpPort, httpPort });
+  return {
+    rtmpPort,
+    httpPort,
+    rtmpUrl: `rtmp://${host}:${rtmpPort}/${LOCAL_RTMP_APP}`,
+    previewBaseUrl: `http://${host}:${httpPort}/${LOCAL_RTMP_APP}`,
+    close: async () => {
+      await nms.stop();
+      running = false;
+    },
+  };
+}
+
+/** Checks that the port is free (0: finds a free one) so node-media-server never reaches process.exit. */
+async function claimPort(bind: string, port: number, setting: string): Promise<number> {
+  const probe = createServer();
+  return new Promise<number>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use by another program' : `cannot be opened (${err.code ?? err.message})`;
+      reject(new LocalRtmpError(`the embedded RTMP server cannot start: ${bind}:${port} (${setting}) ${why}; change ${setting} or set local_rtmp_enabled=false`));
+    });
+    probe.listen(port, bind, () => {
+      const address = probe.address();
+      const chosen = typeof address === 'object' && address !== null ? address.port : port;
+      probe.close(() => resolve(chosen));
+    });
+  });
+}
+
+/** Wraps each RTMP connection's 'data' listeners: a throw closes that connection, not the process. */
+function guardRtmpSessions(nms: NmsInstance, log: Log): void {
+  const server = nms.rtmpServer.tcpServer;
+  if (!server) return;
+  const original = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    try {
+      for (const listener of original) listener.call(server, socket);
+    } catch (err) {
+      log('local_rtmp_session_error', { error: (err as Error).message });
+      socket.destroy();
+      return;
+    }
+    const handlers = socket.listeners('data') as Array<(chunk: Buffer) => void>;
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const handler of handlers) handler.call(socket, chunk);
+      } catch (err) {
+        log('local_rtmp_session_error', { remote: socket.remoteAddress, error: (err as Error).message });
+        socket.destroy();
+      }
+    });
+  });
+}
+
+const CORS_ORIGIN_HEADER = 'access-control-allow-origin';
+
+/** Replaces node-media-server's wildcard CORS with the allowed origins; a foreign Origin gets 403. */
+function restrictCors(nms: NmsInstance, allowedOrigins: () => readonly string[]): void {
+  const server = nms.httpServer.httpServer;
+  if (!server) return;
+  const requestListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const origin = req.headers.origin;
+    const allowed = origin !== undefined && allowedOrigins().includes(origin);
+    if (origin !== undefined && !allowed) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('foreign origin');
+      return;
+    }
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name: string, value: number | string | readonly string[]) => {
+      if (name.toLowerCase() === CORS_ORIGIN_HEADER) return allowed ? setHeader(name, origin) : res;
+      return setHeader(name, value);
+    };
+    for (const listener of requestListeners) listener.call(server, req, res);
+  });
+  const upgradeListeners = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Socket, head: Buffer) => void>;
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().includes(origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    for (const listener of upgradeListeners) listener.call(server, req, socket, head);
+  });
+}

@@ -1,0 +1,48 @@
+// What the HTTP layer needs from the host, as interfaces: route logic is tested with fakes and no port.
+import type { EventEmitter } from 'node:events';
+import type { Log } from '../../src-relay/log.js';
+import type { LiveStream, StreamRegistry } from '../../src-relay/streams.js';
+import type { TransponderService, TransponderServiceEvents } from '../../src-relay/transponder-api.js';
+import type { SecretBox } from '../config/secrets.js';
+import type { SettingsStore } from '../config/store.js';
+import type { TargetStore } from '../config/targets.js';
+import type { SecurityPolicy } from './security.js';
+
+/** The WebRTC ingest (src-relay/webrtc/ingest.ts) as the host uses it. */
+export interface IngestService {
+  /** Throws StreamNameInUseError (409) or an error for a bad offer (400). */
+  publish(streamName: string, offerSdp: string): Promise<{ sessionId: string; answerSdp: string; stream: LiveStream }>;
+  unpublish(sessionId: string, reason?: string): boolean;
+}
+
+export type TransponderHub = TransponderService & Pick<EventEmitter<TransponderServiceEvents>, 'on' | 'off'>;
+
+export interface HostInfo {
+  version: string;
+  localRtmpUrl: string | null;
+  previewBaseUrl: string | null;
+  mediaDir: string;
+  dataDir: string;
+  secretStorage: string;
+}
+
+/** Checks an rtmpUrl's host resolves; throws with a sentence when it does not. */
+export type HostResolver = (hostname: string) => Promise<void>;
+
+export interface RestDeps {
+  registry: StreamRegistry;
+  transponders: TransponderHub;
+  ingest: IngestService;
+  settings: SettingsStore;
+  targets: TargetStore;
+  secretBox: SecretBox;
+  security: SecurityPolicy;
+  /** The current media folder (follows the media_dir setting). */
+  mediaDir: () => string;
+  info: () => HostInfo;
+  /** Built studio (dist/renderer); missing → a page saying how to build it. */
+  staticDir: string;
+  resolveHost: HostResolver;
+  log: Log;
+  version: string;
+}

@@ -1,0 +1,115 @@
+// `POST /rest-api/push/*`: the Flashphoner WCS REST dialect (DESIGN.md §4, issue 4 item 1), on the relay's
+// TransponderService. JSON only: this plugin accepts no other Content-Type (415).
+import type { FastifyInstance } from 'fastify';
+import type { StartupRequest, TransponderJSON, TransponderOptions } from '../../src-relay/transponder-api.js';
+import { redactName, redactUrl } from '../../src-relay/redact.js';
+import type { RestDeps } from './deps.js';
+import { HttpError } from './errors.js';
+import { PUSH_ROUTES, fastifySchema } from './schemas.js';
+import { loadSound } from './sounds.js';
+
+interface StartupBody {
+  streamName: string;
+  rtmpUrl: string;
+  options?: TransponderOptions;
+  rtmpTransponderFullUrl?: boolean;
+  rtmpFlashVersion?: string;
+}
+interface IdBody {
+  mediaSessionId: string;
+}
+interface SoundBody extends IdBody {
+  soundFile: string;
+  loop?: boolean;
+}
+interface FindBody {
+  streamName?: string;
+  rtmpUrl?: string;
+  mediaSessionId?: string;
+}
+
+/** rtmp:// or rtmps:// with a host that resolves; else 400 with the reason. */
+export async function checkRtmpUrl(rtmpUrl: string, deps: Pick<RestDeps, 'resolveHost'>): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(rtmpUrl);
+  } catch {
+    throw new HttpError(400, `rtmpUrl is not a URL: "${redactUrl(rtmpUrl).slice(0, 200)}"`);
+  }
+  if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') {
+    throw new HttpError(400, `rtmpUrl must start with rtmp:// or rtmps://, got "${url.protocol}//"`);
+  }
+  if (url.hostname === '') throw new HttpError(400, 'rtmpUrl has no host');
+  if (url.pathname.replace(/\//g, '') === '') throw new HttpError(400, 'rtmpUrl has no application, e.g. rtmp://host/live');
+  await deps.resolveHost(url.hostname.replace(/^\[|\]$/g, ''));
+}
+
+function findOne(deps: RestDeps, mediaSessionId: string): TransponderJSON {
+  const found = deps.transponders.find({ mediaSessionId });
+  if (found.length === 0) throw new HttpError(404, `no transponder with mediaSessionId "${mediaSessionId}"`);
+  return found[0]!;
+}
+
+async function startup(deps: RestDeps, body: StartupBody): Promise<TransponderJSON> {
+  if (!deps.registry.get(body.streamName)) {
+    throw new HttpError(404, `no published stream named "${redactName(body.streamName)}"`);
+  }
+  await checkRtmpUrl(body.rtmpUrl, deps);
+  const options = body.options ?? {};
+  if (options.action === 'sound_on' && options.soundFile === undefined) {
+    throw new HttpError(400, 'options.action "sound_on" needs options.soundFile');
+  }
+  const sound = options.action === 'sound_on' ? await loadSound(deps.mediaDir(), options.soundFile!) : undefined;
+  const request: StartupRequest = { streamName: body.streamName, rtmpUrl: body.rtmpUrl, options };
+  if (body.rtmpTransponderFullUrl !== undefined) request.rtmpTransponderFullUrl = body.rtmpTransponderFullUrl;
+  if (body.rtmpFlashVersion !== undefined) request.rtmpFlashVersion = body.rtmpFlashVersion;
+  const transponder = deps.transponders.startup(request, sound);
+  deps.log('rest_startup', { mediaSessionId: transponder.mediaSessionId, rtmpUrl: redactUrl(body.rtmpUrl) });
+  return transponder;
+}
+
+export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
+  const R = PUSH_ROUTES;
+  app.post<{ Body: StartupBody }>(R.startup.url, { schema: fastifySchema(R.startup) }, (req) => startup(deps, req.body));
+
+  app.post<{ Body: FindBody }>(R.find.url, { schema: fastifySchema(R.find) }, async (req) => {
+    const query: FindBody = {};
+    if (req.body.streamName !== undefined) query.streamName = req.body.streamName;
+    if (req.body.rtmpUrl !== undefined) query.rtmpUrl = req.body.rtmpUrl;
+    if (req.body.mediaSessionId !== undefined) query.mediaSessionId = req.body.mediaSessionId;
+    const found = deps.transponders.find(query);
+    if (found.length === 0) throw new HttpError(404, 'no transponder matches');
+    return found;
+  });
+
+  app.post(R.find_all.url, { schema: fastifySchema(R.find_all) }, async () => {
+    const all = deps.transponders.list();
+    if (all.length === 0) throw new HttpError(404, 'there is no transponder');
+    return all;
+  });
+
+  app.post<{ Body: IdBody }>(R.terminate.url, { schema: fastifySchema(R.terminate) }, async (req) => {
+    const transponder = findOne(deps, req.body.mediaSessionId);
+    await deps.transponders.terminate(transponder.mediaSessionId);
+    deps.log('rest_terminate', { mediaSessionId: transponder.mediaSessionId });
+    return { ...transponder, status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' };
+  });
+
+  for (const [route, muted] of [[R.mute, true], [R.unmute, false]] as const) {
+    app.post<{ Body: IdBody }>(route.url, { schema: fastifySchema(route) }, async (req) => {
+      findOne(deps, req.body.mediaSessionId);
+      return deps.transponders.setMuted(req.body.mediaSessionId, muted);
+    });
+  }
+
+  app.post<{ Body: SoundBody }>(R.sound_on.url, { schema: fastifySchema(R.sound_on) }, async (req) => {
+    findOne(deps, req.body.mediaSessionId);
+    const sound = await loadSound(deps.mediaDir(), req.body.soundFile);
+    return deps.transponders.soundOn(req.body.mediaSessionId, sound, req.body.loop ?? false);
+  });
+
+  app.post<{ Body: IdBody }>(R.sound_off.url, { schema: fastifySchema(R.sound_off) }, async (req) => {
+    findOne(deps, req.body.mediaSessionId);
+    return deps.transponders.soundOff(req.body.mediaSessionId);
+  });
+}

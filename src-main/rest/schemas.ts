@@ -1,0 +1,371 @@
+// Schema-first REST (after fastify/demo): every route's body and every response are JSON schemas declared
+// once here. Fastify validates and serializes with them, and openapi.ts turns the same table into the
+// OpenAPI 3.1 document. DESIGN.md §4 is the contract these schemas write down.
+import { AUDIO_CODECS } from '../../src-relay/media.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface ResponseSpec {
+  description: string;
+  schema?: JsonSchema;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify path syntax (`:param`). */
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  body?: JsonSchema;
+  /** Default application/json when body is set. */
+  bodyContentType?: string;
+  /** True when the body may be left out. */
+  bodyOptional?: boolean;
+  responses: Record<number, ResponseSpec>;
+}
+
+export const errorSchema: JsonSchema = {
+  type: 'object',
+  properties: { error: { type: 'string', description: 'What is wrong, in one sentence.' } },
+  required: ['error'],
+};
+
+const TRANSPONDER_STATUSES = ['CONNECTING', 'PUBLISHING', 'RECONNECTING', 'FAILED', 'STOPPED'];
+
+export const optionsSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    action: { type: 'string', enum: ['mute', 'sound_on'] },
+    soundFile: { type: 'string', minLength: 1, maxLength: 255 },
+    loop: { type: 'boolean' },
+    audioCodec: { type: 'string', enum: [...AUDIO_CODECS] },
+  },
+  additionalProperties: true,
+};
+
+const statsSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    bitrateKbps: { type: 'number' },
+    fps: { type: 'number' },
+    droppedFrames: { type: 'number' },
+    uptimeMs: { type: 'number' },
+    reconnects: { type: 'number' },
+    attempt: { type: 'number' },
+    nextRetryAt: { type: 'number' },
+    queuedMs: { type: 'number' },
+  },
+  additionalProperties: true,
+};
+
+export const transponderSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    mediaSessionId: { type: 'string' },
+    streamName: { type: 'string', description: 'Name published on the target (prefix applied).' },
+    sourceStreamName: { type: 'string' },
+    rtmpUrl: { type: 'string' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    muted: { type: 'boolean' },
+    soundEnabled: { type: 'boolean' },
+    options: optionsSchema,
+    status: { type: 'string', enum: TRANSPONDER_STATUSES },
+    info: { type: 'string' },
+    stats: statsSchema,
+  },
+  required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'],
+  additionalProperties: true,
+};
+
+const transponderList: JsonSchema = { type: 'array', items: transponderSchema };
+const MAX_NAME = 256;
+const MAX_URL = 2048;
+const nameSchema = { type: 'string', minLength: 1, maxLength: MAX_NAME };
+const sessionIdBody: JsonSchema = {
+  type: 'object',
+  properties: { mediaSessionId: nameSchema },
+  required: ['mediaSessionId'],
+};
+
+const err = (description: string): ResponseSpec => ({ description, schema: errorSchema });
+const E400 = err('Malformed body: bad JSON, wrong types, missing fields, a bad rtmpUrl.');
+const E401 = err('rest_auth_token is set and the bearer token is missing or wrong.');
+const E403 = err('Foreign Host (DNS rebinding) or foreign Origin.');
+const E404 = err('No such transponder.');
+const E413 = err('Body larger than rest_max_body_bytes.');
+const E415 = err('The body is not application/json.');
+const COMMON = { 401: E401, 403: E403, 413: E413, 415: E415 };
+
+function push(method: string, summary: string, body: JsonSchema | undefined, responses: Record<number, ResponseSpec>): RouteSpec {
+  const spec: RouteSpec = {
+    method: 'POST',
+    url: `/rest-api/push/${method}`,
+    operationId: `push_${method}`,
+    summary,
+    tag: 'push (WCS)',
+    responses: { ...responses, ...COMMON },
+  };
+  if (body) spec.body = body;
+  else spec.bodyOptional = true;
+  return spec;
+}
+
+const OK_ONE: ResponseSpec = { description: 'The transponder.', schema: transponderSchema };
+
+export const PUSH_ROUTES = {
+  startup: push(
+    'startup',
+    'Start a transponder: push a published stream to an RTMP/RTMPS URL.',
+    {
+      type: 'object',
+      properties: {
+        streamName: nameSchema,
+        rtmpUrl: { type: 'string', minLength: 1, maxLength: MAX_URL },
+        options: optionsSchema,
+        rtmpTransponderFullUrl: { type: 'boolean' },
+        rtmpFlashVersion: { type: 'string', maxLength: 256 },
+      },
+      required: ['streamName', 'rtmpUrl'],
+    },
+    {
+      200: OK_ONE,
+      400: E400,
+      404: err('No published stream of that name, or the options name a sound file that does not exist.'),
+      409: err('A transponder of this stream to this rtmpUrl exists.'),
+    },
+  ),
+  find: push(
+    'find',
+    'Find transponders by source or published stream name, rtmpUrl or mediaSessionId (all given must match).',
+    {
+      type: 'object',
+      properties: { streamName: nameSchema, rtmpUrl: { type: 'string', maxLength: MAX_URL }, mediaSessionId: nameSchema },
+      anyOf: [{ required: ['streamName'] }, { required: ['rtmpUrl'] }, { required: ['mediaSessionId'] }],
+    },
+    { 200: { description: 'The matching transponders.', schema: transponderList }, 400: E400, 404: err('No transponder matches.') },
+  ),
+  find_all: push('find_all', 'List every transponder.', undefined, {
+    200: { description: 'Every transponder.', schema: transponderList },
+    404: err('There is no transponder.'),
+  }),
+  terminate: push('terminate', 'End a transponder (FCUnpublish, deleteStream).', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  mute: push('mute', 'Send silence instead of the source audio.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  unmute: push('unmute', 'Send the source audio again.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  sound_on: push(
+    'sound_on',
+    'Mix a WAV file of the media folder into the transponder audio.',
+    {
+      type: 'object',
+      properties: { mediaSessionId: nameSchema, soundFile: { type: 'string', minLength: 1, maxLength: 255 }, loop: { type: 'boolean' } },
+      required: ['mediaSessionId', 'soundFile'],
+    },
+    {
+      200: OK_ONE,
+      400: err('soundFile is not a bare file name of the media folder, or not a WAV file we can read.'),
+      404: err('No such transponder, or no such file in the media folder.'),
+    },
+  ),
+  sound_off: push('sound_off', 'Stop the injected sound.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+} as const satisfies Record<string, RouteSpec>;
+
+export const WHIP_ROUTES = {
+  publish: {
+    method: 'POST',
+    url: '/whip/:streamName',
+    operationId: 'whip_publish',
+    summary: 'WHIP (RFC 9725): publish a stream with an SDP offer.',
+    tag: 'whip',
+    body: { type: 'string' },
+    bodyContentType: 'application/sdp',
+    responses: {
+      201: { description: 'The SDP answer; Location names the session.', schema: { type: 'string' }, contentType: 'application/sdp' },
+      400: err('The offer is not an SDP offer we can answer, or the stream name is not usable.'),
+      401: E401,
+      403: E403,
+      409: err('That stream name is being published.'),
+      413: E413,
+      415: err('The body is not application/sdp.'),
+    },
+  },
+  unpublish: {
+    method: 'DELETE',
+    url: '/whip/:streamName/:sessionId',
+    operationId: 'whip_unpublish',
+    summary: 'WHIP: end the session (the stream is unpublished).',
+    tag: 'whip',
+    responses: { 200: { description: 'Ended.' }, 401: E401, 403: E403, 404: err('No such WHIP session.') },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+const settingView: JsonSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    value: { type: 'string' },
+    default: { type: 'string' },
+    description: { type: 'string' },
+    type: { type: 'string' },
+    restart: { type: 'boolean' },
+    overridden: { type: 'boolean' },
+    error: { type: 'string' },
+  },
+  required: ['key', 'value', 'default', 'description'],
+};
+const settingsResponse: JsonSchema = {
+  type: 'object',
+  properties: {
+    settings: { type: 'array', items: settingView },
+    file: { type: 'string' },
+    issues: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['settings', 'file'],
+};
+const targetSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    rtmpUrl: { type: 'string' },
+    streamKey: { type: 'string' },
+  },
+  required: ['id', 'name', 'kind', 'rtmpUrl', 'streamKey'],
+};
+const mediaList: JsonSchema = {
+  type: 'object',
+  properties: {
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { name: { type: 'string' }, size: { type: 'integer' }, durationMs: { type: 'number' }, error: { type: 'string' } },
+        required: ['name', 'size'],
+      },
+    },
+  },
+  required: ['files'],
+};
+const STUDIO_COMMON = { 401: E401, 403: E403 };
+
+export const STUDIO_ROUTES = {
+  getSettings: {
+    method: 'GET',
+    url: '/api/settings',
+    operationId: 'settings_get',
+    summary: 'Every setting with its value, default, description and error.',
+    tag: 'studio',
+    responses: { 200: { description: 'The settings.', schema: settingsResponse }, ...STUDIO_COMMON },
+  },
+  putSettings: {
+    method: 'PUT',
+    url: '/api/settings',
+    operationId: 'settings_put',
+    summary: 'Change settings ({key: value}); saved in the file with its comments kept. null resets a key.',
+    tag: 'studio',
+    body: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null', 'array'] } },
+    responses: { 200: { description: 'The settings after the change.', schema: settingsResponse }, 400: err('Names the bad key.'), 413: E413, 415: E415, ...STUDIO_COMMON },
+  },
+  getMedia: {
+    method: 'GET',
+    url: '/api/media',
+    operationId: 'media_list',
+    summary: 'The WAV files of the media folder.',
+    tag: 'studio',
+    responses: { 200: { description: 'The files.', schema: mediaList }, ...STUDIO_COMMON },
+  },
+  putMedia: {
+    method: 'PUT',
+    url: '/api/media/:name',
+    operationId: 'media_put',
+    summary: 'Add a WAV file to the media folder.',
+    tag: 'studio',
+    body: { type: 'string', format: 'binary' },
+    bodyContentType: 'audio/wav',
+    responses: {
+      200: { description: 'The files after the upload.', schema: mediaList },
+      400: err('Not a bare .wav name, or not a WAV file we can read.'),
+      413: E413,
+      415: err('The body is not audio/wav.'),
+      ...STUDIO_COMMON,
+    },
+  },
+  getTargets: {
+    method: 'GET',
+    url: '/api/targets',
+    operationId: 'targets_get',
+    summary: 'The saved targets, with their keys.',
+    tag: 'studio',
+    responses: { 200: { description: 'The targets.', schema: { type: 'array', items: targetSchema } }, ...STUDIO_COMMON },
+  },
+  putTargets: {
+    method: 'PUT',
+    url: '/api/targets',
+    operationId: 'targets_put',
+    summary: 'Replace the saved targets.',
+    tag: 'studio',
+    body: { type: 'array', items: targetSchema },
+    responses: {
+      200: { description: 'The targets as saved.', schema: { type: 'array', items: targetSchema } },
+      400: err('Names the bad target and field.'),
+      413: E413,
+      415: E415,
+      ...STUDIO_COMMON,
+    },
+  },
+  info: {
+    method: 'GET',
+    url: '/api/info',
+    operationId: 'info',
+    summary: 'Version, the embedded RTMP server, the folders.',
+    tag: 'studio',
+    responses: {
+      200: {
+        description: 'About this host.',
+        schema: {
+          type: 'object',
+          properties: {
+            version: { type: 'string' },
+            localRtmpUrl: { type: ['string', 'null'] },
+            previewBaseUrl: { type: ['string', 'null'] },
+            mediaDir: { type: 'string' },
+            dataDir: { type: 'string' },
+            secretStorage: { type: 'string' },
+          },
+          required: ['version', 'mediaDir', 'dataDir'],
+        },
+      },
+      ...STUDIO_COMMON,
+    },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export const OPENAPI_ROUTE: RouteSpec = {
+  method: 'GET',
+  url: '/rest-api/openapi.json',
+  operationId: 'openapi',
+  summary: 'This document.',
+  tag: 'meta',
+  responses: { 200: { description: 'OpenAPI 3.1.', schema: { type: 'object' } } },
+};
+
+export const ALL_ROUTES: RouteSpec[] = [
+  ...Object.values(PUSH_ROUTES),
+  ...Object.values(WHIP_ROUTES),
+  ...Object.values(STUDIO_ROUTES),
+  OPENAPI_ROUTE,
+];
+
+/** The fastify `schema` of a route: body and every JSON response. */
+export function fastifySchema(spec: RouteSpec): Record<string, unknown> {
+  const response: Record<number, JsonSchema> = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    if (r.schema && (r.contentType ?? 'application/json') === 'application/json') response[Number(status)] = r.schema;
+  }
+  const schema: Record<string, unknown> = { response };
+  if (spec.body && (spec.bodyContentType ?? 'application/json') === 'application/json') schema.body = spec.body;
+  return schema;
+}

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { redactName } from '../../src-relay/redact.js';
 import { StreamNameInUseError } from '../../src-relay/streams.js';
+import { IngestError } from '../../src-relay/webrtc/sdp.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { WHIP_ROUTES } from './schemas.js';
@@ -34,8 +35,8 @@ export function registerWhipRoutes(app: FastifyInstance, deps: RestDeps): void {
     try {
       published = await deps.ingest.publish(streamName, req.body);
     } catch (err) {
-      if (err instanceof StreamNameInUseError || err instanceof HttpError) throw err;
-      throw new HttpError(400, `the offer cannot be answered: ${(err as Error).message}`);
+      if (err instanceof IngestError) throw new HttpError(400, `the offer cannot be answered: ${err.message}`);
+      throw err;
     }
     const { sessionId, answerSdp, stream } = published;
     sessions.set(sessionId, streamName);

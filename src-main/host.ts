@@ -1,0 +1,195 @@
+// The application host (DESIGN.md §1–§2): settings, the relay (stream registry, WebRTC ingest,
+// transponders), the embedded RTMP server, and the HTTP(S) server with the REST API, WHIP and /ws.
+// Electron (src-main/electron) and the headless command (headless.ts) both start it through createHost.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { consoleLog, type Log } from '../src-relay/log.js';
+import { StreamRegistry } from '../src-relay/streams.js';
+import { TransponderManager, type RelayConfig } from '../src-relay/transponders.js';
+import { WebRtcIngest } from '../src-relay/webrtc/ingest.js';
+import { startAutoPush } from './autopush.js';
+import { APP_ROOT, ensureDir, mediaDirOf, prepareMediaDir } from './config/paths.js';
+import { fileModeSecretBox, type SecretBox } from './config/secrets.js';
+import { SettingsStore } from './config/store.js';
+import { TargetStore } from './config/targets.js';
+import { loadTlsPair } from './config/tls.js';
+import { LocalRtmpError, startLocalRtmp, type LocalRtmp } from './local-rtmp/server.js';
+import type { HostInfo, RestDeps } from './rest/deps.js';
+import { resolveWithDns } from './rest/resolve.js';
+import { checkBindAllowed, ownOrigins, type SecurityPolicy } from './rest/security.js';
+import { startRestServers, type RestServers } from './rest/server.js';
+
+export interface HostOptions {
+  dataDir: string;
+  /** `--set key=value` overrides for this run. */
+  overrides?: Record<string, string>;
+  /** How saved stream keys are sealed; default: file mode 0600 (headless). */
+  secretBox?: SecretBox;
+  log?: Log;
+  /** The built studio; default dist/renderer. */
+  staticDir?: string;
+}
+
+export interface Host {
+  httpUrl: string;
+  httpsUrl?: string;
+  settings: SettingsStore;
+  registry: StreamRegistry;
+  transponders: TransponderManager;
+  ingest: WebRtcIngest;
+  /** The embedded RTMP server, when enabled and its ports were free. */
+  localRtmp?: LocalRtmp;
+  dataDir: string;
+  mediaDir: () => string;
+  /** Ends every transponder cleanly (FCUnpublish, deleteStream), every stream, and all servers. */
+  close(): Promise<void>;
+}
+
+const STOP_TRANSPONDERS_TIMEOUT_MS = 8000;
+
+export function appVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function relayConfigOf(settings: SettingsStore, log: Log): RelayConfig {
+  const s = settings.values;
+  const config: RelayConfig = {
+    streamNamePrefix: s.rtmp_transponder_stream_name_prefix,
+    fullUrl: s.rtmp_transponder_full_url,
+    keyframeIntervalMs: s.rtmp_keyframe_interval_ms,
+    log,
+  };
+  if (s.rtmp_flash_version !== '') config.flashVer = s.rtmp_flash_version;
+  return config;
+}
+
+function urlHost(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::' || bind === 'localhost') return '127.0.0.1';
+  return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+async function startLocalRtmpIfEnabled(settings: SettingsStore, dataDir: string, policy: SecurityPolicy, log: Log): Promise<LocalRtmp | undefined> {
+  const s = settings.values;
+  if (!s.local_rtmp_enabled) return undefined;
+  try {
+    return await startLocalRtmp({
+      bind: '127.0.0.1',
+      port: s.local_rtmp_port,
+      httpPort: s.local_rtmp_http_port,
+      dataDir,
+      allowedOrigins: () => ownOrigins(policy),
+      log,
+    });
+  } catch (err) {
+    if (!(err instanceof LocalRtmpError)) throw err;
+    log('local_rtmp_unavailable', { error: err.message });
+    return undefined;
+  }
+}
+
+export async function createHost(opts: HostOptions): Promise<Host> {
+  const log = opts.log ?? consoleLog;
+  const dataDir = ensureDir(opts.dataDir);
+  const settings = SettingsStore.open(dataDir, opts.overrides ?? {});
+  for (const issue of settings.issues) log('settings_warning', { message: issue.message });
+  const s = settings.values;
+  checkBindAllowed(s.rest_bind_address, s.rest_auth_token);
+  const mediaDir = () => mediaDirOf(dataDir, settings.values.media_dir);
+  prepareMediaDir(mediaDir());
+  const secretBox = opts.secretBox ?? fileModeSecretBox;
+
+  const ports: { http?: number; https?: number } = {};
+  const security: SecurityPolicy = {
+    allowedHosts: s.rest_allowed_hosts,
+    bindAddress: s.rest_bind_address,
+    token: s.rest_auth_token,
+    ports: () => ports,
+  };
+  const registry = new StreamRegistry();
+  const transponders = new TransponderManager(registry, () => relayConfigOf(settings, log));
+  const ingest = new WebRtcIngest(registry, { log });
+  const stopAutoPush = startAutoPush(
+    registry,
+    transponders,
+    () => ({ enabled: settings.values.rtmp_push_auto_start, rtmpUrl: settings.values.rtmp_push_auto_start_url }),
+    log,
+  );
+  const localRtmp = await startLocalRtmpIfEnabled(settings, dataDir, security, log);
+  const version = appVersion();
+  const info = (): HostInfo => ({
+    version,
+    localRtmpUrl: localRtmp?.rtmpUrl ?? null,
+    previewBaseUrl: localRtmp?.previewBaseUrl ?? null,
+    mediaDir: mediaDir(),
+    dataDir,
+    secretStorage: secretBox.kind,
+  });
+  const deps: RestDeps = {
+    registry,
+    transponders,
+    ingest,
+    settings,
+    targets: new TargetStore(dataDir, secretBox),
+    secretBox,
+    security,
+    mediaDir,
+    info,
+    staticDir: opts.staticDir ?? join(APP_ROOT, 'dist', 'renderer'),
+    resolveHost: resolveWithDns,
+    log,
+    version,
+  };
+  let rest: RestServers;
+  try {
+    const https = s.rest_https_enabled
+      ? { port: s.rest_https_port, tls: await loadTlsPair(dataDir, s.rest_https_cert, s.rest_https_key) }
+      : undefined;
+    rest = await startRestServers(deps, { bind: s.rest_bind_address, httpPort: s.rest_http_port, https, bodyLimit: s.rest_max_body_bytes }, ports);
+  } catch (err) {
+    stopAutoPush();
+    await localRtmp?.close();
+    throw err;
+  }
+  const host = urlHost(s.rest_bind_address);
+  log('host_started', { http: rest.httpPort, https: rest.httpsPort, localRtmp: localRtmp?.rtmpUrl });
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    stopAutoPush();
+    await withTimeout(transponders.stopAll(), STOP_TRANSPONDERS_TIMEOUT_MS).catch((err: unknown) =>
+      log('host_stop_transponders_failed', { error: (err as Error).message }),
+    );
+    await rest.close();
+    ingest.closeAll();
+    registry.endAll('STOPPED_BY_HOST_SHUTDOWN');
+    await localRtmp?.close();
+    log('host_stopped');
+  };
+  const result: Host = {
+    httpUrl: `http://${host}:${rest.httpPort}`,
+    settings,
+    registry,
+    transponders,
+    ingest,
+    dataDir,
+    mediaDir,
+    close: () => (closing ??= close()),
+  };
+  if (rest.httpsPort !== undefined) result.httpsUrl = `https://${host}:${rest.httpsPort}`;
+  if (localRtmp) result.localRtmp = localRtmp;
+  return result;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,296 @@
+// An RTMP publisher: one push of one stream to one target (a transponder's connection). Owns the socket
+// through RtmpSession, retries the connection for authentication challenges, then feeds media through the
+// congestion-aware SendQueue (queue.ts) so that memory stays bounded whatever the target does.
+import { EventEmitter } from 'node:events';
+import type { ConnectionOptions } from 'node:tls';
+import { EcmaArray, encodeAmf0, type Amf0Value } from './amf0.js';
+import { AuthSession } from './auth.js';
+import { ChunkStreamId, MessageType } from './control.js';
+import { RtmpError } from './errors.js';
+import { SendQueue, type QueuedItem } from './queue.js';
+import { RtmpSession } from './session.js';
+import type { RtmpTarget } from './url.js';
+import { silentLog, type Log } from '../log.js';
+import { redactName, redactUrl } from '../redact.js';
+
+export { RtmpError };
+
+export interface RtmpPublisherOptions {
+  /** Connect + publish, auth retries included (default 10000). */
+  timeoutMs?: number;
+  /** Queued unsent video beyond which inter frames are dropped (default 700). */
+  maxQueueMs?: number;
+  /** Nothing drained for this long while data waits → BLACK_HOLE (default 15000). */
+  blackHoleMs?: number;
+  /** Bytes queued beyond which the target counts as too slow and the connection is dropped (default 32 MiB). */
+  maxQueueBytes?: number;
+  log?: Log;
+  mediaSessionId?: string;
+  /** For RTMPS to servers with a private CA (tests): passed to tls.connect. */
+  tlsOptions?: Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized'>;
+}
+
+export const PublisherDefaults = {
+  timeoutMs: 10_000,
+  maxQueueMs: 700,
+  blackHoleMs: 15_000,
+  maxQueueBytes: 32 * 1024 * 1024,
+  /** Bytes left in the socket's own buffer before we stop handing it more (the rest waits in our queue). */
+  socketHighWater: 64 * 1024,
+  /** Connections one start() may open: first try, "need auth" retry, challenge response. */
+  maxAuthConnections: 3,
+  stopTimeoutMs: 2000,
+} as const;
+
+// FLV VIDEODATA (FLV spec v10.1 §E.4.3.1): [frame type(4) | codec id(4)] [AVCPacketType] …; 0 = sequence header
+const AVC_CODEC_ID = 7;
+const AVC_SEQUENCE_HEADER = 0;
+
+function isVideoSequenceHeader(body: Buffer): boolean {
+  return body.length >= 2 && (body[0] & 0x0f) === AVC_CODEC_ID && body[1] === AVC_SEQUENCE_HEADER;
+}
+
+export interface RtmpPublisherEvents {
+  /** The connection ended after start() resolved; error undefined after stop()/destroy(). Emitted once. */
+  close: [error: RtmpError | undefined];
+  /** Video frames were dropped for congestion; the figure is the total dropped so far. */
+  congestion: [droppedFrames: number];
+}
+
+export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
+  private readonly options: Required<Omit<RtmpPublisherOptions, 'tlsOptions' | 'mediaSessionId'>> & RtmpPublisherOptions;
+  private readonly queue: SendQueue;
+  private session?: RtmpSession;
+  private state: 'idle' | 'starting' | 'publishing' | 'stopping' | 'closed' = 'idle';
+  private sent = 0;
+  private stallSince?: number;
+  private lastFlushAt = 0;
+  private watchdog?: NodeJS.Timeout;
+  private abortStart?: (error: RtmpError) => void;
+  private readonly logFields: Record<string, string>;
+
+  constructor(
+    readonly target: RtmpTarget,
+    options: RtmpPublisherOptions = {},
+  ) {
+    super();
+    this.options = {
+      timeoutMs: options.timeoutMs ?? PublisherDefaults.timeoutMs,
+      maxQueueMs: options.maxQueueMs ?? PublisherDefaults.maxQueueMs,
+      blackHoleMs: options.blackHoleMs ?? PublisherDefaults.blackHoleMs,
+      maxQueueBytes: options.maxQueueBytes ?? PublisherDefaults.maxQueueBytes,
+      log: options.log ?? silentLog,
+      ...(options.mediaSessionId !== undefined && { mediaSessionId: options.mediaSessionId }),
+      ...(options.tlsOptions !== undefined && { tlsOptions: options.tlsOptions }),
+    };
+    this.queue = new SendQueue(this.options.maxQueueMs);
+    this.logFields = {
+      ...(options.mediaSessionId !== undefined && { mediaSessionId: options.mediaSessionId }),
+      url: redactUrl(target.tcUrl),
+      stream: redactName(target.streamName),
+    };
+  }
+
+  get bytesSent(): number {
+    return this.sent;
+  }
+  get queuedMs(): number {
+    return this.queue.queuedMs;
+  }
+  get droppedFrames(): number {
+    return this.queue.droppedFrames;
+  }
+  get connected(): boolean {
+    return this.state === 'publishing';
+  }
+
+  /** Connects and publishes; rejects with a typed RtmpError. Call once. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new RtmpError('CLOSED', `start() called on a publisher that is ${this.state}`);
+    this.state = 'starting';
+    const deadline = new Promise<never>((_, reject) => {
+      this.abortStart = reject;
+      const timer = setTimeout(
+        () => reject(new RtmpError('TIMEOUT', `no NetStream.Publish.Start from ${redactUrl(this.target.tcUrl)} within ${this.options.timeoutMs} ms`)),
+        this.options.timeoutMs,
+      );
+      timer.unref();
+    });
+    deadline.catch(() => {}); // raced below; never unhandled
+    try {
+      await Promise.race([this.connectWithAuth(), deadline]);
+    } catch (err) {
+      this.session?.end();
+      this.state = 'closed';
+      const error = err instanceof RtmpError ? err : new RtmpError('NETWORK', String(err), { cause: err });
+      this.log('rtmp.start-failed', { code: error.code, reason: error.message });
+      throw error;
+    } finally {
+      this.abortStart = undefined;
+    }
+    if (this.state !== 'starting') {
+      this.session?.end();
+      throw new RtmpError('CLOSED', 'publisher was stopped while connecting');
+    }
+    this.state = 'publishing';
+    this.log('rtmp.publishing');
+    this.watch();
+  }
+
+  private async connectWithAuth(): Promise<void> {
+    const auth = new AuthSession(this.target.username !== undefined ? { username: this.target.username, password: this.target.password ?? '' } : undefined, this.target.app);
+    let appSuffix = '';
+    for (let attempt = 1; attempt <= PublisherDefaults.maxAuthConnections; attempt++) {
+      if (this.state !== 'starting') throw new RtmpError('CLOSED', 'publisher was stopped while connecting');
+      this.log('rtmp.connecting', { attempt });
+      const session = new RtmpSession({ target: this.target, appSuffix, auth, log: this.options.log, logFields: this.logFields, tlsOptions: this.options.tlsOptions });
+      this.session = session;
+      const result = await session.run();
+      if (result.kind === 'published') {
+        session.on('closed', (error) => {
+          if (this.state !== 'stopping') this.finish(error); // during stop() the server closing is expected
+        });
+        session.socket.on('drain', () => this.pump());
+        return;
+      }
+      appSuffix = result.query;
+    }
+    throw new RtmpError('AUTH_FAILED', `server kept asking for authentication after ${PublisherDefaults.maxAuthConnections} connections`);
+  }
+
+  /** @setDataFrame onMetaData with the properties as an ECMA array (FLV spec §E.5, as encoders send it). */
+  writeMetadata(meta: Record<string, Amf0Value>): void {
+    this.enqueue('data', 0, MessageType.dataAmf0, ChunkStreamId.data, encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray(meta)), false, false);
+  }
+
+  /** body = FLV VIDEODATA tag body (frame type/codec byte, AVCPacketType, composition time, data). */
+  writeVideo(timestamp: number, body: Buffer, keyframe: boolean): void {
+    const sequenceHeader = isVideoSequenceHeader(body);
+    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe, !keyframe && !sequenceHeader);
+  }
+
+  /** body = FLV AUDIODATA tag body. */
+  writeAudio(timestamp: number, body: Buffer): void {
+    this.enqueue('audio', timestamp, MessageType.audio, ChunkStreamId.audio, body, false, false);
+  }
+
+  private enqueue(kind: QueuedItem['kind'], timestamp: number, typeId: number, csid: number, payload: Buffer, keyframe: boolean, droppable: boolean): void {
+    const session = this.session;
+    if (this.state !== 'publishing' || !session) return; // not (or no longer) connected: frames have nowhere to go
+    const bytes = session.encode({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
+    const dropped = this.queue.push({ kind, timestamp, bytes, keyframe, droppable });
+    if (dropped > 0 && (this.queue.droppedFrames === dropped || !this.wasDropping)) {
+      this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
+    }
+    if (dropped > 0) this.emit('congestion', this.queue.droppedFrames);
+    this.wasDropping = this.queue.isDropping;
+    if (this.queue.bytes > this.options.maxQueueBytes) {
+      this.finish(new RtmpError('NETWORK', `target too slow: ${this.queue.bytes} bytes queued, the limit is ${this.options.maxQueueBytes}`));
+      return;
+    }
+    this.pump();
+  }
+  private wasDropping = false;
+
+  /** Hands queued chunks to the socket while its own buffer is small (the rest waits, droppable, in our queue). */
+  private pump(): void {
+    const socket = this.session?.socket;
+    if (!socket || socket.destroyed) return;
+    while (socket.writableLength < PublisherDefaults.socketHighWater) {
+      const item = this.queue.shift();
+      if (!item) break;
+      this.sent += item.bytes.length;
+      socket.write(item.bytes, (err) => {
+        if (!err) this.lastFlushAt = Date.now();
+      });
+    }
+  }
+
+  /** Black hole: data waits but nothing has left for blackHoleMs (the target stopped reading). */
+  private watch(): void {
+    const period = Math.max(50, Math.min(1000, this.options.blackHoleMs / 4));
+    this.watchdog = setInterval(() => {
+      const socket = this.session?.socket;
+      if (!socket) return;
+      const waiting = this.queue.length > 0 || socket.writableLength > 0;
+      const now = Date.now();
+      if (!waiting) {
+        this.stallSince = undefined;
+        return;
+      }
+      if (this.stallSince === undefined || this.lastFlushAt >= this.stallSince) {
+        this.stallSince = now;
+        return;
+      }
+      if (now - this.stallSince >= this.options.blackHoleMs) {
+        const waitingBytes = this.queue.bytes + socket.writableLength;
+        this.finish(new RtmpError('BLACK_HOLE', `target stopped reading: ${waitingBytes} bytes waited ${now - this.stallSince} ms without draining`));
+      }
+    }, period);
+    this.watchdog.unref();
+  }
+
+  /** FCUnpublish and deleteStream, then a graceful close; idempotent; bounded to 2 s. */
+  async stop(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'stopping') return;
+    if (this.state === 'idle' || this.state === 'starting') {
+      const abort = this.abortStart;
+      this.state = 'closed';
+      abort?.(new RtmpError('CLOSED', 'publisher was stopped while connecting'));
+      this.session?.end();
+      return;
+    }
+    this.state = 'stopping';
+    const session = this.session!;
+    const socket = session.socket;
+    const name = this.target.streamName;
+    for (const bytes of [session.encodeCommand('FCUnpublish', null, name), session.encodeCommand('deleteStream', null, session.publishStreamId)]) {
+      this.queue.push({ kind: 'command', timestamp: 0, bytes, keyframe: false, droppable: false });
+    }
+    const closed = new Promise<void>((resolve) => {
+      if (socket.destroyed) return resolve();
+      socket.once('close', () => resolve());
+      const flushThenEnd = (): void => {
+        this.pump();
+        if (this.queue.length === 0) socket.end();
+        else socket.once('drain', flushThenEnd);
+      };
+      flushThenEnd();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, PublisherDefaults.stopTimeoutMs);
+    });
+    await Promise.race([closed, timeout]);
+    clearTimeout(timer);
+    this.finish(undefined);
+  }
+
+  /** Closes at once, without FCUnpublish. */
+  destroy(): void {
+    if (this.state === 'idle' || this.state === 'starting') {
+      const abort = this.abortStart;
+      this.state = 'closed';
+      abort?.(new RtmpError('CLOSED', 'publisher was destroyed while connecting'));
+      this.session?.end();
+      return;
+    }
+    this.finish(undefined);
+  }
+
+  private finish(error: RtmpError | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearInterval(this.watchdog);
+    this.session?.end();
+    while (this.queue.shift()) {
+      // release queued buffers
+    }
+    this.log('rtmp.closed', { code: error?.code ?? 'STOPPED', reason: error?.message ?? 'stopped', bytesSent: this.sent, droppedFrames: this.queue.droppedFrames });
+    this.emit('close', error);
+  }
+
+  private log(event: string, fields: Record<string, string | number | boolean> = {}): void {
+    this.options.log(event, { ...this.logFields, ...fields });
+  }
+}

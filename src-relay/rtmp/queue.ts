@@ -1,0 +1,96 @@
+// The application-level send queue in front of the socket, with OBS rtmp-stream's congestion policy
+// (obs-outputs/rtmp-stream.c, drop_frames): the queued duration is newest − oldest unsent video timestamp;
+// past the limit, unsent non-keyframe video is dropped and further non-keyframe video is dropped until the
+// next keyframe. Audio, keyframes, sequence headers, metadata and commands are never dropped. Pure.
+
+export type QueuedKind = 'video' | 'audio' | 'data' | 'command';
+
+export interface QueuedItem {
+  kind: QueuedKind;
+  /** Milliseconds (the message timestamp). */
+  timestamp: number;
+  /** Encoded chunks ready for the socket. */
+  bytes: Buffer;
+  /** Video only: an inter frame the policy may drop (not a keyframe, not a sequence header). */
+  droppable: boolean;
+  /** Video only: a keyframe, which ends a dropping spell. */
+  keyframe: boolean;
+}
+
+export class SendQueue {
+  private items: QueuedItem[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  /** Dropping inter frames until the next keyframe. */
+  private dropping = false;
+  droppedFrames = 0;
+
+  constructor(readonly maxQueueMs: number) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  get isDropping(): boolean {
+    return this.dropping;
+  }
+
+  /** Newest − oldest unsent video timestamp, 0 without video queued. */
+  get queuedMs(): number {
+    let oldest: number | undefined;
+    let newest: number | undefined;
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item.kind !== 'video') continue;
+      oldest ??= item.timestamp;
+      newest = item.timestamp;
+    }
+    return oldest === undefined || newest === undefined ? 0 : Math.max(0, newest - oldest);
+  }
+
+  /** Queues an item, applying the drop policy; returns how many video frames this call dropped. */
+  push(item: QueuedItem): number {
+    if (item.kind === 'video' && item.keyframe) this.dropping = false;
+    if (item.kind === 'video' && item.droppable && this.dropping) {
+      this.droppedFrames++;
+      return 1;
+    }
+    this.items.push(item);
+    this.queuedBytes += item.bytes.length;
+    if (item.kind !== 'video' || this.queuedMs <= this.maxQueueMs) return 0;
+    return this.dropInterFrames();
+  }
+
+  shift(): QueuedItem | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head++];
+    this.queuedBytes -= item.bytes.length;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Removes every unsent inter frame and drops the next ones until a keyframe arrives. */
+  private dropInterFrames(): number {
+    const kept: QueuedItem[] = [];
+    let dropped = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item.kind === 'video' && item.droppable) {
+        dropped++;
+        this.queuedBytes -= item.bytes.length;
+      } else kept.push(item);
+    }
+    this.items = kept;
+    this.head = 0;
+    this.dropping = true;
+    this.droppedFrames += dropped;
+    return dropped;
+  }
+}

@@ -24,7 +24,9 @@ export const FLV_SOUND_FLAGS: Record<AudioCodec, number> = {
   aac: flvSoundFlags(FlvSoundFormat.aac, FlvSoundRate.khz44, true, true), // 0xAF
   pcma: flvSoundFlags(FlvSoundFormat.alaw, FlvSoundRate.special, true, false), // 0x72
   pcmu: flvSoundFlags(FlvSoundFormat.mulaw, FlvSoundRate.special, true, false), // 0x82
-  speex: flvSoundFlags(FlvSoundFormat.speex, FlvSoundRate.khz11, true, false), // 0xB6, 16 kHz mono implied
+  // E.4.2.1: Speex is 16 kHz mono, "SoundRate shall be 0, SoundSize 1, SoundType 0" (Flash Player writes 0xB2;
+  // ffmpeg's FLV muxer writes 0xB6, and every demuxer ignores the rate bits for Speex).
+  speex: flvSoundFlags(FlvSoundFormat.speex, FlvSoundRate.special, true, false), // 0xB2
 };
 
 export interface AudioEncoder extends EventEmitter<{ frame: [AudioFrame]; error: [Error] }> {

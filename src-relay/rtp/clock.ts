@@ -1,0 +1,164 @@
+// RFC 3550 §6.4.1 — sender reports: the NTP ↔ RTP timestamp pair that puts every track of a
+// publisher on one wallclock. Maps each track's RTP timestamps to one stream clock in milliseconds.
+//
+// Policy (DESIGN §3 "Timestamps"):
+// - Stream time 0 is the arrival of the first packet of any track.
+// - Before sender reports, a track maps RTP time linearly from the arrival of its first packet, so
+//   nothing waits for a report (SRS drops the first seconds of audio that way).
+// - The reference track (audio when the stream has audio) keeps that mapping for its whole life:
+//   its samples are contiguous, and moving it would tear the audio. Its sender reports fix how NTP
+//   time maps onto the stream clock.
+// - Every other track (video) is then steered onto the NTP timeline through that mapping: its offset
+//   slews toward the target at most `slewRate` ms per ms of media (no visible jump), and the caller
+//   keeps its decode times monotonic (never backwards).
+//
+// Why our own and not werift's NtpTimeBase/LipsyncBase: those emit nothing for a track until its
+// first sender report arrives (audio dropped while waiting) and buffer frames for lipsync; we want
+// zero added latency and a smooth correction instead.
+
+const RTP_TIMESTAMP_MOD = 2 ** 32;
+const RTP_TIMESTAMP_HALF = 2 ** 31;
+/** NTP timestamps are 32.32 fixed point seconds (RFC 3550 §4). */
+const NTP_FRACTION = 2 ** 32;
+
+export const CLOCK_DEFAULTS = {
+  /** Fraction of elapsed media time by which a track's offset may move toward its target (5 % → 50 ms/s). */
+  slewRate: 0.05,
+  /** An error larger than this is not drift but a discontinuity: jump at once. */
+  maxSlewErrorMs: 1000,
+} as const;
+
+/** Extends 32-bit RTP timestamps to a monotonic-ish number line across wraps. */
+export class RtpTimestampUnwrapper {
+  private last: number | undefined;
+
+  /** Extended value of `ts`, taken as the nearest to the last one; updates the state. */
+  unwrap(ts: number): number {
+    const ext = this.peek(ts);
+    this.last = ext;
+    return ext;
+  }
+
+  /** Extended value of `ts` without moving the state (for sender reports). */
+  peek(ts: number): number {
+    const value = ts >>> 0;
+    if (this.last === undefined) return value;
+    let delta = (value - (this.last % RTP_TIMESTAMP_MOD) + RTP_TIMESTAMP_MOD) % RTP_TIMESTAMP_MOD;
+    if (delta >= RTP_TIMESTAMP_HALF) delta -= RTP_TIMESTAMP_MOD;
+    return this.last + delta;
+  }
+}
+
+/** Seconds of a 64-bit NTP timestamp, as milliseconds. */
+export function ntpToMs(ntp: bigint): number {
+  const seconds = Number(ntp >> 32n);
+  const fraction = Number(ntp & 0xffffffffn);
+  return (seconds + fraction / NTP_FRACTION) * 1000;
+}
+
+export interface StreamClockOptions {
+  /** Which track's timeline the others follow: the one whose samples must stay contiguous. */
+  reference: 'audio' | 'video';
+  slewRate?: number;
+  maxSlewErrorMs?: number;
+}
+
+export class StreamClock {
+  /** Arrival time (caller's ms clock) of the first packet of any track. */
+  private origin: number | undefined;
+  /** stream ms = NTP ms − ntpShift, learned from the reference track's sender reports. */
+  ntpShift: number | undefined;
+  readonly reference: 'audio' | 'video';
+  readonly slewRate: number;
+  readonly maxSlewErrorMs: number;
+  private readonly tracks: TrackClock[] = [];
+
+  constructor(options: StreamClockOptions) {
+    this.reference = options.reference;
+    this.slewRate = options.slewRate ?? CLOCK_DEFAULTS.slewRate;
+    this.maxSlewErrorMs = options.maxSlewErrorMs ?? CLOCK_DEFAULTS.maxSlewErrorMs;
+  }
+
+  addTrack(kind: 'audio' | 'video', clockRate: number): TrackClock {
+    if (!Number.isFinite(clockRate) || clockRate <= 0) throw new Error(`clock rate must be positive, got ${clockRate}`);
+    const track = new TrackClock(this, kind === this.reference, clockRate);
+    this.tracks.push(track);
+    return track;
+  }
+
+  /** Stream ms of an arrival time; the first call fixes stream time 0. */
+  arrivalToStream(arrivalMs: number): number {
+    this.origin ??= arrivalMs;
+    return arrivalMs - this.origin;
+  }
+
+  toJSON(): { ntpShift: number | null; tracks: ReturnType<TrackClock['toJSON']>[] } {
+    return { ntpShift: this.ntpShift ?? null, tracks: this.tracks.map((t) => t.toJSON()) };
+  }
+}
+
+export class TrackClock {
+  private readonly unwrapper = new RtpTimestampUnwrapper();
+  /** stream ms = ext × 1000 / rate + offsetMs; undefined before the first packet. */
+  private offsetMs: number | undefined;
+  /** NTP ms = ext × 1000 / rate + ntpOffsetMs, from the latest sender report. */
+  private ntpOffsetMs: number | undefined;
+  private lastExt: number | undefined;
+  private senderReports = 0;
+
+  constructor(
+    private readonly stream: StreamClock,
+    readonly isReference: boolean,
+    readonly clockRate: number,
+  ) {}
+
+  /** Stream time (ms) of an RTP timestamp of a packet that arrived at `arrivalMs`. */
+  toStreamMs(rtpTimestamp: number, arrivalMs: number): number {
+    const ext = this.unwrapper.unwrap(rtpTimestamp);
+    const mediaMs = this.mediaMs(ext);
+    if (this.offsetMs === undefined) {
+      this.offsetMs = this.stream.arrivalToStream(arrivalMs) - mediaMs;
+      this.updateShift();
+    } else if (!this.isReference) {
+      this.slew(this.lastExt === undefined ? 0 : mediaMs - this.mediaMs(this.lastExt));
+    }
+    this.lastExt = ext;
+    return mediaMs + this.offsetMs;
+  }
+
+  /** RFC 3550 §6.4.1: NTP timestamp and RTP timestamp of the same instant. */
+  onSenderReport(ntpTimestamp: bigint, rtpTimestamp: number): void {
+    const ext = this.unwrapper.peek(rtpTimestamp);
+    this.ntpOffsetMs = ntpToMs(ntpTimestamp) - this.mediaMs(ext);
+    this.senderReports++;
+    this.updateShift();
+  }
+
+  toJSON(): { reference: boolean; clockRate: number; offsetMs: number | null; senderReports: number } {
+    return { reference: this.isReference, clockRate: this.clockRate, offsetMs: this.offsetMs ?? null, senderReports: this.senderReports };
+  }
+
+  private mediaMs(ext: number): number {
+    return (ext * 1000) / this.clockRate;
+  }
+
+  private updateShift(): void {
+    if (this.isReference && this.offsetMs !== undefined && this.ntpOffsetMs !== undefined) {
+      this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
+    }
+  }
+
+  /** Moves the offset toward where the sender reports say it belongs, by at most slewRate × elapsed. */
+  private slew(elapsedMediaMs: number): void {
+    const shift = this.stream.ntpShift;
+    if (shift === undefined || this.ntpOffsetMs === undefined || this.offsetMs === undefined) return;
+    const target = this.ntpOffsetMs - shift;
+    const error = target - this.offsetMs;
+    if (Math.abs(error) > this.stream.maxSlewErrorMs) {
+      this.offsetMs = target;
+      return;
+    }
+    const step = this.stream.slewRate * Math.max(0, elapsedMediaMs);
+    this.offsetMs += Math.max(-step, Math.min(step, error));
+  }
+}

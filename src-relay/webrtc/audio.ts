@@ -1,0 +1,149 @@
+// Audio RTP payloads to the relay's PCM (48 kHz interleaved stereo s16, media.ts):
+// Opus (RFC 7587: one Opus packet per RTP packet, RTP clock always 48 kHz) and G.711 PCMU/PCMA
+// (RFC 3551 §4.5.14: one byte per sample at 8 kHz). Chunk times are contiguous: each chunk starts
+// where the previous one ended; a loss is concealed (Opus PLC, silence for G.711) so the timeline
+// has no hole, and only a publisher stall longer than MAX_CONCEAL_MS restarts the timeline.
+import { OpusDecoder } from '../codec/audio/opus.js';
+import { decodeAlaw, decodeUlaw } from '../codec/audio/g711.js';
+import { Resampler } from '../codec/audio/resample.js';
+import { PCM_CHANNELS, PCM_RATE, type PcmChunk } from '../media.js';
+import { RtpTimestampUnwrapper } from '../rtp/clock.js';
+import type { IngestAudioCodec } from './sdp.js';
+
+/** Gaps up to this are concealed; longer ones mean the publisher stalled and the timeline jumps. */
+const MAX_CONCEAL_MS = 200;
+const G711_RATE = 8000;
+
+export interface AudioRtpPacket {
+  sequenceNumber: number;
+  timestamp: number;
+  payload: Buffer;
+}
+
+export interface AudioDepacketizerStats {
+  packets: number;
+  concealedMs: number;
+  decodeErrors: number;
+  stalls: number;
+  lateDropped: number;
+}
+
+interface PayloadDecoder {
+  /** PCM at 48 kHz stereo for one payload. */
+  decode(payload: Buffer): Int16Array;
+  /** Concealment for `frames` 48 kHz sample frames. */
+  conceal(frames: number): Int16Array;
+  /** How many 48 kHz sample frames of media the payload carried (its RTP duration). */
+  duration(payload: Buffer, pcm: Int16Array): number;
+  destroy(): void;
+}
+
+class OpusPayloadDecoder implements PayloadDecoder {
+  private readonly decoder = new OpusDecoder();
+  decode(payload: Buffer): Int16Array {
+    return this.decoder.decode(payload);
+  }
+  conceal(frames: number): Int16Array {
+    return this.decoder.decodeLost(frames);
+  }
+  duration(_payload: Buffer, pcm: Int16Array): number {
+    return pcm.length / PCM_CHANNELS;
+  }
+  destroy(): void {
+    this.decoder.destroy();
+  }
+}
+
+class G711PayloadDecoder implements PayloadDecoder {
+  private readonly resampler = new Resampler(G711_RATE, PCM_RATE, 1);
+  constructor(private readonly law: 'pcmu' | 'pcma') {}
+  decode(payload: Buffer): Int16Array {
+    const mono8k = this.law === 'pcmu' ? decodeUlaw(payload) : decodeAlaw(payload);
+    return monoToStereo(this.resampler.process(mono8k));
+  }
+  conceal(frames: number): Int16Array {
+    return new Int16Array(frames * PCM_CHANNELS);
+  }
+  /** One byte per 8 kHz sample; the resampler's output count varies with its filter delay. */
+  duration(payload: Buffer): number {
+    return (payload.length * PCM_RATE) / G711_RATE;
+  }
+  destroy(): void {}
+}
+
+function monoToStereo(mono: Int16Array): Int16Array {
+  const out = new Int16Array(mono.length * 2);
+  for (let i = 0; i < mono.length; i++) out[2 * i] = out[2 * i + 1] = mono[i];
+  return out;
+}
+
+export class AudioDepacketizer {
+  private readonly decoder: PayloadDecoder;
+  private readonly unwrapper = new RtpTimestampUnwrapper();
+  /** Stream ms where the next chunk starts. */
+  private nextTime: number | undefined;
+  /** Extended RTP timestamp the next packet should carry. */
+  private expectedExt: number | undefined;
+  private readonly stats: AudioDepacketizerStats = { packets: 0, concealedMs: 0, decodeErrors: 0, stalls: 0, lateDropped: 0 };
+
+  constructor(
+    readonly codec: IngestAudioCodec,
+    private readonly clockRate: number,
+  ) {
+    this.decoder = codec === 'opus' ? new OpusPayloadDecoder() : new G711PayloadDecoder(codec);
+  }
+
+  /**
+   * One packet, in sequence order; `streamMs` is where the clock mapper puts its RTP timestamp (used to
+   * start the timeline and after a stall). Never throws: a payload that does not decode is concealed.
+   */
+  processInput(packet: AudioRtpPacket, streamMs: number): PcmChunk[] {
+    const out: PcmChunk[] = [];
+    const ext = this.unwrapper.unwrap(packet.timestamp);
+    this.stats.packets++;
+    if (this.nextTime === undefined || this.expectedExt === undefined) {
+      this.nextTime = streamMs;
+      this.expectedExt = ext;
+    }
+    const gapFrames = Math.round(((ext - this.expectedExt) * PCM_RATE) / this.clockRate);
+    if (gapFrames < 0) {
+      this.stats.lateDropped++;
+      return out;
+    }
+    if (gapFrames > (MAX_CONCEAL_MS * PCM_RATE) / 1000) {
+      this.stats.stalls++;
+      this.nextTime = Math.max(this.nextTime, streamMs);
+    } else if (gapFrames > 0) {
+      this.emit(out, this.safe(() => this.decoder.conceal(gapFrames), gapFrames));
+      this.stats.concealedMs += (gapFrames * 1000) / PCM_RATE;
+    }
+    const pcm = this.safe(() => this.decoder.decode(packet.payload), 0);
+    this.emit(out, pcm);
+    this.expectedExt = ext + Math.round((this.decoder.duration(packet.payload, pcm) * this.clockRate) / PCM_RATE);
+    return out;
+  }
+
+  toJSON(): AudioDepacketizerStats {
+    return { ...this.stats };
+  }
+
+  destroy(): void {
+    this.decoder.destroy();
+  }
+
+  private emit(out: PcmChunk[], samples: Int16Array): void {
+    if (samples.length === 0 || this.nextTime === undefined) return;
+    out.push({ time: this.nextTime, samples });
+    this.nextTime += (samples.length / PCM_CHANNELS) * 1000 / PCM_RATE;
+  }
+
+  /** Decoding outside bytes: a failure becomes `fallbackFrames` of silence, never an exception. */
+  private safe(decode: () => Int16Array, fallbackFrames: number): Int16Array {
+    try {
+      return decode();
+    } catch {
+      this.stats.decodeErrors++;
+      return new Int16Array(fallbackFrames * PCM_CHANNELS);
+    }
+  }
+}

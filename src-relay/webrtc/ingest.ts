@@ -1,0 +1,158 @@
+// WebRTC ingest (JSEP answerer, RFC 8829; non-trickle as WHIP clients send, RFC 9725 §4.3): an SDP
+// offer in, werift's answer out, and the publisher's media registered as a LiveStream by name.
+import { randomUUID } from 'node:crypto';
+import { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } from 'werift';
+import { silentLog, type Log } from '../log.js';
+import { redactName } from '../redact.js';
+import type { LiveStream, StreamRegistry } from '../streams.js';
+import { StreamNameInUseError } from '../streams.js';
+import { addH264AnswerParams, IngestError, planIngest, type IngestPlan } from './sdp.js';
+import { IngestSession, type SessionState } from './session.js';
+
+export { IngestError } from './sdp.js';
+export type { SessionState } from './session.js';
+
+/** Non-trickle: the answer waits for our candidates, but never longer than this (host candidates take ms). */
+const ICE_GATHERING_TIMEOUT_MS = 2000;
+
+export interface WebRtcIngestOptions {
+  log?: Log;
+  /** Extra host candidate addresses, e.g. ['127.0.0.1'] on a machine with loopback only (DESIGN §9). */
+  iceAdditionalHostAddresses?: string[];
+  /** Called when a session's connection changes state ('connected', 'disconnected', 'failed', 'closed'). */
+  onSessionState?: (event: { sessionId: string; streamName: string; state: SessionState }) => void;
+}
+
+export interface PublishResult {
+  sessionId: string;
+  answerSdp: string;
+  stream: LiveStream;
+}
+
+export class WebRtcIngest {
+  private readonly log: Log;
+  private readonly sessions = new Map<string, IngestSession>();
+
+  constructor(
+    private readonly registry: StreamRegistry,
+    private readonly options: WebRtcIngestOptions = {},
+  ) {
+    this.log = options.log ?? silentLog;
+  }
+
+  /** Answers a (non-trickle) SDP offer and registers the stream; throws StreamNameInUseError, IngestError. */
+  async publish(streamName: string, offerSdp: string): Promise<PublishResult> {
+    if (this.registry.get(streamName)) throw new StreamNameInUseError(streamName);
+    const plan = planIngest(offerSdp);
+    const sessionId = randomUUID();
+    const pc = this.createPeerConnection(plan);
+    const session = new IngestSession(pc, {
+      sessionId,
+      streamName,
+      plan,
+      log: this.log,
+      description: `webrtc ${sessionId.slice(0, 8)}`,
+      onState: (state) => this.onState(sessionId, streamName, state),
+    });
+    try {
+      const answerSdp = await this.negotiate(pc, plan, offerSdp);
+      // The name may have been taken while we negotiated: the registry decides, atomically.
+      const stream = this.registry.publish(streamName, session);
+      session.stream = stream;
+      this.sessions.set(sessionId, session);
+      stream.once('end', () => this.sessions.delete(sessionId));
+      this.log('ingest.published', {
+        mediaSessionId: sessionId,
+        streamName: redactName(streamName),
+        videoPt: plan.video.payloadType,
+        profileLevelId: plan.video.profileLevelId,
+        audio: plan.audio?.codec ?? 'none',
+      });
+      return { sessionId, answerSdp, stream };
+    } catch (error) {
+      session.close(error instanceof Error ? error.message : String(error));
+      if (error instanceof IngestError || error instanceof StreamNameInUseError) throw error;
+      throw new IngestError(`cannot answer the offer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Ends the stream of a session (WHIP DELETE, session WebSocket closed). False if unknown. */
+  unpublish(sessionId: string, reason = 'unpublished'): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    this.sessions.delete(sessionId);
+    if (session.stream) session.stream.end(reason);
+    else session.close(reason);
+    return true;
+  }
+
+  /** Ends every session and waits for the peer connections to close (host shutdown). */
+  async closeAll(reason = 'relay shutting down'): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) this.unpublish(session.sessionId, reason);
+    await Promise.allSettled(sessions.map((s) => s.pc.close()));
+  }
+
+  /** Session ids by stream, for the host's bookkeeping and tests. */
+  sessionOf(streamName: string): string | undefined {
+    for (const session of this.sessions.values()) if (session.stream?.name === streamName) return session.sessionId;
+    return undefined;
+  }
+
+  private createPeerConnection(plan: IngestPlan): RTCPeerConnection {
+    // DESIGN §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
+    const audio = plan.audio
+      ? [
+          plan.audio.codec === 'opus'
+            ? useOPUS()
+            : plan.audio.codec === 'pcmu'
+              ? usePCMU()
+              : new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
+        ]
+      : [];
+    return new RTCPeerConnection({
+      iceServers: [],
+      codecs: { video: [useH264()], audio },
+      iceAdditionalHostAddresses: this.options.iceAdditionalHostAddresses,
+    });
+  }
+
+  private async negotiate(pc: RTCPeerConnection, plan: IngestPlan, offerSdp: string): Promise<string> {
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    } catch (error) {
+      throw new IngestError(`the offer was refused: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // werift keeps every offered codec of a matching MIME type (all six H.264 variants Chromium offers);
+    // answer exactly the payload types we depacketize, so the publisher has no other choice.
+    for (const transceiver of pc.getTransceivers()) {
+      const keep = transceiver.kind === 'video' ? plan.video.payloadType : plan.audio?.payloadType;
+      transceiver.codecs = transceiver.codecs.filter((c) => c.payloadType === keep);
+      transceiver.setDirection('recvonly');
+    }
+    await pc.setLocalDescription(await pc.createAnswer());
+    await waitForGathering(pc);
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift produced no local description');
+    return addH264AnswerParams(sdp, plan.video.payloadType);
+  }
+
+  private onState(sessionId: string, streamName: string, state: SessionState): void {
+    this.options.onSessionState?.({ sessionId, streamName, state });
+  }
+}
+
+async function waitForGathering(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ICE_GATHERING_TIMEOUT_MS);
+    const subscription = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') done();
+    });
+    function done(): void {
+      clearTimeout(timer);
+      subscription.unSubscribe();
+      resolve();
+    }
+  });
+}

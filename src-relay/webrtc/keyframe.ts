@@ -1,0 +1,86 @@
+// Asking a publisher for a keyframe: RTCP PLI (RFC 4585 §6.3.1), and FIR (RFC 5104 §4.3.1) when a PLI
+// goes unanswered. Chromium answers a PLI with an IDR in ~30 ms (DESIGN §9), so FIR is the fallback
+// for encoders that ignore PLI, and for a PLI lost on the way.
+
+export const KEYFRAME_TIMING = {
+  /** Never more than one PLI per this many ms: a burst of requests from many transponders is one PLI. */
+  minPliIntervalMs: 200,
+  /** A keyframe should follow a PLI within this; otherwise send a FIR. */
+  firAfterMs: 500,
+} as const;
+
+export interface KeyframeSender {
+  sendPli(): void;
+  sendFir(): void;
+}
+
+export interface KeyframeRequesterStats {
+  requests: number;
+  plis: number;
+  firs: number;
+  keyframes: number;
+}
+
+export class KeyframeRequester {
+  private lastPliAt = -Infinity;
+  /** A request is outstanding: a PLI went out and no keyframe came back yet. */
+  private pending = false;
+  private deferredPli: NodeJS.Timeout | undefined;
+  private firTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly stats: KeyframeRequesterStats = { requests: 0, plis: 0, firs: 0, keyframes: 0 };
+
+  constructor(
+    private readonly sender: KeyframeSender,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  request(): void {
+    if (this.closed) return;
+    this.stats.requests++;
+    if (this.deferredPli) return;
+    const wait = this.lastPliAt + KEYFRAME_TIMING.minPliIntervalMs - this.now();
+    if (wait > 0) {
+      this.deferredPli = setTimeout(() => {
+        this.deferredPli = undefined;
+        this.sendPli();
+      }, wait);
+      return;
+    }
+    this.sendPli();
+  }
+
+  /** A keyframe arrived: whatever was asked is answered. */
+  onKeyframe(): void {
+    this.stats.keyframes++;
+    this.pending = false;
+    clearTimeout(this.firTimer);
+    this.firTimer = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.deferredPli);
+    clearTimeout(this.firTimer);
+  }
+
+  toJSON(): KeyframeRequesterStats & { pending: boolean } {
+    return { ...this.stats, pending: this.pending };
+  }
+
+  private sendPli(): void {
+    if (this.closed) return;
+    this.lastPliAt = this.now();
+    this.pending = true;
+    this.stats.plis++;
+    this.sender.sendPli();
+    if (!this.firTimer) {
+      this.firTimer = setTimeout(() => {
+        this.firTimer = undefined;
+        if (!this.pending || this.closed) return;
+        this.stats.firs++;
+        this.sender.sendFir();
+      }, KEYFRAME_TIMING.firAfterMs);
+    }
+  }
+}

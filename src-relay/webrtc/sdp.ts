@@ -1,0 +1,146 @@
+// RFC 8866 (SDP) as used by RFC 8829 (JSEP) and RFC 9725 (WHIP): what we read from a publisher's offer
+// before handing it to werift, and the one line we add to werift's answer. werift parses the SDP
+// itself; this module only decides whether we can ingest the offer and which payload types we take.
+
+export class IngestError extends Error {
+  override readonly name = 'IngestError';
+}
+
+export const SDP_LIMITS = {
+  /** A browser offer is 5–10 KB; anything past this is not an offer we want to parse. */
+  maxOfferBytes: 64 * 1024,
+} as const;
+
+/** RFC 6184 §8.1 profile-level-id, ranked: constrained baseline 42e01f first (DESIGN §9), then any
+ * baseline, main, high. Lower rank wins. */
+const H264_PROFILE_RANK: readonly { test: (profileLevelId: string) => boolean; rank: number }[] = [
+  { test: (p) => p === '42e01f', rank: 0 },
+  // constraint_set1_flag (0x40 of the second byte) makes baseline "constrained baseline" (H.264 §A.2.1.1).
+  { test: (p) => p.startsWith('42') && (parseInt(p.slice(2, 4), 16) & 0x40) !== 0, rank: 1 },
+  { test: (p) => p.startsWith('42'), rank: 2 },
+  { test: (p) => p.startsWith('4d'), rank: 3 },
+  { test: (p) => p.startsWith('64'), rank: 4 },
+];
+
+/** Audio codecs we decode, in order of preference (RFC 7587 Opus, RFC 3551 PCMU/PCMA). */
+export const AUDIO_CODEC_PREFERENCE = ['opus', 'pcmu', 'pcma'] as const;
+export type IngestAudioCodec = (typeof AUDIO_CODEC_PREFERENCE)[number];
+
+/** What DESIGN §9 wants in the answer's H.264 fmtp so Chromium starts at full resolution. */
+export const ANSWER_H264_FMTP_EXTRA = 'x-google-start-bitrate=2500;x-google-min-bitrate=1000';
+
+export interface OfferCodec {
+  payloadType: number;
+  name: string;
+  clockRate: number;
+  fmtp: Record<string, string>;
+}
+
+export interface OfferMedia {
+  kind: string;
+  port: number;
+  direction: string;
+  codecs: OfferCodec[];
+}
+
+export interface IngestPlan {
+  video: { payloadType: number; profileLevelId: string; clockRate: number };
+  audio: { payloadType: number; codec: IngestAudioCodec; clockRate: number; channels: number } | undefined;
+}
+
+/** Splits an SDP into its media sections and reads rtpmap/fmtp/direction of each (RFC 8866 §5.14, §6). */
+export function parseOfferMedia(sdp: string): OfferMedia[] {
+  const media: OfferMedia[] = [];
+  let current: OfferMedia | undefined;
+  for (const raw of sdp.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('m=')) {
+      const [kind, port] = line.slice(2).split(' ');
+      current = { kind, port: Number(port), direction: 'sendrecv', codecs: [] };
+      media.push(current);
+      continue;
+    }
+    if (!current) continue;
+    if (/^a=(sendonly|recvonly|sendrecv|inactive)$/.test(line)) current.direction = line.slice(2);
+    const rtpmap = /^a=rtpmap:(\d+) ([^/\s]+)\/(\d+)/.exec(line);
+    if (rtpmap) {
+      current.codecs.push({ payloadType: Number(rtpmap[1]), name: rtpmap[2].toLowerCase(), clockRate: Number(rtpmap[3]), fmtp: {} });
+    }
+    const fmtp = /^a=fmtp:(\d+) (.*)$/.exec(line);
+    if (fmtp) {
+      const codec = current.codecs.find((c) => c.payloadType === Number(fmtp[1]));
+      if (codec) codec.fmtp = parseFmtp(fmtp[2]);
+    }
+  }
+  return media;
+}
+
+function parseFmtp(text: string): Record<string, string> {
+  const params: Record<string, string> = Object.create(null);
+  for (const part of text.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) params[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+  }
+  return params;
+}
+
+/** Decides what we take from an offer, or throws IngestError naming what is missing. */
+export function planIngest(offerSdp: unknown): IngestPlan {
+  if (typeof offerSdp !== 'string' || offerSdp.trim() === '') throw new IngestError('the SDP offer is empty');
+  if (Buffer.byteLength(offerSdp) > SDP_LIMITS.maxOfferBytes) {
+    throw new IngestError(`the SDP offer is ${Buffer.byteLength(offerSdp)} bytes, more than ${SDP_LIMITS.maxOfferBytes}`);
+  }
+  if (!/^v=0\r?$/m.test(offerSdp)) throw new IngestError('the offer is not SDP (no "v=0" line)');
+  const media = parseOfferMedia(offerSdp);
+  const videos = media.filter((m) => m.kind === 'video' && m.port !== 0);
+  const audios = media.filter((m) => m.kind === 'audio' && m.port !== 0);
+  if (videos.length !== 1) throw new IngestError(`the offer has ${videos.length} video m-lines, expected exactly 1`);
+  if (audios.length > 1) throw new IngestError(`the offer has ${audios.length} audio m-lines, expected at most 1`);
+  for (const m of [...videos, ...audios]) {
+    if (m.direction !== 'sendonly' && m.direction !== 'sendrecv') {
+      throw new IngestError(`the offer's ${m.kind} is ${m.direction}: a publisher must send`);
+    }
+  }
+  return { video: chooseH264(videos[0]), audio: audios.length ? chooseAudio(audios[0]) : undefined };
+}
+
+function chooseH264(video: OfferMedia): IngestPlan['video'] {
+  const candidates = video.codecs
+    .filter((c) => c.name === 'h264' && (c.fmtp['packetization-mode'] ?? '0') === '1')
+    .map((c) => {
+      const profileLevelId = (c.fmtp['profile-level-id'] ?? '42001f').toLowerCase();
+      const rank = H264_PROFILE_RANK.find((r) => r.test(profileLevelId))?.rank ?? H264_PROFILE_RANK.length;
+      return { payloadType: c.payloadType, profileLevelId, clockRate: c.clockRate, rank };
+    })
+    .sort((a, b) => a.rank - b.rank);
+  if (candidates.length === 0) {
+    const offered = video.codecs.map((c) => `${c.name}/${c.payloadType}`).join(', ') || 'none';
+    throw new IngestError(`the offer's video has no H.264 with packetization-mode=1 (offered: ${offered})`);
+  }
+  const { payloadType, profileLevelId, clockRate } = candidates[0];
+  return { payloadType, profileLevelId, clockRate };
+}
+
+function chooseAudio(audio: OfferMedia): NonNullable<IngestPlan['audio']> {
+  for (const codec of AUDIO_CODEC_PREFERENCE) {
+    const found = audio.codecs.find((c) => c.name === codec);
+    if (found) return { payloadType: found.payloadType, codec, clockRate: found.clockRate, channels: codec === 'opus' ? 2 : 1 };
+  }
+  const offered = audio.codecs.map((c) => `${c.name}/${c.payloadType}`).join(', ') || 'none';
+  throw new IngestError(`the offer's audio has no Opus, PCMU or PCMA (offered: ${offered})`);
+}
+
+/** Adds ANSWER_H264_FMTP_EXTRA to the answer's fmtp of the H.264 payload type (DESIGN §9). */
+export function addH264AnswerParams(answerSdp: string, payloadType: number): string {
+  const eol = answerSdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = answerSdp.split(/\r?\n/);
+  const fmtpAt = lines.findIndex((l) => l.startsWith(`a=fmtp:${payloadType} `));
+  if (fmtpAt >= 0) {
+    if (!lines[fmtpAt].includes('x-google-start-bitrate')) lines[fmtpAt] += `;${ANSWER_H264_FMTP_EXTRA}`;
+  } else {
+    const rtpmapAt = lines.findIndex((l) => l.startsWith(`a=rtpmap:${payloadType} `));
+    if (rtpmapAt < 0) throw new Error(`the answer has no rtpmap for H.264 payload type ${payloadType}`);
+    lines.splice(rtpmapAt + 1, 0, `a=fmtp:${payloadType} packetization-mode=1;${ANSWER_H264_FMTP_EXTRA}`);
+  }
+  return lines.join(eol);
+}

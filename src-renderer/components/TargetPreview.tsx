@@ -2,7 +2,7 @@
 import mpegts from 'mpegts.js';
 import { useEffect, useRef, useState } from 'react';
 import { useService, useStudio } from '../store/hooks.js';
-import { transpondersSelectors } from '../store/transponders.js';
+import { previewUrl, transpondersSelectors } from '../store/transponders.js';
 
 export function TargetPreview() {
   const service = useService();
@@ -11,7 +11,7 @@ export function TargetPreview() {
   const ref = useRef<HTMLVideoElement>(null);
   const [error, setError] = useState<string | undefined>();
   const base = service.info()?.previewBaseUrl;
-  const url = view && base ? `${base.replace(/\/+$/, '')}/live/${encodeURIComponent(view.transponder.streamName)}.flv` : undefined;
+  const url = view && base ? previewUrl(base, view.transponder.streamName) : undefined;
 
   useEffect(() => {
     const video = ref.current;

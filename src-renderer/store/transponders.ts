@@ -84,6 +84,12 @@ export function createTranspondersSlice(set: SetStudio): TranspondersSlice {
   };
 }
 
+/** HTTP-FLV URL of a stream on the embedded server; `previewBaseUrl` may or may not end with the app (`/live`). */
+export function previewUrl(previewBaseUrl: string, streamName: string): string {
+  const base = previewBaseUrl.replace(/\/+$/, '');
+  return `${/\/live$/.test(base) ? base : `${base}/live`}/${encodeURIComponent(streamName)}.flv`;
+}
+
 export const transpondersSelectors = {
   ids: (s: StudioState) => s.transponders.order,
   byId: (id: string) => (s: StudioState) => s.transponders.byId[id],

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// `npm start`: the Electron studio when Electron's binary is installed, else the headless host (which
+// prints the studio URL to open in a browser). Builds the studio first if dist/renderer is missing.
+// Electron runs src-main/electron/boot.mjs, which registers tsx so the TypeScript main process and host
+// run without a separate build (the same way bin/castbridge.js runs the CLI).
+//   npm start [-- --data-dir DIR --set key=value ...]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STUDIO_INDEX = join(ROOT, 'dist', 'renderer', 'index.html');
+const ELECTRON_BOOT = join(ROOT, 'src-main', 'electron', 'boot.mjs');
+const CLI = join(ROOT, 'bin', 'castbridge.js');
+
+/** The Electron binary's path, or undefined when the package or its download is missing (never throws). */
+function electronBinary() {
+  try {
+    const path = createRequire(import.meta.url)('electron');
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function buildStudioIfMissing() {
+  if (existsSync(STUDIO_INDEX)) return;
+  console.log('Building the studio (first run)…');
+  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (result.status !== 0) {
+    console.error('Building the studio failed; the host still starts and its page says how to build it.');
+  }
+}
+
+function run(command, args) {
+  const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+buildStudioIfMissing();
+const args = process.argv.slice(2);
+const electron = electronBinary();
+if (electron) {
+  run(electron, [ELECTRON_BOOT, ...args]);
+} else {
+  console.log("Electron is not installed: starting the headless host. Open the studio URL it prints in Chrome or Chromium.");
+  run(process.execPath, [CLI, '--headless', ...args]);
+}

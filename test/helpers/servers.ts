@@ -1,0 +1,355 @@
+// Real RTMP servers for tests, each started by the test itself on ephemeral loopback ports with its own
+// temp dir, and stopped (also on failure) by the test: nginx with the RTMP module (records FLV and reports
+// on_publish to a tiny HTTP hook server in this process), node-media-server (in a child process: its
+// state is a process-wide singleton and a port clash makes it call process.exit), and `ffmpeg -listen 1`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { createServer as createTcpServer, connect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const NGINX = '/usr/sbin/nginx';
+const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+const FFMPEG = '/usr/bin/ffmpeg';
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+/** Form fields nginx-rtmp posts with every on_publish; the rest are the client's query args. */
+const NGINX_NOTIFY_FIELDS = new Set(['call', 'app', 'name', 'tcurl', 'flashver', 'swfurl', 'pageurl', 'addr', 'clientid', 'type', 'epoch']);
+
+/** A TCP port nobody listens on right now (the OS picks it; a tiny race remains until it is used). */
+export async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!port) throw new Error('the OS gave no ephemeral port');
+  return port;
+}
+
+/** True when something listens on 127.0.0.1:port, read from /proc/net/tcp (a probe connection would be
+ *  the one connection `ffmpeg -listen 1` accepts). Falls back to a connect probe off Linux. */
+async function isListening(port: number): Promise<boolean> {
+  const TCP_LISTEN = '0A';
+  if (existsSync('/proc/net/tcp')) {
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const lines = ['/proc/net/tcp', '/proc/net/tcp6'].filter(existsSync).flatMap((f) => readFileSync(f, 'utf8').split('\n').slice(1));
+    return lines.some((line) => {
+      const [, local, , state] = line.trim().split(/\s+/);
+      return local?.endsWith(`:${hexPort}`) && state === TCP_LISTEN;
+    });
+  }
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function waitForListen(port: number, child: ChildProcess, what: string, log: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before listening on ${port}:\n${log()}`);
+    }
+    if (await isListening(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms:\n${log()}`);
+}
+
+/** Ends a child: the polite signal, then SIGKILL if it lingers; resolves once it has exited. */
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function collectOutput(child: ChildProcess, limit = 64 * 1024): () => string {
+  let text = '';
+  const add = (chunk: Buffer): void => {
+    text = (text + chunk.toString()).slice(-limit);
+  };
+  child.stdout?.on('data', add);
+  child.stderr?.on('data', add);
+  return () => text;
+}
+
+const MAX_HOOK_REQUEST = 64 * 1024;
+
+/**
+ * The HTTP endpoint of nginx-rtmp's notify calls. A raw TCP server: nginx-rtmp's netcall speaks HTTP/1.0
+ * and waits for the connection to close, which Node's http server does not do in time for it.
+ */
+function startHookServer(onCall: (fields: Record<string, string>) => void): Server {
+  const server = createTcpServer((socket) => {
+    let data = Buffer.alloc(0);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      if (data.length > MAX_HOOK_REQUEST) return void socket.destroy();
+      const headerEnd = data.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const length = Number(/content-length:\s*(\d+)/i.exec(data.subarray(0, headerEnd).toString())?.[1] ?? 0);
+      if (data.length < headerEnd + 4 + length) return;
+      onCall(Object.fromEntries(new URLSearchParams(data.subarray(headerEnd + 4, headerEnd + 4 + length).toString())));
+      socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  return server;
+}
+
+export interface OnPublish {
+  app: string;
+  name: string;
+  tcurl: string;
+  flashver: string;
+  args: Record<string, string>;
+}
+
+export interface NginxRtmp {
+  port: number;
+  url(app?: string): string;
+  recordDir: string;
+  recordings(): string[];
+  publishes: OnPublish[];
+  waitForPublish(count?: number, timeoutMs?: number): Promise<OnPublish>;
+  waitForRecording(timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function nginxConf(dir: string, port: number, hookPort: number, apps: string[]): string {
+  const hook = `http://127.0.0.1:${hookPort}`;
+  const applications = apps
+    .map(
+      (app) => `
+    application ${app} {
+      live on;
+      record all;
+      record_path ${join(dir, 'rec')};
+      record_unique on;
+      on_publish ${hook}/publish;
+      on_record_done ${hook}/record_done;
+    }`,
+    )
+    .join('');
+  return `load_module ${NGINX_RTMP_MODULE};
+daemon off;
+master_process off;
+error_log ${join(dir, 'error.log')} info;
+pid ${join(dir, 'nginx.pid')};
+events { worker_connections 64; }
+rtmp {
+  server {
+    listen 127.0.0.1:${port};
+    chunk_size 4096;${applications}
+  }
+}
+`;
+}
+
+/** nginx with the RTMP module: records every publish to FLV and captures on_publish. */
+export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxRtmp> {
+  const apps = opts?.apps ?? ['live'];
+  const dir = mkdtempSync(join(tmpdir(), 'castbridge-nginx-'));
+  const recordDir = join(dir, 'rec');
+  mkdirSync(recordDir);
+  mkdirSync(join(dir, 'logs'));
+  const publishes: OnPublish[] = [];
+  const recorded: string[] = [];
+  let recordedTaken = 0;
+  const waiters = new Set<() => void>();
+  const notify = (): void => waiters.forEach((w) => w());
+
+  const hooks = startHookServer((fields) => {
+    if (fields.call === 'publish') {
+      const args = Object.fromEntries(Object.entries(fields).filter(([k]) => !NGINX_NOTIFY_FIELDS.has(k)));
+      publishes.push({ app: fields.app ?? '', name: fields.name ?? '', tcurl: fields.tcurl ?? '', flashver: fields.flashver ?? '', args });
+    } else if (fields.call === 'record_done' && fields.path) {
+      recorded.push(fields.path);
+    }
+    notify();
+  });
+  await once(hooks, 'listening');
+  const hookAddress = hooks.address();
+  const hookPort = typeof hookAddress === 'object' && hookAddress ? hookAddress.port : 0;
+
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConf(dir, port, hookPort, apps));
+  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = collectOutput(child);
+  const errorLog = (): string => output() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-8000) : '');
+
+  const waitFor = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const attempt = (): boolean => {
+        const value = check();
+        if (value === undefined) return false;
+        cleanup();
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`nginx-rtmp: no ${what} within ${timeoutMs} ms; publishes so far ${JSON.stringify(publishes)}\n${errorLog().slice(-3000)}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+      };
+      const waiter = (): void => void attempt();
+      waiters.add(waiter);
+      attempt();
+    });
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await stopChild(child, 'SIGQUIT'); // graceful: closes and finalizes recordings
+    await new Promise<void>((resolve) => hooks.close(() => resolve()));
+  };
+  try {
+    await waitForListen(port, child, 'nginx', errorLog);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    port,
+    url: (app = apps[0]) => `rtmp://127.0.0.1:${port}/${app}`,
+    recordDir,
+    recordings: () =>
+      readdirSync(recordDir)
+        .filter((f) => f.endsWith('.flv'))
+        .sort()
+        .map((f) => join(recordDir, f)),
+    publishes,
+    waitForPublish: (count = 1, timeoutMs = 15_000) => waitFor(() => publishes[count - 1], timeoutMs, `publish #${count}`),
+    waitForRecording: (timeoutMs = 20_000) =>
+      waitFor(
+        () => (recorded.length > recordedTaken ? recorded[recordedTaken++] : undefined),
+        timeoutMs,
+        'finished recording (on_record_done)',
+      ),
+    stop,
+  };
+}
+
+export interface NodeMediaServerHandle {
+  rtmpPort: number;
+  httpPort: number;
+  url(app?: string): string;
+  flvUrl(app: string, name: string): string;
+  /** Where it records every publish as FLV (`<recordDir>/<app>/<name>/<time>.flv`). */
+  recordDir: string;
+  recordings(): string[];
+  stop(): Promise<void>;
+}
+
+const NMS_ROOT = dirname(createRequire(import.meta.url).resolve('node-media-server/package.json'));
+
+/** node-media-server 4 in a child process, bound to 127.0.0.1, recording to a temp dir. */
+export async function startNodeMediaServer(): Promise<NodeMediaServerHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'castbridge-nms-'));
+  const recordDir = join(dir, 'record');
+  const rtmpPort = await freePort();
+  const httpPort = await freePort();
+  const config = {
+    bind: '127.0.0.1',
+    rtmp: { port: rtmpPort },
+    http: { port: httpPort },
+    record: { path: recordDir },
+    store: { path: join(dir, 'store') },
+    webadmin: { enable: false },
+  };
+  const script = join(dir, 'nms-child.cjs');
+  writeFileSync(script, NMS_CHILD_SOURCE);
+  const child = spawn(process.execPath, [script, JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: dir,
+  });
+  const output = collectOutput(child);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.stdin?.end(); // the child stops the server cleanly when its stdin closes
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    await waitForListen(rtmpPort, child, 'node-media-server', output);
+    await waitForListen(httpPort, child, 'node-media-server (HTTP-FLV)', output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const walk = (d: string): string[] =>
+    existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.flv') ? [join(d, e.name)] : [])) : [];
+  return {
+    rtmpPort,
+    httpPort,
+    url: (app = 'live') => `rtmp://127.0.0.1:${rtmpPort}/${app}`,
+    flvUrl: (app, name) => `http://127.0.0.1:${httpPort}/${app}/${name}.flv`,
+    recordDir,
+    recordings: () => walk(recordDir).sort(),
+    stop,
+  };
+}
+
+/** The child's script: quiet logger, run, stop when the parent closes stdin (or dies). */
+const NMS_CHILD_SOURCE = `'use strict';
+const path = require('node:path');
+const root = ${JSON.stringify(NMS_ROOT)};
+const NodeMediaServer = require(root);
+const logger = require(path.join(root, 'src/core/logger.js'));
+const nms = new NodeMediaServer(JSON.parse(process.argv[2]));
+logger.level = 'error';
+nms.run();
+process.stdin.resume();
+process.stdin.on('end', async () => { await nms.stop(); process.exit(0); });
+`;
+
+export interface FfmpegListener {
+  port: number;
+  url: string;
+  /** ffmpeg's exit code, once the publisher has left and the file is written. */
+  done: Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** `ffmpeg -listen 1` as an RTMP server that accepts one publisher and copies it to `outFile`. */
+export async function startFfmpegListener(opts: { app: string; name: string; outFile: string }): Promise<FfmpegListener> {
+  const port = await freePort();
+  const url = `rtmp://127.0.0.1:${port}/${opts.app}/${opts.name}`;
+  const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'warning', '-y', '-listen', '1', '-i', url, '-c', 'copy', '-f', 'flv', opts.outFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const done = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  try {
+    await waitForListen(port, child, 'ffmpeg -listen', output);
+  } catch (error) {
+    await stopChild(child, 'SIGKILL');
+    throw error;
+  }
+  return { port, url, done, stop: () => stopChild(child, 'SIGINT') };
+}
+
+/** Removes a helper's temp dir (tests call it in `after` if they want the space back). */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -34,8 +34,9 @@ const SETUP: Record<'aac' | 'speex', CodecSetup> = {
   speex: {
     args: () => ['-c:a', 'libspeex', '-frames_per_packet', '1', '-ar', '16000', '-ac', '1'],
     frameInput: 960, // 320 samples at 16 kHz
-    // Wideband Speex look-ahead: 2 × 40 (narrowband) + QMF order 64 − 1 = 143 samples at 16 kHz.
-    delayInput: 143 * 3,
+    // Wideband Speex look-ahead (SPEEX_GET_LOOKAHEAD): 2 × 80 (narrowband window − frame) + QMF order 64 − 1
+    // = 223 samples at 16 kHz; cross-correlating ffmpeg's decode with the input measures the same here.
+    delayInput: 223 * 3,
   },
 };
 

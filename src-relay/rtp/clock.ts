@@ -117,7 +117,9 @@ export class TrackClock {
     const ext = this.unwrapper.unwrap(rtpTimestamp);
     const mediaMs = this.mediaMs(ext);
     if (this.offsetMs === undefined) {
-      this.offsetMs = this.stream.arrivalToStream(arrivalMs) - mediaMs;
+      // Sender reports may already place this track (a report can precede the first packet).
+      const fromArrival = this.stream.arrivalToStream(arrivalMs) - mediaMs;
+      this.offsetMs = this.targetOffset() ?? fromArrival;
       this.updateShift();
     } else if (!this.isReference) {
       this.slew(this.lastExt === undefined ? 0 : mediaMs - this.mediaMs(this.lastExt));
@@ -148,11 +150,17 @@ export class TrackClock {
     }
   }
 
+  /** Where the sender reports put this track's offset, when they can (not for the reference). */
+  private targetOffset(): number | undefined {
+    const shift = this.stream.ntpShift;
+    if (this.isReference || shift === undefined || this.ntpOffsetMs === undefined) return undefined;
+    return this.ntpOffsetMs - shift;
+  }
+
   /** Moves the offset toward where the sender reports say it belongs, by at most slewRate × elapsed. */
   private slew(elapsedMediaMs: number): void {
-    const shift = this.stream.ntpShift;
-    if (shift === undefined || this.ntpOffsetMs === undefined || this.offsetMs === undefined) return;
-    const target = this.ntpOffsetMs - shift;
+    const target = this.targetOffset();
+    if (target === undefined || this.offsetMs === undefined) return;
     const error = target - this.offsetMs;
     if (Math.abs(error) > this.stream.maxSlewErrorMs) {
       this.offsetMs = target;

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { IngestError, WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamNameInUseError, StreamRegistry, type LiveStream } from '../../src-relay/streams.js';
 import type { H264Params, PcmChunk, VideoFrame } from '../../src-relay/media.js';
+import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 
 interface Recorder {
@@ -69,7 +70,7 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
   const registry = new StreamRegistry();
   const recorders = new Map<string, Recorder>();
   registry.on('published', (stream) => recorders.set(stream.name, record(stream)));
-  const ingest = new WebRtcIngest(registry);
+  const ingest = new WebRtcIngest(registry, { log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog });
   let server: http.Server;
   let base: string;
   let offers: string[];

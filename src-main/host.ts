@@ -2,6 +2,7 @@
 // transponders), the embedded RTMP server, and the HTTP(S) server with the REST API, WHIP and /ws.
 // Electron (src-main/electron) and the headless command (headless.ts) both start it through createHost.
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { consoleLog, type Log } from '../src-relay/log.js';
 import { StreamRegistry } from '../src-relay/streams.js';
@@ -67,6 +68,11 @@ function relayConfigOf(settings: SettingsStore, log: Log): RelayConfig {
   return config;
 }
 
+/** A machine with loopback only needs werift told to gather on 127.0.0.1 (DESIGN.md §9). */
+function loopbackOnly(): boolean {
+  return Object.values(networkInterfaces()).every((list) => (list ?? []).every((i) => i.internal));
+}
+
 function urlHost(bind: string): string {
   if (bind === '0.0.0.0' || bind === '::' || bind === 'localhost') return '127.0.0.1';
   return bind.includes(':') ? `[${bind}]` : bind;
@@ -111,7 +117,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   };
   const registry = new StreamRegistry();
   const transponders = new TransponderManager(registry, () => relayConfigOf(settings, log));
-  const ingest = new WebRtcIngest(registry, { log });
+  const ingest = new WebRtcIngest(registry, loopbackOnly() ? { log, iceAdditionalHostAddresses: ['127.0.0.1'] } : { log });
   const stopAutoPush = startAutoPush(
     registry,
     transponders,

@@ -11,12 +11,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Log } from '../../src-relay/log.js';
+import { redactUrl } from '../../src-relay/redact.js';
 
 const require = createRequire(import.meta.url);
 
 export const LOCAL_RTMP_APP = 'live';
-/** node-media-server's own log is quiet unless something goes wrong. */
-const NMS_LOG_LEVEL = 'error';
+/** node-media-server's own log lines that reach ours: the rest is chatter. */
+const NMS_LOGGED_LEVELS = new Set(['warn', 'error']);
 
 export interface LocalRtmpOptions {
   bind: string;
@@ -56,6 +57,7 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
   if (running) throw new LocalRtmpError('the embedded RTMP server is already running in this process');
   const rtmpPort = await claimPort(opts.bind, opts.port, 'local_rtmp_port');
   const httpPort = await claimPort(opts.bind, opts.httpPort, 'local_rtmp_http_port');
+  routeNmsLog(opts.log);
   const NodeMediaServer = require('node-media-server') as NmsConstructor;
   const nms = new NodeMediaServer({
     bind: opts.bind,
@@ -64,7 +66,6 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
     store: { path: join(opts.dataDir, 'local-rtmp') },
     webadmin: { enable: false },
   });
-  (require('node-media-server/src/core/logger.js') as { level: string }).level = NMS_LOG_LEVEL;
   guardRtmpSessions(nms, opts.log);
   restrictCors(nms, opts.allowedOrigins);
   await nms.run();
@@ -80,6 +81,14 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
       await nms.stop();
       running = false;
     },
+  };
+}
+
+/** Sends node-media-server's console logging (it sets itself to debug level) to our log, warnings only. */
+function routeNmsLog(log: Log): void {
+  const logger = require('node-media-server/src/core/logger.js') as { log: (message: string, level?: string) => void };
+  logger.log = (message, level = 'info') => {
+    if (NMS_LOGGED_LEVELS.has(level)) log('local_rtmp_log', { level, message: redactUrl(String(message)) });
   };
 }
 

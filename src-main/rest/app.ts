@@ -25,7 +25,7 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
     logger: false,
     bodyLimit: opts.bodyLimit,
     // Strict types: a WCS script sending "streamName": 5 gets 400, not a silent "5".
-    ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false } },
+    ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false, allowUnionTypes: true } },
     // secure-json-parse: `__proto__` / `constructor.prototype` keys are refused (400).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

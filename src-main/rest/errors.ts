@@ -16,14 +16,26 @@ export class HttpError extends Error {
 }
 
 /** Fastify's own error codes for bodies, mapped to sentences a script author understands. */
-const FASTIFY_BODY_ERRORS: Record<string, (e: FastifyError) => string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (e) => `unsupported Content-Type: ${e.message.replace(/^Unsupported Media Type:?\s*/i, '') || 'none'}; send application/json`,
+const FASTIFY_BODY_ERRORS: Record<string, (e: FastifyError, r: RequestFacts) => string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_e, r) => `unsupported Content-Type "${(r.contentType ?? 'none').slice(0, 100)}"; send ${expectedType(r.url)}`,
   FST_ERR_CTP_BODY_TOO_LARGE: () => 'the body is larger than rest_max_body_bytes allows',
   FST_ERR_CTP_EMPTY_JSON_BODY: () => 'the body is empty; send a JSON object',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => 'Content-Length does not match the body',
 };
 
-export function statusAndMessage(error: unknown): { status: number; message: string } {
+interface RequestFacts {
+  url: string;
+  contentType?: string | undefined;
+}
+
+/** The body type a path takes, for the 415 message. */
+function expectedType(url: string): string {
+  if (url.startsWith('/whip/')) return 'application/sdp';
+  if (url.startsWith('/api/media/')) return 'audio/wav';
+  return 'application/json';
+}
+
+export function statusAndMessage(error: unknown, request: RequestFacts = { url: '/' }): { status: number; message: string } {
   if (error instanceof HttpError) return { status: error.status, message: error.message };
   if (error instanceof TransponderError) return { status: error.status, message: error.message };
   if (error instanceof StreamNameInUseError) return { status: 409, message: error.message };
@@ -32,7 +44,7 @@ export function statusAndMessage(error: unknown): { status: number; message: str
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     const describe = e.code ? FASTIFY_BODY_ERRORS[e.code] : undefined;
-    if (describe) return { status, message: describe(e) };
+    if (describe) return { status, message: describe(e, request) };
     if (e instanceof SyntaxError || /JSON/i.test(e.message)) return { status: 400, message: `the body is not valid JSON: ${e.message}` };
     return { status, message: e.message };
   }
@@ -41,7 +53,7 @@ export function statusAndMessage(error: unknown): { status: number; message: str
 
 export function errorHandler(log: Log) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
-    const { status, message } = statusAndMessage(error);
+    const { status, message } = statusAndMessage(error, { url: request.url, contentType: request.headers['content-type'] });
     if (status >= 500) {
       log('http_internal_error', { method: request.method, route: request.routeOptions.url ?? 'unknown', error: (error as Error).message });
     }

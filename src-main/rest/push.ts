@@ -2,7 +2,7 @@
 // TransponderService. JSON only: this plugin accepts no other Content-Type (415).
 import type { FastifyInstance } from 'fastify';
 import type { StartupRequest, TransponderJSON, TransponderOptions } from '../../src-relay/transponder-api.js';
-import { redactName, redactUrl } from '../../src-relay/redact.js';
+import { redactUrl } from '../../src-relay/redact.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { PUSH_ROUTES, fastifySchema } from './schemas.js';
@@ -50,12 +50,22 @@ function findOne(deps: RestDeps, mediaSessionId: string): TransponderJSON {
   return found[0]!;
 }
 
+/** Keeps the options we understand: unknown keys of other WCS versions are ignored, not echoed back. */
+function knownOptions(given: TransponderOptions): TransponderOptions {
+  const options: TransponderOptions = {};
+  if (given.action !== undefined) options.action = given.action;
+  if (given.soundFile !== undefined) options.soundFile = given.soundFile;
+  if (given.loop !== undefined) options.loop = given.loop;
+  if (given.audioCodec !== undefined) options.audioCodec = given.audioCodec;
+  return options;
+}
+
 async function startup(deps: RestDeps, body: StartupBody): Promise<TransponderJSON> {
   if (!deps.registry.get(body.streamName)) {
-    throw new HttpError(404, `no published stream named "${redactName(body.streamName)}"`);
+    throw new HttpError(404, `no published stream named "${body.streamName.slice(0, 256)}"`);
   }
   await checkRtmpUrl(body.rtmpUrl, deps);
-  const options = body.options ?? {};
+  const options = knownOptions(body.options ?? {});
   if (options.action === 'sound_on' && options.soundFile === undefined) {
     throw new HttpError(400, 'options.action "sound_on" needs options.soundFile');
   }
@@ -77,6 +87,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
     if (req.body.streamName !== undefined) query.streamName = req.body.streamName;
     if (req.body.rtmpUrl !== undefined) query.rtmpUrl = req.body.rtmpUrl;
     if (req.body.mediaSessionId !== undefined) query.mediaSessionId = req.body.mediaSessionId;
+    if (Object.keys(query).length === 0) throw new HttpError(400, 'find needs at least one of streamName, rtmpUrl, mediaSessionId');
     const found = deps.transponders.find(query);
     if (found.length === 0) throw new HttpError(404, 'no transponder matches');
     return found;

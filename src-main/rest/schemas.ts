@@ -144,12 +144,13 @@ export const PUSH_ROUTES = {
     {
       type: 'object',
       properties: { streamName: nameSchema, rtmpUrl: { type: 'string', maxLength: MAX_URL }, mediaSessionId: nameSchema },
-      anyOf: [{ required: ['streamName'] }, { required: ['rtmpUrl'] }, { required: ['mediaSessionId'] }],
+      minProperties: 1,
     },
     { 200: { description: 'The matching transponders.', schema: transponderList }, 400: E400, 404: err('No transponder matches.') },
   ),
   find_all: push('find_all', 'List every transponder.', undefined, {
     200: { description: 'Every transponder.', schema: transponderList },
+    400: err('The body, if any, is not valid JSON.'),
     404: err('There is no transponder.'),
   }),
   terminate: push('terminate', 'End a transponder (FCUnpublish, deleteStream).', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
@@ -197,7 +198,14 @@ export const WHIP_ROUTES = {
     operationId: 'whip_unpublish',
     summary: 'WHIP: end the session (the stream is unpublished).',
     tag: 'whip',
-    responses: { 200: { description: 'Ended.' }, 401: E401, 403: E403, 404: err('No such WHIP session.') },
+    responses: {
+      200: { description: 'Ended.' },
+      400: err('A body that does not parse (DELETE needs none).'),
+      401: E401,
+      403: E403,
+      404: err('No such WHIP session.'),
+      415: err('A body that is not application/sdp (DELETE needs none).'),
+    },
   },
 } as const satisfies Record<string, RouteSpec>;
 

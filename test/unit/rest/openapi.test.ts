@@ -1,0 +1,118 @@
+// /rest-api/openapi.json against the implementation: every documented operation exists, every answer it
+// gives to a spread of requests (good, empty, wrong type, wrong content type) has a documented status, and
+// every JSON answer matches the documented schema of that status.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { encodeWav } from '../../../src-relay/codec/audio/wav.js';
+import { buildApp } from '../../../src-main/rest/app.js';
+import { fakeWorld, nullSource, type FakeWorld } from './fakes.js';
+
+interface Operation {
+  operationId: string;
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+}
+type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+const tone = encodeWav(new Int16Array(960), 48000, 1, 16);
+const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n';
+
+/** Bodies to try per operation, beyond the generic empty/wrong ones. */
+function goodBodies(id: string, world: FakeWorld): Array<Partial<InjectOptions>> {
+  const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const sid = world.transponders.list()[0]?.mediaSessionId ?? 'none';
+  switch (id) {
+    case 'push_startup':
+      return [
+        json({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1/live' }),
+        json({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1/live' }),
+        json({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1/second' }),
+        json({ streamName: 'x', rtmpUrl: 'rtmp://127.0.0.1/live' }),
+      ];
+    case 'push_find':
+      return [json({ streamName: 'cam' }), json({ mediaSessionId: 'none' })];
+    case 'push_sound_on':
+      return [json({ mediaSessionId: sid, soundFile: 'tone.wav' }), json({ mediaSessionId: sid, soundFile: 'gone.wav' }), json({ mediaSessionId: sid, soundFile: '../x' })];
+    case 'push_terminate':
+    case 'push_mute':
+    case 'push_unmute':
+    case 'push_sound_off':
+      return [json({ mediaSessionId: sid }), json({ mediaSessionId: 'none' })];
+    case 'whip_publish':
+      return [{ headers: { 'content-type': 'application/sdp' }, payload: OFFER }, { headers: { 'content-type': 'application/sdp' }, payload: OFFER }, { headers: { 'content-type': 'application/sdp' }, payload: 'v=0\r\n' }];
+    case 'settings_put':
+      return [json({ rtmp_keyframe_interval_ms: 1000 }), json({ rtmp_keyframe_interval_ms: 'often' }), json({ no_such_key: 1 })];
+    case 'media_put':
+      return [{ headers: { 'content-type': 'audio/wav' }, payload: tone }, { headers: { 'content-type': 'audio/wav' }, payload: Buffer.from('nope') }];
+    case 'targets_put':
+      return [json([{ id: '1', name: 'Local', kind: 'local', rtmpUrl: 'rtmp://127.0.0.1/live', streamKey: 'k' }]), json([{ id: 1 }])];
+    default:
+      return [{}];
+  }
+}
+
+const GENERIC: Array<Partial<InjectOptions>> = [
+  {},
+  { headers: { 'content-type': 'application/json' }, payload: '{' },
+  { headers: { 'content-type': 'application/json' }, payload: '{}' },
+  { headers: { 'content-type': 'text/plain' }, payload: 'hello' },
+];
+
+function concretePath(path: string): string {
+  return path.replace('{streamName}', 'whipcam').replace('{sessionId}', 's1').replace('{name}', 'new.wav');
+}
+
+describe('GET /rest-api/openapi.json', () => {
+  let world: FakeWorld;
+  let app: FastifyInstance;
+  let doc: Doc;
+
+  before(async () => {
+    world = fakeWorld();
+    writeFileSync(join(world.mediaDir, 'tone.wav'), tone);
+    app = await buildApp(world.deps, { bodyLimit: 65536 });
+    world.registry.publish('cam', nullSource);
+    const res = await app.inject({ method: 'GET', url: '/rest-api/openapi.json' });
+    assert.equal(res.statusCode, 200);
+    doc = res.json();
+  });
+  after(async () => {
+    await app.close();
+    world.cleanup();
+  });
+
+  test('is OpenAPI 3.1 and documents every WCS push method, WHIP and the studio routes', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    for (const m of ['startup', 'find', 'find_all', 'terminate', 'mute', 'unmute', 'sound_on', 'sound_off']) {
+      assert.ok(doc.paths[`/rest-api/push/${m}`]?.post, m);
+    }
+    assert.ok(doc.paths['/whip/{streamName}']?.post);
+    assert.ok(doc.paths['/whip/{streamName}/{sessionId}']?.delete);
+    for (const p of ['/api/settings', '/api/media', '/api/targets', '/api/info']) assert.ok(doc.paths[p]?.get, p);
+  });
+
+  test('every documented route exists and answers only documented statuses with documented bodies', async () => {
+    const ajv = new Ajv2020({ strict: false, allowUnionTypes: true });
+    const seen: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const documented = Object.keys(op.responses).map(Number);
+        for (const extra of [...goodBodies(op.operationId, world), ...GENERIC]) {
+          const res = await app.inject({ method: method.toUpperCase() as 'GET', url: concretePath(path), ...extra });
+          seen.push(`${op.operationId} ${res.statusCode}`);
+          assert.ok(!(res.statusCode === 404 && /no route/.test(res.body)), `${method} ${path} exists`);
+          assert.ok(documented.includes(res.statusCode), `${op.operationId} answered undocumented ${res.statusCode}: ${res.body.slice(0, 200)}`);
+          const schema = op.responses[String(res.statusCode)]?.content?.['application/json']?.schema;
+          if (schema) assert.ok(ajv.validate(schema, res.json()), `${op.operationId} ${res.statusCode} body matches: ${ajv.errorsText()}`);
+        }
+      }
+    }
+    for (const expected of ['push_startup 200', 'push_startup 409', 'push_startup 404', 'push_startup 400', 'push_startup 415', 'whip_publish 201', 'whip_publish 409', 'whip_unpublish 200', 'push_sound_on 200', 'push_terminate 200', 'media_put 200', 'settings_put 400']) {
+      assert.ok(seen.includes(expected), `exercised ${expected}`);
+    }
+  });
+});

@@ -1,0 +1,142 @@
+// The studio end to end: Debian's Chromium with fake devices opens the studio served by the real host,
+// goes live to the default target (the embedded RTMP server), watches what the target receives, mutes,
+// injects test.wav, sees a REST-created transponder appear by itself, and stops. Screenshots of every
+// step land in test-output/e2e/.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { frameFingerprint, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+
+const STEP_TIMEOUT_MS = 45_000;
+let harness: StudioHarness;
+let page: Page;
+let pageErrors: string[];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `studio-${name}.png`) });
+}
+
+const card = (extra = ''): string => `[data-testid="transponder-card"][data-stream="studio"]${extra}`;
+
+describe('studio', { timeout: 300_000 }, () => {
+  before(async () => {
+    harness = await startStudioHarness();
+    ({ page, pageErrors } = await harness.openStudio('/'));
+  });
+
+  after(async () => {
+    if (page) await shot('99-last').catch(() => undefined);
+    await harness?.close();
+  });
+
+  test('opens with a running camera preview, a mic meter and the embedded server selected', async () => {
+    await page.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => ((document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, null, { timeout: STEP_TIMEOUT_MS });
+    assert.equal(await page.getByTestId('target-select-local').isChecked(), true);
+    assert.ok((await page.getByTestId('camera-select').locator('option').count()) >= 1);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="mic-meter"]')?.getAttribute('data-level')) > 0, null, { timeout: STEP_TIMEOUT_MS });
+    await shot('01-open');
+  });
+
+  test('Go live: the transponder card reaches PUBLISHING', async () => {
+    await page.getByTestId('go-live').click();
+    await page.locator('[data-testid="publish-status"][data-status="PUBLISHING"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.locator(card('[data-status="PUBLISHING"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shot('02-live');
+  });
+
+  test('the preview of what the target receives shows moving video', async () => {
+    const video = '[data-testid="target-preview"]';
+    await page.waitForFunction(
+      (sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null;
+        return !!v && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0;
+      },
+      video,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const first = await frameFingerprint(page, video);
+    await page.waitForTimeout(1500);
+    const second = await frameFingerprint(page, video);
+    assert.equal(first.length, second.length);
+    const changed = first.filter((v, i) => Math.abs(v - second[i]!) > 8).length;
+    assert.ok(changed > 0, 'two frames of the preview 1.5 s apart are identical: the video is not moving');
+    assert.ok(first.some((v) => v > 20), 'the preview frame is black');
+    await shot('03-preview');
+  });
+
+  test('mute and unmute go through the REST API and show on the card', async () => {
+    await page.locator(card()).getByTestId('mute').click();
+    await page.locator(card('[data-muted="true"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shot('04-muted');
+    await page.locator(card()).getByTestId('unmute').click();
+    await page.locator(card('[data-muted="false"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+
+  test('test.wav from the media folder is injected', async () => {
+    const select = page.locator(card()).getByTestId('sound-select');
+    await select.locator('option[value="test.wav"]').waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+    await select.selectOption('test.wav');
+    await page.locator(card()).getByTestId('sound-loop').check();
+    await page.locator(card()).getByTestId('sound-on').click();
+    await page.locator(card('[data-sound="true"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shot('05-sound');
+  });
+
+  test('a transponder created meanwhile through the REST API appears by itself', async () => {
+    const info = (await (await fetch(new URL('/api/info', harness.host.httpUrl))).json()) as { localRtmpUrl: string };
+    const response = await fetch(new URL('/rest-api/push/startup', harness.host.httpUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ streamName: 'studio', rtmpUrl: `${info.localRtmpUrl}/rest_copy`, rtmpTransponderFullUrl: true }),
+    });
+    const body = (await response.json()) as { mediaSessionId?: string; error?: string };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    await page.locator(`[data-testid="transponder-card"][data-id="${body.mediaSessionId}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.equal(await page.locator('[data-testid="transponder-card"]').count(), 2);
+    await shot('06-rest-transponder');
+  });
+
+  test('Stop ends the stream and its transponders', async () => {
+    await page.getByTestId('stop-live').click();
+    await page.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="transponder-card"]')].every((c) => ['STOPPED', 'FAILED'].includes(c.getAttribute('data-status') ?? '')),
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    assert.equal(await page.getByTestId('go-live').isVisible(), true);
+    await shot('07-stopped');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('camera denied: a clear message with Retry, and the studio keeps working', async () => {
+    const denied = await harness.openStudio('/', { grant: false });
+    await denied.page.getByTestId('preview-error').waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.match(await denied.page.getByTestId('preview-error').innerText(), /not allowed to use your camera or microphone/);
+    await denied.page.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await denied.page.getByTestId('tab-settings').click();
+    await denied.page.getByTestId('settings-panel').waitFor();
+    await denied.page.getByTestId('tab-studio').click();
+    await denied.page.screenshot({ path: join(SHOTS, 'studio-08-camera-denied.png') });
+    assert.deepEqual(denied.pageErrors, []);
+    await denied.context.close();
+  });
+
+  test('no camera at all: says so and suggests plugging one in or sharing the screen', async () => {
+    // A machine without devices, as the browser reports it (W3C Media Capture: NotFoundError).
+    const missing = await harness.openStudio('/', {
+      initScript: `navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));
+        navigator.mediaDevices.enumerateDevices = () => Promise.resolve([]);`,
+    });
+    await missing.page.getByTestId('preview-error').waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.match(await missing.page.getByTestId('preview-error').innerText(), /No camera or microphone was found/);
+    await missing.page.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await missing.page.getByTestId('go-live').click();
+    await missing.page.getByTestId('publish-error').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await missing.page.screenshot({ path: join(SHOTS, 'studio-09-no-camera.png') });
+    assert.deepEqual(missing.pageErrors, []);
+    await missing.context.close();
+  });
+});

@@ -69,7 +69,8 @@ function toFlv(encoder: AudioEncoder, frames: AudioFrame[]): Buffer {
     }
   };
   if (encoder.codec === 'aac') {
-    assert.ok(encoder.audioSpecificConfig, 'AAC encoder has an AudioSpecificConfig');
+    // AAC-LC (2), 48 kHz (index 3), stereo (2): the 2-byte form every ingest expects.
+    assert.deepEqual(encoder.audioSpecificConfig, Buffer.from([0x11, 0x90]));
     tags.push({ type: TagType.audio, timestamp: 0, body: aacSequenceHeaderBody(encoder.audioSpecificConfig) });
   }
   for (const f of frames) {

@@ -12,6 +12,7 @@ import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
 import { findFfmpeg } from '../../ffmpeg.js';
 import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
 import { FlvAudioReader } from './ffmpeg-flv.js';
+import { buildAudioSpecificConfig, parseAudioSpecificConfig } from '../aac.js';
 
 /** FLV AACPacketType (Annex E.4.2.2). */
 const AacPacketType = { sequenceHeader: 0, raw: 1 } as const;
@@ -146,7 +147,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
     if (this.codec === 'aac') {
       if (body.length < 2) return;
       if (body[1] === AacPacketType.sequenceHeader) {
-        this.asc = Buffer.from(body.subarray(2));
+        this.asc = canonicalAsc(body.subarray(2));
         return;
       }
       this.pushFrame(body.subarray(2));
@@ -167,5 +168,18 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const tail = this.stderrTail.trim().split('\n').slice(-5).join(' | ');
     this.fail(new Error(`ffmpeg ${this.codec} encoder ${how}${tail ? `: ${tail}` : ' (no stderr output)'}`));
+  }
+}
+
+/**
+ * ffmpeg writes a 5-byte AudioSpecificConfig with explicit "no SBR" backward-compatible signalling
+ * (syncExtensionType 0x2B7, ISO/IEC 14496-3 §1.6.5.2). Ingests and players all expect the plain 2-byte
+ * AAC-LC form OBS and hardware encoders send (0x11 0x90 for 48 kHz stereo): keep just that.
+ */
+function canonicalAsc(raw: Buffer): Buffer {
+  try {
+    return buildAudioSpecificConfig(parseAudioSpecificConfig(raw));
+  } catch {
+    return Buffer.from(raw); // unusual config: pass it on as ffmpeg wrote it
   }
 }

@@ -9,8 +9,11 @@ import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
 const require = createRequire(import.meta.url);
 const OpusScript = require('opusscript') as typeof OpusScriptType;
 
-/** RFC 6716 §2: a packet holds at most 120 ms; libopus's packet-loss concealment emits up to 60 ms per call. */
-const OPUS = { maxPacketBytes: 1275 * 3, plcFramesPerCall: 2880 } as const;
+/**
+ * RFC 6716 §2: a packet holds at most 120 ms (3 × 1275 bytes as opusscript sizes its buffer). Concealment
+ * past ~120 ms only fades to silence, so longer losses are filled with zeros; a loss is capped at 10 s.
+ */
+const OPUS = { maxPacketBytes: 1275 * 3, maxConcealedFrames: 5760, maxLostFrames: 10 * 48000 } as const;
 
 export class OpusDecoder {
   private decoder: OpusScriptType | undefined;
@@ -29,19 +32,20 @@ export class OpusDecoder {
   }
 
   /**
-   * Concealment for `frames` lost sample frames (RFC 6716 §4.4, libopus PLC). opusscript always asks libopus
-   * for 60 ms of concealment, so longer losses take several calls and the last one is trimmed.
+   * Audio for `frames` lost sample frames: libopus packet-loss concealment (RFC 6716 §4.4) for the first
+   * 120 ms, silence after. opusscript asks libopus for 60 ms per call, so the last call is trimmed.
    */
   decodeLost(frames: number): Int16Array {
-    if (!Number.isInteger(frames) || frames < 0 || frames > PCM_RATE) {
-      throw new RangeError(`lost frames must be an integer 0–${PCM_RATE}, got ${frames}`);
+    if (!Number.isInteger(frames) || frames < 0 || frames > OPUS.maxLostFrames) {
+      throw new RangeError(`lost frames must be an integer 0–${OPUS.maxLostFrames}, got ${frames}`);
     }
     const out = new Int16Array(frames * PCM_CHANNELS);
+    const concealed = Math.min(frames, OPUS.maxConcealedFrames) * PCM_CHANNELS;
     let filled = 0;
-    while (filled < out.length) {
+    while (filled < concealed) {
       const plc = toInt16(this.live().decode(Buffer.alloc(0)));
       if (plc.length === 0) break;
-      const take = Math.min(plc.length, out.length - filled);
+      const take = Math.min(plc.length, concealed - filled);
       out.set(plc.subarray(0, take), filled);
       filled += take;
     }

@@ -54,6 +54,9 @@ describe('OpusDecoder', () => {
       for (const p of packets.slice(0, 5)) decoder.decode(p);
       assert.equal(decoder.decodeLost(FRAME).length, FRAME * 2);
       assert.equal(decoder.decodeLost(FRAME * 4).length, FRAME * 8); // longer than libopus's 60 ms per call
+      const long = decoder.decodeLost(48000); // 1 s: concealment fades, then plain silence
+      assert.equal(long.length, 96000);
+      assert.ok(long.subarray(24000).every((v) => v === 0));
       assert.equal(decoder.decode(packets[6]!).length, FRAME * 2);
     } finally {
       decoder.destroy();
@@ -64,7 +67,7 @@ describe('OpusDecoder', () => {
     const decoder = new OpusDecoder();
     assert.throws(() => decoder.decode(Buffer.alloc(0)), /empty Opus packet/);
     assert.throws(() => decoder.decode(Buffer.alloc(5000)), /5000 bytes exceeds 3825/);
-    assert.throws(() => decoder.decodeLost(-1), /lost frames must be an integer 0–48000, got -1/);
+    assert.throws(() => decoder.decodeLost(-1), /lost frames must be an integer 0–480000, got -1/);
     decoder.destroy();
     assert.throws(() => decoder.decode(Buffer.from([0xf8, 0xff, 0xfe])), /after destroy/);
   });

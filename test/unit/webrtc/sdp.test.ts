@@ -1,0 +1,73 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addH264AnswerParams, IngestError, planIngest } from '../../../src-relay/webrtc/sdp.js';
+
+/** An offer shaped like Chromium 156's (trimmed): audio first, six H.264 variants. */
+function offer({ audio = 'opus', video = true, h264 = true, direction = 'sendonly' } = {}): string {
+  const lines = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1'];
+  if (audio) {
+    lines.push('m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 13', `a=${direction}`, 'a=mid:0');
+    if (audio === 'opus') lines.push('a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1');
+    if (audio !== 'none-known') lines.push('a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000');
+    lines.push('a=rtpmap:13 CN/8000');
+  }
+  if (video) {
+    lines.push('m=video 9 UDP/TLS/RTP/SAVPF 96 102 104 108 116 39', `a=${direction}`, 'a=mid:1', 'a=rtpmap:96 VP8/90000');
+    if (h264) {
+      lines.push(
+        'a=rtpmap:102 H264/90000',
+        'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f',
+        'a=rtpmap:104 H264/90000',
+        'a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
+        'a=rtpmap:108 H264/90000',
+        'a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+        'a=rtpmap:116 H264/90000',
+        'a=fmtp:116 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
+      );
+    }
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+describe('reading a publisher offer', () => {
+  test('picks constrained baseline 42e01f with packetization-mode 1, and Opus', () => {
+    const plan = planIngest(offer());
+    assert.deepEqual(plan.video, { payloadType: 108, profileLevelId: '42e01f', clockRate: 90000 });
+    assert.deepEqual(plan.audio, { payloadType: 111, codec: 'opus', clockRate: 48000, channels: 2 });
+  });
+
+  test('accepts high profile when that is all there is', () => {
+    const sdp = offer({ h264: false }).replace('a=rtpmap:96 VP8/90000', 'a=rtpmap:100 H264/90000\r\na=fmtp:100 packetization-mode=1;profile-level-id=640c1f');
+    assert.deepEqual(planIngest(sdp).video, { payloadType: 100, profileLevelId: '640c1f', clockRate: 90000 });
+  });
+
+  test('falls back to PCMU without Opus, and takes a video-only offer', () => {
+    assert.equal(planIngest(offer({ audio: 'pcm' })).audio?.codec, 'pcmu');
+    assert.equal(planIngest(offer({ audio: '' })).audio, undefined);
+  });
+
+  test('refuses offers it cannot ingest, saying why', () => {
+    const cases: [string, RegExp][] = [
+      ['', /empty/],
+      ['hello', /not SDP/],
+      [offer({ video: false }), /0 video m-lines, expected exactly 1/],
+      [offer({ h264: false }), /no H\.264 with packetization-mode=1 \(offered: vp8\/96\)/],
+      [offer({ audio: 'none-known' }), /no Opus, PCMU or PCMA \(offered: cn\/13\)/],
+      [offer({ direction: 'recvonly' }), /recvonly: a publisher must send/],
+      ['v=0\r\n' + 'a=x\r\n'.repeat(20000), /more than 65536/],
+    ];
+    for (const [sdp, message] of cases) {
+      assert.throws(() => planIngest(sdp), (e: Error) => e instanceof IngestError && message.test(e.message), `for ${sdp.slice(0, 40)}`);
+    }
+    assert.throws(() => planIngest(undefined), IngestError);
+  });
+
+  test('the answer gets x-google start/min bitrate on the chosen H.264 fmtp (DESIGN §9)', () => {
+    const answer = 'v=0\r\nm=video 9 X 108\r\na=rtpmap:108 H264/90000\r\na=fmtp:108 packetization-mode=1;profile-level-id=42e01f\r\n';
+    const out = addH264AnswerParams(answer, 108);
+    assert.match(out, /a=fmtp:108 packetization-mode=1;profile-level-id=42e01f;x-google-start-bitrate=2500;x-google-min-bitrate=1000\r\n/);
+    assert.equal(addH264AnswerParams(out, 108), out, 'idempotent');
+    const noFmtp = addH264AnswerParams('v=0\nm=video 9 X 108\na=rtpmap:108 H264/90000\n', 108);
+    assert.match(noFmtp, /a=rtpmap:108 H264\/90000\na=fmtp:108 packetization-mode=1;x-google-start-bitrate=2500/);
+  });
+});

@@ -1,0 +1,359 @@
+// One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, sequence headers, keyframe-first
+// video, fanned-out audio, reconnect with backoff, stats. The states and the backoff are in
+// transponder-state.ts, the timestamp rebasing in transponder-clock.ts.
+import { EventEmitter } from 'node:events';
+import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from './media.js';
+import type { LiveStream } from './streams.js';
+import type { Log } from './log.js';
+import type { Sound, TransponderJSON, TransponderOptions, TransponderStats, TransponderStatus } from './transponder-api.js';
+import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio-fanout.js';
+import type { KeyframeScheduler } from './transponder-keyframes.js';
+import type { RtmpTarget } from './rtmp/url.js';
+import { RtmpPublisher } from './rtmp/publisher.js';
+import { RtmpError } from './rtmp/errors.js';
+import { redactText, redactUrl } from './redact.js';
+import { aacFrameBody, aacSequenceHeaderBody, avcFrameBody, avcSequenceHeaderBody, g711Body, onMetaData, speexBody } from './flv/tags.js';
+import { FlvClock } from './transponder-clock.js';
+import { backoffDelayMs, canTransition, isFinished } from './transponder-state.js';
+
+const RELAY_VERSION = '0.1.0';
+/** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
+const DEFAULT_FRAMERATE = 30;
+/**
+ * Some servers refuse a publish by closing the connection without a status (nginx-rtmp when `on_publish`
+ * answers non-2xx, `deny publish`): start() then rejects with CLOSED. Once is a hiccup; this many in a row,
+ * with nothing published in between, is a refusal that retrying cannot fix.
+ */
+const MAX_SILENT_REFUSALS = 3;
+
+export interface TransponderInit {
+  mediaSessionId: string;
+  stream: LiveStream;
+  target: RtmpTarget;
+  /** The URL as the caller gave it (echoed in TransponderJSON, redacted in logs). */
+  rtmpUrl: string;
+  options: TransponderOptions;
+  audioCodec: AudioCodec;
+  audio: AudioFanout;
+  keyframes: KeyframeScheduler;
+  muted: boolean;
+  sound?: { sound: Sound; loop: boolean };
+  log: Log;
+}
+
+export interface TransponderEvents {
+  /** State, mute or sound changed. */
+  changed: [];
+}
+
+export class Transponder extends EventEmitter<TransponderEvents> {
+  readonly mediaSessionId: string;
+  readonly stream: LiveStream;
+  readonly rtmpUrl: string;
+  private statusValue: TransponderStatus = 'CONNECTING';
+  private infoValue: string | undefined;
+  private attempt = 0;
+  private nextRetryAt: number | undefined;
+  private reconnects = 0;
+  /** Consecutive start() failures where the server closed the connection without saying why. */
+  private silentRefusals = 0;
+  private publishingSince = 0;
+  private publisher: RtmpPublisher | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private mutedValue: boolean;
+  private readonly audio: AudioSubscription;
+  private readonly clock = new FlvClock();
+  private waitingKeyframe = true;
+  private paramsChanged = false;
+  private audioHeaderSent = false;
+  // Stats: totals of the publishers before the current one, and the last 1 s sample.
+  private bytesBefore = 0;
+  private droppedBefore = 0;
+  private lastSample = { at: Date.now(), bytes: 0, sentFrames: 0, streamFrames: 0 };
+  private sentFrames = 0;
+  private streamFrames = 0;
+  private stats: Pick<TransponderStats, 'bitrateKbps' | 'fps'> = { bitrateKbps: 0, fps: 0 };
+  private streamFps = 0;
+
+  private readonly onVideo = (frame: VideoFrame): void => this.sendVideo(frame);
+  private readonly onParams = (): void => {
+    this.paramsChanged = true;
+    this.emit('changed');
+  };
+
+  constructor(private readonly init: TransponderInit) {
+    super();
+    this.mediaSessionId = init.mediaSessionId;
+    this.stream = init.stream;
+    this.rtmpUrl = init.rtmpUrl;
+    this.mutedValue = init.muted;
+    this.stream.on('video', this.onVideo);
+    this.stream.on('params', this.onParams);
+    this.audio = init.audio.subscribe(init.audioCodec, init.muted, {
+      frame: (frame, encoder) => this.sendAudio(frame, encoder),
+      soundEnded: () => this.emit('changed'),
+    });
+    if (init.sound) this.audio.playSound(init.sound.sound.samples, init.sound.loop);
+  }
+
+  get status(): TransponderStatus {
+    return this.statusValue;
+  }
+
+  get muted(): boolean {
+    return this.mutedValue;
+  }
+
+  /** Begins connecting; the outcome shows in `status` and 'changed' events. */
+  start(): void {
+    this.run().catch((error: unknown) => {
+      this.init.log('transponder_crash', { mediaSessionId: this.mediaSessionId, error: String(error) });
+      this.fail(`internal error: ${(error as Error).message}`);
+    });
+  }
+
+  /** Ends the push: FCUnpublish/deleteStream when publishing, at once otherwise. Idempotent. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.wakeUp?.();
+    this.detach();
+    const publisher = this.publisher;
+    this.publisher = undefined;
+    if (publisher && this.statusValue === 'PUBLISHING') await publisher.stop().catch(() => publisher.destroy());
+    else publisher?.destroy();
+    this.setStatus('STOPPED', reason);
+  }
+
+  setMuted(muted: boolean): void {
+    if (muted === this.mutedValue) return;
+    this.mutedValue = muted;
+    this.audio.setMuted(muted);
+    this.emit('changed');
+  }
+
+  playSound(sound: Sound, loop: boolean): void {
+    this.audio.playSound(sound.samples, loop);
+    this.emit('changed');
+  }
+
+  stopSound(): void {
+    this.audio.stopSound();
+    this.emit('changed');
+  }
+
+  /** Called once a second by the manager: bitrate and fps over the last window. */
+  sampleStats(now: number = Date.now()): void {
+    const seconds = (now - this.lastSample.at) / 1000;
+    const bytes = this.bytesBefore + (this.publisher?.bytesSent ?? 0);
+    if (seconds > 0) {
+      this.stats = {
+        bitrateKbps: Math.round(((bytes - this.lastSample.bytes) * 8) / 1000 / seconds),
+        fps: Math.round(((this.sentFrames - this.lastSample.sentFrames) / seconds) * 10) / 10,
+      };
+      this.streamFps = (this.streamFrames - this.lastSample.streamFrames) / seconds;
+    }
+    this.lastSample = { at: now, bytes, sentFrames: this.sentFrames, streamFrames: this.streamFrames };
+  }
+
+  toJSON(): TransponderJSON {
+    const params = this.stream.params;
+    const publishing = this.statusValue === 'PUBLISHING';
+    return {
+      mediaSessionId: this.mediaSessionId,
+      streamName: this.init.target.streamName,
+      sourceStreamName: this.stream.name,
+      rtmpUrl: this.rtmpUrl,
+      width: params?.width ?? 0,
+      height: params?.height ?? 0,
+      muted: this.mutedValue,
+      soundEnabled: this.audio.soundEnabled,
+      options: this.init.options,
+      status: this.statusValue,
+      ...(this.infoValue === undefined ? {} : { info: this.infoValue }),
+      stats: {
+        bitrateKbps: publishing ? this.stats.bitrateKbps : 0,
+        fps: publishing ? this.stats.fps : 0,
+        droppedFrames: this.droppedBefore + (this.publisher?.droppedFrames ?? 0),
+        uptimeMs: publishing ? Date.now() - this.publishingSince : 0,
+        reconnects: this.reconnects,
+        ...(this.statusValue === 'RECONNECTING' ? { attempt: this.attempt, nextRetryAt: this.nextRetryAt } : {}),
+        queuedMs: this.publisher?.queuedMs ?? 0,
+      },
+    };
+  }
+
+  // ---- connection loop -------------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const error = await this.connectAndPublish();
+      if (this.stopping || isFinished(this.statusValue)) return;
+      if (error instanceof RtmpError && !error.retryable) {
+        this.fail(`${error.code}: ${this.redact(error.message)}`);
+        return;
+      }
+      if (this.silentRefusals >= MAX_SILENT_REFUSALS) {
+        this.fail(`REFUSED: the server closed the connection before publishing started ${this.silentRefusals} times in a row (stream key or name refused?)`);
+        return;
+      }
+      this.attempt += 1;
+      const delay = backoffDelayMs(this.attempt);
+      this.nextRetryAt = Date.now() + delay;
+      this.setStatus('RECONNECTING', error ? `${errorCode(error)}: ${this.redact(error.message)}` : 'connection closed');
+      this.init.log('transponder_retry', { mediaSessionId: this.mediaSessionId, attempt: this.attempt, delayMs: delay });
+      await this.sleep(delay);
+    }
+  }
+
+  /** One connection: resolves with why it ended (undefined: closed without an error). */
+  private async connectAndPublish(): Promise<Error | undefined> {
+    const publisher = new RtmpPublisher(this.init.target, { log: this.init.log, mediaSessionId: this.mediaSessionId });
+    this.publisher = publisher;
+    const closed = new Promise<Error | undefined>((resolve) => publisher.once('close', resolve));
+    try {
+      await publisher.start();
+    } catch (error) {
+      this.retire(publisher);
+      if (error instanceof RtmpError && error.code === 'CLOSED' && !this.stopping) this.silentRefusals += 1;
+      else this.silentRefusals = 0;
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    this.silentRefusals = 0;
+    if (this.stopping) return undefined;
+    publisher.on('congestion', () => this.init.keyframes.request());
+    this.beginPublishing(publisher);
+    const error = await closed;
+    this.retire(publisher);
+    return error;
+  }
+
+  private beginPublishing(publisher: RtmpPublisher): void {
+    if (this.attempt > 0) this.reconnects += 1;
+    this.attempt = 0;
+    this.nextRetryAt = undefined;
+    this.publishingSince = Date.now();
+    this.clock.reset();
+    this.waitingKeyframe = true;
+    this.audioHeaderSent = false;
+    publisher.writeMetadata(this.metadata(this.stream.params));
+    this.setStatus('PUBLISHING', undefined);
+    this.init.keyframes.request();
+    this.init.log('transponder_publishing', {
+      mediaSessionId: this.mediaSessionId,
+      url: redactUrl(this.rtmpUrl),
+      reconnects: this.reconnects,
+    });
+  }
+
+  /** Folds a finished publisher's counters into the totals and closes it. */
+  private retire(publisher: RtmpPublisher): void {
+    if (this.publisher !== publisher) return;
+    this.bytesBefore += publisher.bytesSent;
+    this.droppedBefore += publisher.droppedFrames;
+    this.publisher = undefined;
+    publisher.destroy();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private fail(info: string): void {
+    this.detach();
+    this.publisher?.destroy();
+    this.publisher = undefined;
+    this.init.log('transponder_failed', { mediaSessionId: this.mediaSessionId, url: redactUrl(this.rtmpUrl), info });
+    this.setStatus('FAILED', info);
+  }
+
+  private detach(): void {
+    this.stream.off('video', this.onVideo);
+    this.stream.off('params', this.onParams);
+    this.audio.close();
+  }
+
+  private setStatus(status: TransponderStatus, info: string | undefined): void {
+    if (status !== this.statusValue && !canTransition(this.statusValue, status)) return;
+    this.statusValue = status;
+    this.infoValue = info;
+    this.emit('changed');
+  }
+
+  private redact(text: string): string {
+    return redactText(text, [this.init.target.streamName]);
+  }
+
+  // ---- media -------------------------------------------------------------------------------------------
+
+  private metadata(params: H264Params | undefined): ReturnType<typeof onMetaData> {
+    return onMetaData({
+      width: params?.width,
+      height: params?.height,
+      framerate: this.streamFps > 0 ? Math.round(this.streamFps) : DEFAULT_FRAMERATE,
+      audioCodec: this.init.audioCodec,
+      version: RELAY_VERSION,
+    });
+  }
+
+  private sendVideo(frame: VideoFrame): void {
+    this.streamFrames += 1;
+    const publisher = this.publisher;
+    if (!publisher || this.statusValue !== 'PUBLISHING') return;
+    const params = this.stream.params;
+    if (this.waitingKeyframe) {
+      // The first video tag of a connection is the sequence header, then a keyframe (E.4.3.1).
+      if (!frame.keyframe || !params) return;
+      this.waitingKeyframe = false;
+      this.paramsChanged = true;
+      this.clock.start(frame.dts);
+    }
+    const time = this.clock.toFlv('video', frame.dts);
+    if (time === undefined) return;
+    if (this.paramsChanged && frame.keyframe && params) {
+      // A new SPS/PPS (resolution change) goes out just before the keyframe that uses it.
+      publisher.writeVideo(time, avcSequenceHeaderBody(params), true);
+      this.paramsChanged = false;
+    }
+    publisher.writeVideo(time, avcFrameBody(frame), frame.keyframe);
+    this.sentFrames += 1;
+  }
+
+  private sendAudio(frame: AudioFrame, encoder: FanoutEncoder): void {
+    const publisher = this.publisher;
+    if (!publisher || this.statusValue !== 'PUBLISHING' || !this.clock.started) return;
+    const time = this.clock.toFlv('audio', frame.time);
+    if (time === undefined) return;
+    if (frame.codec === 'aac' && !this.audioHeaderSent) {
+      const asc = encoder.audioSpecificConfig;
+      if (!asc) return;
+      publisher.writeAudio(time, aacSequenceHeaderBody(asc));
+      this.audioHeaderSent = true;
+    }
+    publisher.writeAudio(time, audioBody(frame));
+  }
+}
+
+function audioBody(frame: AudioFrame): Buffer {
+  switch (frame.codec) {
+    case 'aac':
+      return aacFrameBody(frame.data);
+    case 'pcma':
+    case 'pcmu':
+      return g711Body(frame.codec, frame.data);
+    case 'speex':
+      return speexBody(frame.data);
+  }
+}
+
+function errorCode(error: Error): string {
+  return error instanceof RtmpError ? error.code : error.name;
+}

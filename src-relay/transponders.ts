@@ -1,0 +1,246 @@
+// The relay's output side as the host sees it (transponder-api.ts): creates, finds, mutes, feeds and ends
+// transponders, keeps one keyframe scheduler and one audio fan-out per source stream, and pushes 'changed'
+// and once-a-second 'stats' events.
+import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { LiveStream, StreamRegistry } from './streams.js';
+import type { Log } from './log.js';
+import { silentLog } from './log.js';
+import type { AudioCodec } from './media.js';
+import { AUDIO_CODECS } from './media.js';
+import {
+  TransponderError,
+  type FindQuery,
+  type Sound,
+  type StartupRequest,
+  type TransponderJSON,
+  type TransponderService,
+  type TransponderServiceEvents,
+} from './transponder-api.js';
+import { Transponder } from './transponder.js';
+import { KeyframeScheduler } from './transponder-keyframes.js';
+import { AudioFanout, type FanoutDeps } from './audio-fanout.js';
+import { isFinished } from './transponder-state.js';
+import { resolveRtmpTarget } from './rtmp/url.js';
+import type { RtmpTarget } from './rtmp/url.js';
+import { RtmpUrlError } from './rtmp/errors.js';
+import { redactName, redactUrl } from './redact.js';
+import { createAudioEncoder } from './codec/audio/encoder.js';
+import { AudioMixer } from './codec/audio/mixer.js';
+
+export interface RelayConfig {
+  /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
+  streamNamePrefix: string;
+  /** `rtmp_transponder_full_url`. */
+  fullUrl: boolean;
+  /** `rtmp_keyframe_interval_ms` (2000 by default). */
+  keyframeIntervalMs: number;
+  flashVer?: string;
+  log?: Log;
+}
+
+/** WCS's mediaSessionId: 26 characters of [a-z0-9]. */
+const SESSION_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const SESSION_ID_LENGTH = 26;
+const STATS_INTERVAL_MS = 1000;
+
+export function newMediaSessionId(): string {
+  let id = '';
+  for (let i = 0; i < SESSION_ID_LENGTH; i++) id += SESSION_ID_ALPHABET[randomInt(SESSION_ID_ALPHABET.length)];
+  return id;
+}
+
+/** Per source stream: what its transponders share. */
+interface StreamOutputs {
+  keyframes: KeyframeScheduler;
+  audio: AudioFanout;
+  transponders: Set<Transponder>;
+  onEnd: (reason: string) => void;
+}
+
+const defaultFanoutDeps: Omit<FanoutDeps, 'log'> = {
+  createEncoder: (codec) => createAudioEncoder(codec),
+  createMixer: () => new AudioMixer(),
+};
+
+export class TransponderManager extends EventEmitter<TransponderServiceEvents> implements TransponderService {
+  private readonly byId = new Map<string, Transponder>();
+  private readonly outputs = new Map<LiveStream, StreamOutputs>();
+  private statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly registry: StreamRegistry,
+    private readonly config: () => RelayConfig,
+    private readonly fanoutDeps: Omit<FanoutDeps, 'log'> = defaultFanoutDeps,
+  ) {
+    super();
+  }
+
+  private get log(): Log {
+    return this.config().log ?? silentLog;
+  }
+
+  startup(request: StartupRequest, sound?: Sound): TransponderJSON {
+    const stream = this.registry.get(request.streamName);
+    if (!stream || stream.ended) throw new TransponderError(404, `stream "${request.streamName}" is not being published`);
+    const existing = [...this.byId.values()].find((t) => t.stream === stream && t.rtmpUrl === request.rtmpUrl);
+    if (existing && !isFinished(existing.status)) {
+      throw new TransponderError(409, `a transponder of stream "${request.streamName}" to this rtmpUrl exists (${existing.mediaSessionId})`);
+    }
+    const target = this.resolveTarget(request);
+    const options = request.options ?? {};
+    const audioCodec: AudioCodec = options.audioCodec ?? 'aac';
+    if (!AUDIO_CODECS.includes(audioCodec)) throw new TransponderError(400, `options.audioCodec must be one of ${AUDIO_CODECS.join(', ')}, got ${String(audioCodec)}`);
+    if (options.action === 'sound_on' && !sound) throw new TransponderError(400, 'options.action "sound_on" needs a decoded sound');
+    if (existing) this.remove(existing);
+
+    const outputs = this.outputsOf(stream);
+    const mediaSessionId = newMediaSessionId();
+    const transponder = new Transponder({
+      mediaSessionId,
+      stream,
+      target,
+      rtmpUrl: request.rtmpUrl,
+      options,
+      audioCodec,
+      audio: outputs.audio,
+      keyframes: outputs.keyframes,
+      muted: options.action === 'mute',
+      sound: options.action === 'sound_on' && sound ? { sound, loop: options.loop ?? false } : undefined,
+      log: this.log,
+    });
+    outputs.transponders.add(transponder);
+    this.byId.set(mediaSessionId, transponder);
+    transponder.on('changed', () => this.emit('changed', transponder.toJSON()));
+    this.log('transponder_startup', {
+      mediaSessionId,
+      stream: stream.name,
+      url: redactUrl(request.rtmpUrl),
+      name: redactName(target.streamName),
+      audioCodec,
+    });
+    this.emit('changed', transponder.toJSON());
+    transponder.start();
+    this.ensureStatsTimer();
+    return transponder.toJSON();
+  }
+
+  find(query: FindQuery): TransponderJSON[] {
+    return this.list().filter(
+      (t) =>
+        (query.mediaSessionId === undefined || t.mediaSessionId === query.mediaSessionId) &&
+        (query.rtmpUrl === undefined || t.rtmpUrl === query.rtmpUrl) &&
+        (query.streamName === undefined || t.streamName === query.streamName || t.sourceStreamName === query.streamName),
+    );
+  }
+
+  list(): TransponderJSON[] {
+    return [...this.byId.values()].map((t) => t.toJSON());
+  }
+
+  async terminate(mediaSessionId: string): Promise<void> {
+    const transponder = this.get(mediaSessionId);
+    await transponder.stop('STOPPED_BY_REST_TERMINATE');
+    this.remove(transponder);
+  }
+
+  setMuted(mediaSessionId: string, muted: boolean): TransponderJSON {
+    const transponder = this.get(mediaSessionId);
+    transponder.setMuted(muted);
+    return transponder.toJSON();
+  }
+
+  soundOn(mediaSessionId: string, sound: Sound, loop: boolean): TransponderJSON {
+    const transponder = this.get(mediaSessionId);
+    transponder.playSound(sound, loop);
+    return transponder.toJSON();
+  }
+
+  soundOff(mediaSessionId: string): TransponderJSON {
+    const transponder = this.get(mediaSessionId);
+    transponder.stopSound();
+    return transponder.toJSON();
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.byId.values()];
+    await Promise.all(all.map((t) => t.stop('STOPPED_BY_SHUTDOWN')));
+    for (const t of all) this.remove(t);
+  }
+
+  private get(mediaSessionId: string): Transponder {
+    const transponder = this.byId.get(mediaSessionId);
+    if (!transponder) throw new TransponderError(404, `transponder "${mediaSessionId}" not found`);
+    return transponder;
+  }
+
+  private resolveTarget(request: StartupRequest): RtmpTarget {
+    const config = this.config();
+    if (typeof request.rtmpUrl !== 'string' || request.rtmpUrl === '') throw new TransponderError(400, 'rtmpUrl is missing');
+    try {
+      return resolveRtmpTarget(request.rtmpUrl, request.streamName, {
+        prefix: config.streamNamePrefix,
+        fullUrl: request.rtmpTransponderFullUrl ?? config.fullUrl,
+        noPrefix: request.noPrefix,
+        flashVer: request.rtmpFlashVersion ?? config.flashVer,
+      });
+    } catch (error) {
+      if (error instanceof RtmpUrlError) throw new TransponderError(400, error.message);
+      throw error;
+    }
+  }
+
+  private outputsOf(stream: LiveStream): StreamOutputs {
+    let outputs = this.outputs.get(stream);
+    if (outputs) return outputs;
+    const transponders = new Set<Transponder>();
+    const onEnd = (reason: string): void => {
+      for (const t of [...transponders]) void t.stop(reason).finally(() => this.remove(t));
+    };
+    outputs = {
+      transponders,
+      keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () =>
+        [...transponders].some((t) => t.status === 'PUBLISHING'),
+      ),
+      audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
+      onEnd,
+    };
+    stream.once('end', onEnd);
+    this.outputs.set(stream, outputs);
+    return outputs;
+  }
+
+  /** Forgets a transponder (stopped or replaced) and its stream's shared parts when it was the last. */
+  private remove(transponder: Transponder): void {
+    if (this.byId.get(transponder.mediaSessionId) !== transponder) return;
+    this.byId.delete(transponder.mediaSessionId);
+    if (!isFinished(transponder.status)) void transponder.stop('STOPPED_BY_REPLACEMENT');
+    const outputs = this.outputs.get(transponder.stream);
+    if (outputs) {
+      outputs.transponders.delete(transponder);
+      if (outputs.transponders.size === 0) {
+        outputs.keyframes.close();
+        outputs.audio.close();
+        transponder.stream.off('end', outputs.onEnd);
+        this.outputs.delete(transponder.stream);
+      }
+    }
+    this.emit('removed', transponder.toJSON());
+    if (this.byId.size === 0) this.stopStatsTimer();
+  }
+
+  private ensureStatsTimer(): void {
+    if (this.statsTimer) return;
+    this.statsTimer = setInterval(() => {
+      const now = Date.now();
+      for (const t of this.byId.values()) t.sampleStats(now);
+      this.emit('stats', this.list());
+    }, STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+  }
+
+  private stopStatsTimer(): void {
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+  }
+}

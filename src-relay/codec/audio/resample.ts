@@ -23,6 +23,9 @@ const KERNEL = {
   rolloff: 0.92,
 } as const;
 
+/** Largest precomputed polyphase table (floats): 4 MB. */
+const MAX_PHASE_TABLE = 1 << 20;
+
 /** Rates outside this range are refused (sane audio, bounded look-ahead buffers). */
 export const RATE_LIMITS = { min: 1000, max: 768000 } as const;
 
@@ -71,6 +74,9 @@ function checkRate(name: string, rate: number): void {
 export class FloatResampler {
   private readonly gain: number;
   private readonly halfWidth: number;
+  /** Input/output positions repeat every outRate/gcd outputs: one precomputed set of taps per phase. */
+  private readonly rateGcd: number;
+  private readonly phaseTaps: Float32Array | undefined;
   /** Pending input per channel; index 0 is absolute input sample `base`. */
   private pending: Float32Array[];
   private pendingLength = 0;
@@ -93,6 +99,8 @@ export class FloatResampler {
     }
     this.gain = Math.min(1, outRate / inRate);
     this.halfWidth = Math.ceil(KERNEL.zeroCrossings / this.gain) + 1;
+    this.rateGcd = gcd(inRate, outRate);
+    this.phaseTaps = this.buildPhaseTaps();
     this.pending = Array.from({ length: channels }, () => new Float32Array(0));
   }
 
@@ -138,15 +146,24 @@ export class FloatResampler {
       : Math.max(0, Math.floor(((this.inputCount - this.halfWidth - 1) * this.outRate) / this.inRate) + 1);
     const count = Math.max(0, lastOutput - this.outputCount);
     const out = Array.from({ length: this.channels }, () => new Float32Array(count));
+    const width = 2 * this.halfWidth;
+    const taps = this.phaseTaps;
     for (let k = 0; k < count; k++) {
-      const centre = this.pos + this.rem / this.outRate;
-      const first = Math.max(this.pos - this.halfWidth + 1, 0);
+      const start = this.pos - this.halfWidth + 1; // first input sample the kernel can reach
+      const first = Math.max(start, 0);
       const last = Math.min(this.pos + this.halfWidth, this.inputCount - 1);
-      for (let n = first; n <= last; n++) {
-        const weight = kernelAt((n - centre) * this.gain) * this.gain;
-        if (weight === 0) continue;
-        const i = n - this.base;
-        for (let c = 0; c < this.channels; c++) out[c]![k]! += this.pending[c]![i]! * weight;
+      const centre = this.pos + this.rem / this.outRate;
+      const tapOffset = taps ? (this.rem / this.rateGcd) * width - start : 0;
+      for (let c = 0; c < this.channels; c++) {
+        const source = this.pending[c]!;
+        const shift = -this.base;
+        let acc = 0;
+        if (taps) {
+          for (let n = first; n <= last; n++) acc += source[n + shift]! * taps[tapOffset + n]!;
+        } else {
+          for (let n = first; n <= last; n++) acc += source[n + shift]! * kernelAt((n - centre) * this.gain) * this.gain;
+        }
+        out[c]![k] = acc;
       }
       this.rem += this.inRate;
       while (this.rem >= this.outRate) {
@@ -159,6 +176,22 @@ export class FloatResampler {
     return out;
   }
 
+  /** Taps for every phase (output position modulo the rate ratio), when that table stays small. */
+  private buildPhaseTaps(): Float32Array | undefined {
+    const phases = this.outRate / this.rateGcd;
+    const width = 2 * this.halfWidth;
+    if (phases * width > MAX_PHASE_TABLE) return undefined; // e.g. 44101 → 48000: evaluate the kernel directly
+    const taps = new Float32Array(phases * width);
+    for (let phase = 0; phase < phases; phase++) {
+      const frac = (phase * this.rateGcd) / this.outRate; // the centre's offset past `pos`
+      for (let j = 0; j < width; j++) {
+        const offset = j - this.halfWidth + 1 - frac; // n − centre
+        taps[phase * width + j] = kernelAt(offset * this.gain) * this.gain;
+      }
+    }
+    return taps;
+  }
+
   /** Drops input no future output can reach, keeping memory bounded by the kernel width. */
   private discardConsumed(): void {
     const keepFrom = Math.max(this.base, this.pos - this.halfWidth);
@@ -168,6 +201,11 @@ export class FloatResampler {
     this.pendingLength -= drop;
     this.base = keepFrom;
   }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }
 
 const INT16_SCALE = 32768;

@@ -1,6 +1,12 @@
 // Status and failure reasons in a streamer's words.
 import type { TransponderJSON } from '../sdk/protocol.js';
 
+/** WCS stop reasons (DESIGN.md §4) in plain words. */
+const STOP_REASONS: Record<string, string> = {
+  STOPPED_BY_PUBLISHER_STOP: 'Stopped: the stream it carried has ended.',
+  STOPPED_BY_REST_TERMINATE: 'Stopped from the REST API or the Stop button.',
+};
+
 /** A transponder's state as one sentence for its card. */
 export function describeTransponder(t: TransponderJSON, now = Date.now()): string {
   const info = t.info ?? '';
@@ -16,7 +22,7 @@ export function describeTransponder(t: TransponderJSON, now = Date.now()): strin
     case 'FAILED':
       return describeFailure(info);
     case 'STOPPED':
-      return info ? `Stopped (${info}).` : 'Stopped.';
+      return STOP_REASONS[info] ?? (info ? `Stopped (${info}).` : 'Stopped.');
   }
 }
 

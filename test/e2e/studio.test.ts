@@ -111,6 +111,42 @@ describe('studio', { timeout: 300_000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('a YouTube target: the key is masked, shown on demand, and saved through /api/targets', async () => {
+    await page.getByTestId('target-kind').selectOption('youtube');
+    await page.getByTestId('target-add').click();
+    const key = page.getByTestId('target-key');
+    assert.equal(await page.getByTestId('target-url').inputValue(), 'rtmps://a.rtmps.youtube.com:443/live2');
+    await key.fill('abcd-1234-efgh');
+    assert.equal(await key.getAttribute('type'), 'password');
+    await page.getByTestId('target-key-toggle').click();
+    assert.equal(await key.getAttribute('type'), 'text');
+    await page.screenshot({ path: join(SHOTS, 'studio-10-target-editor.png') });
+    await page.getByTestId('target-save').click();
+    await page.getByTestId('target-editor').waitFor({ state: 'detached' });
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    let saved: Array<{ kind: string; streamKey: string }> = [];
+    while (Date.now() < deadline && saved.length === 0) {
+      saved = (await (await fetch(new URL('/api/targets', harness.host.httpUrl))).json()) as typeof saved;
+      if (saved.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(saved.map((t) => [t.kind, t.streamKey]), [['youtube', 'abcd-1234-efgh']]);
+    assert.equal(await page.locator('[data-testid^="target-select-"]').count(), 2);
+  });
+
+  test('settings: every setting with its explanation, a bad value named with its bound', async () => {
+    await page.getByTestId('tab-settings').click();
+    const port = page.getByTestId('setting-rest_http_port');
+    await port.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await port.locator('input').fill('99999');
+    assert.match(await port.locator('.field-error').innerText(), /rest_http_port must be a port number from 0 to 65535, got "99999"/);
+    assert.equal(await page.getByTestId('settings-save').isDisabled(), true);
+    await page.screenshot({ path: join(SHOTS, 'studio-11-settings.png') });
+    await port.locator('input').fill('0');
+    assert.equal(await port.locator('.field-error').count(), 0);
+    await page.getByTestId('tab-studio').click();
+    await page.getByTestId('go-live').waitFor();
+  });
+
   test('camera denied: a clear message with Retry, and the studio keeps working', async () => {
     const denied = await harness.openStudio('/', { grant: false });
     await denied.page.getByTestId('preview-error').waitFor({ timeout: STEP_TIMEOUT_MS });

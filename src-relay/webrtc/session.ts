@@ -246,6 +246,7 @@ export class IngestSession implements StreamSource {
   }
 
   private onConnectionState(state: string): void {
+    if (this.closed) return; // our own close() already reported 'closed'
     this.log('ingest.connection', { mediaSessionId: this.sessionId, state });
     if (state === 'connecting' || state === 'connected' || state === 'disconnected' || state === 'failed' || state === 'closed') {
       this.options.onState?.(state);
@@ -268,24 +269,31 @@ export class IngestSession implements StreamSource {
     }
   }
 
+  /** The publisher's video SSRC: from its RTP, or before any RTP from the offer's a=ssrc line. */
+  private mediaSsrc(): number | undefined {
+    return this.videoSsrc ?? this.videoReceiver?.track.ssrc;
+  }
+
   private sendPli(): void {
     const receiver = this.videoReceiver;
-    if (!receiver || this.videoSsrc === undefined) return;
-    receiver.sendRtcpPLI(this.videoSsrc).catch(() => undefined);
+    const ssrc = this.mediaSsrc();
+    if (!receiver || ssrc === undefined) return;
+    receiver.sendRtcpPLI(ssrc).catch(() => undefined);
   }
 
   /** RFC 5104 §4.3.1: the sequence number changes with every new request. */
   private sendFir(): void {
     const receiver = this.videoReceiver;
-    if (!receiver || this.videoSsrc === undefined) return;
+    const ssrc = this.mediaSsrc();
+    if (!receiver || ssrc === undefined) return;
     this.firSequence = (this.firSequence + 1) & 0xff;
-    const body = serializeFirBody(receiver.rtcpSsrc, this.videoSsrc, this.firSequence);
+    const body = serializeFirBody(receiver.rtcpSsrc, ssrc, this.firSequence);
     // Shaped like werift's (unexported) FullIntraRequest so its PSFB wrapper writes the RTCP header.
     const feedback = {
       count: FIR_FMT,
       senderSsrc: receiver.rtcpSsrc,
       mediaSsrc: 0,
-      fir: [{ ssrc: this.videoSsrc, sequenceNumber: this.firSequence }],
+      fir: [{ ssrc, sequenceNumber: this.firSequence }],
       length: FIR_LENGTH_WORDS,
       serialize: () => body,
     };

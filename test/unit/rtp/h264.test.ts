@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { H264Depacketizer, type H264Output, type H264RtpPacket } from '../../../src-relay/rtp/h264.js';
 import { ReorderBuffer } from '../../../src-relay/rtp/reorder.js';
 import { h264Params } from '../../../src-relay/codec/h264.js';
@@ -168,18 +169,7 @@ describe('H.264 RTP depacketizer (RFC 6184)', () => {
   });
 
   test('a captured Chromium stream replays into 20 whole pictures, the first an IDR with a 320x180 SPS', () => {
-    const data = readFileSync(new URL('../../fixtures/rtp/chromium-h264-320x180.bin', import.meta.url));
-    const packets: H264RtpPacket[] = [];
-    for (let at = 0; at < data.length; ) {
-      const length = data.readUInt16BE(at);
-      packets.push({
-        sequenceNumber: data.readUInt16BE(at + 2),
-        timestamp: data.readUInt32BE(at + 4),
-        marker: data[at + 8] === 1,
-        payload: data.subarray(at + 9, at + 9 + length),
-      });
-      at += 9 + length;
-    }
+    const packets = loadFixture();
     assert.equal(packets.length, 38);
 
     const run1 = frames(run(new H264Depacketizer(), packets));
@@ -205,4 +195,57 @@ describe('H.264 RTP depacketizer (RFC 6184)', () => {
     assert.deepEqual(frames(out), run1);
     assert.equal(reorder.toJSON().duplicates + reorder.toJSON().late, 1);
   });
+
+  test('what it forwards decodes with ffmpeg without an error, with or without loss', () => {
+    const packets = loadFixture();
+    const whole = frames(run(new H264Depacketizer(), packets));
+    assert.deepEqual(decodeWithFfmpeg(whole), { frames: 20, errors: '' });
+
+    // Lose the first packet (an FU-A start) of a multi-packet P picture: only the pictures before it
+    // may go out.
+    const pictureEnds = packets.flatMap((p, i) => (p.marker ? [i] : []));
+    const lossAt = packets.findIndex((p, i) => i > pictureEnds[3] && !p.marker && packets[i + 1]?.timestamp === p.timestamp);
+    assert.ok(lossAt > 0, 'the fixture has a picture of two or more packets after the fourth');
+    const d = new H264Depacketizer();
+    const reorder = new ReorderBuffer<H264RtpPacket>({ maxPackets: 2 });
+    const out: H264Output[] = [];
+    packets.forEach((packet, i) => {
+      if (i === lossAt) return;
+      for (const released of reorder.processInput({ packet, now: 0 })) out.push(...d.processInput(released));
+    });
+    const kept = frames(out);
+    assert.ok(kept.length < 20 && kept.length >= 4, `pictures up to the loss are kept (${kept.length})`);
+    assert.ok(kept.every((f) => f.timestamp < packets[lossAt].timestamp));
+    assert.ok(out.some((o) => o.kind === 'dropped' && o.requestKeyframe));
+    assert.deepEqual(decodeWithFfmpeg(kept), { frames: kept.length, errors: '' });
+  });
 });
+
+function loadFixture(): H264RtpPacket[] {
+  const data = readFileSync(new URL('../../fixtures/rtp/chromium-h264-320x180.bin', import.meta.url));
+  const packets: H264RtpPacket[] = [];
+  for (let at = 0; at < data.length; ) {
+    const length = data.readUInt16BE(at);
+    packets.push({
+      sequenceNumber: data.readUInt16BE(at + 2),
+      timestamp: data.readUInt32BE(at + 4),
+      marker: data[at + 8] === 1,
+      payload: data.subarray(at + 9, at + 9 + length),
+    });
+    at += 9 + length;
+  }
+  return packets;
+}
+
+/** Decodes access units (as an Annex B stream) with Debian's ffmpeg; returns frames and error lines. */
+function decodeWithFfmpeg(aus: { nalus: Buffer[] }[]): { frames: number; errors: string } {
+  const startCode = Buffer.from([0, 0, 0, 1]);
+  const annexB = Buffer.concat(aus.flatMap((au) => au.nalus.flatMap((n) => [startCode, n])));
+  const result = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'h264', '-i', 'pipe:0', '-f', 'framemd5', 'pipe:1'], {
+    input: annexB,
+    timeout: 30_000,
+  });
+  assert.equal(result.status, 0, `ffmpeg failed: ${result.stderr}`);
+  const frameLines = result.stdout.toString().split('\n').filter((l) => /^\s*0,/.test(l));
+  return { frames: frameLines.length, errors: result.stderr.toString().trim() };
+}

@@ -1,0 +1,212 @@
+// The whole relay with real parts: Chromium (fake camera 1280x720@30 + fake mic) publishes over WHIP into
+// WebRtcIngest; TransponderManager pushes the stream to nginx-rtmp (recording to FLV) and node-media-server
+// at once, plus a muted transponder; ffprobe/ffmpeg then check what the servers received.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
+import { StreamRegistry } from '../../src-relay/streams.js';
+import { consoleLog, silentLog } from '../../src-relay/log.js';
+import { TransponderManager } from '../../src-relay/transponders.js';
+import type { TransponderJSON, TransponderStatus } from '../../src-relay/transponder-api.js';
+import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { startNginxRtmp, startNodeMediaServer, type NginxRtmp, type NodeMediaServerHandle } from '../helpers/servers.js';
+import { audioLevels, keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
+
+const run = promisify(execFile);
+const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
+/** How long the stream runs once every transponder publishes. */
+const STREAM_MS = 8000;
+
+/** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */
+export function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
+  const server = http.createServer(async (req, res) => {
+    const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
+    try {
+      if (req.method === 'POST' && parts[0] === 'whip' && parts.length === 2) {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const { sessionId, answerSdp } = await ingest.publish(parts[1]!, body);
+        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/${parts[1]}/${sessionId}` }).end(answerSdp);
+      } else if (req.method === 'DELETE' && parts[0] === 'whip' && parts.length === 3) {
+        res.writeHead(ingest.unpublish(parts[2]!, 'STOPPED_BY_PUBLISHER_STOP') ? 200 : 404).end();
+      } else {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>whip</title>');
+      }
+    } catch (error) {
+      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Presentation times (s) of every audio packet. */
+async function audioPacketTimes(file: string): Promise<number[]> {
+  const { stdout } = await run('/usr/bin/ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=print_section=0', file], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => l && l !== 'N/A')
+    .map(Number);
+}
+
+/** Reads an HTTP-FLV URL for `ms` into a file. */
+async function captureHttpFlv(url: string, file: string, ms: number): Promise<number> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  const chunks: Buffer[] = [];
+  try {
+    const response = await fetch(url, { signal: controller.signal });
+    assert.equal(response.status, 200, `HTTP-FLV ${url} answered ${response.status}`);
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  const data = Buffer.concat(chunks);
+  writeFileSync(file, data);
+  return data.length;
+}
+
+describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp and node-media-server', { timeout: 300_000 }, () => {
+  const registry = new StreamRegistry();
+  const ingest = new WebRtcIngest(registry, { log });
+  const manager = new TransponderManager(registry, () => ({ streamNamePrefix: 'rtmp_', fullUrl: false, keyframeIntervalMs: 2000, log }));
+  const statuses = new Map<string, TransponderStatus[]>();
+  manager.on('changed', (t) => {
+    const list = statuses.get(t.mediaSessionId) ?? [];
+    if (list.at(-1) !== t.status) list.push(t.status);
+    statuses.set(t.mediaSessionId, list);
+  });
+  const stats: TransponderJSON[][] = [];
+  manager.on('stats', (all) => stats.push(all));
+  let whip: { server: http.Server; base: string };
+  let nginx: NginxRtmp;
+  let nms: NodeMediaServerHandle;
+  let browser: Browser;
+  const work = mkdtempSync(join(tmpdir(), 'castbridge-e2e-'));
+
+  before(async () => {
+    [whip, nginx, nms, browser] = await Promise.all([startWhipServer(ingest), startNginxRtmp(), startNodeMediaServer(), launchChromium({ fps: 30 })]);
+  });
+
+  after(async () => {
+    await manager.stopAll().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await ingest.closeAll().catch(() => undefined);
+    whip?.server.closeAllConnections();
+    await new Promise((r) => whip?.server.close(r));
+    await Promise.allSettled([nginx?.stop(), nms?.stop()]);
+    if (!process.env.CASTBRIDGE_TEST_KEEP) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('one stream to nginx-rtmp, node-media-server and a muted target: H.264 720p, AAC 48k stereo, 2 s GOP, in sync; muted is silence', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${whip.base}/`);
+    await publishWhip(page, `${whip.base}/whip/cam1`, { width: 1280, height: 720, fps: 30 });
+    const stream = registry.get('cam1');
+    assert.ok(stream, 'the stream is published');
+    await waitFor('720p parameters and audio', () => stream.params?.width === 1280 && stream.hasAudio, 30_000);
+
+    const live = manager.startup({ streamName: 'cam1', rtmpUrl: nginx.url('live') });
+    const toNms = manager.startup({ streamName: 'cam1', rtmpUrl: nms.url('live') });
+    // The muted one publishes its own name (full URL rule: the last path segment is the name).
+    const muted = manager.startup({
+      streamName: 'cam1',
+      rtmpUrl: `${nginx.url('live')}/muted_cam1`,
+      rtmpTransponderFullUrl: true,
+      options: { action: 'mute' },
+    });
+    assert.equal(live.streamName, 'rtmp_cam1');
+    assert.equal(muted.streamName, 'muted_cam1');
+    assert.equal(muted.muted, true);
+    assert.throws(() => manager.startup({ streamName: 'cam1', rtmpUrl: nginx.url('live') }), { status: 409 });
+    assert.throws(() => manager.startup({ streamName: 'nope', rtmpUrl: nginx.url('live') }), { status: 404 });
+
+    const ids = [live, toNms, muted].map((t) => t.mediaSessionId);
+    await waitFor('all three PUBLISHING', () => manager.list().every((t) => t.status === 'PUBLISHING'), 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const flvFile = join(work, 'nms.flv');
+    const [flvBytes] = await Promise.all([captureHttpFlv(nms.flvUrl('live', 'rtmp_cam1'), flvFile, 3000), new Promise((r) => setTimeout(r, STREAM_MS - 1500))]);
+
+    const last = stats.at(-1)!.find((t) => t.mediaSessionId === live.mediaSessionId)!;
+    assert.ok(last.stats.bitrateKbps > 100, `bitrate ${last.stats.bitrateKbps} kb/s`);
+    assert.ok(last.stats.fps > 15, `fps ${last.stats.fps}`);
+    assert.ok(last.stats.uptimeMs > 5000);
+    assert.equal(last.width, 1280);
+
+    for (const id of ids) await manager.terminate(id);
+    assert.deepEqual(manager.list(), []);
+    for (const id of ids) assert.deepEqual(statuses.get(id), ['CONNECTING', 'PUBLISHING', 'STOPPED']);
+
+    const files = [await nginx.waitForRecording(), await nginx.waitForRecording()];
+    const liveFile = files.find((f) => basename(f).startsWith('rtmp_cam1'))!;
+    const mutedFile = files.find((f) => basename(f).startsWith('muted_cam1'))!;
+    assert.ok(liveFile && mutedFile, `both recordings: ${files.join(', ')}`);
+    if (process.env.CASTBRIDGE_TEST_KEEP) console.log(`recordings: ${liveFile} ${mutedFile} ${flvFile}`);
+
+    // Codecs and sizes.
+    const summary = await probeStreams(liveFile);
+    assert.deepEqual(summary.video && { codec: summary.video.codec, width: summary.video.width, height: summary.video.height }, {
+      codec: 'h264',
+      width: 1280,
+      height: 720,
+    });
+    assert.deepEqual(summary.audio, { codec: 'aac', sampleRate: 48000, channels: 2 });
+
+    // The first frame is a keyframe, then one every 2.0 s ± 0.25 s.
+    const keys = await keyframeTimes(liveFile);
+    const videoTimes = await videoPacketTimes(liveFile);
+    assert.equal(keys[0], videoTimes[0], 'the recording starts with a keyframe');
+    assert.ok(keys.length >= 4, `keyframes at ${keys.join(', ')}`);
+    const gaps = keys.slice(1).map((t, i) => t - keys[i]!);
+    for (const gap of gaps) assert.ok(Math.abs(gap - 2) <= 0.25, `keyframe intervals ${gaps.map((g) => g.toFixed(3)).join(', ')}`);
+
+    // Audio and video cover the same span (within 100 ms), starting together.
+    const audioTimes = await audioPacketTimes(liveFile);
+    const videoSpan = videoTimes.at(-1)! - videoTimes[0]!;
+    const audioSpan = audioTimes.at(-1)! - audioTimes[0]!;
+    assert.ok(Math.abs(videoSpan - audioSpan) <= 0.1, `video ${videoSpan.toFixed(3)} s, audio ${audioSpan.toFixed(3)} s`);
+    assert.ok(Math.abs(audioTimes[0]! - videoTimes[0]!) <= 0.1, `audio starts at ${audioTimes[0]} s, video at ${videoTimes[0]} s`);
+    assert.ok(videoSpan > STREAM_MS / 1000 - 1, `recorded ${videoSpan.toFixed(2)} s`);
+
+    // The fake microphone's beep is heard on the live target, silence (not a gap) on the muted one.
+    const liveLevels = await audioLevels(liveFile);
+    assert.ok(liveLevels.peakDb > -30, `live audio peak ${liveLevels.peakDb} dB`);
+    const mutedLevels = await audioLevels(mutedFile);
+    assert.ok(mutedLevels.peakDb < -80, `muted audio peak ${mutedLevels.peakDb} dB`);
+    const mutedAudio = await audioPacketTimes(mutedFile);
+    const mutedVideo = await videoPacketTimes(mutedFile);
+    const mutedSpan = mutedAudio.at(-1)! - mutedAudio[0]!;
+    assert.ok(Math.abs(mutedSpan - (mutedVideo.at(-1)! - mutedVideo[0]!)) <= 0.1, `muted audio spans ${mutedSpan.toFixed(3)} s like its video`);
+    for (let i = 1; i < mutedAudio.length; i++) assert.ok(mutedAudio[i]! - mutedAudio[i - 1]! < 0.05, `no gap in muted audio at ${mutedAudio[i - 1]} s`);
+
+    // node-media-server received the same stream (read back over its HTTP-FLV).
+    assert.ok(flvBytes > 50_000, `HTTP-FLV gave ${flvBytes} bytes`);
+    const nmsSummary = await probeStreams(flvFile);
+    assert.equal(nmsSummary.video?.codec, 'h264');
+    assert.equal(nmsSummary.video?.width, 1280);
+    assert.equal(nmsSummary.audio?.codec, 'aac');
+    await page.close();
+  });
+});

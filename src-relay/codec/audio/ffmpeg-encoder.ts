@@ -52,11 +52,12 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
   readonly delayMs: number;
   private asc: Buffer | undefined;
   private readonly setup: CodecSetup;
-  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  /** Undefined when no ffmpeg could be found (the encoder then only reports that error). */
+  private readonly child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
   private readonly reader = new FlvAudioReader();
   private stderrTail = '';
   private framesOut = 0;
-  private exited: Promise<void>;
+  private readonly exited: Promise<void>;
 
   constructor(readonly codec: 'aac' | 'speex', options: { bitrate?: number; log: Log }) {
     super(options.log);
@@ -74,19 +75,30 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
       ...this.setup.args(bitrate),
       ...['-f', 'flv', '-flush_packets', '1', 'pipe:1'],
     ];
-    this.child = spawn(findFfmpeg(), args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    this.log('audio_encoder_start', { codec, pid: this.child.pid ?? -1 });
-    this.child.stdin.on('error', () => {}); // EPIPE when ffmpeg dies: reported by the exit handler with stderr
-    this.child.stderr.on('data', (d: Buffer) => {
+    let ffmpeg: string;
+    try {
+      ffmpeg = findFfmpeg();
+    } catch (err) {
+      // Reported as 'error' (once the caller has subscribed), never thrown: the transponder must survive it.
+      this.child = undefined;
+      this.exited = Promise.resolve();
+      setImmediate(() => this.fail(new Error(`ffmpeg ${codec} encoder cannot start: ${(err as Error).message}`)));
+      return;
+    }
+    const child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.child = child;
+    this.log('audio_encoder_start', { codec, pid: child.pid ?? -1 });
+    child.stdin.on('error', () => {}); // EPIPE when ffmpeg dies: reported by the exit handler with stderr
+    child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
-    this.child.stdout.on('data', (d: Buffer) => this.onStdout(d));
+    child.stdout.on('data', (d: Buffer) => this.onStdout(d));
     this.exited = new Promise((resolve) => {
-      this.child.on('error', (err) => {
+      child.on('error', (err) => {
         this.fail(new Error(`ffmpeg ${codec} encoder could not run: ${err.message}`));
         resolve();
       });
-      this.child.on('close', (code, signal) => {
+      child.on('close', (code, signal) => {
         this.onExit(code, signal);
         resolve();
       });
@@ -98,6 +110,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
   }
 
   protected encodePcm(samples: Int16Array): void {
+    if (!this.child) return;
     if (this.child.stdin.writableLength > MAX_QUEUED_BYTES) {
       this.fail(new Error(`ffmpeg ${this.codec} encoder is not reading its input (${this.child.stdin.writableLength} bytes queued)`));
       return;
@@ -109,7 +122,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
     if (this.closed) return;
     if (!this.ending) {
       this.ending = true;
-      this.child.stdin.end();
+      this.child?.stdin.end();
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -126,8 +139,11 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.child.stdout.removeAllListeners('data');
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    const child = this.child;
+    if (child) {
+      child.stdout.removeAllListeners('data');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
     this.log('audio_encoder_stop', { codec: this.codec, frames: this.framesOut });
   }
 

@@ -75,6 +75,21 @@ describe('G.711 encoder (no ffmpeg)', () => {
     assert.equal(frames.length, 50, 'nothing after end()');
   });
 
+  test('no ffmpeg to run is an error event naming the cause, not an exception', async () => {
+    const saved = process.env.CASTBRIDGE_FFMPEG;
+    process.env.CASTBRIDGE_FFMPEG = '/nonexistent/ffmpeg';
+    try {
+      const encoder = createAudioEncoder('aac');
+      const error = await new Promise<Error>((resolve) => encoder.on('error', resolve));
+      assert.match(error.message, /ffmpeg aac encoder cannot start: CASTBRIDGE_FFMPEG=\/nonexistent\/ffmpeg is not a working ffmpeg/);
+      encoder.encode({ time: 0, samples: new Int16Array(1920) });
+      await encoder.end();
+    } finally {
+      if (saved === undefined) delete process.env.CASTBRIDGE_FFMPEG;
+      else process.env.CASTBRIDGE_FFMPEG = saved;
+    }
+  });
+
   test('an unknown codec is refused naming it', () => {
     assert.throws(() => createAudioEncoder('mp3' as never), /audio codec must be one of aac, pcma, pcmu, speex, got mp3/);
   });

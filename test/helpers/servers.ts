@@ -15,7 +15,8 @@ const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 const FFMPEG = '/usr/bin/ffmpeg';
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
-/** Form fields nginx-rtmp posts with every on_publish; the rest are the client's query args. */
+/** Form fields nginx-rtmp posts with on_connect/on_publish; the rest are the client's query args (of the
+ *  connect app for on_connect, of the publish name for on_publish). */
 const NGINX_NOTIFY_FIELDS = new Set(['call', 'app', 'name', 'tcurl', 'flashver', 'swfurl', 'pageurl', 'addr', 'clientid', 'type', 'epoch']);
 
 /** A TCP port nobody listens on right now (the OS picks it; a tiny race remains until it is used). */
@@ -151,13 +152,18 @@ events { worker_connections 64; }
 rtmp {
   server {
     listen 127.0.0.1:${port};
-    chunk_size 4096;${applications}
+    chunk_size 4096;
+    on_connect ${hook}/connect;${applications}
   }
 }
 `;
 }
 
-/** nginx with the RTMP module: records every publish to FLV and captures on_publish. */
+/**
+ * nginx with the RTMP module: records every publish to FLV and captures on_publish. `args` of a publish are
+ * the query args of its publish name merged over those of its connect (nginx splits `app?query` in connect).
+ * nginx reports flashver cut to 31 characters.
+ */
 export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxRtmp> {
   const apps = opts?.apps ?? ['live'];
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-nginx-'));
@@ -170,9 +176,15 @@ export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxR
   const waiters = new Set<() => void>();
   const notify = (): void => waiters.forEach((w) => w());
 
+  // on_connect carries no clientid: a publish takes the args of the latest connect with its app and tcUrl.
+  const connects: { app: string; tcurl: string; args: Record<string, string> }[] = [];
   const hooks = startHookServer((fields) => {
-    if (fields.call === 'publish') {
-      const args = Object.fromEntries(Object.entries(fields).filter(([k]) => !NGINX_NOTIFY_FIELDS.has(k)));
+    const own = Object.fromEntries(Object.entries(fields).filter(([k]) => !NGINX_NOTIFY_FIELDS.has(k)));
+    if (fields.call === 'connect') {
+      connects.push({ app: fields.app ?? '', tcurl: fields.tcurl ?? '', args: own }); // "live?user=u" → user=u
+    } else if (fields.call === 'publish') {
+      const connect = [...connects].reverse().find((c) => c.app === fields.app && c.tcurl === fields.tcurl);
+      const args = { ...connect?.args, ...own };
       publishes.push({ app: fields.app ?? '', name: fields.name ?? '', tcurl: fields.tcurl ?? '', flashver: fields.flashver ?? '', args });
     } else if (fields.call === 'record_done' && fields.path) {
       recorded.push(fields.path);

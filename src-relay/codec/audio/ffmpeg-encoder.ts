@@ -115,7 +115,9 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
       this.fail(new Error(`ffmpeg ${this.codec} encoder is not reading its input (${this.child.stdin.writableLength} bytes queued)`));
       return;
     }
-    this.child.stdin.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+    // A copy: the caller may reuse its array while the write is queued. Int16Array is host-endian, and every
+    // platform we ship (x64, arm64) is little-endian, as s16le wants.
+    this.child.stdin.write(Buffer.from(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)));
   }
 
   async end(): Promise<void> {

@@ -44,7 +44,13 @@ export interface OfferMedia {
 }
 
 export interface IngestPlan {
-  video: { payloadType: number; profileLevelId: string; clockRate: number };
+  video: {
+    payloadType: number;
+    profileLevelId: string;
+    clockRate: number;
+    /** RFC 6184 §8.1 sprop-parameter-sets, decoded: SPS/PPS for publishers that send none in-band. */
+    parameterSets?: Buffer[];
+  };
   audio: { payloadType: number; codec: IngestAudioCodec; clockRate: number; channels: number } | undefined;
 }
 
@@ -110,15 +116,25 @@ function chooseH264(video: OfferMedia): IngestPlan['video'] {
     .map((c) => {
       const profileLevelId = (c.fmtp['profile-level-id'] ?? '42001f').toLowerCase();
       const rank = H264_PROFILE_RANK.find((r) => r.test(profileLevelId))?.rank ?? H264_PROFILE_RANK.length;
-      return { payloadType: c.payloadType, profileLevelId, clockRate: c.clockRate, rank };
+      const sprop = c.fmtp['sprop-parameter-sets'];
+      const parameterSets = sprop ? decodeSprop(sprop) : undefined;
+      return { payloadType: c.payloadType, profileLevelId, clockRate: c.clockRate, rank, parameterSets };
     })
     .sort((a, b) => a.rank - b.rank);
   if (candidates.length === 0) {
     const offered = video.codecs.map((c) => `${c.name}/${c.payloadType}`).join(', ') || 'none';
     throw new IngestError(`the offer's video has no H.264 with packetization-mode=1 (offered: ${offered})`);
   }
-  const { payloadType, profileLevelId, clockRate } = candidates[0];
-  return { payloadType, profileLevelId, clockRate };
+  const { payloadType, profileLevelId, clockRate, parameterSets } = candidates[0];
+  return parameterSets?.length ? { payloadType, profileLevelId, clockRate, parameterSets } : { payloadType, profileLevelId, clockRate };
+}
+
+/** sprop-parameter-sets: comma-separated base64 NAL units (RFC 6184 §8.1); undecodable entries are skipped. */
+function decodeSprop(value: string): Buffer[] {
+  return value
+    .split(',')
+    .map((b64) => Buffer.from(b64.trim(), 'base64'))
+    .filter((nalu) => nalu.length > 0 && (nalu[0] & 0x80) === 0);
 }
 
 function chooseAudio(audio: OfferMedia): NonNullable<IngestPlan['audio']> {

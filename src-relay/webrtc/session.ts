@@ -214,9 +214,11 @@ export class IngestSession implements StreamSource {
     this.stream.pushVideo({ codec: 'h264', dts, cts: 0, keyframe: result.keyframe, nalus: result.nalus });
   }
 
+  /** SPS/PPS from the keyframe itself, else (first keyframe only) from the offer's sprop-parameter-sets. */
   private updateParams(nalus: Buffer[]): void {
-    const sps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.sps);
-    const pps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.pps);
+    const outOfBand = this.stream?.params ? [] : (this.options.plan.video.parameterSets ?? []);
+    const sps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.sps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.sps);
+    const pps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.pps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.pps);
     if (!sps || !pps || !this.stream) return;
     const current = this.stream.params;
     if (current && current.sps.equals(sps) && current.pps.equals(pps)) return;

@@ -41,6 +41,12 @@ describe('reading a publisher offer', () => {
     assert.deepEqual(planIngest(sdp).video, { payloadType: 100, profileLevelId: '640c1f', clockRate: 90000 });
   });
 
+  test('decodes sprop-parameter-sets for publishers that send SPS/PPS only out of band', () => {
+    const sdp = offer().replace('profile-level-id=42e01f\r\na=rtpmap:116', 'profile-level-id=42e01f;sprop-parameter-sets=Z0LAH4yNQA==,aM48gA==\r\na=rtpmap:116');
+    assert.deepEqual(planIngest(sdp).video.parameterSets, [Buffer.from('6742c01f8c8d40', 'hex'), Buffer.from('68ce3c80', 'hex')]);
+    assert.equal(planIngest(offer()).video.parameterSets, undefined);
+  });
+
   test('falls back to PCMU without Opus, and takes a video-only offer', () => {
     assert.equal(planIngest(offer({ audio: 'pcm' })).audio?.codec, 'pcmu');
     assert.equal(planIngest(offer({ audio: '' })).audio, undefined);

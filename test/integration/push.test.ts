@@ -1,0 +1,123 @@
+// `castbridge push` against three real RTMP servers started here: node-media-server, nginx-rtmp and
+// `ffmpeg -listen 1`. What each server received is checked with ffprobe: H.264 at the file's size, AAC,
+// and the same duration as the file.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFfmpegListener, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
+import { makeTestFlv, probeStreams, type StreamSummary } from '../helpers/media.js';
+
+const CASTBRIDGE = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
+const PUSH_TIMEOUT_MS = 60_000;
+const DURATION_TOLERANCE_S = 0.5;
+
+/** Runs `node bin/castbridge.js push …` as a child process; resolves with its exit code and stderr. */
+function push(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CASTBRIDGE, 'push', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`castbridge push did not finish within ${PUSH_TIMEOUT_MS} ms:\n${stderr}`));
+    }, PUSH_TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stderr });
+    });
+  });
+}
+
+/** Polls until a file exists and ffprobe reads a duration from it that stopped growing. */
+async function settledProbe(file: () => string | undefined, timeoutMs = 15_000): Promise<StreamSummary> {
+  const deadline = Date.now() + timeoutMs;
+  let last: StreamSummary | undefined;
+  while (Date.now() < deadline) {
+    const path = file();
+    if (path && existsSync(path) && statSync(path).size > 0) {
+      const probe = await probeStreams(path).catch(() => undefined);
+      if (probe && last && probe.durationSec === last.durationSec && probe.video && probe.audio) return probe;
+      last = probe;
+    }
+    await sleep(300);
+  }
+  throw new Error(`no settled recording within ${timeoutMs} ms (last probe ${JSON.stringify(last)})`);
+}
+
+function assertReceived(got: StreamSummary, source: StreamSummary): void {
+  assert.equal(got.video?.codec, 'h264');
+  assert.deepEqual([got.video?.width, got.video?.height], [320, 240]);
+  assert.equal(got.audio?.codec, 'aac');
+  assert.equal(got.audio?.sampleRate, 48000);
+  assert.equal(got.audio?.channels, 2);
+  assert.ok(
+    Math.abs(got.durationSec - source.durationSec) <= DURATION_TOLERANCE_S,
+    `received ${got.durationSec} s, the file is ${source.durationSec} s (±${DURATION_TOLERANCE_S})`,
+  );
+}
+
+describe('castbridge push to real RTMP servers', { timeout: 240_000 }, () => {
+  let dir: string;
+  let file: string;
+  let source: StreamSummary;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'castbridge-push-'));
+    file = await makeTestFlv(join(dir, 'clip.flv'), { seconds: 4, width: 320, height: 240, fps: 25, gopSeconds: 1 });
+    source = await probeStreams(file);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('nginx-rtmp records what we pushed: H.264 320x240 + AAC, the whole file', async () => {
+    const nginx = await startNginxRtmp();
+    try {
+      const result = await push([file, nginx.url()]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /time=00:00:0\d\.\d bitrate=[\d.]+kb\/s/);
+      const publish = await nginx.waitForPublish();
+      assert.deepEqual([publish.app, publish.name], ['live', 'rtmp_clip']);
+      const recording = await nginx.waitForRecording();
+      assertReceived(await probeStreams(recording), source);
+    } finally {
+      await nginx.stop();
+    }
+  });
+
+  test('node-media-server receives and records the push', async () => {
+    const nms = await startNodeMediaServer();
+    try {
+      const result = await push([file, nms.url('live'), '--stream-name', 'nms_cam']);
+      assert.equal(result.code, 0, result.stderr);
+      const received = await settledProbe(() => nms.recordings().find((f) => f.includes('/live/rtmp_nms_cam/')));
+      assertReceived(received, source);
+    } finally {
+      await nms.stop();
+    }
+  });
+
+  test('ffmpeg -listen 1 copies the pushed stream into a file it can read back', async () => {
+    const out = join(dir, 'ffmpeg-received.flv');
+    const listener = await startFfmpegListener({ app: 'live', name: 'cam', outFile: out });
+    try {
+      const result = await push([file, listener.url, '--set', 'rtmp_transponder_full_url=true']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(await listener.done, 0);
+      assertReceived(await probeStreams(out), source);
+    } finally {
+      await listener.stop();
+    }
+  });
+
+  test('a server that is not there fails with exit 1 and a clear reason', async () => {
+    const nginx = await startNginxRtmp();
+    const url = nginx.url();
+    await nginx.stop(); // the port is free again: connection refused
+    const result = await push([file, url]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /castbridge push: failed to push to rtmp:\/\/127\.0\.0\.1:\d+\/live as rtmp…: .*(ECONNREFUSED|refused)/i);
+  });
+});

@@ -13,6 +13,8 @@ import type { IngestAudioCodec } from './sdp.js';
 /** Gaps up to this are concealed; longer ones mean the publisher stalled and the timeline jumps. */
 const MAX_CONCEAL_MS = 200;
 const G711_RATE = 8000;
+/** A timestamp this far (1 s) behind the timeline is a new timestamp base, not a late packet. */
+const MAX_BACKWARD_FRAMES = PCM_RATE;
 
 export interface AudioRtpPacket {
   sequenceNumber: number;
@@ -26,6 +28,7 @@ export interface AudioDepacketizerStats {
   decodeErrors: number;
   stalls: number;
   lateDropped: number;
+  resyncs: number;
 }
 
 interface PayloadDecoder {
@@ -84,7 +87,7 @@ export class AudioDepacketizer {
   private nextTime: number | undefined;
   /** Extended RTP timestamp the next packet should carry. */
   private expectedExt: number | undefined;
-  private readonly stats: AudioDepacketizerStats = { packets: 0, concealedMs: 0, decodeErrors: 0, stalls: 0, lateDropped: 0 };
+  private readonly stats: AudioDepacketizerStats = { packets: 0, concealedMs: 0, decodeErrors: 0, stalls: 0, lateDropped: 0, resyncs: 0 };
 
   constructor(
     readonly codec: IngestAudioCodec,
@@ -106,7 +109,12 @@ export class AudioDepacketizer {
       this.expectedExt = ext;
     }
     const gapFrames = Math.round(((ext - this.expectedExt) * PCM_RATE) / this.clockRate);
-    if (gapFrames < 0) {
+    if (gapFrames < -MAX_BACKWARD_FRAMES) {
+      // Far behind what we played: not a late packet but a new timestamp base (a sender restart).
+      // Continue the timeline where it is rather than dropping every packet from now on.
+      this.stats.resyncs++;
+      this.expectedExt = ext;
+    } else if (gapFrames < 0) {
       this.stats.lateDropped++;
       return out;
     }

@@ -60,8 +60,24 @@ describe('audio RTP to 48 kHz stereo PCM', () => {
     d.processInput({ sequenceNumber: 0, timestamp: 0, payload: packets[0] }, 0);
     const after = d.processInput({ sequenceNumber: 1, timestamp: 48000 * 3, payload: packets[1] }, 3000);
     assert.deepEqual(after.map((c) => c.time), [3000]);
-    assert.deepEqual(d.processInput({ sequenceNumber: 2, timestamp: 960, payload: packets[2] }, 20), []);
+    assert.deepEqual(d.processInput({ sequenceNumber: 2, timestamp: 48000 * 3 - 960, payload: packets[2] }, 2980), []);
+    assert.equal(d.toJSON().lateDropped, 1);
     assert.deepEqual(d.toJSON().stalls, 1);
+    d.destroy();
+  });
+
+  test('a timestamp base that jumps far back (sender restart) continues the timeline instead of going silent', () => {
+    const d = new AudioDepacketizer('opus', 48000);
+    const packets = opusTone(4);
+    const chunks = [
+      ...d.processInput({ sequenceNumber: 0, timestamp: 1_000_000, payload: packets[0] }, 0),
+      ...d.processInput({ sequenceNumber: 1, timestamp: 1_000_960, payload: packets[1] }, 20),
+      ...d.processInput({ sequenceNumber: 2, timestamp: 5_000, payload: packets[2] }, 40),
+      ...d.processInput({ sequenceNumber: 3, timestamp: 5_960, payload: packets[3] }, 60),
+    ];
+    assert.equal(chunks.length, 4);
+    assertContiguous(chunks);
+    assert.equal(d.toJSON().resyncs, 1);
     d.destroy();
   });
 

@@ -89,7 +89,9 @@ export class SendQueue {
     }
     this.items = kept;
     this.head = 0;
-    this.dropping = true;
+    // Only a gap in the picture chain needs the rest of the GOP gone: with nothing dropped (the queue is all
+    // keyframes and audio) the next inter frames may still decode, and go through this check again.
+    if (dropped > 0) this.dropping = true;
     this.droppedFrames += dropped;
     return dropped;
   }

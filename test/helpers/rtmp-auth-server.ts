@@ -4,6 +4,7 @@
 // ffmpeg's own RTMP client is the independent check that these challenges are right (rtmp-auth.test.ts).
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { decodeAmf0, encodeAmf0, type Amf0Value } from '../../src-relay/rtmp/amf0.js';
 import { adobeResponse, llnwResponse, type AuthMod } from '../../src-relay/rtmp/auth.js';
 import { ChunkReader, ChunkWriter, type RtmpMessage } from '../../src-relay/rtmp/chunk.js';
@@ -34,6 +35,8 @@ export interface RtmpTestServerOptions {
   stopReadingAfterPublish?: boolean;
   /** Server chunk size announced after connect (default 4096). */
   chunkSize?: number;
+  /** Serve RTMPS with this certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export interface ConnectRecord {
@@ -42,6 +45,8 @@ export interface ConnectRecord {
   flashVer: string;
   accepted: boolean;
   description?: string;
+  /** RTMPS: the SNI server name the client sent (false when none). */
+  servername?: string | false;
 }
 
 export interface PublishRecord {
@@ -57,7 +62,7 @@ export interface PublishRecord {
 
 export interface RtmpTestServer {
   port: number;
-  /** rtmp://127.0.0.1:port */
+  /** rtmp://127.0.0.1:port (rtmps:// with tls) */
   baseUrl: string;
   connects: ConnectRecord[];
   publishes: PublishRecord[];
@@ -123,6 +128,7 @@ class ServerConnection {
     private readonly socket: Socket,
     private readonly o: RtmpTestServerOptions,
     private readonly server: { connects: ConnectRecord[]; onPublish: (p: PublishRecord) => void },
+    private readonly servername?: string | false,
   ) {
     socket.on('data', (d: Buffer) => {
       try {
@@ -199,6 +205,7 @@ class ServerConnection {
     const obj = (commandObject ?? {}) as Record<string, Amf0Value>;
     this.app = String(obj.app ?? '');
     const record: ConnectRecord = { app: this.app, tcUrl: String(obj.tcUrl ?? ''), flashVer: String(obj.flashVer ?? ''), accepted: false };
+    if (this.servername !== undefined) record.servername = this.servername;
     this.server.connects.push(record);
     const refusal = this.o.rejectConnect?.description ?? (this.o.auth ? checkAuth(this.o.auth, this.app) : undefined);
     if (refusal !== undefined) {
@@ -243,17 +250,18 @@ export async function startRtmpTestServer(options: RtmpTestServerOptions = {}): 
   const publishes: PublishRecord[] = [];
   const waiters: ((p: PublishRecord) => void)[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket, servername?: string | false): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    new ServerConnection(socket, options, {
-      connects,
-      onPublish: (p) => {
-        publishes.push(p);
-        waiters.splice(0).forEach((w) => w(p));
-      },
-    });
-  });
+    const onPublish = (p: PublishRecord): void => {
+      publishes.push(p);
+      waiters.splice(0).forEach((w) => w(p));
+    };
+    new ServerConnection(socket, options, { connects, onPublish }, servername);
+  };
+  const server: Server = options.tls
+    ? createTlsServer(options.tls, (socket: TLSSocket) => onSocket(socket, socket.servername ?? false))
+    : createServer((socket) => onSocket(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -261,7 +269,7 @@ export async function startRtmpTestServer(options: RtmpTestServerOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    baseUrl: `rtmp://127.0.0.1:${port}`,
+    baseUrl: `${options.tls ? 'rtmps' : 'rtmp'}://127.0.0.1:${port}`,
     connects,
     publishes,
     nextPublish: () => new Promise((resolve) => waiters.push(resolve)),

@@ -26,7 +26,7 @@ const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 const STREAM_MS = 8000;
 
 /** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */
-export function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
+function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
   const server = http.createServer(async (req, res) => {
     const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
     try {
@@ -49,7 +49,7 @@ export function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Se
   );
 }
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

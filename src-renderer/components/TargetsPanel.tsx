@@ -75,6 +75,7 @@ function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void
 export function TargetsPanel() {
   const t = useStudio(useShallow((s) => ({ list: s.targets.list, selectedIds: s.targets.selectedIds, error: s.targets.error, loaded: s.targets.loaded })));
   const toggle = useStudio((s) => s.targets.toggle);
+  const secretsWarning = useStudio((s) => s.targets.secrets?.warning);
   const [editing, setEditing] = useState<Target | undefined>();
   const [kind, setKind] = useState<TargetKind>('youtube');
   return (
@@ -116,6 +117,11 @@ export function TargetsPanel() {
           <button className="btn" data-testid="target-add" onClick={() => setEditing(newTarget(kind))}>
             Add target
           </button>
+        </div>
+      )}
+      {secretsWarning && (
+        <div className="notice" data-testid="secrets-warning">
+          {secretsWarning}
         </div>
       )}
       {t.error && (

@@ -12,6 +12,15 @@ import { captureErrorMessage, listDevices, meterMicrophone, openSource, stopSour
 
 const RECONNECT_DELAY_MS = 2000;
 
+/** What the Electron preload exposes (src-main/electron/preload.cjs); absent in a plain browser. */
+interface DesktopBridge {
+  appInfo(): Promise<{ version: string; secretsKind: string; secretsWarning?: string }>;
+}
+
+function desktopBridge(): DesktopBridge | undefined {
+  return (window as unknown as { castbridge?: DesktopBridge }).castbridge;
+}
+
 export interface StudioService {
   start(): Promise<void>;
   restartPreview(): Promise<void>;
@@ -160,6 +169,10 @@ export function createStudioService(store: StudioStore): StudioService {
       } catch {
         hostInfo = undefined;
       }
+      void desktopBridge()
+        ?.appInfo()
+        .then((info) => s().targets.setSecrets({ kind: info.secretsKind, warning: info.secretsWarning }))
+        .catch(() => undefined);
       await Promise.all([loadTargets(), loadSettings(), refreshDevices(), restartPreview()]);
     },
     restartPreview,

@@ -10,12 +10,15 @@ export interface TargetsSlice {
   loaded: boolean;
   /** Save or load problem, in plain words. */
   error: string | undefined;
+  /** How keys are protected at rest, and a warning when they are not really (Electron's basic_text). */
+  secrets: { kind: string; warning?: string } | undefined;
   /** Targets came from the host (the local target is added if missing and selected on first load). */
   load(saved: Target[], localRtmpUrl: string | undefined): void;
   upsert(target: Target): void;
   remove(id: string): void;
   toggle(id: string, selected: boolean): void;
   setError(error: string | undefined): void;
+  setSecrets(secrets: { kind: string; warning?: string }): void;
 }
 
 let counter = 0;
@@ -33,6 +36,7 @@ export function createTargetsSlice(set: SetStudio): TargetsSlice {
     localRtmpUrl: undefined,
     loaded: false,
     error: undefined,
+    secrets: undefined,
     load: (saved, localRtmpUrl) =>
       update((s) => {
         const others = saved.filter((t) => t.id !== LOCAL_TARGET_ID && t.kind !== 'local');
@@ -52,6 +56,7 @@ export function createTargetsSlice(set: SetStudio): TargetsSlice {
     toggle: (id, selected) =>
       update((s) => ({ selectedIds: selected ? [...new Set([...s.selectedIds, id])] : s.selectedIds.filter((x) => x !== id) })),
     setError: (error) => update(() => ({ error })),
+    setSecrets: (secrets) => update(() => ({ secrets })),
   };
 }
 

@@ -3,10 +3,11 @@
 // injects test.wav, sees a REST-created transponder appear by itself, and stops. Screenshots of every
 // step land in test-output/e2e/.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { frameFingerprint, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+import { frameFingerprint, ROOT, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 let harness: StudioHarness;
@@ -82,6 +83,14 @@ describe('studio', { timeout: 300_000 }, () => {
     await page.locator(card()).getByTestId('sound-on').click();
     await page.locator(card('[data-sound="true"]')).waitFor({ timeout: STEP_TIMEOUT_MS });
     await shot('05-sound');
+  });
+
+  test('a WAV added from the card lands in the media folder and in the picker', async () => {
+    const wav = readFileSync(join(ROOT, 'assets', 'media', 'test.wav'));
+    await page.locator(card()).getByTestId('sound-upload').setInputFiles({ name: 'chime.wav', mimeType: 'audio/wav', buffer: wav });
+    await page.locator(card()).locator('[data-testid="sound-select"] option[value="chime.wav"]').waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+    const media = (await (await fetch(new URL('/api/media', harness.host.httpUrl))).json()) as { files: Array<{ name: string }> };
+    assert.ok(media.files.some((f) => f.name === 'chime.wav'), JSON.stringify(media));
   });
 
   test('a transponder created meanwhile through the REST API appears by itself', async () => {

@@ -63,8 +63,13 @@ function statusInfo(value: Amf0Value): StatusInfo {
   return { level: text(record.level), code: text(record.code), description: text(record.description) };
 }
 
+const DNS_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
+/** The server ended an established connection abruptly: that is the server closing it, not the network. */
+const RESET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
+
 function socketErrorCode(err: NodeJS.ErrnoException): RtmpErrorCode {
-  return err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EAI_FAIL' ? 'DNS' : 'NETWORK';
+  if (DNS_ERRORS.has(err.code ?? '')) return 'DNS';
+  return RESET_ERRORS.has(err.code ?? '') ? 'CLOSED' : 'NETWORK';
 }
 
 export interface SessionEvents {

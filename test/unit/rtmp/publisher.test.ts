@@ -1,0 +1,125 @@
+// RtmpPublisher's session behaviour against our test server on loopback: what a target receives, how the
+// publisher answers the server, and how it ends.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { generate } from 'selfsigned';
+import { EcmaArray } from '../../../src-relay/rtmp/amf0.js';
+import { RtmpError } from '../../../src-relay/rtmp/errors.js';
+import { RtmpPublisher } from '../../../src-relay/rtmp/publisher.js';
+import { resolveRtmpTarget } from '../../../src-relay/rtmp/url.js';
+import { startRtmpTestServer, type PublishRecord } from '../../helpers/rtmp-auth-server.js';
+
+const OPTS = { prefix: 'rtmp_', fullUrl: false };
+const AVC_SEQUENCE_HEADER = Buffer.from([0x17, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e, 0xff]);
+
+async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('RtmpPublisher', () => {
+  test('sends metadata as @setDataFrame onMetaData, media with extended timestamps, answers pings, and unpublishes on stop', async () => {
+    const server = await startRtmpTestServer({ chunkSize: 128 });
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS));
+    const closes: (RtmpError | undefined)[] = [];
+    publisher.on('close', (e) => closes.push(e));
+    try {
+      const published = server.nextPublish();
+      await publisher.start();
+      const record: PublishRecord = await published;
+      assert.equal(record.type, 'live');
+      assert.ok(publisher.connected);
+      assert.match(server.connects[0].flashVer, /^FMLE\/3\.0 \(compatible; Castbridge\//);
+      publisher.writeMetadata({ width: 160, height: 120, videocodecid: 7 });
+      publisher.writeVideo(0, AVC_SEQUENCE_HEADER, false);
+      const big = Buffer.alloc(20_000, 0x27);
+      publisher.writeVideo(0x1000000, Buffer.concat([Buffer.from([0x17]), big]), true); // past 0xFFFFFF: extended
+      publisher.writeAudio(0x1000010, Buffer.from([0xaf, 0x01, 0x21]));
+      await until('media', () => record.media.length === 3);
+      assert.deepEqual(record.metadata, ['@setDataFrame', 'onMetaData', new EcmaArray({ width: 160, height: 120, videocodecid: 7 })]);
+      assert.deepEqual(record.media.map((m) => [m.typeId, m.timestamp, m.length]), [
+        [9, 0, AVC_SEQUENCE_HEADER.length],
+        [9, 0x1000000, 20_001],
+        [8, 0x1000010, 3],
+      ]);
+      assert.equal(record.pongs, 1, 'Ping Request not answered');
+      assert.ok(publisher.bytesSent > 20_000);
+      const began = Date.now();
+      await publisher.stop();
+      assert.ok(Date.now() - began < 2500);
+      await publisher.stop(); // idempotent
+      await until('unpublish', () => record.commands.includes('deleteStream'));
+      assert.deepEqual(record.commands.slice(-2), ['FCUnpublish', 'deleteStream']);
+      assert.deepEqual(closes, [undefined]);
+      assert.ok(!publisher.connected);
+    } finally {
+      publisher.destroy();
+      await server.close();
+    }
+  });
+
+  test('a server that drops the connection while publishing closes with CLOSED, retryable, once', async () => {
+    const server = await startRtmpTestServer();
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS));
+    const closes: (RtmpError | undefined)[] = [];
+    publisher.on('close', (e) => closes.push(e));
+    try {
+      await publisher.start();
+      await server.close();
+      await until('close event', () => closes.length > 0);
+      publisher.destroy();
+      assert.equal(closes.length, 1);
+      assert.equal(closes[0]?.code, 'CLOSED');
+      assert.equal(closes[0]?.retryable, true);
+      publisher.writeVideo(0, Buffer.from([0x27, 1]), false); // after close: ignored, no throw
+    } finally {
+      publisher.destroy();
+      await server.close();
+    }
+  });
+
+  test('stop() while connecting rejects start() with CLOSED at once', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`rtmp://127.0.0.1:${port}/live`, 'cam', OPTS), { timeoutMs: 10_000 });
+    try {
+      const started = publisher.start();
+      await new Promise((r) => setTimeout(r, 100));
+      const began = Date.now();
+      await publisher.stop();
+      await assert.rejects(started, (e: unknown) => e instanceof RtmpError && e.code === 'CLOSED');
+      assert.ok(Date.now() - began < 1000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  test('RTMPS: TLS with SNI for a host name, the certificate checked against the given CA', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      algorithm: 'sha256',
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+    });
+    const server = await startRtmpTestServer({ tls: { key: pems.private, cert: pems.cert } });
+    const target = resolveRtmpTarget(`rtmps://localhost:${server.port}/live`, 'cam', OPTS);
+    const trusted = new RtmpPublisher(target, { tlsOptions: { ca: pems.cert } });
+    const untrusted = new RtmpPublisher(target);
+    try {
+      await trusted.start();
+      assert.equal(server.connects[0].servername, 'localhost');
+      assert.equal(server.connects[0].tcUrl, `rtmps://localhost:${server.port}/live`);
+      await assert.rejects(untrusted.start(), (e: unknown) => e instanceof RtmpError && e.code === 'NETWORK' && /SELF_SIGNED|certificate/i.test(e.message));
+    } finally {
+      await trusted.stop();
+      untrusted.destroy();
+      await server.close();
+    }
+  });
+});

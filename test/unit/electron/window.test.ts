@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { IPC_ALLOW_LIST, IpcChannel, isAllowedChannel } from '../../../src-main/electron/ipc.js';
 import { createSafeStorageBox, type SafeStorageLike } from '../../../src-main/electron/secrets.js';
+import { trayStatus } from '../../../src-main/electron/tray-status.js';
 import { buildWindowOptions, contentSecurityPolicy, isNavigationAllowed, permissionPolicy } from '../../../src-main/electron/window.js';
 
 const APP = 'http://127.0.0.1:8081';
@@ -109,5 +110,13 @@ describe('safeStorage secret box', () => {
     const none = createSafeStorageBox(fake(false), 'linux');
     assert.match(none.warning ?? '', /keychain is unavailable/);
     assert.equal(none.box.decrypt(none.box.encrypt('k')), 'k');
+  });
+});
+
+describe('tray status', () => {
+  test('counts live, connecting and failed transponders in one line', () => {
+    assert.equal(trayStatus([]), 'Castbridge — idle');
+    assert.equal(trayStatus([{ status: 'PUBLISHING' }, { status: 'PUBLISHING' }]), 'Castbridge — 2 live');
+    assert.equal(trayStatus([{ status: 'PUBLISHING' }, { status: 'RECONNECTING' }, { status: 'CONNECTING' }, { status: 'FAILED' }]), 'Castbridge — 1 live, 2 connecting, 1 failed');
   });
 });

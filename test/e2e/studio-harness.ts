@@ -52,7 +52,9 @@ const CHROMIUM_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-export async function startStudioHarness(): Promise<StudioHarness> {
+/** `fakeUi`: Chromium answers every media prompt itself, screen capture included (a fake screen); then a
+ *  context cannot be denied the camera, so the denial tests run without it. */
+export async function startStudioHarness(opts: { fakeUi?: boolean } = {}): Promise<StudioHarness> {
   mkdirSync(SHOTS, { recursive: true });
   buildStudioIfStale();
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-e2e-'));
@@ -73,7 +75,7 @@ export async function startStudioHarness(): Promise<StudioHarness> {
       local_rtmp_http_port: String(await freePort()),
     };
     host = await createHost({ dataDir, overrides, log: process.env.CASTBRIDGE_E2E_LOG ? undefined : silentLog });
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: opts.fakeUi ? [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream'] : CHROMIUM_ARGS, timeout: 60_000 });
   } catch (error) {
     await close();
     throw error;

@@ -95,6 +95,8 @@ export interface TestFlvOptions {
   preset?: string;
   /** Video bitrate, e.g. '1M'; default is x264's CRF. */
   videoBitrate?: string;
+  /** Temporal noise strength (0–100) over testsrc2, so the encoder really spends the bitrate (benchmarks). */
+  noise?: number;
 }
 
 /** An FLV of testsrc + a sine tone: H.264 (libx264, no B-frames on baseline) + AAC-LC 48 kHz stereo. */
@@ -102,7 +104,9 @@ export async function makeTestFlv(out: string, opts: TestFlvOptions): Promise<st
   const gop = Math.max(1, Math.round(opts.gopSeconds * opts.fps));
   const args = [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc=size=${opts.width}x${opts.height}:rate=${opts.fps}`,
+    '-f', 'lavfi', '-i', opts.noise
+      ? `testsrc2=size=${opts.width}x${opts.height}:rate=${opts.fps},noise=alls=${opts.noise}:allf=t`
+      : `testsrc=size=${opts.width}x${opts.height}:rate=${opts.fps}`,
     '-f', 'lavfi', '-i', `sine=frequency=${opts.toneHz ?? 440}:sample_rate=48000`,
     '-t', String(opts.seconds),
     '-c:v', 'libx264', '-preset', opts.preset ?? 'ultrafast', '-profile:v', opts.profile ?? 'baseline', '-pix_fmt', 'yuv420p',

@@ -67,6 +67,8 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private lastFlushAt = 0;
   private watchdog?: NodeJS.Timeout;
   private abortStart?: (error: RtmpError) => void;
+  /** The queue was in a dropping spell after the previous write (a new spell is logged once). */
+  private wasDropping = false;
   private readonly logFields: Record<string, string>;
 
   constructor(
@@ -146,6 +148,10 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       const session = new RtmpSession({ target: this.target, appSuffix, auth, log: this.options.log, logFields: this.logFields, tlsOptions: this.options.tlsOptions });
       this.session = session;
       const result = await session.run();
+      if (this.state !== 'starting') {
+        session.end(); // timed out or stopped while this connection was still on its way
+        throw new RtmpError('CLOSED', 'publisher was stopped while connecting');
+      }
       if (result.kind === 'published') {
         session.on('closed', (error) => {
           if (this.state !== 'stopping') this.finish(error); // during stop() the server closing is expected
@@ -179,10 +185,10 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     if (this.state !== 'publishing' || !session) return; // not (or no longer) connected: frames have nowhere to go
     const bytes = session.encode({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
     const dropped = this.queue.push({ kind, timestamp, bytes, keyframe, droppable });
-    if (dropped > 0 && (this.queue.droppedFrames === dropped || !this.wasDropping)) {
-      this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
+    if (dropped > 0) {
+      if (!this.wasDropping) this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
+      this.emit('congestion', this.queue.droppedFrames);
     }
-    if (dropped > 0) this.emit('congestion', this.queue.droppedFrames);
     this.wasDropping = this.queue.isDropping;
     if (this.queue.bytes > this.options.maxQueueBytes) {
       this.finish(new RtmpError('NETWORK', `target too slow: ${this.queue.bytes} bytes queued, the limit is ${this.options.maxQueueBytes}`));
@@ -190,7 +196,6 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     }
     this.pump();
   }
-  private wasDropping = false;
 
   /** Hands queued chunks to the socket while its own buffer is small (the rest waits, droppable, in our queue). */
   private pump(): void {
@@ -201,7 +206,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       if (!item) break;
       this.sent += item.bytes.length;
       socket.write(item.bytes, (err) => {
-        if (!err) this.lastFlushAt = Date.now();
+        if (!err) this.lastFlushAt = performance.now();
       });
     }
   }
@@ -213,7 +218,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       const socket = this.session?.socket;
       if (!socket) return;
       const waiting = this.queue.length > 0 || socket.writableLength > 0;
-      const now = Date.now();
+      const now = performance.now();
       if (!waiting) {
         this.stallSince = undefined;
         return;
@@ -224,7 +229,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       }
       if (now - this.stallSince >= this.options.blackHoleMs) {
         const waitingBytes = this.queue.bytes + socket.writableLength;
-        this.finish(new RtmpError('BLACK_HOLE', `target stopped reading: ${waitingBytes} bytes waited ${now - this.stallSince} ms without draining`));
+        this.finish(new RtmpError('BLACK_HOLE', `target stopped reading: ${waitingBytes} bytes waited ${Math.round(now - this.stallSince)} ms without draining`));
       }
     }, period);
     this.watchdog.unref();

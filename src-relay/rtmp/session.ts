@@ -129,11 +129,10 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     return this.streamId;
   }
 
-  /** A command on the publish stream (FCUnpublish, deleteStream) ready for the send queue. */
+  /** A NetConnection command (FCUnpublish, deleteStream), encoded for the send queue so it follows the media. */
   encodeCommand(name: string, ...args: Amf0Value[]): Buffer {
     const transaction = this.nextTransaction++;
-    const csid = name === 'deleteStream' || name === 'FCUnpublish' ? ChunkStreamId.command : ChunkStreamId.streamCommand;
-    return this.encode({ csid, timestamp: 0, typeId: MessageType.commandAmf0, streamId: 0, payload: encodeAmf0(name, transaction, null, ...args) });
+    return this.encode({ csid: ChunkStreamId.command, timestamp: 0, typeId: MessageType.commandAmf0, streamId: 0, payload: encodeAmf0(name, transaction, null, ...args) });
   }
 
   /** Ends the session without an error event (our own stop or a replaced connection). */

@@ -31,6 +31,8 @@ export interface RtmpTestServerOptions {
   rejectConnect?: StatusReply;
   /** Answer publish with this onStatus instead of NetStream.Publish.Start. */
   publishStatus?: StatusReply;
+  /** Answer publish with nothing (servers that only say onFCPublish(NetStream.Publish.Start)). */
+  silentPublish?: boolean;
   /** After NetStream.Publish.Start, stop reading the socket (a black hole). */
   stopReadingAfterPublish?: boolean;
   /** Server chunk size announced after connect (default 4096). */
@@ -238,7 +240,9 @@ class ServerConnection {
     }
     this.publish = { app: this.app, streamName, type, media: [], commands: [], pongs: 0, ended: false };
     this.send(userControlMessage(UserControlEvent.streamBegin, streamId));
-    this.command(streamId, 'onStatus', 0, null, { level: 'status', code: 'NetStream.Publish.Start', description: `${streamName} is now published` });
+    if (!this.o.silentPublish) {
+      this.command(streamId, 'onStatus', 0, null, { level: 'status', code: 'NetStream.Publish.Start', description: `${streamName} is now published` });
+    }
     this.send(userControlMessage(UserControlEvent.pingRequest, 1234));
     this.server.onPublish(this.publish);
     if (this.o.stopReadingAfterPublish) setTimeout(() => this.socket.pause(), 20);

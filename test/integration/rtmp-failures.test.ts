@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { asAmf0Record, decodeAmf0 } from '../../src-relay/rtmp/amf0.js';
 import { RtmpError } from '../../src-relay/rtmp/errors.js';
+import { HANDSHAKE_SIZE, makeS0S1S2 } from '../../src-relay/rtmp/handshake.js';
 import { RtmpPublisher } from '../../src-relay/rtmp/publisher.js';
 import { resolveRtmpTarget } from '../../src-relay/rtmp/url.js';
 import { startRtmpTestServer, type RtmpTestServer } from '../helpers/rtmp-auth-server.js';
@@ -84,6 +85,41 @@ describe('RTMP publisher against failing servers', () => {
       assert.equal(error.code, 'TIMEOUT');
       assert.equal(error.retryable, true);
       assert.ok(elapsed >= 1400 && elapsed < 5000, `took ${elapsed} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a server trickling one byte at a time is TIMEOUT: the deadline covers the whole start', async () => {
+    const server = await rawServer((s) => {
+      s.write(Buffer.from([3]));
+      const timer = setInterval(() => s.write(Buffer.from([0])), 200);
+      s.on('close', () => clearInterval(timer));
+    });
+    try {
+      const { error, elapsed } = await startError(server.url, 1500);
+      assert.equal(error.code, 'TIMEOUT');
+      assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('garbage chunks after a good handshake are PROTOCOL, naming what was wrong', async () => {
+    const server = await rawServer((s) => {
+      let got = Buffer.alloc(0);
+      s.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.length >= 1 + HANDSHAKE_SIZE && got.length - d.length < 1 + HANDSHAKE_SIZE) {
+          // S0+S1+S2, then a fmt 1 chunk on a chunk stream that never had a fmt 0 header
+          s.write(Buffer.concat([makeS0S1S2(got.subarray(1, 1 + HANDSHAKE_SIZE)), Buffer.from([0x45, 0, 0, 0, 0, 0, 1, 20, 0])]));
+        }
+      });
+    });
+    try {
+      const { error } = await startError(server.url);
+      assert.equal(error.code, 'PROTOCOL');
+      assert.match(error.message, /fmt 1 on chunk stream 5, which never had a fmt 0 header/);
     } finally {
       await server.close();
     }

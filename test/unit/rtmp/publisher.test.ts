@@ -82,6 +82,19 @@ describe('RtmpPublisher', () => {
     }
   });
 
+  test('a server that only answers onFCPublish(NetStream.Publish.Start) is taken at its word', async () => {
+    const server = await startRtmpTestServer({ silentPublish: true });
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS), { timeoutMs: 5000 });
+    try {
+      await publisher.start();
+      assert.ok(publisher.connected);
+      assert.equal(server.publishes.length, 1);
+    } finally {
+      await publisher.stop();
+      await server.close();
+    }
+  });
+
   test('stop() while connecting rejects start() with CLOSED at once', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s));

@@ -1,7 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { flvHeader, flvTag, FlvReader, readFlv, readFlvStream, writeFlv, type FlvTag } from '../../../src-relay/flv/file.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flvHeader, flvTag, FlvFormatError, FlvReader, readFlv, readFlvStream, writeFlv, type FlvTag } from '../../../src-relay/flv/file.js';
+import { avcEndOfSequenceBody, videoTagInfo } from '../../../src-relay/flv/tags.js';
+import { parseAvcDecoderConfigurationRecord, parseSps } from '../../../src-relay/codec/h264.js';
+import { parseAudioSpecificConfig } from '../../../src-relay/codec/aac.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
@@ -55,5 +60,43 @@ describe('FLV file', () => {
     const tags = reader.push(Buffer.concat([flvHeader({ audio: false, video: true }), hex('09ffffff00000000000000'), Buffer.alloc(1000)]));
     assert.deepEqual(tags, []);
     assert.throws(() => reader.end(), /unfinished tag/);
+  });
+});
+
+describe('FLV files made by ffmpeg', () => {
+  // test/fixtures/flv/testsrc-64x48-0.5s.flv: ffmpeg 5.1 (bitexact), libx264 baseline 64x48 10 fps + AAC 48 kHz stereo.
+  const fixture = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'flv', 'testsrc-64x48-0.5s.flv'));
+
+  test('are read into onMetaData, both sequence headers and media, and written back byte for byte', () => {
+    const tags = readFlv(fixture);
+    assert.equal(tags[0].type, 18);
+    assert.ok(tags[0].body.includes(Buffer.from('onMetaData')));
+    const videoHeader = tags.find((t) => t.type === 9)!;
+    assert.deepEqual(videoTagInfo(videoHeader.body), { keyframe: true, codecId: 7, sequenceHeader: true });
+    const record = parseAvcDecoderConfigurationRecord(videoHeader.body.subarray(5));
+    assert.deepEqual([parseSps(record.sps[0]).width, parseSps(record.sps[0]).height], [64, 48]);
+    const audioHeader = tags.find((t) => t.type === 8)!;
+    assert.deepEqual(parseAudioSpecificConfig(audioHeader.body.subarray(2)), { objectType: 2, sampleRate: 48000, channelConfig: 2 });
+    const video = tags.filter((t) => t.type === 9);
+    assert.equal(video.length, 1 + 5 + 1, 'sequence header, 5 frames, end of sequence');
+    assert.deepEqual(video.at(-1)!.body, avcEndOfSequenceBody(), 'ffmpeg ends with the same AVC end-of-sequence tag we write');
+    assert.deepEqual(writeFlv(tags), fixture);
+  });
+
+  test('cut or corrupted anywhere, reading ends in an FlvFormatError or in tags, never in a crash', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 300; i++) {
+      const damaged = Buffer.from(fixture.subarray(0, 13 + random(fixture.length - 13)));
+      for (let k = random(4); k > 0; k--) damaged[random(damaged.length)] = random(256);
+      try {
+        readFlv(damaged);
+      } catch (error) {
+        assert.ok(error instanceof FlvFormatError, `unexpected ${String(error)}`);
+      }
+    }
   });
 });

@@ -336,11 +336,12 @@ export async function runPush(argv: readonly string[], stderr: NodeJS.WritableSt
     );
     return 0;
   } catch (error) {
-    publisher.destroy();
     if (error instanceof PushAborted) {
+      await publisher.stop(); // a clean unpublish: the server closes its recording
       say('castbridge push: interrupted');
       return 130;
     }
+    publisher.destroy();
     const message = error instanceof Error ? error.message : String(error);
     const code = error instanceof RtmpError ? ` [${error.code}]` : '';
     say(`castbridge push: failed to push to ${where}: ${message}${code}`);

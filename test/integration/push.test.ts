@@ -3,7 +3,7 @@
 // and the same duration as the file.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +15,12 @@ const CASTBRIDGE = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js')
 const PUSH_TIMEOUT_MS = 60_000;
 const DURATION_TOLERANCE_S = 0.5;
 
-/** Runs `node bin/castbridge.js push …` as a child process; resolves with its exit code and stderr. */
-function push(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CASTBRIDGE, 'push', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+/** Starts `node bin/castbridge.js push …` as a child process. */
+function startPush(args: string[]): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
+  const child = spawn(process.execPath, [CASTBRIDGE, 'push', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`castbridge push did not finish within ${PUSH_TIMEOUT_MS} ms:\n${stderr}`));
@@ -30,6 +30,12 @@ function push(args: string[]): Promise<{ code: number; stderr: string }> {
       resolve({ code: code ?? -1, stderr });
     });
   });
+  return { child, done };
+}
+
+/** Runs a push to its end; resolves with its exit code and stderr. */
+function push(args: string[]): Promise<{ code: number; stderr: string }> {
+  return startPush(args).done;
 }
 
 /** Polls until a file exists and ffprobe reads a duration from it that stopped growing. */
@@ -119,5 +125,22 @@ describe('castbridge push to real RTMP servers', { timeout: 240_000 }, () => {
     const result = await push([file, url]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /castbridge push: failed to push to rtmp:\/\/127\.0\.0\.1:\d+\/live as rtmp…: .*(ECONNREFUSED|refused)/i);
+  });
+
+  test('Ctrl-C stops the push cleanly: exit 130, and the server closes a recording shorter than the file', async () => {
+    const nginx = await startNginxRtmp();
+    try {
+      const running = startPush([file, nginx.url(), '--stream-name', 'interrupted']);
+      await nginx.waitForPublish();
+      await sleep(1000);
+      running.child.kill('SIGINT');
+      const result = await running.done;
+      assert.equal(result.code, 130, result.stderr);
+      assert.match(result.stderr, /castbridge push: interrupted/);
+      const recorded = await probeStreams(await nginx.waitForRecording());
+      assert.ok(recorded.durationSec > 0.3 && recorded.durationSec < source.durationSec - 1, `recorded ${recorded.durationSec} s`);
+    } finally {
+      await nginx.stop();
+    }
   });
 });

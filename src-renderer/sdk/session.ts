@@ -75,6 +75,12 @@ export class Session extends Emitter<SessionEvents> {
           reject(new Error(`the session is ${this.status}, not ESTABLISHED`));
           return;
         }
+        const existing = this.streams.get(message.streamName);
+        if (existing && existing !== stream) {
+          // Host events are routed by name: one live stream per name and session.
+          reject(new Error(`stream "${message.streamName}" is already being published in this session`));
+          return;
+        }
         const timer = setTimeout(() => {
           this.pending.delete(id);
           reject(new Error(`the host did not answer the publish of "${message.streamName}" within ${REQUEST_TIMEOUT_MS} ms`));

@@ -61,6 +61,8 @@ export class Stream extends Emitter<StreamEvents> {
   private peer: PublishPeer | undefined;
   private media: MediaStream | undefined;
   private ownsMedia = false;
+  /** The host answered our offer: from now on it holds a stream under our name that we must unpublish. */
+  private accepted = false;
 
   constructor(
     private readonly options: StreamOptions,
@@ -100,6 +102,7 @@ export class Stream extends Emitter<StreamEvents> {
       throw new Error(`stream "${this.options.name}" is already ${this.status}`);
     }
     this.info = this.errorDetail = undefined;
+    this.accepted = false;
     this.setStatus(STREAM_STATUS.PENDING);
     try {
       this.media = await this.acquireMedia();
@@ -115,7 +118,12 @@ export class Stream extends Emitter<StreamEvents> {
       this.peer = await createPublishPeer(this.media);
       this.watchConnection(this.peer.pc);
       const answer = await this.transport.request(this, { type: 'publish', streamName: this.options.name, sdp: this.peer.offerSdp, rtmpUrl: this.options.rtmpUrl });
-      if (!this.isActive()) return this.status;
+      this.accepted = true;
+      if (!this.isActive() || !this.peer) {
+        // stop() came while the offer was on its way: the host's stream must not outlive it.
+        this.transport.unpublish(this.options.name);
+        return this.status;
+      }
       await applyAnswer(this.peer, answer.sdp);
     } catch (error) {
       return this.fail(LOCAL_FAILURE.rejected, error);
@@ -125,9 +133,7 @@ export class Stream extends Emitter<StreamEvents> {
 
   /** Stops publishing; the host sends UNPUBLISHED with STOPPED_BY_PUBLISHER_STOP. */
   stop(): void {
-    if (this.status === STREAM_STATUS.PENDING || this.status === STREAM_STATUS.PUBLISHING) {
-      this.transport.unpublish(this.options.name);
-    }
+    if (this.accepted && this.isActive()) this.transport.unpublish(this.options.name);
     this.release();
     if (this.status !== STREAM_STATUS.FAILED && this.status !== STREAM_STATUS.UNPUBLISHED) {
       this.info = 'STOPPED_BY_PUBLISHER_STOP';
@@ -175,7 +181,7 @@ export class Stream extends Emitter<StreamEvents> {
   private fail(info: string, error: unknown): StreamStatus {
     this.info = info;
     this.errorDetail = error instanceof Error ? `${error.name}: ${error.message}` : error === undefined ? undefined : String(error);
-    if (this.status === STREAM_STATUS.PENDING || this.status === STREAM_STATUS.PUBLISHING) this.transport.unpublish(this.options.name);
+    if (this.accepted && this.isActive()) this.transport.unpublish(this.options.name);
     this.release();
     this.transport.forget(this);
     this.setStatus(STREAM_STATUS.FAILED);

@@ -47,6 +47,35 @@ describe('SDK example page', { timeout: 240_000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('SDK failures: an unreachable host fails the session, a name in use fails the stream with the host\'s reason', async () => {
+    const { page } = await harness.openStudio('/sdk/');
+    const result = await page.evaluate(async () => {
+      type Sdk = typeof import('../../src-renderer/sdk/index.js');
+      const sdk = (await import('/sdk/castbridge-sdk.js' as string)) as Sdk;
+      const unreachable = await new Promise<string>((resolve) => {
+        const s = sdk.createSession({ urlServer: 'ws://127.0.0.1:9' });
+        s.on('FAILED', () => resolve(s.getStatus())).on('ESTABLISHED', () => resolve('ESTABLISHED?'));
+      });
+      const session = sdk.createSession({ urlServer: location.origin });
+      await new Promise((resolve) => session.on('ESTABLISHED', resolve));
+      const first = session.createStream({ name: 'dup' });
+      const live = new Promise((resolve) => first.on('PUBLISHING', resolve));
+      await first.publish();
+      await live;
+      const second = session.createStream({ name: 'dup' });
+      const secondStatus = await second.publish();
+      const firstAfterSecond = first.getStatus();
+      first.stop();
+      return { unreachable, firstAfterSecond, firstStatus: first.getStatus(), secondStatus, info: second.getInfo(), detail: second.getErrorDetail() };
+    });
+    assert.equal(result.unreachable, 'FAILED');
+    assert.equal(result.firstAfterSecond, 'PUBLISHING', 'the refused second stream must not end the first');
+    assert.equal(result.firstStatus, 'UNPUBLISHED');
+    assert.equal(result.secondStatus, 'FAILED');
+    assert.equal(result.info, 'FAILED_BY_HOST_REJECTION');
+    assert.match(result.detail ?? '', /already being published/);
+  });
+
   test('the stand-alone SDK module is served at /sdk/castbridge-sdk.js with its API', async () => {
     const { page } = await harness.openStudio('/sdk/');
     const exported = await page.evaluate(async () => {

@@ -99,6 +99,10 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   get queuedMs(): number {
     return this.queue.queuedMs;
   }
+  /** Bytes not yet handed to the network: our queue plus the socket's own buffer. */
+  get queuedBytes(): number {
+    return this.queue.bytes + (this.session?.socket.writableLength ?? 0);
+  }
   get droppedFrames(): number {
     return this.queue.droppedFrames;
   }
@@ -172,7 +176,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   /** body = FLV VIDEODATA tag body (frame type/codec byte, AVCPacketType, composition time, data). */
   writeVideo(timestamp: number, body: Buffer, keyframe: boolean): void {
     const sequenceHeader = isVideoSequenceHeader(body);
-    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe, !keyframe && !sequenceHeader);
+    // A sequence header (callers may flag it a keyframe) is never dropped, but no picture follows from it:
+    // only a real keyframe ends a dropping spell.
+    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe && !sequenceHeader, !keyframe && !sequenceHeader);
   }
 
   /** body = FLV AUDIODATA tag body. */

@@ -37,6 +37,10 @@ export interface RtmpTestServerOptions {
   stopReadingAfterPublish?: boolean;
   /** Server chunk size announced after connect (default 4096). */
   chunkSize?: number;
+  /** Window Acknowledgement Size announced after connect (default 2500000). */
+  windowAckSize?: number;
+  /** After NetStream.Publish.Start, send this many bytes of a data message (to make the client acknowledge). */
+  fillerBytes?: number;
   /** Serve RTMPS with this certificate. */
   tls?: { key: string; cert: string };
 }
@@ -58,6 +62,8 @@ export interface PublishRecord {
   media: { typeId: number; timestamp: number; length: number; first: number }[];
   commands: string[];
   pongs: number;
+  /** Sequence numbers of the client's Acknowledgement messages. */
+  acks: number[];
   metadata?: Amf0Value[];
   ended: boolean;
 }
@@ -175,6 +181,10 @@ class ServerConnection {
       this.publish.pongs++;
       return;
     }
+    if (m.typeId === MessageType.acknowledgement && this.publish) {
+      this.publish.acks.push(m.payload.readUInt32BE(0));
+      return;
+    }
     if (this.publish && (m.typeId === MessageType.audio || m.typeId === MessageType.video)) {
       this.publish.media.push({ typeId: m.typeId, timestamp: m.timestamp, length: m.payload.length, first: m.payload[0] ?? -1 });
     } else if (this.publish && m.typeId === MessageType.dataAmf0) {
@@ -218,7 +228,7 @@ class ServerConnection {
       return;
     }
     record.accepted = true;
-    this.send(windowAckSizeMessage(2_500_000));
+    this.send(windowAckSizeMessage(this.o.windowAckSize ?? 2_500_000));
     this.send(setPeerBandwidthMessage(2_500_000, 2));
     const chunkSize = this.o.chunkSize ?? 4096;
     this.send(setChunkSizeMessage(chunkSize));
@@ -238,12 +248,16 @@ class ServerConnection {
       this.command(streamId, 'onStatus', 0, null, statusObject(status));
       return;
     }
-    this.publish = { app: this.app, streamName, type, media: [], commands: [], pongs: 0, ended: false };
+    this.publish = { app: this.app, streamName, type, media: [], commands: [], pongs: 0, acks: [], ended: false };
     this.send(userControlMessage(UserControlEvent.streamBegin, streamId));
     if (!this.o.silentPublish) {
       this.command(streamId, 'onStatus', 0, null, { level: 'status', code: 'NetStream.Publish.Start', description: `${streamName} is now published` });
     }
     this.send(userControlMessage(UserControlEvent.pingRequest, 1234));
+    if (this.o.fillerBytes) {
+      const payload = encodeAmf0('|RtmpSampleAccess', 'x'.repeat(this.o.fillerBytes));
+      this.send({ csid: 5, timestamp: 0, typeId: MessageType.dataAmf0, streamId, payload });
+    }
     this.server.onPublish(this.publish);
     if (this.o.stopReadingAfterPublish) setTimeout(() => this.socket.pause(), 20);
   }

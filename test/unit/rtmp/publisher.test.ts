@@ -62,6 +62,21 @@ describe('RtmpPublisher', () => {
     }
   });
 
+  test('acknowledges every Window Acknowledgement Size bytes received (§5.4.3)', async () => {
+    const server = await startRtmpTestServer({ windowAckSize: 5000, fillerBytes: 12_000 });
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS));
+    try {
+      const published = server.nextPublish();
+      await publisher.start();
+      const record = await published;
+      await until('an acknowledgement of the filler', () => record.acks.some((n) => n >= 12_000));
+      assert.ok(record.acks.every((n, i) => i === 0 || n - record.acks[i - 1] >= 5000), `acks ${record.acks.join(',')}`);
+    } finally {
+      await publisher.stop();
+      await server.close();
+    }
+  });
+
   test('a server that drops the connection while publishing closes with CLOSED, retryable, once', async () => {
     const server = await startRtmpTestServer();
     const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS));

@@ -4,12 +4,15 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFfmpegListener, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
 import { makeTestFlv, probeStreams, type StreamSummary } from '../helpers/media.js';
+import { readFlv } from '../../src-relay/flv/file.js';
+import { TagType } from '../../src-relay/flv/tags.js';
+import { asAmf0Record, decodeAmf0 } from '../../src-relay/rtmp/amf0.js';
 
 const CASTBRIDGE = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
 const PUSH_TIMEOUT_MS = 60_000;
@@ -98,8 +101,15 @@ describe('castbridge push to real RTMP servers', { timeout: 240_000 }, () => {
     try {
       const result = await push([file, nms.url('live'), '--stream-name', 'nms_cam']);
       assert.equal(result.code, 0, result.stderr);
-      const received = await settledProbe(() => nms.recordings().find((f) => f.includes('/live/rtmp_nms_cam/')));
-      assertReceived(received, source);
+      const recording = () => nms.recordings().find((f) => f.includes('/live/rtmp_nms_cam/'));
+      assertReceived(await settledProbe(recording), source);
+      // node-media-server keeps the @setDataFrame onMetaData we sent in its recording
+      const script = readFlv(readFileSync(recording()!)).find((t) => t.type === TagType.script);
+      const values = decodeAmf0(script!.body);
+      assert.deepEqual(values.slice(0, 2), ['@setDataFrame', 'onMetaData']);
+      const meta = asAmf0Record(values[2]!)!;
+      assert.deepEqual([meta.width, meta.height, meta.videocodecid, meta.framerate, meta.audiocodecid, meta.audiosamplerate, meta.stereo], [320, 240, 7, 25, 10, 48000, true]);
+      assert.match(String(meta.encoder), /^Castbridge \d+\.\d+\.\d+$/);
     } finally {
       await nms.stop();
     }

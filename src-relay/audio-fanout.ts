@@ -63,24 +63,53 @@ interface Membership {
   untilTime: number;
 }
 
+/** After an encoder error, the group waits this long before starting a new encoder. */
+const ENCODER_RESTART_MS = 5000;
+
 class Group {
   readonly members = new Set<Membership>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Started on the first PCM chunk: a stream without audio costs no encoder process. */
+  private encoder: FanoutEncoder | undefined;
+  private restartAt = 0;
 
   constructor(
     readonly key: string,
     readonly mixer: FanoutMixer,
-    readonly encoder: FanoutEncoder,
-    log: Log,
-  ) {
-    encoder.on('frame', (frame) => this.deliver(frame));
-    encoder.on('error', (error) => log('audio_encoder_error', { group: key, error: error.message }));
+    private readonly createEncoder: () => FanoutEncoder,
+    private readonly log: Log,
+  ) {}
+
+  get encoding(): boolean {
+    return this.encoder !== undefined;
   }
 
-  deliver(frame: AudioFrame): void {
+  encode(chunk: PcmChunk): void {
+    const encoder = this.encoder ?? this.startEncoder();
+    if (encoder) encoder.encode(this.mixer.process(chunk));
+    else this.mixer.process(chunk); // keep a sound's position moving while the encoder is down
+  }
+
+  private startEncoder(): FanoutEncoder | undefined {
+    if (Date.now() < this.restartAt) return undefined;
+    const encoder = this.createEncoder();
+    encoder.on('frame', (frame) => this.deliver(frame, encoder));
+    encoder.on('error', (error) => {
+      // A dead encoder (ffmpeg gone) must not silence the group for good: start another one later.
+      this.log('audio_encoder_error', { group: this.key, error: error.message });
+      if (this.encoder !== encoder) return;
+      this.encoder = undefined;
+      this.restartAt = Date.now() + ENCODER_RESTART_MS;
+      encoder.close();
+    });
+    this.encoder = encoder;
+    return encoder;
+  }
+
+  private deliver(frame: AudioFrame, encoder: FanoutEncoder): void {
     for (const member of this.members) {
       if (frame.time >= member.untilTime) this.members.delete(member);
-      else if (frame.time >= member.fromTime) member.sink.frame(frame, this.encoder);
+      else if (frame.time >= member.fromTime) member.sink.frame(frame, encoder);
     }
   }
 
@@ -98,7 +127,8 @@ class Group {
 
   close(): void {
     for (const timer of this.timers) clearTimeout(timer);
-    this.encoder.close();
+    this.encoder?.close();
+    this.encoder = undefined;
   }
 }
 
@@ -119,9 +149,9 @@ export class AudioFanout {
     stream.on('pcm', this.onPcm);
   }
 
-  /** Number of live encoders (for tests and stats). */
+  /** Number of running encoders (for tests and stats). */
   get encoderCount(): number {
-    return this.groups.size;
+    return [...this.groups.values()].filter((g) => g.encoding).length;
   }
 
   groupKeys(): string[] {
@@ -145,7 +175,7 @@ export class AudioFanout {
       const mixer = this.deps.createMixer();
       mixer.muted = key.endsWith(':muted');
       setup?.(mixer);
-      group = new Group(key, mixer, this.deps.createEncoder(codec), this.log);
+      group = new Group(key, mixer, () => this.deps.createEncoder(codec), this.log);
       this.groups.set(key, group);
     }
     const member: Membership = { sink, fromTime: this.nextChunkTime, untilTime: Infinity };
@@ -181,7 +211,7 @@ export class AudioFanout {
     for (const group of this.groups.values()) {
       if ([...group.members].every((m) => m.untilTime <= chunk.time)) continue;
       try {
-        group.encoder.encode(group.mixer.process(chunk));
+        group.encode(chunk);
       } catch (error) {
         this.log('audio_group_error', { group: group.key, error: (error as Error).message });
       }

@@ -187,4 +187,28 @@ describe('audio fan-out', () => {
     assert.equal(encoded, 0);
     fanout.close();
   });
+
+  test('a stream without audio starts no encoder', () => {
+    const { fanout, encoders } = setup();
+    fanout.subscribe('aac', false, recorder());
+    fanout.subscribe('aac', true, recorder());
+    assert.equal(encoders.length, 0);
+    assert.equal(fanout.encoderCount, 0);
+    fanout.close();
+  });
+
+  test('an encoder that fails is closed and the stream keeps going (a new one starts later)', () => {
+    const { fanout, encoders, push } = setup();
+    const a = recorder();
+    fanout.subscribe('aac', false, a);
+    push();
+    assert.equal(fanout.encoderCount, 1);
+    encoders[0]!.emit('error', new Error('ffmpeg exited 1'));
+    assert.equal(encoders[0]!.closed, true);
+    assert.equal(fanout.encoderCount, 0);
+    push(); // within the restart delay: no new encoder, no crash
+    assert.equal(encoders.length, 1);
+    assert.equal(a.got.length, 1);
+    fanout.close();
+  });
 });

@@ -1,0 +1,322 @@
+// The relay under load: Chromium publishes 720p30 (a noisy testsrc2 y4m as its fake camera, for a realistic
+// bitrate) over WHIP; the relay pushes it to nginx-rtmp with 0, 1, 5 and 10 transponders. Beside it, in the
+// same run, ffmpeg receives the same RTP (an SDP input fed by the relay's decrypted packets) and pushes
+// `-c:v copy -c:a aac` to one target. Then 20 transponder starts measure the time to the first keyframe.
+//
+// What is measured:
+//  - relay CPU %: this process (werift, depacketizing, Opus decode, transponders; playwright's driver is idle)
+//    plus its ffmpeg AAC encoder children, as % of one core over the window. Chromium is not counted.
+//  - relay RSS: this process's resident memory at the end of the window (encoder children listed apart).
+//  - ffmpeg row: the ffmpeg child alone; its RTP still needs a WebRTC terminator (DTLS/SRTP), which is the
+//    "0 transponders" row (the relay receiving only).
+//  - first keyframe: from startup() until the transponder has written the AVC sequence header and the first
+//    keyframe to its socket (the stream's first keyframe after the connection reached PUBLISHING; the tag is
+//    written synchronously in that event). "publish" is startup() → NetStream.Publish.Start.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { WebRtcIngest } from '../src-relay/webrtc/ingest.js';
+import { StreamRegistry, type LiveStream } from '../src-relay/streams.js';
+import { silentLog } from '../src-relay/log.js';
+import { TransponderManager } from '../src-relay/transponders.js';
+import { publishWhip } from '../test/helpers/chromium.js';
+import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
+import type { BenchResult } from './run.js';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
+/** Seconds of measurement per transponder count (after a settle time). */
+const WINDOW_S = Number(process.env.RELAY_BENCH_WINDOW_S ?? 20);
+const SETTLE_MS = 3000;
+const COUNTS = [0, 1, 5, 10];
+const STARTS = 20;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** A noisy testsrc2 (noise defeats the encoder's easy wins, like a real camera), made once. */
+async function cachedY4m(): Promise<string> {
+  const file = join(tmpdir(), `castbridge-bench-testsrc2-noise-${VIDEO.width}x${VIDEO.height}p${VIDEO.fps}-${VIDEO.seconds}s.y4m`);
+  if (existsSync(file) && statSync(file).size > 0) return file;
+  const partial = `${file}.partial.y4m`;
+  const source = `testsrc2=size=${VIDEO.width}x${VIDEO.height}:rate=${VIDEO.fps},noise=alls=12:allf=t`;
+  const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(VIDEO.seconds), '-pix_fmt', 'yuv420p', partial], {
+    stdio: 'ignore',
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`ffmpeg could not make ${partial} (exit ${code})`);
+  renameSync(partial, file);
+  return file;
+}
+
+/** CPU ticks (user+sys) and RSS of a process from /proc. */
+function procStat(pid: number): { ticks: number; rssMb: number; ppid: number; comm: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+    const rssPages = Number(fields[21]);
+    return { ticks: Number(fields[11]) + Number(fields[12]), rssMb: (rssPages * 4096) / 1e6, ppid: Number(fields[1]), comm };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Our ffmpeg children (the AAC encoders), not Chromium. */
+function encoderChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      const s = procStat(pid);
+      return s?.ppid === process.pid && s.comm === 'ffmpeg';
+    });
+}
+
+interface Window {
+  cpuPercent: number;
+  rssMb: number;
+  encoderCpuPercent: number;
+  encoders: number;
+}
+
+/** Measures this process + encoder children over `seconds`. */
+async function measure(seconds: number): Promise<Window> {
+  const children = encoderChildren();
+  const startTicks = new Map(children.map((pid) => [pid, procStat(pid)?.ticks ?? 0]));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  let childTicks = 0;
+  for (const pid of children) childTicks += (procStat(pid)?.ticks ?? 0) - (startTicks.get(pid) ?? 0);
+  const ownPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+  const encoderCpuPercent = ((childTicks / CLOCK_TICKS) * 1000 * 100) / wallMs;
+  return { cpuPercent: ownPercent + encoderCpuPercent, rssMb: process.memoryUsage().rss / 1e6, encoderCpuPercent, encoders: children.length };
+}
+
+function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
+  const server = http.createServer(async (req, res) => {
+    const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
+    try {
+      if (req.method === 'POST' && parts[0] === 'whip' && parts.length === 2) {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const { sessionId, answerSdp } = await ingest.publish(parts[1]!, body);
+        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/${parts[1]}/${sessionId}` }).end(answerSdp);
+      } else {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>bench</title>');
+      }
+    } catch (error) {
+      res.writeHead(400).end(JSON.stringify({ error: (error as Error).message }));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** The minimal view of werift's track the RTP tap needs. */
+interface TappableTrack {
+  kind: string;
+  onReceiveRtp: { subscribe(f: (packet: { serialize(): Buffer; header: { payloadType: number } }) => void): { unSubscribe(): void } };
+}
+
+/**
+ * ffmpeg receiving the same RTP: the ingest's decrypted packets are copied to UDP ports described by an SDP
+ * file. (The ingest keeps its sessions private; the bench reaches in, read-only, to tap the tracks.)
+ */
+async function ffmpegRow(ingest: WebRtcIngest, stream: LiveStream, nginx: NginxRtmp, dir: string): Promise<string[]> {
+  const sessions = (ingest as unknown as { sessions: Map<string, { pc: { getTransceivers(): { receiver: { tracks: TappableTrack[] } }[] } }> }).sessions;
+  const session = [...sessions.values()][0];
+  if (!session) throw new Error('no ingest session to tap');
+  const tracks = session.pc.getTransceivers().flatMap((t) => t.receiver.tracks);
+  const base = 40000 + 2 * Math.floor(Math.random() * 5000);
+  const ports: Record<string, number> = { video: base, audio: base + 2 };
+  const payloadTypes: Record<string, number> = {};
+  const udp = createSocket('udp4');
+  const subscriptions = tracks.map((track) =>
+    track.onReceiveRtp.subscribe((packet) => {
+      payloadTypes[track.kind] = packet.header.payloadType;
+      const port = ports[track.kind];
+      if (port && ffmpeg) udp.send(packet.serialize(), port, '127.0.0.1');
+    }),
+  );
+  let ffmpeg: ChildProcess | undefined;
+  try {
+    await waitFor('RTP of both tracks', () => payloadTypes.video !== undefined && payloadTypes.audio !== undefined, 5000);
+    const sdp = [
+      'v=0',
+      'o=- 0 0 IN IP4 127.0.0.1',
+      's=castbridge relay bench',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=video ${ports.video} RTP/AVP ${payloadTypes.video}`,
+      `a=rtpmap:${payloadTypes.video} H264/90000`,
+      `a=fmtp:${payloadTypes.video} packetization-mode=1`,
+      `m=audio ${ports.audio} RTP/AVP ${payloadTypes.audio}`,
+      `a=rtpmap:${payloadTypes.audio} opus/48000/2`,
+      '',
+    ].join('\n');
+    const sdpFile = join(dir, 'in.sdp');
+    writeFileSync(sdpFile, sdp);
+    ffmpeg = spawn(
+      FFMPEG,
+      ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpFile, '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-f', 'flv', `${nginx.url()}/ffmpeg_bench`],
+      { stdio: 'ignore' },
+    );
+    const pid = ffmpeg.pid!;
+    // ffmpeg needs SPS/PPS from a keyframe; ask like the relay does, every 2 s.
+    const keyframes = setInterval(() => stream.requestKeyframe(), 2000);
+    try {
+      stream.requestKeyframe();
+      await new Promise((r) => setTimeout(r, SETTLE_MS + 2000));
+      if (ffmpeg.exitCode !== null) throw new Error(`ffmpeg exited ${ffmpeg.exitCode}`);
+      const t0 = performance.now();
+      const ticks0 = procStat(pid)?.ticks ?? 0;
+      await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+      const after = procStat(pid);
+      if (!after) throw new Error('ffmpeg exited during the measurement');
+      const percent = (((after.ticks - ticks0) / CLOCK_TICKS) * 1000 * 100) / (performance.now() - t0);
+      const received = nginx.publishes.some((p) => p.name === 'ffmpeg_bench') ? 'nginx got its publish' : 'NOT received by nginx';
+      return ['ffmpeg, SDP/RTP in, -c:v copy -c:a aac, 1 target', percent.toFixed(1), after.rssMb.toFixed(0), `${received}; + WebRTC receive (row "0")`];
+    } finally {
+      clearInterval(keyframes);
+    }
+  } finally {
+    subscriptions.forEach((s) => s.unSubscribe());
+    if (ffmpeg && ffmpeg.exitCode === null) {
+      const exited = once(ffmpeg, 'exit');
+      ffmpeg.kill('SIGINT');
+      const timer = setTimeout(() => ffmpeg?.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    udp.close();
+  }
+}
+
+/** Transponder starts: startup() → PUBLISHING and → first keyframe written. */
+async function firstKeyframeTimes(manager: TransponderManager, stream: LiveStream, url: string): Promise<{ publish: number[]; keyframe: number[] }> {
+  const publish: number[] = [];
+  const keyframe: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    let publishedAt = 0;
+    let keyAt = 0;
+    const t0 = performance.now();
+    const onVideo = (frame: { keyframe: boolean }): void => {
+      if (publishedAt && !keyAt && frame.keyframe) keyAt = performance.now();
+    };
+    stream.on('video', onVideo);
+    const { mediaSessionId } = manager.startup({ streamName: stream.name, rtmpUrl: `${url}/start_${i}`, rtmpTransponderFullUrl: true });
+    const onChanged = (t: { mediaSessionId: string; status: string }): void => {
+      if (t.mediaSessionId === mediaSessionId && t.status === 'PUBLISHING' && !publishedAt) publishedAt = performance.now();
+    };
+    manager.on('changed', onChanged);
+    try {
+      await waitFor('the first keyframe', () => keyAt > 0, 10_000);
+      publish.push(publishedAt - t0);
+      keyframe.push(keyAt - t0);
+    } finally {
+      stream.off('video', onVideo);
+      manager.off('changed', onChanged);
+      await manager.terminate(mediaSessionId);
+    }
+    // Let Chromium's encoder forget the last PLI so every start asks anew.
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  return { publish, keyframe };
+}
+
+export default async function relayBench(): Promise<BenchResult> {
+  const y4m = await cachedY4m();
+  const dir = mkdtempSync(join(tmpdir(), 'castbridge-bench-relay-'));
+  const registry = new StreamRegistry();
+  const ingest = new WebRtcIngest(registry, { log: silentLog });
+  const manager = new TransponderManager(registry, () => ({ streamNamePrefix: 'rtmp_', fullUrl: false, keyframeIntervalMs: 2000, log: silentLog }));
+  const nginx = await startNginxRtmp();
+  const whip = await startWhipServer(ingest);
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      timeout: 60_000,
+      args: [
+        '--no-sandbox',
+        `--use-fake-device-for-media-stream=fps=${VIDEO.fps}`,
+        `--use-file-for-fake-video-capture=${y4m}`,
+        '--use-fake-ui-for-media-stream',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-background-timer-throttling',
+        '--disable-renderer-backgrounding',
+        '--disable-backgrounding-occluded-windows',
+      ],
+    });
+    const page = await browser.newPage();
+    await page.goto(`${whip.base}/`);
+    await publishWhip(page, `${whip.base}/whip/bench`, { width: VIDEO.width, height: VIDEO.height, fps: VIDEO.fps });
+    const stream = registry.get('bench');
+    if (!stream) throw new Error('the bench stream was not published');
+    await waitFor('720p video', () => stream.params?.width === VIDEO.width, 30_000);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+
+    const rows: string[][] = [];
+    for (const count of COUNTS) {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        ids.push(manager.startup({ streamName: 'bench', rtmpUrl: `${nginx.url()}/load_${count}_${i}`, rtmpTransponderFullUrl: true }).mediaSessionId);
+      }
+      await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const window = await measure(WINDOW_S);
+      const kbps = manager.list().reduce((sum, t) => sum + t.stats.bitrateKbps, 0);
+      rows.push([
+        `relay, ${count} transponder${count === 1 ? '' : 's'}`,
+        window.cpuPercent.toFixed(1),
+        window.rssMb.toFixed(0),
+        `${window.encoders} AAC encoder(s) ${window.encoderCpuPercent.toFixed(1)} %, out ${(kbps / 1000).toFixed(1)} Mb/s`,
+      ]);
+      for (const id of ids) await manager.terminate(id);
+    }
+    rows.push(await ffmpegRow(ingest, stream, nginx, dir));
+
+    const starts = await firstKeyframeTimes(manager, stream, nginx.url());
+    const fmt = (values: number[]): string => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms`;
+    rows.push([`startup → publish (${STARTS} starts)`, '', '', fmt(starts.publish)]);
+    rows.push([`startup → first keyframe written (${STARTS} starts)`, '', '', fmt(starts.keyframe)]);
+    return {
+      title: `relay: Chromium 720p30 (noisy testsrc2) over WHIP → nginx-rtmp; CPU % of one core over ${WINDOW_S} s`,
+      columns: ['case', 'CPU %', 'RSS MB', 'notes'],
+      rows,
+    };
+  } finally {
+    await manager.stopAll().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await ingest.closeAll().catch(() => undefined);
+    whip.server.closeAllConnections();
+    await new Promise((r) => whip.server.close(r));
+    await nginx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -76,13 +76,15 @@ describe('SDK example page', { timeout: 240_000 }, () => {
     assert.match(result.detail ?? '', /already being published/);
   });
 
-  test('the stand-alone SDK module is served at /sdk/castbridge-sdk.js with its API', async () => {
+  test('the stand-alone SDK module and its .d.ts are served under /sdk/', async () => {
     const { page } = await harness.openStudio('/sdk/');
     const exported = await page.evaluate(async () => {
       const sdk = (await import('/sdk/castbridge-sdk.js' as string)) as Record<string, unknown>;
       return { createSession: typeof sdk.createSession, statuses: Object.keys(sdk.STREAM_STATUS as object) };
     });
     assert.equal(exported.createSession, 'function');
+    const declarations = await (await fetch(new URL('/sdk/types/stream.d.ts', harness.host.httpUrl))).text();
+    assert.match(declarations, /publish\(\): Promise<StreamStatus>/, 'the SDK ships its type declarations');
     assert.deepEqual(exported.statuses, ['NEW', 'PENDING', 'PUBLISHING', 'UNPUBLISHED', 'STOPPED', 'FAILED']);
   });
 });

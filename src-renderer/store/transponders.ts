@@ -91,7 +91,11 @@ export function previewUrl(previewBaseUrl: string, streamName: string): string {
 }
 
 export const transpondersSelectors = {
-  ids: (s: StudioState) => s.transponders.order,
+  /** Card order: live ones first (in creation order), then the ended ones waiting to be dismissed. */
+  ids: (s: StudioState) => {
+    const { order, byId } = s.transponders;
+    return [...order.filter((id) => !byId[id]?.removed), ...order.filter((id) => byId[id]?.removed)];
+  },
   byId: (id: string) => (s: StudioState) => s.transponders.byId[id],
   /** Live transponders of the studio's own stream (what Stop ends). */
   ofStream: (streamName: string) => (s: StudioState) =>

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { frameFingerprint, ROOT, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 let harness: StudioHarness;
 let page: Page;
 let pageErrors: string[];
+let nginx: NginxRtmp | undefined;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `studio-${name}.png`) });
@@ -29,6 +31,7 @@ describe('studio', { timeout: 300_000 }, () => {
   after(async () => {
     if (page) await shot('99-last').catch(() => undefined);
     await harness?.close();
+    await nginx?.stop();
   });
 
   test('opens with a running camera preview, a mic meter and the embedded server selected', async () => {
@@ -154,6 +157,26 @@ describe('studio', { timeout: 300_000 }, () => {
     assert.equal(await port.locator('.field-error').count(), 0);
     await page.getByTestId('tab-studio').click();
     await page.getByTestId('go-live').waitFor();
+  });
+
+  test('a custom target with a key publishes the key as the name, without prefix, and hides it on the card', async () => {
+    nginx = await startNginxRtmp();
+    await page.getByTestId('target-kind').selectOption('custom');
+    await page.getByTestId('target-add').click();
+    await page.getByTestId('target-name').fill('My server');
+    await page.getByTestId('target-url').fill(nginx.url('live'));
+    await page.getByTestId('target-key').fill('secretkey1');
+    await page.getByTestId('target-save').click();
+    await page.locator('li.target', { hasText: 'My server' }).locator('input[type="checkbox"]').check();
+    await page.getByTestId('go-live').click();
+    const publish = await nginx.waitForPublish(1, STEP_TIMEOUT_MS);
+    assert.deepEqual([publish.app, publish.name], ['live', 'secretkey1']);
+    const custom = page.locator('[data-testid="transponder-card"][data-status="PUBLISHING"]', { hasText: `127.0.0.1:${nginx.port}` });
+    await custom.waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.doesNotMatch(await custom.innerText(), /secretkey1/);
+    await shot('12-custom-target');
+    await page.getByTestId('stop-live').click();
+    await page.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
   });
 
   test('camera denied: a clear message with Retry, and the studio keeps working', async () => {

@@ -89,6 +89,14 @@ describe('transponders slice', () => {
     assert.equal(describeTransponder(t, 6_000), 'Network lost (socket closed). Reconnecting, attempt 3, next try in 4 s…');
   });
 
+  test('live cards come first, ended ones after them', () => {
+    const store = createStudioStore();
+    store.getState().transponders.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'old' }) });
+    store.getState().transponders.apply({ type: 'transponder-removed', transponder: transponder({ mediaSessionId: 'old' }) });
+    store.getState().transponders.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'new' }) });
+    assert.deepEqual(transpondersSelectors.ids(store.getState()), ['new', 'old']);
+  });
+
   test('an action error is kept per card', () => {
     const store = createStudioStore();
     store.getState().transponders.apply({ type: 'transponder', transponder: transponder() });

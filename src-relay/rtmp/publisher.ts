@@ -114,13 +114,13 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new RtmpError('CLOSED', `start() called on a publisher that is ${this.state}`);
     this.state = 'starting';
+    let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       this.abortStart = reject;
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new RtmpError('TIMEOUT', `no NetStream.Publish.Start from ${redactUrl(this.target.tcUrl)} within ${this.options.timeoutMs} ms`)),
         this.options.timeoutMs,
       );
-      timer.unref();
     });
     deadline.catch(() => {}); // raced below; never unhandled
     try {
@@ -132,6 +132,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       this.log('rtmp.start-failed', { code: error.code, reason: error.message });
       throw error;
     } finally {
+      clearTimeout(timer);
       this.abortStart = undefined;
     }
     if (this.state !== 'starting') {

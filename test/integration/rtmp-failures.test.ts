@@ -134,6 +134,13 @@ describe('RTMP publisher against failing servers', () => {
     assert.equal(error.retryable, true);
   });
 
+  test('a host name that does not resolve is DNS, retryable (RFC 6761 reserves .invalid)', async () => {
+    const { error } = await startError('rtmp://castbridge-test.invalid/live', 8000);
+    assert.equal(error.code, 'DNS');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /castbridge-test\.invalid:1935/);
+  });
+
   test('connect answered with _error is CONNECT_REJECTED, not retryable', async () => {
     const server = await startRtmpTestServer({ rejectConnect: { level: 'error', code: 'NetConnection.Connect.Rejected', description: 'Server is full' } });
     try {

@@ -14,6 +14,7 @@ const NGINX = '/usr/sbin/nginx';
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 const FFMPEG = '/usr/bin/ffmpeg';
 const START_TIMEOUT_MS = 15_000;
+const FFMPEG_LISTEN_TIMEOUT_S = 300;
 const STOP_TIMEOUT_MS = 10_000;
 /** Form fields nginx-rtmp posts with on_connect/on_publish; the rest are the client's query args (of the
  *  connect app for on_connect, of the publish name for on_publish). */
@@ -70,6 +71,34 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<v
   const exited = once(child, 'exit');
   child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Runs "$@" (nginx) and stops it with SIGQUIT (graceful) when our end of its stdin closes: on stop(), or
+ * when the test process dies, so that no nginx outlives the test that started it. Exits with its code.
+ */
+const STDIN_WATCHDOG = `exec 3<&0
+"$@" </dev/null &
+server=$!
+( read -r _ <&3; kill -QUIT $server 2>/dev/null ) &
+watcher=$!
+wait $server
+code=$?
+kill $watcher 2>/dev/null
+exit $code`;
+
+/** Stops a child started under STDIN_WATCHDOG; SIGKILLs the server (by its pid file) if it lingers. */
+async function stopWatchdogged(child: ChildProcess, pidFile: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.stdin?.end();
+  const timer = setTimeout(() => {
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+  }, STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
 }
@@ -198,7 +227,9 @@ export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxR
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, nginxConf(dir, port, hookPort, apps));
-  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', STDIN_WATCHDOG, 'nginx-watchdog', NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const output = collectOutput(child);
   const errorLog = (): string => output() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-8000) : '');
 
@@ -228,7 +259,7 @@ export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxR
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await stopChild(child, 'SIGQUIT'); // graceful: closes and finalizes recordings
+    await stopWatchdogged(child, join(dir, 'nginx.pid')); // graceful: closes and finalizes recordings
     await new Promise<void>((resolve) => hooks.close(() => resolve()));
   };
   try {
@@ -347,7 +378,9 @@ export interface FfmpegListener {
 export async function startFfmpegListener(opts: { app: string; name: string; outFile: string }): Promise<FfmpegListener> {
   const port = await freePort();
   const url = `rtmp://127.0.0.1:${port}/${opts.app}/${opts.name}`;
-  const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'warning', '-y', '-listen', '1', '-i', url, '-c', 'copy', '-f', 'flv', opts.outFile], {
+  // -timeout: stop waiting for a publisher after that many seconds, so a failed test leaves no ffmpeg behind
+  const args = ['-hide_banner', '-loglevel', 'warning', '-y', '-listen', '1', '-timeout', String(FFMPEG_LISTEN_TIMEOUT_S), '-i', url];
+  const child = spawn(FFMPEG, [...args, '-c', 'copy', '-f', 'flv', opts.outFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = collectOutput(child);

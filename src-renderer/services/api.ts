@@ -6,8 +6,9 @@ import type { StartupBody, Target } from '../store/presets.js';
 
 export interface HostInfo {
   version: string;
-  localRtmpUrl?: string;
-  previewBaseUrl?: string;
+  /** null when the embedded RTMP server is disabled or could not start. */
+  localRtmpUrl?: string | null;
+  previewBaseUrl?: string | null;
   mediaDir?: string;
   dataDir?: string;
 }

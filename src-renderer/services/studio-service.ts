@@ -108,7 +108,12 @@ export function createStudioService(store: StudioStore): StudioService {
 
   async function startTargets(streamName: string): Promise<void> {
     const problems: string[] = [];
-    for (const target of targetsSelectors.selected(s())) {
+    const selected = targetsSelectors.selected(s());
+    if (selected.length === 0) {
+      s().publish.setError('No target is selected: the relay receives your stream but sends it nowhere. Tick a target.');
+      return;
+    }
+    for (const target of selected) {
       const problem = targetProblem(target);
       if (problem) {
         problems.push(`${target.name}: ${problem}`);
@@ -126,9 +131,9 @@ export function createStudioService(store: StudioStore): StudioService {
 
   async function loadTargets(): Promise<void> {
     try {
-      s().targets.load(await api.targets(), hostInfo?.localRtmpUrl);
+      s().targets.load(await api.targets(), hostInfo?.localRtmpUrl ?? undefined);
     } catch (error) {
-      s().targets.load([], hostInfo?.localRtmpUrl);
+      s().targets.load([], hostInfo?.localRtmpUrl ?? undefined);
       s().targets.setError(`Saved targets could not be loaded: ${(error as Error).message}`);
     }
   }

@@ -43,7 +43,16 @@ function DevicePickers({ disabled }: { disabled: boolean }) {
       source: s.devices.source,
     })),
   );
-  const actions = useStudio((s) => s.devices);
+  // Only the actions (stable references): the slice itself changes ten times a second with the mic level.
+  const actions = useStudio(
+    useShallow((s) => ({
+      setSource: s.devices.setSource,
+      selectCamera: s.devices.selectCamera,
+      selectMicrophone: s.devices.selectMicrophone,
+      setResolution: s.devices.setResolution,
+      setFps: s.devices.setFps,
+    })),
+  );
   const change = (fn: () => void) => () => {
     fn();
     void service.restartPreview();

@@ -19,7 +19,7 @@ import {
   userControlMessage,
   windowAckSizeMessage,
 } from './control.js';
-import { RtmpError, type RtmpErrorCode } from './errors.js';
+import { Amf0Error, RtmpError, RtmpProtocolError, type RtmpErrorCode } from './errors.js';
 import { ClientHandshake } from './handshake.js';
 import type { RtmpTarget } from './url.js';
 import type { Log } from '../log.js';
@@ -96,7 +96,10 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   constructor(private readonly o: SessionOptions) {
     super();
     const { target } = o;
-    this.secrets = [target.streamName, target.password ?? ''];
+    // A key may also sit in the app's last path segment (WCS rules put the whole path in the app).
+    const appPath = target.app.split('?')[0];
+    const lastAppSegment = appPath.includes('/') ? appPath.slice(appPath.lastIndexOf('/') + 1) : '';
+    this.secrets = [target.streamName, target.password ?? '', lastAppSegment];
     this.socket = target.tls
       ? tlsConnect({ host: target.host, port: target.port, servername: isIP(target.host) ? undefined : target.host, ...o.tlsOptions })
       : netConnect({ host: target.host, port: target.port });
@@ -184,7 +187,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
         this.afterHandshake();
         bytes = step.rest;
       }
-      if (bytes && bytes.length > 0) for (const message of this.reader.push(bytes)) this.onMessage(message);
+      if (bytes && bytes.length > 0) for (const message of this.reader.push(bytes)) this.onMessageSafely(message);
       this.acknowledge();
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
@@ -212,6 +215,19 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     if (this.windowAckSize > 0 && this.reader.bytesReceived - this.lastAck >= this.windowAckSize) {
       this.lastAck = this.reader.bytesReceived;
       this.send(acknowledgementMessage(this.lastAck));
+    }
+  }
+
+  /**
+   * A malformed message (bad AMF0 in a command, a short control message) is logged and skipped: the chunk
+   * stream around it is intact. Only chunk-level damage, which loses the framing, ends the session.
+   */
+  private onMessageSafely(message: RtmpMessage): void {
+    try {
+      this.onMessage(message);
+    } catch (err) {
+      if (!(err instanceof Amf0Error || err instanceof RtmpProtocolError)) throw err;
+      this.log('rtmp.bad-message', { typeId: message.typeId, length: message.payload.length, reason: err.message });
     }
   }
 

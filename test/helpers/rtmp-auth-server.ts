@@ -41,6 +41,8 @@ export interface RtmpTestServerOptions {
   windowAckSize?: number;
   /** After NetStream.Publish.Start, send this many bytes of a data message (to make the client acknowledge). */
   fillerBytes?: number;
+  /** Before answering connect, send a command with broken AMF0 and a truncated User Control message. */
+  junkBeforeConnectResult?: boolean;
   /** Serve RTMPS with this certificate. */
   tls?: { key: string; cert: string };
 }
@@ -228,6 +230,10 @@ class ServerConnection {
       return;
     }
     record.accepted = true;
+    if (this.o.junkBeforeConnectResult) {
+      this.send({ csid: ChunkStreamId.command, timestamp: 0, typeId: MessageType.commandAmf0, streamId: 0, payload: Buffer.from([0x02, 0xff, 0xff, 0x61]) });
+      this.send({ csid: ChunkStreamId.control, timestamp: 0, typeId: MessageType.userControl, streamId: 0, payload: Buffer.from([0x00, 0x06]) });
+    }
     this.send(windowAckSizeMessage(this.o.windowAckSize ?? 2_500_000));
     this.send(setPeerBandwidthMessage(2_500_000, 2));
     const chunkSize = this.o.chunkSize ?? 4096;

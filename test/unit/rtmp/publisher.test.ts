@@ -77,6 +77,20 @@ describe('RtmpPublisher', () => {
     }
   });
 
+  test('a malformed command or control message is logged and skipped, the session goes on', async () => {
+    const server = await startRtmpTestServer({ junkBeforeConnectResult: true });
+    const events: string[] = [];
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS), { log: (event) => events.push(event) });
+    try {
+      await publisher.start();
+      assert.ok(publisher.connected);
+      assert.equal(events.filter((e) => e === 'rtmp.bad-message').length, 2);
+    } finally {
+      await publisher.stop();
+      await server.close();
+    }
+  });
+
   test('a server that drops the connection while publishing closes with CLOSED, retryable, once', async () => {
     const server = await startRtmpTestServer();
     const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFfmpegListener, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
-import { makeTestFlv, probeStreams, type StreamSummary } from '../helpers/media.js';
+import { keyframeTimes, makeTestFlv, probeStreams, type StreamSummary } from '../helpers/media.js';
 import { readFlv } from '../../src-relay/flv/file.js';
 import { TagType } from '../../src-relay/flv/tags.js';
 import { asAmf0Record, decodeAmf0 } from '../../src-relay/rtmp/amf0.js';
@@ -91,6 +91,9 @@ describe('castbridge push to real RTMP servers', { timeout: 240_000 }, () => {
       assert.deepEqual([publish.app, publish.name], ['live', 'rtmp_clip']);
       const recording = await nginx.waitForRecording();
       assertReceived(await probeStreams(recording), source);
+      // every keyframe arrives, one a second as in the file (times relative to the first one)
+      const [sent, got] = [await keyframeTimes(file), await keyframeTimes(recording)];
+      assert.deepEqual(got.map((t) => Math.round((t - got[0]!) * 10) / 10), sent.map((t) => Math.round((t - sent[0]!) * 10) / 10));
     } finally {
       await nginx.stop();
     }

@@ -59,6 +59,7 @@ async function settledProbe(file: () => string | undefined, timeoutMs = 15_000):
 
 function assertReceived(got: StreamSummary, source: StreamSummary): void {
   assert.equal(got.video?.codec, 'h264');
+  assert.equal(got.video?.profile, 'Main');
   assert.deepEqual([got.video?.width, got.video?.height], [320, 240]);
   assert.equal(got.audio?.codec, 'aac');
   assert.equal(got.audio?.sampleRate, 48000);
@@ -76,7 +77,8 @@ describe('castbridge push to real RTMP servers', { timeout: 240_000 }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'castbridge-push-'));
-    file = await makeTestFlv(join(dir, 'clip.flv'), { seconds: 4, width: 320, height: 240, fps: 25, gopSeconds: 1 });
+    // Main profile with B-frames: composition times must survive the trip
+    file = await makeTestFlv(join(dir, 'clip.flv'), { seconds: 4, width: 320, height: 240, fps: 25, gopSeconds: 1, profile: 'main', preset: 'veryfast' });
     source = await probeStreams(file);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

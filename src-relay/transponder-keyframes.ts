@@ -18,6 +18,12 @@ export const KeyframeTiming = {
   latencyAlpha: 0.25,
   /** Never schedule the periodic request sooner than this. */
   minDelayMs: 100,
+  /**
+   * A request no keyframe answered is repeated after this long: libwebrtc ignores keyframe requests that
+   * come within 300 ms of the previous one (EncoderRtcpFeedback's min keyframe send interval), e.g. right
+   * after the ingest's own request at stream start.
+   */
+  retryMs: 500,
 } as const;
 
 export class KeyframeScheduler {
@@ -46,8 +52,8 @@ export class KeyframeScheduler {
     if (now - this.lastRequestAt < KeyframeTiming.coalesceMs) return false;
     this.lastRequestAt = now;
     this.stream.requestKeyframe();
-    // Until that keyframe arrives, keep a fallback periodic request going.
-    this.schedule(this.intervalMs);
+    // keyframeSeen() replaces this timer; if no keyframe comes, ask again.
+    this.schedule(Math.min(KeyframeTiming.retryMs, this.intervalMs));
     return true;
   }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,11 @@ import { TransponderManager } from '../../src-relay/transponders.js';
 import type { TransponderJSON, TransponderStatus } from '../../src-relay/transponder-api.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { startNginxRtmp, startNodeMediaServer, type NginxRtmp, type NodeMediaServerHandle } from '../helpers/servers.js';
-import { audioLevels, keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
+import { audioLevels, keyframeTimes, makeTestFlv, probeStreams, videoPacketTimes } from '../helpers/media.js';
+import { readFlv, type FlvTag } from '../../src-relay/flv/file.js';
+import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
+import { h264Params, parseAvcDecoderConfigurationRecord, parseSps, splitLengthPrefixed } from '../../src-relay/codec/h264.js';
+import type { H264Params, VideoFrame } from '../../src-relay/media.js';
 
 const run = promisify(execFile);
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
@@ -144,7 +148,11 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
     assert.throws(() => manager.startup({ streamName: 'nope', rtmpUrl: nginx.url('live') }), { status: 404 });
 
     const ids = [live, toNms, muted].map((t) => t.mediaSessionId);
+    const keyframesAt: number[] = [];
+    const startedAt = Date.now();
+    stream.on('video', (f) => f.keyframe && keyframesAt.push(Date.now() - startedAt));
     await waitFor('all three PUBLISHING', () => manager.list().every((t) => t.status === 'PUBLISHING'), 20_000);
+    const publishingAfter = Date.now() - startedAt;
     await new Promise((r) => setTimeout(r, 1500));
     const flvFile = join(work, 'nms.flv');
     const [flvBytes] = await Promise.all([captureHttpFlv(nms.flvUrl('live', 'rtmp_cam1'), flvFile, 3000), new Promise((r) => setTimeout(r, STREAM_MS - 1500))]);
@@ -188,7 +196,10 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
     const audioSpan = audioTimes.at(-1)! - audioTimes[0]!;
     assert.ok(Math.abs(videoSpan - audioSpan) <= 0.1, `video ${videoSpan.toFixed(3)} s, audio ${audioSpan.toFixed(3)} s`);
     assert.ok(Math.abs(audioTimes[0]! - videoTimes[0]!) <= 0.1, `audio starts at ${audioTimes[0]} s, video at ${videoTimes[0]} s`);
-    assert.ok(videoSpan > STREAM_MS / 1000 - 1, `recorded ${videoSpan.toFixed(2)} s`);
+    assert.ok(
+      videoSpan > STREAM_MS / 1000 - 1,
+      `recorded ${videoSpan.toFixed(2)} s; PUBLISHING after ${publishingAfter} ms, keyframes at ${keyframesAt.join(', ')} ms`,
+    );
 
     // The fake microphone's beep is heard on the live target, silence (not a gap) on the muted one.
     const liveLevels = await audioLevels(liveFile);
@@ -208,5 +219,111 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
     assert.equal(nmsSummary.video?.width, 1280);
     assert.equal(nmsSummary.audio?.codec, 'aac');
     await page.close();
+  });
+});
+
+/** The video of an FLV file as the ingest would deliver it: parameter sets and access units. */
+function videoOf(file: string): { params: H264Params; frames: VideoFrame[] } {
+  let params: H264Params | undefined;
+  const frames: VideoFrame[] = [];
+  for (const tag of readFlv(readFileSync(file))) {
+    if (tag.type !== TagType.video) continue;
+    const info = videoTagInfo(tag.body);
+    if (info.sequenceHeader) {
+      const record = parseAvcDecoderConfigurationRecord(tag.body.subarray(5));
+      params = h264Params(record.sps[0]!, record.pps[0]!);
+    } else if (tag.body[1] === 1) {
+      const cts = tag.body.readIntBE(2, 3);
+      frames.push({ codec: 'h264', dts: tag.timestamp, cts, keyframe: info.keyframe, nalus: splitLengthPrefixed(tag.body.subarray(5), 4) });
+    }
+  }
+  if (!params) throw new Error(`${file} has no AVC sequence header`);
+  return { params, frames };
+}
+
+describe('transponder FLV output from a synthetic stream (no browser)', { timeout: 180_000 }, () => {
+  let nginx: NginxRtmp;
+  const work = mkdtempSync(join(tmpdir(), 'castbridge-synthetic-'));
+  before(async () => {
+    nginx = await startNginxRtmp();
+  });
+  after(async () => {
+    await nginx?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a resolution change sends a new sequence header before its keyframe; G.711 audio; timestamps from 0, monotonic', async () => {
+    const [small, large] = await Promise.all([
+      makeTestFlv(join(work, 'small.flv'), { seconds: 2, width: 320, height: 240, fps: 25, gopSeconds: 0.5 }),
+      makeTestFlv(join(work, 'large.flv'), { seconds: 2, width: 640, height: 360, fps: 25, gopSeconds: 0.5 }),
+    ]);
+    const a = videoOf(small);
+    const b = videoOf(large);
+    const registry = new StreamRegistry();
+    let keyframeRequests = 0;
+    const stream = registry.publish('synthetic', { requestKeyframe: () => void keyframeRequests++, close: () => undefined, description: 'test' });
+    const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: false, keyframeIntervalMs: 2000, log }));
+    try {
+      // The stream clock starts far from zero, as an RTP-derived one does.
+      const clockBase = 987_654;
+      stream.pushParams(a.params);
+      const t = manager.startup({ streamName: 'synthetic', rtmpUrl: nginx.url(), options: { audioCodec: 'pcma' } });
+      await waitFor('PUBLISHING', () => manager.list()[0]?.status === 'PUBLISHING', 15_000);
+      assert.ok(keyframeRequests >= 1, 'a keyframe was asked for on connecting');
+
+      // Real-time pump: video from the two clips back to back, a 440 Hz tone as 20 ms PCM chunks.
+      const frames = [...a.frames.map((f) => ({ f, p: a.params })), ...b.frames.map((f) => ({ f: { ...f, dts: f.dts + 2000 }, p: b.params }))];
+      const startedAt = performance.now();
+      let pcmTime = 0;
+      let sample = 0;
+      for (const { f, p } of frames) {
+        const due = startedAt + f.dts;
+        while (pcmTime <= f.dts) {
+          const samples = new Int16Array(960 * 2);
+          for (let i = 0; i < 960; i++, sample++) samples[2 * i] = samples[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * sample) / 48000));
+          stream.pushPcm({ time: clockBase + pcmTime, samples });
+          pcmTime += 20;
+        }
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        stream.pushParams(p); // ingest emits 'params' only when they change
+        stream.pushVideo({ ...f, dts: clockBase + f.dts });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      await manager.terminate(t.mediaSessionId);
+    } finally {
+      await manager.stopAll();
+      stream.end('test over');
+    }
+
+    const file = await nginx.waitForRecording();
+    const tags: FlvTag[] = readFlv(readFileSync(file));
+    const video = tags.filter((tag) => tag.type === TagType.video);
+    const audio = tags.filter((tag) => tag.type === TagType.audio);
+    // First video: sequence header then a keyframe, both at the start.
+    assert.equal(videoTagInfo(video[0]!.body).sequenceHeader, true);
+    assert.equal(videoTagInfo(video[1]!.body).keyframe, true);
+    assert.ok(video[0]!.timestamp <= 50, `first video tag at ${video[0]!.timestamp} ms`);
+    // Exactly two sequence headers (320x240, then 640x360), each right before a keyframe.
+    const headers = video.map((tag, i) => ({ tag, i })).filter(({ tag }) => videoTagInfo(tag.body).sequenceHeader);
+    assert.equal(headers.length, 2, `sequence headers at tags ${headers.map((h) => h.i).join(', ')}`);
+    const sizes = headers.map(({ tag }) => {
+      const record = parseAvcDecoderConfigurationRecord(tag.body.subarray(5));
+      const sps = parseSps(record.sps[0]!);
+      return `${sps.width}x${sps.height}`;
+    });
+    assert.deepEqual(sizes, ['320x240', '640x360']);
+    for (const { i } of headers) assert.equal(videoTagInfo(video[i + 1]!.body).keyframe, true, `tag after header ${i} is a keyframe`);
+    // The switch happens at the first keyframe of the second clip (~2 s), not before.
+    assert.ok(headers[1]!.tag.timestamp >= 1900 && headers[1]!.tag.timestamp <= 2600, `second header at ${headers[1]!.tag.timestamp} ms`);
+    // Per-track monotonic timestamps; audio is G.711 A-law (format 7).
+    for (const track of [video, audio]) for (let i = 1; i < track.length; i++) assert.ok(track[i]!.timestamp >= track[i - 1]!.timestamp);
+    assert.ok(audio.length > 50, `${audio.length} audio tags`);
+    assert.equal(audio[0]!.body[0]! >> 4, 7);
+    const summary = await probeStreams(file);
+    assert.equal(summary.audio?.codec, 'pcm_alaw');
+    assert.equal(summary.audio?.sampleRate, 8000);
+    const levels = await audioLevels(file);
+    assert.ok(levels.peakDb > -20, `the tone is heard (peak ${levels.peakDb} dB)`);
   });
 });

@@ -70,6 +70,22 @@ describe('keyframe scheduler', () => {
     }
   });
 
+  test('a request no keyframe answers is repeated (the publisher may ignore PLIs too close together)', async () => {
+    const stream = new CountingStream();
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true);
+    try {
+      scheduler.request();
+      await new Promise((r) => setTimeout(r, KeyframeTiming.retryMs + 300));
+      assert.equal(stream.requests, 2);
+      // once answered, the next request waits for the interval
+      stream.emit('video', { keyframe: true });
+      await new Promise((r) => setTimeout(r, KeyframeTiming.retryMs + 300));
+      assert.equal(stream.requests, 2);
+    } finally {
+      scheduler.close();
+    }
+  });
+
   test('refuses an interval below 250 ms', () => {
     assert.throws(() => new KeyframeScheduler(new CountingStream() as never, 10, () => true), /got 10/);
   });

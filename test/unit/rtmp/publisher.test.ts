@@ -124,6 +124,29 @@ describe('RtmpPublisher', () => {
     }
   });
 
+  test('stop() against a target that stopped reading still returns within about 2 s', async () => {
+    const server = await startRtmpTestServer({ stopReadingAfterPublish: true });
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS), { blackHoleMs: 60_000 });
+    try {
+      await publisher.start();
+      await new Promise((r) => setTimeout(r, 50)); // the server pauses its socket
+      const keyframe = Buffer.alloc(500_000, 0x17);
+      for (let i = 0; publisher.queuedBytes < 4_000_000 && i < 400; i++) {
+        publisher.writeVideo(i * 40, keyframe, true);
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(publisher.queuedBytes >= 4_000_000, `only ${publisher.queuedBytes} bytes queued: the target kept reading`);
+      const began = Date.now();
+      await publisher.stop();
+      const took = Date.now() - began;
+      assert.ok(took < 3500, `stop() took ${took} ms`);
+      assert.ok(!publisher.connected);
+    } finally {
+      publisher.destroy();
+      await server.close();
+    }
+  });
+
   test('stop() while connecting rejects start() with CLOSED at once', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s));

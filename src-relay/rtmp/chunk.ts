@@ -132,13 +132,13 @@ export class ChunkWriter {
       typeId: message.typeId,
       streamId: message.streamId,
     };
-    const parts: Buffer[] = [encodeChunkHeader(ChunkFmt.full, message.csid, fields)];
     const { payload } = message;
-    let continuation: Buffer | undefined;
-    for (let offset = 0; offset < payload.length || offset === 0; offset += this.size) {
-      if (offset > 0) parts.push((continuation ??= encodeChunkHeader(ChunkFmt.continuation, message.csid, fields)));
-      parts.push(payload.subarray(offset, offset + this.size));
-      if (payload.length === 0) break;
+    const parts: Buffer[] = [encodeChunkHeader(ChunkFmt.full, message.csid, fields), payload.subarray(0, this.size)];
+    if (payload.length > this.size) {
+      const continuation = encodeChunkHeader(ChunkFmt.continuation, message.csid, fields);
+      for (let offset = this.size; offset < payload.length; offset += this.size) {
+        parts.push(continuation, payload.subarray(offset, offset + this.size));
+      }
     }
     return Buffer.concat(parts);
   }

@@ -11,6 +11,11 @@
 // before the switch time and the new group's from then on, so the switch leaves no gap while the new
 // encoder warms up. Encoders stamp frames with the input clock (AudioFrame.time = first sample), so the
 // encoder delay never shifts timestamps; it only delays delivery.
+//
+// A stream that sends no audio gets video only: encoders start on the first PCM chunk, so nothing is encoded
+// and no audio tag is sent (onMetaData still names the transponder's audio codec: at connect time the audio
+// may just not have arrived yet). Audio encoded before a connection's first keyframe is dropped so that both
+// tracks start together (transponder-clock.ts).
 import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, PcmChunk } from './media.js';
 import { PCM_CHANNELS, PCM_RATE } from './media.js';

@@ -268,7 +268,16 @@ describe('transponder FLV output from a synthetic stream (no browser)', { timeou
       const clockBase = 987_654;
       stream.pushParams(a.params);
       const t = manager.startup({ streamName: 'synthetic', rtmpUrl: nginx.url(), options: { audioCodec: 'pcma' } });
-      await waitFor('PUBLISHING', () => manager.list()[0]?.status === 'PUBLISHING', 15_000);
+      // A second one injects a loud looping sound with the source muted: only the sound is heard there.
+      const sound = new Int16Array(48000 * 2);
+      for (let i = 0; i < sound.length; i++) sound[i] = (Math.floor(i / 48) % 2 ? 1 : -1) * 30000; // 500 Hz square
+      const withSound = manager.startup(
+        { streamName: 'synthetic', rtmpUrl: `${nginx.url()}/with_sound`, rtmpTransponderFullUrl: true, options: { action: 'sound_on', loop: true } },
+        { name: 'square.wav', samples: sound },
+      );
+      assert.equal(withSound.soundEnabled, true);
+      assert.equal(manager.setMuted(withSound.mediaSessionId, true).soundEnabled, true);
+      await waitFor('PUBLISHING', () => manager.list().every((x) => x.status === 'PUBLISHING'), 15_000);
       assert.ok(keyframeRequests >= 1, 'a keyframe was asked for on connecting');
 
       // Real-time pump: video from the two clips back to back, a 440 Hz tone as 20 ms PCM chunks.
@@ -291,12 +300,18 @@ describe('transponder FLV output from a synthetic stream (no browser)', { timeou
       }
       await new Promise((r) => setTimeout(r, 300));
       await manager.terminate(t.mediaSessionId);
+      await manager.terminate(withSound.mediaSessionId);
     } finally {
       await manager.stopAll();
       stream.end('test over');
     }
 
-    const file = await nginx.waitForRecording();
+    const files = [await nginx.waitForRecording(), await nginx.waitForRecording()];
+    const file = files.find((f) => basename(f).startsWith('synthetic'))!;
+    const soundFile = files.find((f) => basename(f).startsWith('with_sound'))!;
+    assert.ok(file && soundFile, `recordings ${files.join(', ')}`);
+    const soundLevels = await audioLevels(soundFile);
+    assert.ok(soundLevels.peakDb > -3, `the injected sound is heard over the muted source (peak ${soundLevels.peakDb} dB)`);
     const tags: FlvTag[] = readFlv(readFileSync(file));
     const video = tags.filter((tag) => tag.type === TagType.video);
     const audio = tags.filter((tag) => tag.type === TagType.audio);

@@ -176,7 +176,7 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-f', 'flv', `${local.rtmpUrl}/probe`,
     ], { stdio: 'ignore' });
     try {
-      let flv = Buffer.alloc(0);
+      let flv: Buffer = Buffer.alloc(0);
       for (let attempt = 0; attempt < 10 && !hasAvcKeyframe(flv); attempt++) {
         await new Promise((r) => setTimeout(r, 1000));
         flv = await readPreview(`${local.previewBaseUrl}/probe.flv`);

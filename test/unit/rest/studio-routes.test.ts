@@ -1,0 +1,83 @@
+// The studio's routes beside the WCS API (docs/PROTOCOL.md): settings read and saved with comments kept,
+// WAV uploads checked and listed with their duration, saved targets, host info; and logs that never carry
+// a stream key or password.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { encodeWav } from '../../../src-relay/codec/audio/wav.js';
+import { formatLogLine } from '../../../src-relay/log.js';
+import { buildApp } from '../../../src-main/rest/app.js';
+import { fakeWorld, nullSource, type FakeWorld } from './fakes.js';
+
+describe('studio routes', () => {
+  let world: FakeWorld;
+  let app: FastifyInstance;
+  const lines: string[] = [];
+  const json = (method: 'PUT' | 'POST', url: string, body: unknown) =>
+    app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+  before(async () => {
+    world = fakeWorld();
+    world.deps.log = (event, fields) => lines.push(formatLogLine(event, fields));
+    app = await buildApp(world.deps, { bodyLimit: 65536 });
+  });
+  after(async () => {
+    await app.close();
+    world.cleanup();
+  });
+
+  test('GET/PUT /api/settings: every key with default and description; a bad value names the key; comments kept', async () => {
+    const got = await app.inject({ method: 'GET', url: '/api/settings' });
+    assert.equal(got.statusCode, 200);
+    const prefix = got.json().settings.find((s: { key: string }) => s.key === 'rtmp_transponder_stream_name_prefix');
+    assert.equal(prefix.default, 'rtmp_');
+    assert.match(prefix.description, /prefix/i);
+    const bad = await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: 'often' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().error, /rtmp_keyframe_interval_ms/);
+    const ok = await json('PUT', '/api/settings', { rtmp_transponder_full_url: true });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.json().settings.find((s: { key: string }) => s.key === 'rtmp_transponder_full_url').value, 'true');
+    assert.match(readFileSync(world.deps.settings.file, 'utf8'), /^# Castbridge settings/);
+  });
+
+  test('PUT /api/media/<name>.wav adds a readable WAV, refuses others; GET lists durations', async () => {
+    const wav = encodeWav(new Int16Array(22050), 22050, 1, 16);
+    const put = (name: string, payload: Buffer, type = 'audio/wav') => app.inject({ method: 'PUT', url: `/api/media/${name}`, headers: { 'content-type': type }, payload });
+    const added = await put('half.wav', wav);
+    assert.equal(added.statusCode, 200, added.body);
+    const listed = (await app.inject({ method: 'GET', url: '/api/media' })).json().files;
+    assert.deepEqual(listed.map((f: { name: string; durationMs: number }) => [f.name, f.durationMs]), [['half.wav', 1000]]);
+    assert.equal((await put('junk.wav', Buffer.from('junk'))).statusCode, 400);
+    assert.equal((await put('x.mp3', wav)).statusCode, 400);
+    assert.equal((await put('%2e%2e%2fup.wav', wav)).statusCode, 400);
+    assert.equal((await put('half.wav', wav, 'application/json')).statusCode, 415);
+  });
+
+  test('GET/PUT /api/targets round-trips; a bad target names its index and field', async () => {
+    const targets = [{ id: 't1', name: 'YouTube', kind: 'youtube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'abcd-1234-efgh' }];
+    assert.equal((await json('PUT', '/api/targets', targets)).statusCode, 200);
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/api/targets' })).json(), targets);
+    const bad = await json('PUT', '/api/targets', [{ ...targets[0], kind: 'gopher' }]);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().error, /targets\[0\]\.kind/);
+  });
+
+  test('GET /api/info describes the host', async () => {
+    const info = (await app.inject({ method: 'GET', url: '/api/info' })).json();
+    assert.equal(info.dataDir, world.dataDir);
+    assert.equal(info.mediaDir, world.mediaDir);
+    assert.equal(info.secretStorage, 'file-mode-0600');
+  });
+
+  test('stream keys and RTMP passwords never reach the log', async () => {
+    world.registry.publish('cam', nullSource);
+    const res = await json('POST', '/rest-api/push/startup', { streamName: 'cam', rtmpUrl: 'rtmp://user:hunter2pass@127.0.0.1/live/sk_live_9f8e7d6c5b4a' });
+    assert.equal(res.statusCode, 200, res.body);
+    const text = lines.join('\n');
+    assert.match(text, /rest_startup/);
+    assert.ok(!text.includes('hunter2pass'), text);
+    assert.ok(!text.includes('sk_live_9f8e7d6c5b4a'), text);
+  });
+});

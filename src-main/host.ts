@@ -29,6 +29,8 @@ export interface HostOptions {
   log?: Log;
   /** The built studio; default dist/renderer. */
   staticDir?: string;
+  /** Page origins trusted like the host's own (CORS, Origin checks), e.g. the Electron shell's. Never "null" or "*". */
+  trustedOrigins?: string[];
 }
 
 export interface Host {
@@ -114,6 +116,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     bindAddress: s.rest_bind_address,
     token: s.rest_auth_token,
     ports: () => ports,
+    extraOrigins: opts.trustedOrigins ?? [],
   };
   const registry = new StreamRegistry();
   const transponders = new TransponderManager(registry, () => relayConfigOf(settings, log));

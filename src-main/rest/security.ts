@@ -15,6 +15,8 @@ export interface SecurityPolicy {
   token: string;
   /** The ports actually listened on (known after listen). */
   ports: () => { http?: number; https?: number };
+  /** Further origins trusted like our own, e.g. the Electron shell's page origin when it is not ours. */
+  extraOrigins?: readonly string[];
 }
 
 export interface RequestFacts {
@@ -80,6 +82,7 @@ export function ownOrigins(policy: SecurityPolicy): string[] {
     if (http !== undefined) origins.push(`http://${name}:${http}`);
     if (https !== undefined) origins.push(`https://${name}:${https}`);
   }
+  for (const extra of policy.extraOrigins ?? []) if (extra !== 'null' && !extra.includes('*')) origins.push(extra.toLowerCase());
   return origins;
 }
 

@@ -1,6 +1,6 @@
 // The studio's own routes beside the WCS API (docs/PROTOCOL.md): settings, media folder, saved targets,
 // and what the host is. JSON bodies, except the WAV upload.
-import { readdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SettingsError } from '../config/store.js';
@@ -88,6 +88,7 @@ export function registerMediaUpload(app: FastifyInstance, deps: RestDeps): void 
     if (!/\.wav$/i.test(name)) throw new HttpError(400, `media file names end in .wav, got "${name.slice(0, 100)}"`);
     decodeSound(name, req.body);
     const dir = deps.mediaDir();
+    await mkdir(dir, { recursive: true });
     const temp = join(dir, `.${name}.upload`);
     await writeFile(temp, req.body);
     await rename(temp, join(dir, name));

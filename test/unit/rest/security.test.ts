@@ -23,6 +23,9 @@ describe('security rules (pure)', () => {
     assert.ok(origins.includes('https://localhost:8444'));
     assert.ok(origins.includes('http://studio.lan:8081'));
     assert.ok(!origins.some((o) => o.includes('*') || o === 'null'));
+    const shell = ownOrigins({ ...policy, extraOrigins: ['app://castbridge', 'null', '*'] });
+    assert.ok(shell.includes('app://castbridge'), 'a trusted shell origin');
+    assert.ok(!shell.includes('null') && !shell.includes('*'), 'never null or a wildcard');
   });
 
   test('binding beyond loopback needs a token', () => {

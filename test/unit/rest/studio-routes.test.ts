@@ -81,3 +81,38 @@ describe('studio routes', () => {
     assert.ok(!text.includes('sk_live_9f8e7d6c5b4a'), text);
   });
 });
+
+describe('static studio and SDK', () => {
+  test('serves the built studio at / and the SDK at /sdk/, a how-to-build page when missing, nothing outside', async () => {
+    const built = fakeWorld();
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = join(built.dataDir, 'renderer');
+    mkdirSync(join(root, 'sdk'), { recursive: true });
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>studio</title>');
+    writeFileSync(join(root, 'sdk', 'index.html'), '<!doctype html><title>sdk</title>');
+    writeFileSync(join(built.dataDir, 'secret.txt'), 'secret');
+    built.deps.staticDir = root;
+    const app = await buildApp(built.deps, { bodyLimit: 65536 });
+    const missing = fakeWorld();
+    const bare = await buildApp(missing.deps, { bodyLimit: 65536 });
+    try {
+      assert.match((await app.inject({ method: 'GET', url: '/' })).body, /<title>studio/);
+      assert.match((await app.inject({ method: 'GET', url: '/sdk/' })).body, /<title>sdk/);
+      assert.equal((await app.inject({ method: 'GET', url: '/sdk' })).statusCode, 302);
+      for (const url of ['/../secret.txt', '/%2e%2e/secret.txt', '/sdk/..%2f..%2fsecret.txt']) {
+        const res = await app.inject({ method: 'GET', url });
+        assert.ok(!res.body.includes('secret') || res.statusCode === 404, url);
+        assert.notEqual(res.body, 'secret', url);
+      }
+      const how = await bare.inject({ method: 'GET', url: '/' });
+      assert.equal(how.statusCode, 200);
+      assert.match(how.body, /npm run build/);
+    } finally {
+      await app.close();
+      await bare.close();
+      built.cleanup();
+      missing.cleanup();
+    }
+  });
+});

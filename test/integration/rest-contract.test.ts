@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
@@ -214,5 +215,29 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
     assert.equal((await call(`${host.httpUrl}/whip/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 415);
     assert.equal((await call(`${host.httpUrl}/whip/x`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'hello' })).status, 400);
     assert.equal((await call(`${host.httpUrl}${new URL(publication.location).pathname}x`, { method: 'DELETE' })).status, 404);
+
+    const third = await publishWhip(page, `${host.httpUrl}/whip/cam3`, { width: 320, height: 240, fps: 15, audio: false });
+    try {
+      const location = new URL(third.location);
+      assert.match(location.pathname, /^\/whip\/cam3\/[\w-]+$/);
+      assert.ok(host.registry.get('cam3'), 'published');
+      assert.equal((await call(location.href, { method: 'DELETE' })).status, 200);
+      await waitUntil(() => !host.registry.get('cam3'), 10_000, 'DELETE ends the stream');
+    } finally {
+      await third.stop();
+    }
+  });
+
+  test('the events WebSocket works over HTTPS (wss) with the host certificate', async () => {
+    const ws = new WebSocket(`${host.httpsUrl!.replace(/^https/, 'wss')}/ws`, { ca });
+    try {
+      const hello = await new Promise<{ type: string }>((resolve, reject) => {
+        ws.once('message', (d) => resolve(JSON.parse(d.toString())));
+        ws.once('error', reject);
+      });
+      assert.equal(hello.type, 'hello');
+    } finally {
+      ws.close();
+    }
   });
 });

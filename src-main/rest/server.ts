@@ -44,14 +44,16 @@ export async function startRestServers(
     },
   });
   const ws = createWsEndpoint(deps);
-  await app.listen({ port: opts.httpPort, host: opts.bind });
+  await app.listen({ port: opts.httpPort, host: opts.bind }).catch((err: NodeJS.ErrnoException) => {
+    throw listenError(err, opts.bind, opts.httpPort, 'rest_http_port');
+  });
   ports.http = (httpServer!.address() as AddressInfo).port;
   httpServer!.on('upgrade', ws.handleUpgrade);
   if (httpsServer && opts.https) {
     const server = httpsServer;
-    await listen(server, opts.https.port, opts.bind).catch(async (err: unknown) => {
+    await listen(server, opts.https.port, opts.bind).catch(async (err: NodeJS.ErrnoException) => {
       await closeAll(app, ws, undefined);
-      throw err;
+      throw listenError(err, opts.bind, opts.https!.port, 'rest_https_port');
     });
     ports.https = (server.address() as AddressInfo).port;
     server.on('upgrade', ws.handleUpgrade);
@@ -59,6 +61,14 @@ export async function startRestServers(
   const result: RestServers = { app, httpPort: ports.http, close: () => closeAll(app, ws, httpsServer) };
   if (ports.https !== undefined) result.httpsPort = ports.https;
   return result;
+}
+
+/** A listen failure as a sentence naming the address and the setting to change. */
+function listenError(err: NodeJS.ErrnoException, bind: string, port: number, setting: string): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`${bind}:${port} (${setting}) is already in use by another program; change ${setting}`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`${bind} (rest_bind_address) is not an address of this computer`);
+  if (err.code === 'EACCES') return new Error(`not allowed to listen on ${bind}:${port} (${setting}); use a port above 1023`);
+  return err;
 }
 
 function listen(server: HttpsServer, port: number, host: string): Promise<void> {

@@ -141,6 +141,24 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
     }
   });
 
+  test('a rest_http_port in use fails createHost with a sentence naming the setting', async () => {
+    const blocker: Server = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(
+        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: String(port), local_rtmp_enabled: 'false' } }),
+        new RegExp(`127\\.0\\.0\\.1:${port} \\(rest_http_port\\) is already in use`),
+      );
+      await assert.rejects(
+        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: '0', rest_bind_address: '0.0.0.0', local_rtmp_enabled: 'false' } }),
+        /without a token/,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('preview CORS for the studio only, malformed AMF survived, ffmpeg publish previewed over HTTP-FLV', async () => {
     const events: string[] = [];
     const host = await createHost({

@@ -295,7 +295,7 @@ export default async function relayBench(): Promise<BenchResult> {
         `relay, ${count} transponder${count === 1 ? '' : 's'}`,
         window.cpuPercent.toFixed(1),
         window.rssMb.toFixed(0),
-        `${window.encoders} AAC encoder(s) ${window.encoderCpuPercent.toFixed(1)} %, out ${(kbps / 1000).toFixed(1)} Mb/s`,
+        `AAC encoders: ${window.encoders} (${window.encoderCpuPercent.toFixed(1)} % CPU, included); out ${(kbps / 1000).toFixed(1)} Mb/s`,
       ]);
       for (const id of ids) await manager.terminate(id);
     }

@@ -68,15 +68,24 @@ interface Membership {
   untilTime: number;
 }
 
-/** After an encoder error, the group waits this long before starting a new encoder. */
-const ENCODER_RESTART_MS = 5000;
+/**
+ * An encoder that emits 'error' has closed itself (ffmpeg died, a write failed). The group replaces it so
+ * that its transponders do not go silent for good: the first replacement starts on the next PCM chunk, the
+ * next ones after these delays. A replacement that delivers a frame proves itself and resets the count; after
+ * this many failures in a row with no frame in between (ffmpeg missing or unusable) the group gives up,
+ * logs it, and carries no audio rather than spawning encoders forever.
+ */
+const ENCODER_RESTART_DELAYS_MS = [0, 1000, 5000] as const;
 
 class Group {
   readonly members = new Set<Membership>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Started on the first PCM chunk: a stream without audio costs no encoder process. */
   private encoder: FanoutEncoder | undefined;
+  /** Failures since the last encoder that delivered a frame. */
+  private failures = 0;
   private restartAt = 0;
+  private gaveUp = false;
 
   constructor(
     readonly key: string,
@@ -96,19 +105,30 @@ class Group {
   }
 
   private startEncoder(): FanoutEncoder | undefined {
-    if (Date.now() < this.restartAt) return undefined;
+    if (this.gaveUp || Date.now() < this.restartAt) return undefined;
+    if (this.failures > 0) this.log('audio_encoder_restart', { group: this.key, attempt: this.failures });
     const encoder = this.createEncoder();
-    encoder.on('frame', (frame) => this.deliver(frame, encoder));
-    encoder.on('error', (error) => {
-      // A dead encoder (ffmpeg gone) must not silence the group for good: start another one later.
-      this.log('audio_encoder_error', { group: this.key, error: error.message });
-      if (this.encoder !== encoder) return;
-      this.encoder = undefined;
-      this.restartAt = Date.now() + ENCODER_RESTART_MS;
-      encoder.close();
+    encoder.on('frame', (frame) => {
+      this.failures = 0;
+      this.deliver(frame, encoder);
     });
+    encoder.on('error', (error) => this.encoderFailed(encoder, error));
     this.encoder = encoder;
     return encoder;
+  }
+
+  private encoderFailed(encoder: FanoutEncoder, error: Error): void {
+    this.log('audio_encoder_error', { group: this.key, error: error.message });
+    encoder.close();
+    if (this.encoder !== encoder) return;
+    this.encoder = undefined;
+    if (this.failures >= ENCODER_RESTART_DELAYS_MS.length) {
+      this.gaveUp = true;
+      this.log('audio_encoder_gave_up', { group: this.key, failures: this.failures + 1 });
+      return;
+    }
+    this.restartAt = Date.now() + ENCODER_RESTART_DELAYS_MS[this.failures]!;
+    this.failures += 1;
   }
 
   private deliver(frame: AudioFrame, encoder: FanoutEncoder): void {

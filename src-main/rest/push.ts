@@ -61,13 +61,14 @@ function knownOptions(given: TransponderOptions): TransponderOptions {
 }
 
 async function startup(deps: RestDeps, body: StartupBody): Promise<TransponderJSON> {
-  if (!deps.registry.get(body.streamName)) {
-    throw new HttpError(404, `no published stream named "${body.streamName.slice(0, 256)}"`);
-  }
+  // A malformed request is 400 whatever the state of the server: check the body before looking the stream up.
   await checkRtmpUrl(body.rtmpUrl, deps);
   const options = knownOptions(body.options ?? {});
   if (options.action === 'sound_on' && options.soundFile === undefined) {
     throw new HttpError(400, 'options.action "sound_on" needs options.soundFile');
+  }
+  if (!deps.registry.get(body.streamName)) {
+    throw new HttpError(404, `no published stream named "${body.streamName.slice(0, 256)}"`);
   }
   const sound = options.action === 'sound_on' ? await loadSound(deps.mediaDir(), options.soundFile!) : undefined;
   const request: StartupRequest = { streamName: body.streamName, rtmpUrl: body.rtmpUrl, options };

@@ -58,6 +58,8 @@ describe('POST /rest-api/push/* (route logic)', () => {
       { streamName: 'cam1', rtmpUrl: 'rtmp://127.0.0.1/live', rtmpTransponderFullUrl: 'yes' },
       { streamName: 'cam1', rtmpUrl: 'rtmp://127.0.0.1/live2', options: { action: 'sound_on' } },
       [1, 2],
+      // A bad body is 400 even when the stream does not exist either: the request is wrong before it is unlucky.
+      { streamName: 'nope', rtmpUrl: 'http://127.0.0.1/live' },
     ];
     for (const body of bad) {
       const res = await post('startup', body);

@@ -3,13 +3,11 @@
 // at once, plus a muted transponder; ffprobe/ffmpeg then check what the servers received.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamRegistry } from '../../src-relay/streams.js';
@@ -17,6 +15,8 @@ import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { TransponderManager } from '../../src-relay/transponders.js';
 import type { TransponderJSON, TransponderStatus } from '../../src-relay/transponder-api.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { waitFor } from '../helpers/wait.js';
+import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
 import { startNginxRtmp, startNodeMediaServer, type NginxRtmp, type NodeMediaServerHandle } from '../helpers/servers.js';
 import { audioLevels, keyframeTimes, makeTestFlv, probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { readFlv, type FlvTag } from '../../src-relay/flv/file.js';
@@ -28,38 +28,6 @@ const run = promisify(execFile);
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 /** How long the stream runs once every transponder publishes. */
 const STREAM_MS = 8000;
-
-/** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */
-function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
-  const server = http.createServer(async (req, res) => {
-    const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
-    try {
-      if (req.method === 'POST' && parts[0] === 'whip' && parts.length === 2) {
-        let body = '';
-        for await (const chunk of req) body += chunk;
-        const { sessionId, answerSdp } = await ingest.publish(parts[1]!, body);
-        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/${parts[1]}/${sessionId}` }).end(answerSdp);
-      } else if (req.method === 'DELETE' && parts[0] === 'whip' && parts.length === 3) {
-        res.writeHead(ingest.unpublish(parts[2]!, 'STOPPED_BY_PUBLISHER_STOP') ? 200 : 404).end();
-      } else {
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>whip</title>');
-      }
-    } catch (error) {
-      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
-  );
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Presentation times (s) of every audio packet. */
 async function audioPacketTimes(file: string): Promise<number[]> {
@@ -104,7 +72,7 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
   });
   const stats: TransponderJSON[][] = [];
   manager.on('stats', (all) => stats.push(all));
-  let whip: { server: http.Server; base: string };
+  let whip: TestWhipServer;
   let nginx: NginxRtmp;
   let nms: NodeMediaServerHandle;
   let browser: Browser;
@@ -118,8 +86,7 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
     await manager.stopAll().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await ingest.closeAll().catch(() => undefined);
-    whip?.server.closeAllConnections();
-    await new Promise((r) => whip?.server.close(r));
+    await whip?.close();
     await Promise.allSettled([nginx?.stop(), nms?.stop()]);
     if (!process.env.CASTBRIDGE_TEST_KEEP) rmSync(work, { recursive: true, force: true });
   });

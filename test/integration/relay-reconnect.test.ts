@@ -19,44 +19,14 @@ import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { TransponderManager } from '../../src-relay/transponders.js';
 import type { TransponderJSON } from '../../src-relay/transponder-api.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { waitFor } from '../helpers/wait.js';
+import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
 import { freePort } from '../helpers/servers.js';
 import { keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
 
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 /** Names starting with this are refused by the on_publish hook (HTTP 403), as a bad stream key would be. */
 const DENIED_PREFIX = 'denied';
-
-/** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */
-function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
-  const server = http.createServer(async (req, res) => {
-    const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
-    try {
-      if (req.method === 'POST' && parts[0] === 'whip' && parts.length === 2) {
-        let body = '';
-        for await (const chunk of req) body += chunk;
-        const { sessionId, answerSdp } = await ingest.publish(parts[1]!, body);
-        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/${parts[1]}/${sessionId}` }).end(answerSdp);
-      } else if (req.method === 'DELETE' && parts[0] === 'whip' && parts.length === 3) {
-        res.writeHead(ingest.unpublish(parts[2]!, 'STOPPED_BY_PUBLISHER_STOP') ? 200 : 404).end();
-      } else {
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>whip</title>');
-      }
-    } catch (error) {
-      res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
-  );
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * nginx-rtmp that can be killed (SIGKILL, a crash) and started again on the same port, with an on_publish
@@ -174,7 +144,7 @@ describe('transponders when the target fails', { timeout: 300_000 }, () => {
   const removed: TransponderJSON[] = [];
   manager.on('changed', (t) => history.push(t));
   manager.on('removed', (t) => removed.push(t));
-  let whip: { server: import('node:http').Server; base: string };
+  let whip: TestWhipServer;
   let nginx: RestartableNginx;
   let browser: Browser;
   let page: Page;
@@ -194,8 +164,7 @@ describe('transponders when the target fails', { timeout: 300_000 }, () => {
     await manager.stopAll().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await ingest.closeAll().catch(() => undefined);
-    whip?.server.closeAllConnections();
-    await new Promise((r) => whip?.server.close(r));
+    await whip?.close();
     await nginx?.close();
   });
 

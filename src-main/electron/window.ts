@@ -78,21 +78,5 @@ export function isNavigationAllowed(url: string, appOrigin: string): boolean {
   return target !== undefined && target === originOf(appOrigin);
 }
 
-/** The strict CSP Electron adds as a header to every response of the app's origin. The preview's
- *  HTTP-FLV comes from the embedded RTMP server (`previewOrigin`), a different loopback port. */
-export function contentSecurityPolicy(previewOrigin: string | undefined): string {
-  const connect = ["'self'", previewOrigin].filter((x): x is string => !!x).join(' ');
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "media-src 'self' blob: mediastream:",
-    `connect-src ${connect}`,
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+/** The strict CSP Electron adds as a header to every response of the app's origin (shared with the host). */
+export { contentSecurityPolicy } from '../rest/csp.js';

@@ -2,6 +2,7 @@
 // host's own origins only, the WCS push API, WHIP, the studio routes, the OpenAPI document and the static
 // studio. `buildApp` is used with `inject` by the route tests and with real servers by server.ts.
 import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import { originOf } from './csp.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -46,7 +47,7 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
   await app.register(async (child) => registerMediaUpload(child, deps));
   const openapi = buildOpenApi(ALL_ROUTES, deps.version);
   app.get(OPENAPI_ROUTE.url, async () => openapi);
-  registerStatic(app, deps.staticDir);
+  registerStatic(app, deps.staticDir, () => originOf(deps.info().previewBaseUrl));
   return app;
 }
 

@@ -1,9 +1,11 @@
 // The built studio (`/`) and SDK (`/sdk/`) from staticDir (dist/renderer, built by Vite). When the folder
-// is missing, `/` says how to build it. Paths are resolved inside the folder only.
+// is missing, `/` says how to build it. Paths are resolved inside the folder only. Every response carries the
+// studio's CSP as a header (csp.ts), so the policy holds in any browser, for the SDK page too.
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { contentSecurityPolicy } from './csp.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,8 +27,12 @@ const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>Castbridge</
 <p>The studio is not built yet. Run <code>npm run build</code> and reload this page.</p>
 <p>The WCS REST API is at <a href="/rest-api/openapi.json">/rest-api/openapi.json</a>; publish with WHIP at <code>/whip/&lt;streamName&gt;</code>.</p>`;
 
-/** Security headers for pages we serve (a strict CSP lives in the built index.html / Electron). */
+/** Security headers for pages we serve, beside the CSP. */
 const PAGE_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
+
+function pageHeaders(previewOrigin: string | undefined): Record<string, string> {
+  return { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(previewOrigin) };
+}
 
 /** The file a URL path names inside root, or undefined when it would leave root. */
 export function fileInside(root: string, urlPath: string): string | undefined {
@@ -42,15 +48,17 @@ export function fileInside(root: string, urlPath: string): string | undefined {
   return full === base || full.startsWith(base + sep) ? full : undefined;
 }
 
-async function sendFile(reply: FastifyReply, path: string): Promise<FastifyReply> {
+async function sendFile(reply: FastifyReply, path: string, headers: Record<string, string>): Promise<FastifyReply> {
   const type = MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
-  return reply.headers(PAGE_HEADERS).type(type).send(await readFile(path));
+  return reply.headers(headers).type(type).send(await readFile(path));
 }
 
-export function registerStatic(app: FastifyInstance, staticDir: string): void {
+/** `previewOrigin`: where the studio may fetch the HTTP-FLV preview from (the embedded RTMP server). */
+export function registerStatic(app: FastifyInstance, staticDir: string, previewOrigin: () => string | undefined): void {
   app.get('/*', async (req, reply) => {
+    const headers = pageHeaders(previewOrigin());
     const built = existsSync(join(staticDir, 'index.html'));
-    if (!built && (req.url === '/' || req.url.startsWith('/?'))) return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    if (!built && (req.url === '/' || req.url.startsWith('/?'))) return reply.headers(headers).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
     let path = fileInside(staticDir, req.url);
     if (path === undefined) return reply.code(404).send({ error: 'not found' });
     const info = await stat(path).catch(() => undefined);
@@ -59,6 +67,6 @@ export function registerStatic(app: FastifyInstance, staticDir: string): void {
       path = join(path, 'index.html');
     }
     if (!(await stat(path).catch(() => undefined))?.isFile()) return reply.code(404).send({ error: `not found: ${req.url.slice(0, 200)}` });
-    return sendFile(reply, path);
+    return sendFile(reply, path, headers);
   });
 }

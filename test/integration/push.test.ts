@@ -3,43 +3,18 @@
 // and the same duration as the file.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { push, startPush } from '../helpers/castbridge-push.js';
 import { startFfmpegListener, startNginxRtmp, startNodeMediaServer } from '../helpers/servers.js';
 import { keyframeTimes, makeTestFlv, probeStreams, type StreamSummary } from '../helpers/media.js';
 import { readFlv } from '../../src-relay/flv/file.js';
 import { TagType } from '../../src-relay/flv/tags.js';
 import { asAmf0Record, decodeAmf0 } from '../../src-relay/rtmp/amf0.js';
 
-const CASTBRIDGE = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
-const PUSH_TIMEOUT_MS = 60_000;
 const DURATION_TOLERANCE_S = 0.5;
-
-/** Starts `node bin/castbridge.js push …` as a child process. */
-function startPush(args: string[]): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
-  const child = spawn(process.execPath, [CASTBRIDGE, 'push', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`castbridge push did not finish within ${PUSH_TIMEOUT_MS} ms:\n${stderr}`));
-    }, PUSH_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stderr });
-    });
-  });
-  return { child, done };
-}
-
-/** Runs a push to its end; resolves with its exit code and stderr. */
-function push(args: string[]): Promise<{ code: number; stderr: string }> {
-  return startPush(args).done;
-}
 
 /** Polls until a file exists and ffprobe reads a duration from it that stopped growing. */
 async function settledProbe(file: () => string | undefined, timeoutMs = 15_000): Promise<StreamSummary> {

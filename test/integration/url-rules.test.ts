@@ -4,34 +4,16 @@
 // characters in its notifications; the assertions below are what nginx 1.22 + the RTMP module report.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { push } from '../helpers/castbridge-push.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { makeTestFlv } from '../helpers/media.js';
 import { DEFAULT_FLASH_VER } from '../../src-relay/rtmp/url.js';
 
-const CASTBRIDGE = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
-const PUSH_TIMEOUT_MS = 60_000;
 /** nginx-rtmp keeps flashver in a 32-byte buffer with its terminating NUL. */
 const NGINX_FLASHVER_CHARS = 31;
-
-function push(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CASTBRIDGE, 'push', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`castbridge push did not finish within ${PUSH_TIMEOUT_MS} ms:\n${stderr}`));
-    }, PUSH_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stderr });
-    });
-  });
-}
 
 describe('RTMP URL rules as nginx-rtmp sees them', { timeout: 240_000 }, () => {
   let dir: string;

@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // `npm start`: the Electron studio when Electron's binary is installed, else the headless host (which
-// prints the studio URL to open in a browser). Builds the studio first if dist/renderer is missing.
+// prints the studio URL to open in a browser). Builds the studio first if dist/renderer is missing or older
+// than a source file of the studio (a `git pull` must not leave a new user on yesterday's studio).
 // Electron runs src-main/electron/boot.mjs, which registers tsx so the TypeScript main process and host
 // run without a separate build (the same way bin/castbridge.js runs the CLI).
 //   npm start [-- --data-dir DIR --set key=value ...]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STUDIO_INDEX = join(ROOT, 'dist', 'renderer', 'index.html');
+const STUDIO_SOURCES = join(ROOT, 'src-renderer');
 const ELECTRON_BOOT = join(ROOT, 'src-main', 'electron', 'boot.mjs');
 const CLI = join(ROOT, 'bin', 'castbridge.js');
 
@@ -25,9 +27,26 @@ function electronBinary() {
   }
 }
 
-function buildStudioIfMissing() {
-  if (existsSync(STUDIO_INDEX)) return;
-  console.log('Building the studio (first run)…');
+/** The modification time of the newest file under dir (0 when there is none). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const info = statSync(join(dir, entry));
+    if (info.isFile()) newest = Math.max(newest, info.mtimeMs);
+  }
+  return newest;
+}
+
+function studioIsCurrent() {
+  if (!existsSync(STUDIO_INDEX)) return false;
+  // A packaged app ships dist/renderer without its sources.
+  if (!existsSync(STUDIO_SOURCES)) return true;
+  return statSync(STUDIO_INDEX).mtimeMs >= newestMtime(STUDIO_SOURCES);
+}
+
+function buildStudioIfStale() {
+  if (studioIsCurrent()) return;
+  console.log(existsSync(STUDIO_INDEX) ? 'Rebuilding the studio (its sources changed)…' : 'Building the studio (first run)…');
   const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
   if (result.status !== 0) {
     console.error('Building the studio failed; the host still starts and its page says how to build it.');
@@ -42,7 +61,7 @@ function run(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-buildStudioIfMissing();
+buildStudioIfStale();
 const args = process.argv.slice(2);
 const electron = electronBinary();
 if (electron) {

@@ -15,7 +15,11 @@ export function SettingsPanel() {
       <div className="settings-head">
         <div>
           <h2>Settings</h2>
-          {st.file && <p className="muted small">Saved in {st.file}. Leave a field empty to use the default.</p>}
+          {st.file && (
+            <p className="muted small">
+              Saved in {st.file}. Empty a number, port, address or true/false field to go back to its default.
+            </p>
+          )}
         </div>
         <button className="btn btn-primary" data-testid="settings-save" disabled={!canSave} onClick={() => void service.saveSettings()}>
           {st.saving ? 'Saving…' : 'Save settings'}
@@ -33,7 +37,11 @@ export function SettingsPanel() {
           const error = st.errors[item.key];
           return (
             <label key={item.key} className={error ? 'setting invalid' : 'setting'} data-testid={`setting-${item.key}`}>
-              <span className="setting-key">{item.key}</span>
+              <span className="setting-key">
+                {item.key}
+                {item.restart && <span className="badge setting-flag">applies after a restart</span>}
+                {item.overridden && <span className="badge setting-flag">set with --set for this run</span>}
+              </span>
               <input value={value} placeholder={item.default} onChange={(e) => edit(item.key, e.target.value)} aria-invalid={!!error} />
               <span className="setting-desc">
                 {item.description} <span className="muted">Default: {item.default === '' ? '(empty)' : item.default}</span>

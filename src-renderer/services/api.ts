@@ -57,7 +57,7 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
 export const api = {
   info: () => call<HostInfo>('GET', '/api/info'),
   settings: () => call<{ settings: SettingItem[]; file?: string }>('GET', '/api/settings'),
-  saveSettings: (values: Record<string, string>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
+  saveSettings: (values: Record<string, string | null>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
   targets: async (): Promise<Target[]> => {
     const body = await call<Target[] | { targets: Target[] }>('GET', '/api/targets');
     return Array.isArray(body) ? body : (body?.targets ?? []);

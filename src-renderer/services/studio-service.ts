@@ -224,11 +224,12 @@ export function createStudioService(store: StudioStore): StudioService {
     },
     async saveSettings() {
       const changes = settingsSelectors.changes(s());
+      const needRestart = Object.keys(changes).filter((k) => s().settings.items.find((i) => i.key === k)?.restart);
       s().settings.setSaving(true);
       try {
         const body = await api.saveSettings(changes);
         s().settings.load(body.settings, body.file);
-        s().settings.setSaving(false, 'Saved. Port and address changes apply after a restart of Castbridge.');
+        s().settings.setSaving(false, needRestart.length ? `Saved. Restart Castbridge for ${needRestart.join(', ')} to take effect.` : 'Saved.');
       } catch (error) {
         const message = (error as Error).message;
         const key = Object.keys(changes).find((k) => message.includes(k));

@@ -9,7 +9,16 @@ export interface SettingItem {
   description: string;
   /** The host's complaint about the saved value (bad value in the file). */
   error?: string;
+  /** The value's kind as the host declares it: string, path, boolean, integer, port, address, rtmpUrl, hostList. */
+  type?: string;
+  /** Takes effect after a restart of Castbridge. */
+  restart?: boolean;
+  /** Set with `--set` for this run: the saved value applies from the next start. */
+  overridden?: boolean;
 }
+
+/** Kinds for which an emptied field means "back to the default" (for a string, empty is a value: no prefix). */
+const EMPTY_MEANS_DEFAULT = new Set(['boolean', 'integer', 'port', 'address']);
 
 export interface SettingsSlice {
   items: SettingItem[];
@@ -37,7 +46,8 @@ export function validateSetting(key: string, value: string): string | undefined 
     return undefined;
   }
   if (key.endsWith('_ms')) {
-    if (!/^\d+$/.test(v) || Number(v) <= 0) return `${key} must be a whole number of milliseconds above 0, got "${v}"`;
+    // 0 is meaningful: rtmp_keyframe_interval_ms=0 asks for a keyframe only at start.
+    if (!/^\d+$/.test(v)) return `${key} must be a whole number of milliseconds, 0 or more, got "${v}"`;
     return undefined;
   }
   if (/(_enabled|_full_url|_auto_start)$/.test(key)) {
@@ -84,9 +94,17 @@ export function createSettingsSlice(set: SetStudio): SettingsSlice {
 }
 
 export const settingsSelectors = {
-  /** Changed values only, ready for PUT /api/settings. */
-  changes: (s: StudioState) =>
-    Object.fromEntries(Object.entries(s.settings.drafts).filter(([k, v]) => s.settings.items.find((i) => i.key === k)?.value !== v)),
+  /** Changed values only, ready for PUT /api/settings; an emptied number, port, address or true/false field is
+   *  `null` (the host resets it to its default) rather than "" (which the host refuses for those kinds). */
+  changes: (s: StudioState): Record<string, string | null> => {
+    const changes: Record<string, string | null> = {};
+    for (const [key, value] of Object.entries(s.settings.drafts)) {
+      const item = s.settings.items.find((i) => i.key === key);
+      if (item?.value === value) continue;
+      changes[key] = value.trim() === '' && item?.type !== undefined && EMPTY_MEANS_DEFAULT.has(item.type) ? null : value;
+    }
+    return changes;
+  },
   canSave: (s: StudioState) =>
     !s.settings.saving && Object.keys(s.settings.drafts).length > 0 && Object.keys(s.settings.drafts).every((k) => !s.settings.errors[k]),
   valueOf: (key: string) => (s: StudioState) => s.settings.drafts[key] ?? s.settings.items.find((i) => i.key === key)?.value ?? '',

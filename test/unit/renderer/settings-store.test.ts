@@ -15,7 +15,9 @@ describe('settings validation', () => {
   test('each kind of value gets a message naming the key and the bound', () => {
     assert.equal(validateSetting('rest_http_port', '70000'), 'rest_http_port must be a port number from 0 to 65535, got "70000"');
     assert.equal(validateSetting('rest_http_port', '0'), undefined);
-    assert.match(validateSetting('rtmp_keyframe_interval_ms', '-5') ?? '', /rtmp_keyframe_interval_ms must be a whole number of milliseconds above 0/);
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '-5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, 0 or more, got "-5"');
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '1.5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, 0 or more, got "1.5"');
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '0'), undefined, '0: a keyframe only at start, as the setting says');
     assert.match(validateSetting('rtmp_push_auto_start', 'yes') ?? '', /must be true or false/);
     assert.match(validateSetting('rtmp_push_auto_start_url', 'http://x') ?? '', /must be an rtmp:\/\/ or rtmps:\/\/ URL/);
     assert.equal(validateSetting('rtmp_push_auto_start_url', 'rtmp://127.0.0.1/live'), undefined);
@@ -35,6 +37,26 @@ describe('settings slice', () => {
     assert.equal(settingsSelectors.canSave(store.getState()), true);
     assert.deepEqual(settingsSelectors.changes(store.getState()), { rest_http_port: '9000' });
     assert.equal(settingsSelectors.valueOf('rest_http_port')(store.getState()), '9000');
+  });
+
+  test('an emptied port or boolean goes back to its default (null); an emptied string is sent as empty', () => {
+    const store = createStudioStore();
+    store.getState().settings.load(
+      [
+        { key: 'rest_http_port', value: '9000', default: '8081', description: 'HTTP port', type: 'port', restart: true },
+        { key: 'rtmp_push_auto_start', value: 'true', default: 'false', description: 'auto push', type: 'boolean' },
+        { key: 'rtmp_transponder_stream_name_prefix', value: 'rtmp_', default: 'rtmp_', description: 'prefix', type: 'string' },
+      ],
+      undefined,
+    );
+    store.getState().settings.edit('rest_http_port', '');
+    store.getState().settings.edit('rtmp_push_auto_start', ' ');
+    store.getState().settings.edit('rtmp_transponder_stream_name_prefix', '');
+    assert.deepEqual(settingsSelectors.changes(store.getState()), {
+      rest_http_port: null,
+      rtmp_push_auto_start: null,
+      rtmp_transponder_stream_name_prefix: '',
+    });
   });
 
   test('a 400 from the host marks the key it names', () => {

@@ -40,6 +40,11 @@ describe('studio routes', () => {
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.json().settings.find((s: { key: string }) => s.key === 'rtmp_transponder_full_url').value, 'true');
     assert.match(readFileSync(world.deps.settings.file, 'utf8'), /^# Castbridge settings/);
+    // What the studio sends for an emptied number field: null goes back to the default, "" is refused.
+    const valueOf = (res: { json(): { settings: Array<{ key: string; value: string }> } }) => res.json().settings.find((s) => s.key === 'rtmp_keyframe_interval_ms')?.value;
+    assert.equal(valueOf(await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: 500 })), '500');
+    assert.equal((await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: '' })).statusCode, 400);
+    assert.equal(valueOf(await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: null })), '2000');
   });
 
   test('PUT /api/media/<name>.wav adds a readable WAV, refuses others; GET lists durations', async () => {

@@ -2,6 +2,7 @@
 // property names where WCS has one (Flashphoner WCS `flashphoner.properties`). The file format and its
 // comment-preserving edits live in properties.ts; this module only knows what the keys mean.
 import { isIP } from 'node:net';
+import { redactUrl } from '../../src-relay/redact.js';
 
 export type SettingType = 'string' | 'boolean' | 'integer' | 'port' | 'rtmpUrl' | 'hostList' | 'address' | 'path';
 
@@ -209,7 +210,8 @@ function parseRtmpUrlSetting(key: SettingKey, value: string): Parsed {
   try {
     url = new URL(value);
   } catch {
-    return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL, got "${value}"` };
+    // The value may hold a stream key: the message reaches the log, the UI and a 400 body (DESIGN.md §7).
+    return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL, got "${redactUrl(value)}"` };
   }
   if ((url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') || url.hostname === '') {
     return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL with a host, got protocol "${url.protocol}"` };

@@ -89,6 +89,13 @@ describe('settings', () => {
     assert.equal(editProperties('#x=1\n', new Map([['x', '2']])), '#x=1\nx=2\n');
   });
 
+  test('a malformed auto-push URL is named without its stream key (the message reaches logs and the UI)', () => {
+    const bad = parseSettingValue('rtmp_push_auto_start_url', 'rtmp://bad host/live2/abcd-1234-efgh-5678?pass=hunter2');
+    assert.ok(!bad.ok);
+    assert.match(bad.error, /^rtmp_push_auto_start_url must be an rtmp:\/\/ or rtmps:\/\/ URL, got "rtmp:\/\/bad host\/live2\/abcd…\?pass=\*\*\*"$/);
+    assert.ok(!bad.error.includes('abcd-1234-efgh-5678') && !bad.error.includes('hunter2'), bad.error);
+  });
+
   test('the data folder defaults to the platform app-data folder', () => {
     assert.match(defaultDataDir('linux', {}), /\.config\/Castbridge$/);
     assert.equal(defaultDataDir('win32', { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }), join('C:\\Users\\u\\AppData\\Roaming', 'Castbridge'));

@@ -10,7 +10,11 @@
 // When a transponder changes group (mute, sound on/off/ended) it takes the old group's frames that start
 // before the switch time and the new group's from then on, so the switch leaves no gap while the new
 // encoder warms up. Encoders stamp frames with the input clock (AudioFrame.time = first sample), so the
-// encoder delay never shifts timestamps; it only delays delivery.
+// encoder delay never shifts timestamps; it only delays delivery. Two consequences:
+// - the old group keeps encoding after its last member left until it has put out a frame at or past the
+//   switch time: an encoder holds its last ~60 ms (AAC look-ahead) until more input pushes them out;
+// - the new group's frames are held back until the old group's last ones are out (the two encoders run at
+//   different delays), so the transponder receives the audio in time order.
 //
 // A stream that sends no audio gets video only: encoders start on the first PCM chunk, so nothing is encoded
 // and no audio tag is sent (onMetaData still names the transponder's audio codec: at connect time the audio
@@ -66,6 +70,8 @@ interface Membership {
   /** Frames with fromTime ≤ time < untilTime go to this member (stream clock, ms). */
   fromTime: number;
   untilTime: number;
+  /** Called once the membership has had its last frame (or its grace ran out). */
+  onDone?: () => void;
 }
 
 /**
@@ -133,9 +139,13 @@ class Group {
 
   private deliver(frame: AudioFrame, encoder: FanoutEncoder): void {
     for (const member of this.members) {
-      if (frame.time >= member.untilTime) this.members.delete(member);
+      if (frame.time >= member.untilTime) this.retire(member);
       else if (frame.time >= member.fromTime) member.sink.frame(frame, encoder);
     }
+  }
+
+  private retire(member: Membership): void {
+    if (this.members.delete(member)) member.onDone?.();
   }
 
   /** Ends a membership at `time`, keeping it a little longer for frames still in the encoder. */
@@ -143,7 +153,7 @@ class Group {
     member.untilTime = time;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.members.delete(member);
+      this.retire(member);
       if (this.members.size === 0) onEmpty();
     }, SWITCH_GRACE_MS);
     timer.unref();
@@ -234,12 +244,50 @@ export class AudioFanout {
   private process(chunk: PcmChunk): void {
     this.nextChunkTime = chunk.time + ((chunk.samples.length / PCM_CHANNELS) * 1000) / PCM_RATE;
     for (const group of this.groups.values()) {
-      if ([...group.members].every((m) => m.untilTime <= chunk.time)) continue;
+      // A group whose members have all left still encodes until its frames reach their switch times.
+      if (group.members.size === 0) continue;
       try {
         group.encode(chunk);
       } catch (error) {
         this.log('audio_group_error', { group: group.key, error: (error as Error).message });
       }
+    }
+  }
+}
+
+/**
+ * A subscription's memberships, oldest first. Frames of a membership go straight to the sink only while
+ * every older one is done; until then they are held, and released in order when the older ones finish.
+ * Bounded: a membership is done at the latest SWITCH_GRACE_MS after it ended.
+ */
+class InOrder {
+  private readonly entries: Array<{ done: boolean; held: Array<[AudioFrame, FanoutEncoder]> }> = [];
+
+  constructor(private readonly sink: AudioSink) {}
+
+  /** The frame callback for a new (newest) membership, and what marks it done. */
+  add(): { frame: AudioSink['frame']; done: () => void } {
+    const entry = { done: false, held: [] as Array<[AudioFrame, FanoutEncoder]> };
+    this.entries.push(entry);
+    return {
+      frame: (frame, encoder) => {
+        if (this.entries[0] === entry) this.sink.frame(frame, encoder);
+        else entry.held.push([frame, encoder]);
+      },
+      done: () => {
+        entry.done = true;
+        this.release();
+      },
+    };
+  }
+
+  private release(): void {
+    while (this.entries[0]?.done) {
+      this.entries.shift();
+      const next = this.entries[0];
+      if (!next) return;
+      for (const [frame, encoder] of next.held) this.sink.frame(frame, encoder);
+      next.held = [];
     }
   }
 }
@@ -250,6 +298,7 @@ export class AudioSubscription {
   private member: Membership;
   private ownId: number | undefined;
   private closed = false;
+  private readonly inOrder: InOrder;
 
   constructor(
     private readonly fanout: AudioFanout,
@@ -257,8 +306,9 @@ export class AudioSubscription {
     private muted: boolean,
     private readonly sink: AudioSink,
   ) {
+    this.inOrder = new InOrder(sink);
     this.key = fanoutKey(codec, muted);
-    this.member = fanout.join(this.key, codec, sink);
+    this.member = this.joinGroup(this.key);
   }
 
   get soundEnabled(): boolean {
@@ -318,6 +368,13 @@ export class AudioSubscription {
   private move(key: string, setup?: (mixer: FanoutMixer) => void): void {
     this.fanout.leave(this.key, this.member);
     this.key = key;
-    this.member = this.fanout.join(key, this.codec, this.sink, setup);
+    this.member = this.joinGroup(key, setup);
+  }
+
+  private joinGroup(key: string, setup?: (mixer: FanoutMixer) => void): Membership {
+    const { frame, done } = this.inOrder.add();
+    const member = this.fanout.join(key, this.codec, { frame, soundEnded: () => this.sink.soundEnded() }, setup);
+    member.onDone = done;
+    return member;
   }
 }

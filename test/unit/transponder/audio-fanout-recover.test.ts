@@ -158,3 +158,83 @@ describe('audio fan-out: a failed encoder is replaced', () => {
     fanout.close();
   });
 });
+
+// A real encoder holds its last input until more pushes it out (ffmpeg's AAC look-ahead is ~60 ms), and two
+// encoders run at different delays. A switch of group must still give the transponder every frame, once, in
+// time order.
+class LaggingEncoder extends EventEmitter<{ frame: [frame: AudioFrame]; error: [error: Error] }> implements FanoutEncoder {
+  closed = false;
+  private readonly queue: AudioFrame[] = [];
+  constructor(
+    readonly codec: AudioCodec,
+    /** Chunks held back before a frame comes out. */
+    private readonly lag: number,
+  ) {
+    super();
+  }
+  encode(chunk: PcmChunk): void {
+    const data = Buffer.alloc(2);
+    data.writeInt16LE(chunk.samples[0] ?? 0);
+    this.queue.push({ codec: this.codec, time: chunk.time, data });
+    while (this.queue.length > this.lag) this.emit('frame', this.queue.shift()!);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function laggingSetup(lags: number[]) {
+  const stream = new EventEmitter<{ pcm: [chunk: PcmChunk] }>();
+  let created = 0;
+  const fanout = new AudioFanout(stream as never, {
+    createEncoder: (codec) => new LaggingEncoder(codec, lags[created++] ?? 0),
+    createMixer: () => new PassMixer(),
+  });
+  let time = 0;
+  const push = (): void => {
+    stream.emit('pcm', { time, samples: new Int16Array(1920).fill(1 + time / 20) });
+    time += 20;
+  };
+  const sink: AudioSink & { got: Array<[number, number]> } = {
+    got: [],
+    frame(frame) {
+      sink.got.push([frame.time, frame.data.readInt16LE(0)]);
+    },
+    soundEnded() {},
+  };
+  return { fanout, push, sink };
+}
+
+describe('audio fan-out: switching groups with encoders that lag', () => {
+  test('the group left keeps encoding until its frames before the switch are out: no gap', () => {
+    const { fanout, push, sink } = laggingSetup([3, 3]);
+    const sub = fanout.subscribe('aac', false, sink);
+    for (let i = 0; i < 5; i++) push();
+    sub.setMuted(true); // switch at 100 ms; frames 40, 60, 80 are still inside the live encoder
+    for (let i = 0; i < 8; i++) push();
+    assert.deepEqual(
+      sink.got.map(([t]) => t),
+      [0, 20, 40, 60, 80, 100, 120, 140, 160, 180],
+      'every 20 ms frame once, in order',
+    );
+    assert.deepEqual(sink.got.map(([, v]) => v), [1, 2, 3, 4, 5, 0, 0, 0, 0, 0], 'live up to the switch, then silence');
+    fanout.close();
+  });
+
+  test('frames of the new group wait for the old group\'s last ones, so they arrive in time order', () => {
+    const { fanout, push, sink } = laggingSetup([3, 0, 0]);
+    const sub = fanout.subscribe('aac', false, sink);
+    for (let i = 0; i < 5; i++) push();
+    sub.setMuted(true); // the muted encoder has no lag: its frames would overtake the live one's
+    push();
+    push();
+    sub.setMuted(false); // back to the live group while it still drains the first switch
+    for (let i = 0; i < 6; i++) push();
+    const times = sink.got.map(([t]) => t);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), `in time order: ${times.join(', ')}`);
+    // Back in the lagging live group: its last three chunks (200–240) are still inside it.
+    assert.deepEqual(times, [0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
+    assert.deepEqual(sink.got.map(([, v]) => v), [1, 2, 3, 4, 5, 0, 0, 8, 9, 10]);
+    fanout.close();
+  });
+});

@@ -96,7 +96,10 @@ class Session {
       else this.unpublish(message.streamName, message.id);
     } catch (err) {
       const id = 'id' in message ? message.id : undefined;
-      this.send({ type: 'error', id, streamName: 'streamName' in message ? message.streamName : undefined, error: statusAndMessage(err).message });
+      const { status, message: error } = statusAndMessage(err);
+      // A refusal is the client's business; anything else is a fault of ours and must reach the log.
+      if (status >= 500) this.deps.log('ws_internal_error', { session: this.id, type: message.type, error: (err as Error).message });
+      this.send({ type: 'error', id, streamName: 'streamName' in message ? message.streamName : undefined, error });
     }
   }
 
@@ -182,9 +185,16 @@ class EventHub {
     const onRemoved = (transponder: TransponderJSON) => broadcast({ type: 'transponder-removed', transponder });
     const onStats = (transponders: TransponderJSON[]) => broadcast({ type: 'stats', transponders });
     const onStreams = () => broadcast(streamsEvent(deps));
+    /** Streams whose 'params' we follow (a new resolution is a new `streams` event), to let go on close. */
+    const following = new Set<LiveStream>();
     const onPublished = (stream: LiveStream) => {
       onStreams();
       stream.on('params', onStreams);
+      following.add(stream);
+      stream.once('end', () => {
+        stream.off('params', onStreams);
+        following.delete(stream);
+      });
     };
     deps.transponders.on('changed', onChanged);
     deps.transponders.on('removed', onRemoved);
@@ -197,6 +207,10 @@ class EventHub {
       () => deps.transponders.off('stats', onStats),
       () => deps.registry.off('published', onPublished),
       () => deps.registry.off('unpublished', onStreams),
+      () => {
+        for (const stream of following) stream.off('params', onStreams);
+        following.clear();
+      },
     );
   }
 

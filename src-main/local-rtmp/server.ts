@@ -4,7 +4,9 @@
 // - an exception in a session's data handler (malformed AMF crashed it before) would kill the host: each
 //   RTMP socket's 'data' listeners are wrapped so a throw closes that one connection;
 // - its HTTP server answers every Origin with `Access-Control-Allow-Origin: *`: we rewrite CORS to the
-//   studio's origins only and refuse foreign origins;
+//   studio's origins only and refuse foreign origins, and refuse a Host that is not a loopback name on its
+//   port (DNS rebinding: a page whose name resolves to 127.0.0.1 is same-origin and sends no Origin, and
+//   the preview is the user's camera);
 // - it writes `./data` unless store.path is set, serves /admin unless told not to, and logs at debug level.
 import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -12,6 +14,7 @@ import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node
 import { join } from 'node:path';
 import type { Log } from '../../src-relay/log.js';
 import { redactUrl } from '../../src-relay/redact.js';
+import { isLoopbackAddress, parseHostHeader } from '../rest/security.js';
 
 const require = createRequire(import.meta.url);
 
@@ -67,7 +70,7 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
     webadmin: { enable: false },
   });
   guardRtmpSessions(nms, opts.log);
-  restrictCors(nms, opts.allowedOrigins);
+  restrictCors(nms, opts.allowedOrigins, httpPort);
   await nms.run();
   running = true;
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
@@ -137,19 +140,35 @@ function guardRtmpSessions(nms: NmsInstance, log: Log): void {
 
 const CORS_ORIGIN_HEADER = 'access-control-allow-origin';
 
-/** Replaces node-media-server's wildcard CORS with the allowed origins; a foreign Origin gets 403. */
-function restrictCors(nms: NmsInstance, allowedOrigins: () => readonly string[]): void {
+/** A loopback name (127.0.0.1, localhost, [::1]), with no port or the preview's own. */
+export function previewHostAllowed(host: string | undefined, httpPort: number): boolean {
+  const parsed = host === undefined ? undefined : parseHostHeader(host);
+  if (!parsed || !isLoopbackAddress(parsed.name)) return false;
+  return parsed.port === undefined || parsed.port === httpPort;
+}
+
+/** Why a preview request is refused, or undefined when it may pass. */
+function previewRefusal(req: IncomingMessage, allowedOrigins: () => readonly string[], httpPort: number): string | undefined {
+  if (!previewHostAllowed(req.headers.host, httpPort)) return 'foreign host';
+  const origin = req.headers.origin;
+  if (origin !== undefined && !allowedOrigins().includes(origin)) return 'foreign origin';
+  return undefined;
+}
+
+/** Replaces node-media-server's wildcard CORS with the allowed origins; a foreign Origin or Host gets 403. */
+function restrictCors(nms: NmsInstance, allowedOrigins: () => readonly string[], httpPort: number): void {
   const server = nms.httpServer.httpServer;
   if (!server) return;
   const requestListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const origin = req.headers.origin;
-    const allowed = origin !== undefined && allowedOrigins().includes(origin);
-    if (origin !== undefined && !allowed) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('foreign origin');
+    const refusal = previewRefusal(req, allowedOrigins, httpPort);
+    if (refusal) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(refusal);
       return;
     }
+    const allowed = origin !== undefined;
     const setHeader = res.setHeader.bind(res);
     res.setHeader = (name: string, value: number | string | readonly string[]) => {
       if (name.toLowerCase() === CORS_ORIGIN_HEADER) return allowed ? setHeader(name, origin) : res;
@@ -160,8 +179,7 @@ function restrictCors(nms: NmsInstance, allowedOrigins: () => readonly string[])
   const upgradeListeners = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Socket, head: Buffer) => void>;
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().includes(origin)) {
+    if (previewRefusal(req, allowedOrigins, httpPort)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }

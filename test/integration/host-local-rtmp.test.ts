@@ -1,6 +1,6 @@
 // The embedded RTMP server (DESIGN.md §2, §9): a port in use is a clear message, not process.exit; the
-// HTTP-FLV preview answers CORS to the studio's origin only; malformed AMF from a client does not take the
-// host down; and a real publisher (ffmpeg) can be previewed over HTTP-FLV.
+// HTTP-FLV preview answers CORS to the studio's origin only and loopback Host names only (DNS rebinding);
+// malformed AMF from a client does not take the host down; and a real publisher (ffmpeg) can be previewed.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -90,6 +90,18 @@ function readPreview(url: string): Promise<Buffer> {
   });
 }
 
+/** The status and headers of a live HTTP-FLV response (its body never ends: the request is dropped after). */
+function previewHeaders(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers, timeout: 10_000 }, (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      req.destroy();
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within 10 s`)));
+    req.on('error', (err) => reject(err));
+  });
+}
+
 /** True when the FLV bytes hold an AVC keyframe video tag (FLV spec: header, then tag + previous size). */
 function hasAvcKeyframe(flv: Buffer): boolean {
   if (flv.length < FLV_HEADER_SIZE || flv.toString('latin1', 0, 3) !== 'FLV') return false;
@@ -174,8 +186,12 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
     const foreign = await call(preview, { headers: { origin: 'http://evil.example' } });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
-    const ours = await call(preview, { headers: { origin: studioOrigin }, timeoutMs: 5000 }).catch(() => undefined);
-    if (ours) assert.equal(ours.headers['access-control-allow-origin'], studioOrigin);
+    // DNS rebinding: a page on a name that resolves to 127.0.0.1 is same-origin there and sends no Origin.
+    for (const hostHeader of ['attacker.example', `attacker.example:${local.httpPort}`, `127.0.0.1:${local.httpPort + 1}`]) {
+      const rebound = await call(preview, { headers: { host: hostHeader } });
+      assert.equal(rebound.status, 403, hostHeader);
+      assert.equal(rebound.text, 'foreign host');
+    }
 
     for (const payload of MALFORMED_AMF) {
       const socket = await handshake(local.rtmpPort);
@@ -200,6 +216,11 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
         flv = await readPreview(`${local.previewBaseUrl}/probe.flv`);
       }
       assert.ok(hasAvcKeyframe(flv), `the preview carries H.264 keyframes (${flv.length} bytes read)`);
+      const ours = await previewHeaders(`${local.previewBaseUrl}/probe.flv`, { origin: studioOrigin });
+      assert.equal(ours.status, 200);
+      assert.equal(ours.headers['access-control-allow-origin'], studioOrigin, 'the studio reads the preview');
+      const loopbackName = await previewHeaders(`http://localhost:${local.httpPort}/live/probe.flv`, {});
+      assert.equal(loopbackName.status, 200, 'localhost is a loopback name');
     } finally {
       ffmpeg.kill('SIGKILL');
     }

@@ -1,7 +1,8 @@
 // Every setting of castbridge.properties (DESIGN.md §6) with its explanation, validated as you type.
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useService, useStudio } from '../store/hooks.js';
-import { settingsSelectors } from '../store/settings.js';
+import { settingsSelectors, type SettingItem } from '../store/settings.js';
 
 export function SettingsPanel() {
   const service = useService();
@@ -42,7 +43,7 @@ export function SettingsPanel() {
                 {item.restart && <span className="badge setting-flag">applies after a restart</span>}
                 {item.overridden && <span className="badge setting-flag">set with --set for this run</span>}
               </span>
-              <input value={value} placeholder={item.default} onChange={(e) => edit(item.key, e.target.value)} aria-invalid={!!error} />
+              <SettingInput item={item} value={value} invalid={!!error} onChange={(v) => edit(item.key, v)} />
               <span className="setting-desc">
                 {item.description} <span className="muted">Default: {item.default === '' ? '(empty)' : item.default}</span>
               </span>
@@ -52,5 +53,31 @@ export function SettingsPanel() {
         })}
       </div>
     </main>
+  );
+}
+
+/** An RTMP URL setting may end in a stream key (DESIGN.md §7): hidden like the targets' keys, shown on demand. */
+function SettingInput(props: { item: SettingItem; value: string; invalid: boolean; onChange: (value: string) => void }) {
+  const { item, value, invalid, onChange } = props;
+  const [shown, setShown] = useState(false);
+  const input = (secret: boolean) => (
+    <input
+      type={secret && !shown ? 'password' : 'text'}
+      autoComplete="off"
+      spellCheck={false}
+      value={value}
+      placeholder={item.default}
+      onChange={(e) => onChange(e.target.value)}
+      aria-invalid={invalid}
+    />
+  );
+  if (item.type !== 'rtmpUrl') return input(false);
+  return (
+    <div className="key-row">
+      {input(true)}
+      <button type="button" className="btn btn-ghost" data-testid={`setting-toggle-${item.key}`} onClick={() => setShown(!shown)}>
+        {shown ? 'Hide' : 'Show'}
+      </button>
+    </div>
   );
 }

@@ -155,6 +155,11 @@ describe('studio', { timeout: 300_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'studio-11-settings.png') });
     await port.locator('input').fill('0');
     assert.equal(await port.locator('.field-error').count(), 0);
+    // The auto-push URL may end in a stream key: hidden like a target's key until asked for.
+    const autoUrl = page.getByTestId('setting-rtmp_push_auto_start_url').locator('input');
+    assert.equal(await autoUrl.getAttribute('type'), 'password');
+    await page.getByTestId('setting-toggle-rtmp_push_auto_start_url').click();
+    assert.equal(await autoUrl.getAttribute('type'), 'text');
     await page.getByTestId('tab-studio').click();
     await page.getByTestId('go-live').waitFor();
   });

@@ -73,7 +73,8 @@ export class FlvFormatError extends Error {
 
 /**
  * Push parser: feed chunks, get whole tags. Holds at most one tag's bytes (≤ 16 MB + header) plus the
- * current chunk, whatever the input says.
+ * current chunk, whatever the input says. Tag bodies are views of the input chunks (no per-tag copy), so
+ * the caller must not modify a chunk after pushing it.
  */
 export class FlvReader {
   private pending: Buffer[] = [];
@@ -106,28 +107,47 @@ export class FlvReader {
     }
   }
 
+  /**
+   * The first n pending bytes as one buffer, without consuming them: a view of the first chunk when it holds
+   * them all, else exactly n bytes gathered from the chunks (the rest of the last chunk stays uncopied).
+   */
   private peek(n: number): Buffer | undefined {
     if (this.pendingBytes < n) return undefined;
-    if (this.pending[0].length < n) {
-      const joined = Buffer.concat(this.pending);
-      this.pending = [joined];
+    const first = this.pending[0];
+    if (first.length >= n) return first.subarray(0, n);
+    const gathered = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const piece = this.pending[used];
+      const take = Math.min(piece.length, n - filled);
+      piece.copy(gathered, filled, 0, take);
+      filled += take;
+      used++;
+      if (take < piece.length) {
+        this.pending.splice(0, used, gathered, piece.subarray(take));
+        return gathered;
+      }
     }
-    return this.pending[0].subarray(0, n);
+    this.pending.splice(0, used, gathered);
+    return gathered;
   }
 
   private consume(n: number): void {
     this.offset += n;
     this.pendingBytes -= n;
+    let drop = 0;
     while (n > 0) {
-      const first = this.pending[0];
+      const first = this.pending[drop];
       if (first.length <= n) {
         n -= first.length;
-        this.pending.shift();
+        drop++;
       } else {
-        this.pending[0] = first.subarray(n);
+        this.pending[drop] = first.subarray(n);
         n = 0;
       }
     }
+    if (drop > 0) this.pending.splice(0, drop);
   }
 
   private readHeader(): boolean {
@@ -165,7 +185,9 @@ export class FlvReader {
     if (previous !== TAG_HEADER_SIZE + size && previous !== size && previous !== 0) {
       throw new FlvFormatError(`FLV PreviousTagSize ${previous} after the tag at byte ${at} is not ${TAG_HEADER_SIZE + size}`);
     }
-    const body = Buffer.from(whole.subarray(TAG_HEADER_SIZE, TAG_HEADER_SIZE + size)); // own copy: pending is released
+    // A view, not a copy: the body shares memory with the input chunk (or the gathered tag), which stays
+    // alive only as long as the caller keeps the tag.
+    const body = whole.subarray(TAG_HEADER_SIZE, TAG_HEADER_SIZE + size);
     this.consume(total);
     return { type, timestamp, body };
   }

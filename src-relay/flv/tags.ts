@@ -58,19 +58,25 @@ export function avcSequenceHeaderBody(params: H264Params): Buffer {
   return Buffer.concat([avcHeader(FrameType.keyframe, AvcPacketType.sequenceHeader, 0), buildAvcDecoderConfigurationRecord(params.sps, params.pps)]);
 }
 
+/** AVCDecoderConfigurationRecord lengthSizeMinusOne = 3: every NAL unit is prefixed by a u32 length. */
+const NALU_LENGTH_SIZE = 4;
+
 /** NAL types the sequence header already carries or that FLV must not repeat (AUD, SPS, PPS). */
 const DROPPED_NAL_TYPES: ReadonlySet<number> = new Set([NalUnitType.aud, NalUnitType.sps, NalUnitType.pps]);
 
-/** One access unit as AVCPacketType 1 with 4-byte NAL lengths; AUD/SPS/PPS are dropped. */
+/** One access unit as AVCPacketType 1 with 4-byte NAL lengths; AUD/SPS/PPS are dropped. Built in one buffer. */
 export function avcFrameBody(frame: VideoFrame): Buffer {
-  const parts: Buffer[] = [avcHeader(frame.keyframe ? FrameType.keyframe : FrameType.inter, AvcPacketType.nalu, frame.cts)];
-  for (const nalu of frame.nalus) {
-    if (nalu.length === 0 || DROPPED_NAL_TYPES.has(nalType(nalu))) continue;
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(nalu.length);
-    parts.push(length, nalu);
+  const header = avcHeader(frame.keyframe ? FrameType.keyframe : FrameType.inter, AvcPacketType.nalu, frame.cts);
+  const kept = frame.nalus.filter((nalu) => nalu.length > 0 && !DROPPED_NAL_TYPES.has(nalType(nalu)));
+  let size = header.length;
+  for (const nalu of kept) size += NALU_LENGTH_SIZE + nalu.length;
+  const body = Buffer.allocUnsafe(size);
+  let at = header.copy(body, 0);
+  for (const nalu of kept) {
+    at = body.writeUInt32BE(nalu.length, at);
+    at += nalu.copy(body, at);
   }
-  return Buffer.concat(parts);
+  return body;
 }
 
 export function avcEndOfSequenceBody(): Buffer {

@@ -323,7 +323,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       publisher.writeVideo(time, avcSequenceHeaderBody(params), true);
       this.paramsChanged = false;
     }
-    publisher.writeVideo(time, avcFrameBody(frame), frame.keyframe);
+    publisher.writeVideo(time, videoBody(frame), frame.keyframe);
     this.sentFrames += 1;
   }
 
@@ -342,7 +342,30 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 }
 
+// One frame goes to every transponder of its stream: its FLV body is built once and shared (the RTMP chunk
+// layer then shares the chunked bytes too), so a target costs a header and a socket write, not a copy.
+const videoBodies = new WeakMap<VideoFrame, Buffer>();
+const audioBodies = new WeakMap<AudioFrame, Buffer>();
+
+function videoBody(frame: VideoFrame): Buffer {
+  let body = videoBodies.get(frame);
+  if (!body) {
+    body = avcFrameBody(frame);
+    videoBodies.set(frame, body);
+  }
+  return body;
+}
+
 function audioBody(frame: AudioFrame): Buffer {
+  let body = audioBodies.get(frame);
+  if (!body) {
+    body = buildAudioBody(frame);
+    audioBodies.set(frame, body);
+  }
+  return body;
+}
+
+function buildAudioBody(frame: AudioFrame): Buffer {
   switch (frame.codec) {
     case 'aac':
       return aacFrameBody(frame.data);

@@ -81,37 +81,60 @@ function checkCsid(csid: number): void {
   }
 }
 
-function basicHeader(fmt: ChunkFmtValue, csid: number): Buffer {
+/** §5.3.1.1: 1, 2 or 3 bytes by csid range. */
+function basicHeaderLength(csid: number): number {
   checkCsid(csid);
-  if (csid <= ChunkLimits.maxOneByteCsid) return Buffer.from([(fmt << 6) | csid]);
-  const rest = csid - ChunkLimits.csidOffset;
-  if (csid <= ChunkLimits.maxTwoByteCsid) return Buffer.from([fmt << 6, rest]);
-  return Buffer.from([(fmt << 6) | 1, rest & 0xff, rest >> 8]);
+  if (csid <= ChunkLimits.maxOneByteCsid) return 1;
+  return csid <= ChunkLimits.maxTwoByteCsid ? 2 : 3;
+}
+
+/** Bytes of a chunk header: basic header, message header of its fmt, extended timestamp when needed. */
+export function chunkHeaderLength(fmt: ChunkFmtValue, csid: number, timestamp: number): number {
+  const extended = timestamp >>> 0 >= ChunkLimits.extendedTimestampMarker;
+  return basicHeaderLength(csid) + MESSAGE_HEADER_LENGTH[fmt] + (extended ? 4 : 0);
 }
 
 /**
- * The header of one chunk. `timestamp` is absolute for fmt 0 and a delta for fmt 1/2; for fmt 3 pass the
- * value the chunk stream's last fmt 0/1/2 header carried, so the extended timestamp is repeated when needed.
+ * Writes one chunk header into `out` at `offset` and returns its length. `timestamp` is absolute for fmt 0
+ * and a delta for fmt 1/2; for fmt 3 pass the value the chunk stream's last fmt 0/1/2 header carried, so the
+ * extended timestamp is repeated when needed.
  */
-export function encodeChunkHeader(fmt: ChunkFmtValue, csid: number, fields: ChunkHeaderFields): Buffer {
-  const basic = basicHeader(fmt, csid);
+export function writeChunkHeader(out: Buffer, offset: number, fmt: ChunkFmtValue, csid: number, fields: ChunkHeaderFields): number {
+  const basicLength = basicHeaderLength(csid);
+  if (basicLength === 1) out[offset] = (fmt << 6) | csid;
+  else {
+    const rest = csid - ChunkLimits.csidOffset;
+    out[offset] = (fmt << 6) | (basicLength === 3 ? 1 : 0);
+    out[offset + 1] = rest & 0xff;
+    if (basicLength === 3) out[offset + 2] = rest >> 8;
+  }
+  const at = offset + basicLength;
   const ts = fields.timestamp >>> 0;
   const extended = ts >= ChunkLimits.extendedTimestampMarker;
-  const header = Buffer.alloc(MESSAGE_HEADER_LENGTH[fmt] + (extended ? 4 : 0));
-  if (fmt !== ChunkFmt.continuation) header.writeUIntBE(extended ? ChunkLimits.extendedTimestampMarker : ts, 0, 3);
+  if (fmt !== ChunkFmt.continuation) out.writeUIntBE(extended ? ChunkLimits.extendedTimestampMarker : ts, at, 3);
   if (fmt === ChunkFmt.full || fmt === ChunkFmt.sameStream) {
     if (fields.length > ChunkLimits.maxMessageLength) {
       throw new RangeError(`RTMP message length ${fields.length} exceeds ${ChunkLimits.maxMessageLength}`);
     }
-    header.writeUIntBE(fields.length, 3, 3);
-    header.writeUInt8(fields.typeId, 6);
+    out.writeUIntBE(fields.length, at + 3, 3);
+    out[at + 6] = fields.typeId;
   }
-  if (fmt === ChunkFmt.full) header.writeUInt32LE(fields.streamId >>> 0, 7);
-  if (extended) header.writeUInt32BE(ts, MESSAGE_HEADER_LENGTH[fmt]);
-  return Buffer.concat([basic, header]);
+  if (fmt === ChunkFmt.full) out.writeUInt32LE(fields.streamId >>> 0, at + 7);
+  if (extended) out.writeUInt32BE(ts, at + MESSAGE_HEADER_LENGTH[fmt]);
+  return basicLength + MESSAGE_HEADER_LENGTH[fmt] + (extended ? 4 : 0);
 }
 
-/** Splits messages into chunks of the current outgoing chunk size: fmt 0 first, fmt 3 continuations. */
+/** One chunk header as its own buffer (see writeChunkHeader). */
+export function encodeChunkHeader(fmt: ChunkFmtValue, csid: number, fields: ChunkHeaderFields): Buffer {
+  const header = Buffer.alloc(chunkHeaderLength(fmt, csid, fields.timestamp));
+  writeChunkHeader(header, 0, fmt, csid, fields);
+  return header;
+}
+
+/**
+ * Splits messages into chunks of the current outgoing chunk size: fmt 0 first, fmt 3 continuations. Each
+ * message becomes one buffer, sized up front, with the payload copied into it once (no per-chunk buffers).
+ */
 export class ChunkWriter {
   private size: number = ChunkLimits.defaultChunkSize;
 
@@ -126,23 +149,60 @@ export class ChunkWriter {
   }
 
   write(message: RtmpMessage): Buffer {
-    const fields = {
-      timestamp: message.timestamp,
-      length: message.payload.length,
-      typeId: message.typeId,
-      streamId: message.streamId,
-    };
-    const { payload } = message;
-    const parts: Buffer[] = [encodeChunkHeader(ChunkFmt.full, message.csid, fields), payload.subarray(0, this.size)];
-    if (payload.length > this.size) {
-      const continuation = encodeChunkHeader(ChunkFmt.continuation, message.csid, fields);
-      for (let offset = this.size; offset < payload.length; offset += this.size) {
-        parts.push(continuation, payload.subarray(offset, offset + this.size));
-      }
+    const { payload, csid } = message;
+    const fields = { timestamp: message.timestamp, length: payload.length, typeId: message.typeId, streamId: message.streamId };
+    const continuations = payload.length > this.size ? Math.ceil(payload.length / this.size) - 1 : 0;
+    const fullLength = chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp);
+    const continuationLength = chunkHeaderLength(ChunkFmt.continuation, csid, fields.timestamp);
+    const out = Buffer.allocUnsafe(fullLength + payload.length + continuations * continuationLength);
+    let at = writeChunkHeader(out, 0, ChunkFmt.full, csid, fields);
+    at += payload.copy(out, at, 0, Math.min(this.size, payload.length));
+    for (let offset = this.size; offset < payload.length; offset += this.size) {
+      at += writeChunkHeader(out, at, ChunkFmt.continuation, csid, fields);
+      at += payload.copy(out, at, offset, Math.min(offset + this.size, payload.length));
     }
-    return Buffer.concat(parts);
+    return out;
+  }
+
+  /**
+   * The same bytes as write(), as [first chunk header, everything after it]. The second piece (the payload
+   * with its fmt 3 continuation headers) depends only on the payload, the chunk size and the csid, so it is
+   * built once per payload and shared by every writer sending that payload (one frame pushed to many
+   * targets); a payload that fits one chunk is used as it is. Payloads must not be modified once written.
+   * With an extended timestamp the continuation headers repeat the timestamp, so nothing is shared then.
+   */
+  writeParts(message: RtmpMessage): [Buffer, Buffer] {
+    const { payload, csid } = message;
+    const fields = { timestamp: message.timestamp, length: payload.length, typeId: message.typeId, streamId: message.streamId };
+    if (payload.length > this.size && message.timestamp >>> 0 >= ChunkLimits.extendedTimestampMarker) {
+      const whole = this.write(message);
+      const headerLength = chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp);
+      return [whole.subarray(0, headerLength), whole.subarray(headerLength)];
+    }
+    const header = Buffer.allocUnsafe(chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp));
+    writeChunkHeader(header, 0, ChunkFmt.full, csid, fields);
+    return [header, payload.length > this.size ? this.chunkedBody(payload, csid) : payload];
+  }
+
+  private chunkedBody(payload: Buffer, csid: number): Buffer {
+    const cached = chunkedBodies.get(payload);
+    if (cached && cached.size === this.size && cached.csid === csid) return cached.body;
+    const fields = { timestamp: 0, length: payload.length, typeId: 0, streamId: 0 };
+    const continuationLength = chunkHeaderLength(ChunkFmt.continuation, csid, 0);
+    const continuations = Math.ceil(payload.length / this.size) - 1;
+    const body = Buffer.allocUnsafe(payload.length + continuations * continuationLength);
+    let at = payload.copy(body, 0, 0, this.size);
+    for (let offset = this.size; offset < payload.length; offset += this.size) {
+      at += writeChunkHeader(body, at, ChunkFmt.continuation, csid, fields);
+      at += payload.copy(body, at, offset, Math.min(offset + this.size, payload.length));
+    }
+    chunkedBodies.set(payload, { size: this.size, csid, body });
+    return body;
   }
 }
+
+/** Chunked payloads by payload buffer (see ChunkWriter.writeParts); entries go with their payload. */
+const chunkedBodies = new WeakMap<Buffer, { size: number; csid: number; body: Buffer }>();
 
 export function checkChunkSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > ChunkLimits.maxChunkSize) {

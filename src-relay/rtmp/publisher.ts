@@ -190,7 +190,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private enqueue(kind: QueuedItem['kind'], timestamp: number, typeId: number, csid: number, payload: Buffer, keyframe: boolean, droppable: boolean): void {
     const session = this.session;
     if (this.state !== 'publishing' || !session) return; // not (or no longer) connected: frames have nowhere to go
-    const bytes = session.encode({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
+    const bytes = session.encodeParts({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
     const dropped = this.queue.push({ kind, timestamp, bytes, keyframe, droppable });
     if (dropped > 0) {
       if (!this.wasDropping) this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
@@ -207,16 +207,28 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   /** Hands queued chunks to the socket while its own buffer is small (the rest waits, droppable, in our queue). */
   private pump(): void {
     const socket = this.session?.socket;
-    if (!socket || socket.destroyed) return;
+    if (!socket || socket.destroyed || this.queue.length === 0) return;
+    // Corked, the items taken here leave in one writev (one system call) instead of one write each.
+    socket.cork();
     while (socket.writableLength < PublisherDefaults.socketHighWater) {
       const item = this.queue.shift();
       if (!item) break;
-      this.sent += item.bytes.length;
-      socket.write(item.bytes, (err) => {
-        if (!err) this.lastFlushAt = performance.now();
-      });
+      if (Buffer.isBuffer(item.bytes)) {
+        this.sent += item.bytes.length;
+        socket.write(item.bytes, this.onFlushed);
+      } else {
+        for (const piece of item.bytes) {
+          this.sent += piece.length;
+          socket.write(piece, this.onFlushed);
+        }
+      }
     }
+    socket.uncork();
   }
+
+  private readonly onFlushed = (err?: Error | null): void => {
+    if (!err) this.lastFlushAt = performance.now();
+  };
 
   /** Black hole: data waits but nothing has left for blackHoleMs (the target stopped reading). */
   private watch(): void {

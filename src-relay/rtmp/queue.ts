@@ -9,12 +9,21 @@ export interface QueuedItem {
   kind: QueuedKind;
   /** Milliseconds (the message timestamp). */
   timestamp: number;
-  /** Encoded chunks ready for the socket. */
-  bytes: Buffer;
+  /** Encoded chunks ready for the socket: one buffer, or pieces written back to back (see ChunkWriter.writeParts). */
+  bytes: Buffer | readonly Buffer[];
   /** Video only: an inter frame the policy may drop (not a keyframe, not a sequence header). */
   droppable: boolean;
   /** Video only: a keyframe, which ends a dropping spell. */
   keyframe: boolean;
+}
+
+/** Bytes an item puts on the wire. */
+export function queuedItemSize(item: QueuedItem): number {
+  const { bytes } = item;
+  if (Buffer.isBuffer(bytes)) return bytes.length;
+  let size = 0;
+  for (const piece of bytes as readonly Buffer[]) size += piece.length;
+  return size;
 }
 
 export class SendQueue {
@@ -39,17 +48,14 @@ export class SendQueue {
     return this.dropping;
   }
 
-  /** Newest − oldest unsent video timestamp, 0 without video queued. */
+  /** Newest − oldest unsent video timestamp, 0 without video queued (looks in from both ends, not at all). */
   get queuedMs(): number {
-    let oldest: number | undefined;
-    let newest: number | undefined;
-    for (let i = this.head; i < this.items.length; i++) {
-      const item = this.items[i];
-      if (item.kind !== 'video') continue;
-      oldest ??= item.timestamp;
-      newest = item.timestamp;
-    }
-    return oldest === undefined || newest === undefined ? 0 : Math.max(0, newest - oldest);
+    let first = this.head;
+    while (first < this.items.length && this.items[first].kind !== 'video') first++;
+    if (first >= this.items.length) return 0;
+    let last = this.items.length - 1;
+    while (this.items[last].kind !== 'video') last--;
+    return Math.max(0, this.items[last].timestamp - this.items[first].timestamp);
   }
 
   /** Queues an item, applying the drop policy; returns how many video frames this call dropped. */
@@ -60,7 +66,7 @@ export class SendQueue {
       return 1;
     }
     this.items.push(item);
-    this.queuedBytes += item.bytes.length;
+    this.queuedBytes += queuedItemSize(item);
     if (item.kind !== 'video' || this.queuedMs <= this.maxQueueMs) return 0;
     return this.dropInterFrames();
   }
@@ -68,7 +74,7 @@ export class SendQueue {
   shift(): QueuedItem | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head++];
-    this.queuedBytes -= item.bytes.length;
+    this.queuedBytes -= queuedItemSize(item);
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
@@ -84,7 +90,7 @@ export class SendQueue {
       const item = this.items[i];
       if (item.kind === 'video' && item.droppable) {
         dropped++;
-        this.queuedBytes -= item.bytes.length;
+        this.queuedBytes -= queuedItemSize(item);
       } else kept.push(item);
     }
     this.items = kept;

@@ -128,6 +128,11 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     return this.writer.write(message);
   }
 
+  /** Encodes a media message as [header, shared chunked payload] (ChunkWriter.writeParts). */
+  encodeParts(message: RtmpMessage): [Buffer, Buffer] {
+    return this.writer.writeParts(message);
+  }
+
   get publishStreamId(): number {
     return this.streamId;
   }

@@ -48,6 +48,8 @@ export function createStudioService(store: StudioStore): StudioService {
   let media: MediaStream | undefined;
   let stopMeter: (() => void) | undefined;
   let hostInfo: HostInfo | undefined;
+  /** Counts preview (re)starts: only the latest one's capture is kept. */
+  let previewAttempt = 0;
   const previewListeners = new Set<(m: MediaStream | undefined) => void>();
 
   function connect(): void {
@@ -77,12 +79,19 @@ export function createStudioService(store: StudioStore): StudioService {
 
   async function restartPreview(): Promise<void> {
     if (s().publish.status === 'PUBLISHING' || s().publish.status === 'PENDING') return;
+    const attempt = ++previewAttempt;
     const d = s().devices;
     const { width, height } = devicesSelectors.resolution(s());
     stopSource(media);
     setPreview(undefined);
     try {
       const next = await openSource({ source: d.source, cameraId: d.cameraId, microphoneId: d.microphoneId, width, height, fps: d.fps });
+      if (attempt !== previewAttempt) {
+        // A newer choice (another camera, resolution…) started while this one opened: never keep two
+        // captures, or the first camera stays on with nothing showing it.
+        stopSource(next);
+        return;
+      }
       next.getVideoTracks()[0]?.addEventListener('ended', () => {
         // The streamer ended screen sharing from the browser's own bar: fall back to the camera.
         if (s().devices.source === 'screen' && media === next) {
@@ -94,7 +103,7 @@ export function createStudioService(store: StudioStore): StudioService {
       s().devices.setPreview(true, undefined);
       await refreshDevices(); // labels appear once permission is granted
     } catch (error) {
-      s().devices.setPreview(false, captureErrorMessage(error, d.source));
+      if (attempt === previewAttempt) s().devices.setPreview(false, captureErrorMessage(error, d.source));
     }
   }
 

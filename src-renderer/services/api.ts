@@ -67,6 +67,15 @@ export const api = {
   uploadMedia: (name: string, bytes: Blob) => call<unknown>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
   push: {
     startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
+    /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */
+    findAll: async (): Promise<TransponderJSON[]> => {
+      try {
+        return await call<TransponderJSON[]>('POST', '/rest-api/push/find_all', {});
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return [];
+        throw error;
+      }
+    },
     terminate: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/terminate', { mediaSessionId }),
     mute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/mute', { mediaSessionId }),
     unmute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/unmute', { mediaSessionId }),

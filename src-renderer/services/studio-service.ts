@@ -48,6 +48,8 @@ export function createStudioService(store: StudioStore): StudioService {
   let media: MediaStream | undefined;
   let stopMeter: (() => void) | undefined;
   let hostInfo: HostInfo | undefined;
+  /** A session was established before: the next ESTABLISHED is a reconnect. */
+  let wasEstablished = false;
   /** Counts preview (re)starts: only the latest one's capture is kept. */
   let previewAttempt = 0;
   const previewListeners = new Set<(m: MediaStream | undefined) => void>();
@@ -58,7 +60,11 @@ export function createStudioService(store: StudioStore): StudioService {
     session = current;
     current.subscribeEvents();
     current
-      .on('ESTABLISHED', () => s().publish.setSession('ESTABLISHED'))
+      .on('ESTABLISHED', () => {
+        s().publish.setSession('ESTABLISHED');
+        if (wasEstablished) void resync();
+        wasEstablished = true;
+      })
       .on('EVENT', (event) => s().transponders.apply(event))
       .on('DISCONNECTED', () => retry('DISCONNECTED'))
       .on('FAILED', () => retry('FAILED'));
@@ -66,6 +72,17 @@ export function createStudioService(store: StudioStore): StudioService {
       if (session !== current) return;
       s().publish.setSession(state);
       setTimeout(connect, RECONNECT_DELAY_MS);
+    }
+  }
+
+  /** After a reconnect (the host may have restarted): end the cards it no longer has, re-read its ports. */
+  async function resync(): Promise<void> {
+    try {
+      const live = await api.push.findAll();
+      s().transponders.retainOnly(new Set(live.map((t) => t.mediaSessionId)));
+      hostInfo = await api.info();
+    } catch {
+      // Still starting or gone again: the next reconnect tries again.
     }
   }
 

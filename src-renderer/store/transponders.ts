@@ -21,6 +21,8 @@ export interface TranspondersSlice {
   /** Card order: creation order. */
   order: string[];
   apply(event: HostEvent): void;
+  /** After a reconnect: cards the host no longer lists (it restarted, or they ended meanwhile) are ended. */
+  retainOnly(liveIds: ReadonlySet<string>): void;
   setActionError(mediaSessionId: string, error: string | undefined): void;
   dismiss(mediaSessionId: string): void;
 }
@@ -64,12 +66,24 @@ export function reduceTransponderEvent(s: TranspondersSlice, event: HostEvent): 
   }
 }
 
+/** Marks every card missing from the host's list as removed (STOPPED unless it had FAILED). */
+export function retainTransponders(s: TranspondersSlice, liveIds: ReadonlySet<string>): Pick<TranspondersSlice, 'byId' | 'order'> {
+  let next: Pick<TranspondersSlice, 'byId' | 'order'> = s;
+  for (const id of s.order) {
+    const view = s.byId[id];
+    if (!view || view.removed || liveIds.has(id)) continue;
+    next = upsert({ ...s, ...next }, view.transponder, false, true);
+  }
+  return next;
+}
+
 export function createTranspondersSlice(set: SetStudio): TranspondersSlice {
   const update = (fn: (s: TranspondersSlice) => Partial<TranspondersSlice>): void => patch(set, 'transponders', fn);
   return {
     byId: {},
     order: [],
     apply: (event) => update((s) => reduceTransponderEvent(s, event)),
+    retainOnly: (liveIds) => update((s) => retainTransponders(s, liveIds)),
     setActionError: (id, actionError) =>
       update((s) => {
         const view = s.byId[id];

@@ -33,6 +33,23 @@ describe('transponders slice', () => {
     assert.equal(s.transponders.byId.ms1?.transponder.muted, true);
   });
 
+  test('after a reconnect, cards the host no longer lists end; listed ones and failures keep their state', () => {
+    const store = createStudioStore();
+    const t = store.getState().transponders;
+    t.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'gone', status: 'PUBLISHING' }) });
+    t.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'kept', status: 'PUBLISHING' }) });
+    t.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'failed', status: 'FAILED', info: 'BAD_KEY' }) });
+    store.getState().transponders.retainOnly(new Set(['kept']));
+    const { byId, order } = store.getState().transponders;
+    assert.deepEqual(order, ['gone', 'kept', 'failed']);
+    assert.deepEqual(
+      order.map((id) => [id, byId[id]?.transponder.status, byId[id]?.removed]),
+      [['gone', 'STOPPED', true], ['kept', 'PUBLISHING', false], ['failed', 'FAILED', true]],
+    );
+    store.getState().transponders.apply({ type: 'transponder', transponder: transponder({ mediaSessionId: 'gone', status: 'PUBLISHING' }) });
+    assert.equal(store.getState().transponders.byId.gone?.transponder.status, 'STOPPED', 'an ended card is not resurrected');
+  });
+
   test('a transponder created through the REST API (unknown id in stats) appears by itself', () => {
     const store = createStudioStore();
     store.getState().transponders.apply({ type: 'stats', transponders: [transponder({ mediaSessionId: 'rest1', sourceStreamName: 'other' })] });

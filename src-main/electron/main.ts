@@ -4,7 +4,7 @@
 // bin/castbridge.js does for the CLI).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
 import { consoleLog } from '../../src-relay/log.js';
 import { APP_ROOT } from '../config/paths.js';
 import { appVersion, createHost, type Host } from '../host.js';
@@ -114,6 +114,10 @@ async function boot(): Promise<void> {
 }
 
 boot().catch((error: unknown) => {
-  log('electron_boot_failed', { error: error instanceof Error ? error.message : String(error) });
+  const message = error instanceof Error ? error.message : String(error);
+  log('electron_boot_failed', { error: message });
+  // Started from a desktop icon there is no terminal: without a box the app would just vanish. The host's
+  // start-up errors are sentences naming the setting to change (e.g. a port in use).
+  if (app.isReady()) dialog.showErrorBox('Castbridge cannot start', message);
   app.exit(1);
 });

@@ -3,7 +3,7 @@
 // decoded once to the mixer's 48 kHz stereo s16 (src-relay/codec/audio/wav.ts).
 import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WavError, decodeWavTo48kStereo } from '../../src-relay/codec/audio/wav.js';
+import { WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync } from '../../src-relay/codec/audio/wav.js';
 import type { Sound } from '../../src-relay/transponder-api.js';
 import { PCM_CHANNELS, PCM_RATE } from '../../src-relay/media.js';
 import { HttpError } from './errors.js';
@@ -47,16 +47,26 @@ export async function loadSound(mediaDir: string, name: string): Promise<Sound> 
   const info = await stat(path);
   if (!info.isFile()) throw new HttpError(400, `sound file "${name}" is not a regular file`);
   if (info.size > MAX_SOUND_BYTES) throw new HttpError(400, `sound file "${name}" is ${info.size} bytes, more than ${MAX_SOUND_BYTES}`);
-  return { name, samples: decodeSound(name, await readFile(path)) };
+  const bytes = await readFile(path);
+  try {
+    // Asynchronous: a long sound resamples in blocks, so the relay and the API keep running meanwhile.
+    return { name, samples: await decodeWavTo48kStereoAsync(bytes) };
+  } catch (err) {
+    throw notReadable(name, err);
+  }
 }
 
 export function decodeSound(name: string, bytes: Buffer): Int16Array {
   try {
     return decodeWavTo48kStereo(bytes);
   } catch (err) {
-    if (err instanceof WavError) throw new HttpError(400, `"${name}" is not a WAV file we can read: ${err.message}`);
-    throw new HttpError(400, `"${name}" is not a WAV file we can read`);
+    throw notReadable(name, err);
   }
+}
+
+function notReadable(name: string, err: unknown): HttpError {
+  if (err instanceof WavError) return new HttpError(400, `"${name}" is not a WAV file we can read: ${err.message}`);
+  return new HttpError(400, `"${name}" is not a WAV file we can read`);
 }
 
 export function durationMs(samples: Int16Array): number {

@@ -35,7 +35,12 @@ const CHUNK_HEADER_SIZE = 8;
 const FMT_MIN_SIZE = 16;
 const FMT_EXTENSIBLE_SIZE = 40;
 const UNKNOWN_SIZE = 0xffffffff;
-export const WAV_LIMITS = { maxChannels: 8, minRate: 1000, maxRate: 768000 } as const;
+/**
+ * maxSeconds bounds what one sound costs: decoded to 48 kHz stereo s16 a 600 s sound is 115 MB, and its
+ * resampling work is bounded too. Without it a 30 MB file of 8-bit mono at 1000 Hz (8 hours) asked for
+ * 1.4 G output samples: the host stopped answering for minutes, then ran out of memory.
+ */
+export const WAV_LIMITS = { maxChannels: 8, minRate: 1000, maxRate: 768000, maxSeconds: 600 } as const;
 const PCM_BITS = [8, 16, 24, 32] as const;
 const FLOAT_BITS = [32, 64] as const;
 
@@ -168,6 +173,12 @@ function readData(buf: Buffer, body: number, size: number, end: number, fmt: Fmt
   if (frames === 0) {
     throw new WavError(`"data" holds ${available} bytes, less than one ${fmt.blockAlign}-byte sample frame`);
   }
+  const seconds = frames / fmt.sampleRate;
+  if (seconds > WAV_LIMITS.maxSeconds) {
+    throw new WavError(
+      `the sound lasts ${seconds.toFixed(1)} s (${frames} frames at ${fmt.sampleRate} Hz), longer than the ${WAV_LIMITS.maxSeconds} s a sound may last`,
+    );
+  }
   const channelData = Array.from({ length: fmt.channels }, () => new Float32Array(frames));
   const read = sampleReader(buf, fmt);
   const bytesPerSample = fmt.bitsPerSample / 8;
@@ -220,6 +231,39 @@ export function decodeWavTo48kStereo(buf: Buffer): Int16Array {
     stereo = [0, 1].map((c) => concat(head[c]!, tail[c]!));
   }
   return planarToInt16(stereo);
+}
+
+/** Input frames resampled between two yields to the event loop: about 10–20 ms of work. */
+const ASYNC_BLOCK_SECONDS = 1;
+
+/**
+ * decodeWavTo48kStereo for a server: the resampling (the costly part, ~10 ms per second of sound) runs in
+ * blocks with a yield to the event loop between them, so a long sound does not stall the relay's media and
+ * the other requests while it decodes. Same output as the synchronous form (the resampler streams).
+ */
+export async function decodeWavTo48kStereoAsync(buf: Buffer): Promise<Int16Array> {
+  const wav = parseWav(buf);
+  const stereo: Float32Array[] = downmixToStereo(wav.channelData);
+  if (wav.sampleRate === PCM_RATE) return planarToInt16(stereo);
+  const resampler = new FloatResampler(wav.sampleRate, PCM_RATE, 2);
+  const block = Math.max(1, Math.round(wav.sampleRate * ASYNC_BLOCK_SECONDS));
+  const parts: Float32Array[][] = [];
+  for (let frame = 0; frame < wav.frames; frame += block) {
+    parts.push(resampler.process(stereo.map((c) => c.subarray(frame, frame + block))));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  parts.push(resampler.flush());
+  return planarToInt16([0, 1].map((c) => concatAll(parts.map((p) => p[c]!))));
+}
+
+function concatAll(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {

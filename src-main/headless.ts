@@ -56,16 +56,30 @@ export async function runHost(argv: string[]): Promise<number> {
   if (host.httpsUrl) process.stdout.write(`HTTPS (self-signed unless configured): ${host.httpsUrl}/\n`);
   if (host.localRtmp) process.stdout.write(`Embedded RTMP server: ${host.localRtmp.rtmpUrl}\n`);
   process.stdout.write(`Data folder: ${host.dataDir}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+  await untilSignal();
+  await host.close();
+  return 0;
+}
+
+/**
+ * Resolves on the first SIGINT/SIGTERM. The listener stays for the rest of the process: a second signal
+ * while closing is ignored rather than killing the host half-way (Ctrl-C under `npm start` arrives twice,
+ * from the terminal and forwarded by bin/start.js; node-media-server's store re-raises the signal it got).
+ * A listener does not keep the process alive, so it still exits once closed.
+ */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        consoleLog('host_signal_ignored', { signal, reason: 'already stopping' });
+        return;
+      }
+      received = true;
       consoleLog('host_signal', { signal });
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
-  await host.close();
-  return 0;
 }

@@ -9,13 +9,18 @@
 //  - relay RSS: this process's resident memory at the end of the window (encoder children listed apart).
 //  - ffmpeg row: the ffmpeg child alone; its RTP still needs a WebRTC terminator (DTLS/SRTP), which is the
 //    "0 transponders" row (the relay receiving only).
-//  - first keyframe: from startup() until the transponder has written the AVC sequence header and the first
-//    keyframe to its socket (the stream's first keyframe after the connection reached PUBLISHING; the tag is
-//    written synchronously in that event). "publish" is startup() → NetStream.Publish.Start.
+//  - first keyframe: from startup() until (a) the transponder has written the AVC sequence header and the
+//    first keyframe to its socket (the stream's first keyframe after the connection reached PUBLISHING; the
+//    tag is written synchronously in that event) and (b) that keyframe arrives at an RTMP player
+//    (rtmp-player.ts) that was already waiting on nginx for the stream: the server-side figure, seen one
+//    loopback hop after nginx. "publish" is startup() → NetStream.Publish.Start.
+//  - RELAY_BENCH_COUNTS, RELAY_BENCH_STARTS, RELAY_BENCH_WINDOW_S narrow a run; RELAY_BENCH_PROFILE=DIR writes
+//    a V8 CPU profile of each measurement window.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +31,7 @@ import { StreamRegistry, type LiveStream } from '../src-relay/streams.js';
 import { silentLog } from '../src-relay/log.js';
 import { TransponderManager } from '../src-relay/transponders.js';
 import { publishWhip } from '../test/helpers/chromium.js';
+import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import type { BenchResult } from './run.js';
 
@@ -34,9 +40,12 @@ const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
 /** Seconds of measurement per transponder count (after a settle time). */
 const WINDOW_S = Number(process.env.RELAY_BENCH_WINDOW_S ?? 20);
 const SETTLE_MS = 3000;
-const COUNTS = [0, 1, 5, 10];
-const STARTS = 20;
+/** Transponder counts measured; RELAY_BENCH_COUNTS=10 (comma-separated) narrows a profiling run. */
+const COUNTS = (process.env.RELAY_BENCH_COUNTS ?? '0,1,5,10').split(',').map(Number);
+const STARTS = Math.max(1, Number(process.env.RELAY_BENCH_STARTS ?? 20));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+/** RELAY_BENCH_PROFILE=DIR writes a V8 CPU profile of each measurement window (relay-<count>.cpuprofile). */
+const PROFILE_DIR = process.env.RELAY_BENCH_PROFILE;
 
 /** A noisy testsrc2 (noise defeats the encoder's easy wins, like a real camera), made once. */
 async function cachedY4m(): Promise<string> {
@@ -85,15 +94,32 @@ interface Window {
   encoders: number;
 }
 
+/** A CPU profile of this process from now until the returned function is called (RELAY_BENCH_PROFILE). */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  if (!PROFILE_DIR) return async () => undefined;
+  const session = new InspectorSession();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** Measures this process + encoder children over `seconds`. */
-async function measure(seconds: number): Promise<Window> {
+async function measure(seconds: number, profileName: string): Promise<Window> {
   const children = encoderChildren();
   const startTicks = new Map(children.map((pid) => [pid, procStat(pid)?.ticks ?? 0]));
+  const stopProfile = await startProfile(profileName);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
+  await stopProfile();
   let childTicks = 0;
   for (const pid of children) childTicks += (procStat(pid)?.ticks ?? 0) - (startTicks.get(pid) ?? 0);
   const ownPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
@@ -213,36 +239,61 @@ async function ffmpegRow(ingest: WebRtcIngest, stream: LiveStream, nginx: NginxR
   }
 }
 
-/** Transponder starts: startup() → PUBLISHING and → first keyframe written. */
-async function firstKeyframeTimes(manager: TransponderManager, stream: LiveStream, url: string): Promise<{ publish: number[]; keyframe: number[] }> {
-  const publish: number[] = [];
-  const keyframe: number[] = [];
+interface StartTimes {
+  publish: number[];
+  written: number[];
+  atServer: number[];
+}
+
+/**
+ * Transponder starts, each timed from startup() to: NetStream.Publish.Start (PUBLISHING); the AVC sequence
+ * header and first keyframe written to the socket; and that keyframe arriving at an RTMP player that was
+ * already waiting on nginx for the stream (so "at the server" is seen from outside the relay, one loopback
+ * hop further than the server itself).
+ */
+async function firstKeyframeTimes(manager: TransponderManager, stream: LiveStream, nginx: NginxRtmp): Promise<StartTimes> {
+  const times: StartTimes = { publish: [], written: [], atServer: [] };
   for (let i = 0; i < STARTS; i++) {
+    const name = `start_${i}`;
+    const player = new RtmpPlayer({ host: '127.0.0.1', port: nginx.port, app: 'live', name });
     let publishedAt = 0;
-    let keyAt = 0;
-    const t0 = performance.now();
+    let writtenAt = 0;
+    let mediaSessionId: string | undefined;
     const onVideo = (frame: { keyframe: boolean }): void => {
-      if (publishedAt && !keyAt && frame.keyframe) keyAt = performance.now();
+      if (publishedAt && !writtenAt && frame.keyframe) writtenAt = performance.now();
     };
-    stream.on('video', onVideo);
-    const { mediaSessionId } = manager.startup({ streamName: stream.name, rtmpUrl: `${url}/start_${i}`, rtmpTransponderFullUrl: true });
     const onChanged = (t: { mediaSessionId: string; status: string }): void => {
       if (t.mediaSessionId === mediaSessionId && t.status === 'PUBLISHING' && !publishedAt) publishedAt = performance.now();
     };
-    manager.on('changed', onChanged);
     try {
-      await waitFor('the first keyframe', () => keyAt > 0, 10_000);
-      publish.push(publishedAt - t0);
-      keyframe.push(keyAt - t0);
+      await withTimeout(player.playing, 5000, `the player of ${name} waiting on nginx`);
+      stream.on('video', onVideo);
+      manager.on('changed', onChanged);
+      const t0 = performance.now();
+      mediaSessionId = manager.startup({ streamName: stream.name, rtmpUrl: `${nginx.url()}/${name}`, rtmpTransponderFullUrl: true, noPrefix: true }).mediaSessionId;
+      const arrivedAt = await withTimeout(player.firstKeyframe, 10_000, `the first keyframe of ${name} at the player`);
+      await waitFor('the keyframe written', () => writtenAt > 0, 1000);
+      times.publish.push(publishedAt - t0);
+      times.written.push(writtenAt - t0);
+      times.atServer.push(arrivedAt - t0);
     } finally {
       stream.off('video', onVideo);
       manager.off('changed', onChanged);
-      await manager.terminate(mediaSessionId);
+      player.close();
+      if (mediaSessionId) await manager.terminate(mediaSessionId);
     }
     // Let Chromium's encoder forget the last PLI so every start asks anew.
     await new Promise((r) => setTimeout(r, 700));
   }
-  return { publish, keyframe };
+  return times;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export default async function relayBench(): Promise<BenchResult> {
@@ -289,7 +340,7 @@ export default async function relayBench(): Promise<BenchResult> {
       }
       await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000);
       await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const window = await measure(WINDOW_S);
+      const window = await measure(WINDOW_S, `relay-${count}`);
       const kbps = manager.list().reduce((sum, t) => sum + t.stats.bitrateKbps, 0);
       rows.push([
         `relay, ${count} transponder${count === 1 ? '' : 's'}`,
@@ -301,10 +352,11 @@ export default async function relayBench(): Promise<BenchResult> {
     }
     rows.push(await ffmpegRow(ingest, stream, nginx, dir));
 
-    const starts = await firstKeyframeTimes(manager, stream, nginx.url());
+    const starts = await firstKeyframeTimes(manager, stream, nginx);
     const fmt = (values: number[]): string => `p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms`;
     rows.push([`startup → publish (${STARTS} starts)`, '', '', fmt(starts.publish)]);
-    rows.push([`startup → first keyframe written (${STARTS} starts)`, '', '', fmt(starts.keyframe)]);
+    rows.push([`startup → first keyframe written (${STARTS} starts)`, '', '', fmt(starts.written)]);
+    rows.push([`startup → first keyframe at a player on nginx (${STARTS} starts)`, '', '', fmt(starts.atServer)]);
     return {
       title: `relay: Chromium 720p30 (noisy testsrc2) over WHIP → nginx-rtmp; CPU % of one core over ${WINDOW_S} s`,
       columns: ['case', 'CPU %', 'RSS MB', 'notes'],

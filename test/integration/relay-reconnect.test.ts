@@ -27,6 +27,8 @@ import { keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 /** Names starting with this are refused by the on_publish hook (HTTP 403), as a bad stream key would be. */
 const DENIED_PREFIX = 'denied';
+/** Video frames the recording made after a reconnect must hold (the source runs ≥ 30 more for the keyframe wait). */
+const MIN_FRAMES_AFTER_RECONNECT = 60;
 
 /**
  * nginx-rtmp that can be killed (SIGKILL, a crash) and started again on the same port, with an on_publish
@@ -186,7 +188,17 @@ describe('transponders when the target fails', { timeout: 300_000 }, () => {
     const back = current(t.mediaSessionId)!;
     assert.equal(back.stats.reconnects, 1);
     assert.equal(back.stats.attempt, undefined);
-    await new Promise((r) => setTimeout(r, 4000));
+    // At least 4 s and enough camera frames for the count below, however slowly a loaded machine runs.
+    let framesSince = 0;
+    const countFrame = () => void framesSince++;
+    const source = registry.get('cam')!;
+    source.on('video', countFrame);
+    const since = Date.now();
+    try {
+      await waitFor(`${MIN_FRAMES_AFTER_RECONNECT + 30} camera frames and 4 s`, () => framesSince >= MIN_FRAMES_AFTER_RECONNECT + 30 && Date.now() - since >= 4000, 60_000);
+    } finally {
+      source.off('video', countFrame);
+    }
     await manager.terminate(t.mediaSessionId);
     await nginx.stop(); // finalizes the recording
     await nginx.start();
@@ -198,7 +210,7 @@ describe('transponders when the target fails', { timeout: 300_000 }, () => {
     assert.equal(summary.video?.width, 640);
     const [firstKey] = await keyframeTimes(second[0]!);
     const times = await videoPacketTimes(second[0]!);
-    assert.ok(times.length > 60, `${times.length} video frames recorded after reconnecting`);
+    assert.ok(times.length > MIN_FRAMES_AFTER_RECONNECT, `${times.length} video frames recorded after reconnecting`);
     assert.equal(firstKey, times[0], 'the first video frame after reconnecting is a keyframe');
     const statuses = history.filter((h) => h.mediaSessionId === t.mediaSessionId).map((h) => h.status);
     assert.deepEqual([...new Set(statuses)], ['CONNECTING', 'PUBLISHING', 'RECONNECTING', 'STOPPED']);

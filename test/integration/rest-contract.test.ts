@@ -18,6 +18,17 @@ import { probeStreams } from '../helpers/media.js';
 import { call, push, waitUntil, type Reply } from '../unit/rest/http-client.js';
 
 const STREAM = 'cam1';
+/** How long the G.711 transponder publishes before it is ended and its recording probed. */
+const PCMA_PUBLISH_MS = 3000;
+
+/** Polls an async condition every 250 ms; rejects naming `what` after `timeoutMs`. */
+async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 const SCHEMES = ['http', 'https'] as const;
 
 describe('WCS REST contract on a real host, stream and target', { timeout: 300_000 }, () => {
@@ -155,11 +166,17 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
       options: { audioCodec: 'pcma' },
     });
     assert.equal(pcma.status, 200, pcma.text);
-    await new Promise((r) => setTimeout(r, 4000));
-    await push(host.httpUrl, 'terminate', { mediaSessionId: pcma.json().mediaSessionId });
+    const id = pcma.json().mediaSessionId as string;
+    // Publishing for a few seconds, however long a loaded machine takes to get there.
+    await pollUntil(async () => {
+      const [t] = (await push(host.httpUrl, 'find', { mediaSessionId: id })).json() as Array<{ status: string; stats: { uptimeMs: number } }>;
+      return t?.status === 'PUBLISHING' && t.stats.uptimeMs >= PCMA_PUBLISH_MS;
+    }, 30_000, `the pcma transponder publishing for ${PCMA_PUBLISH_MS} ms`);
+    await push(host.httpUrl, 'terminate', { mediaSessionId: id });
     const file = await waitUntil(() => nginx.recordings().find((f) => basename(f).startsWith('pcma_probe')), 20_000, 'the pcma recording');
-    await new Promise((r) => setTimeout(r, 1000));
-    const probed = await probeStreams(file);
+    // nginx finishes the file after the unpublish: probe until it reads, then check the codec.
+    let probed: Awaited<ReturnType<typeof probeStreams>> | undefined;
+    await pollUntil(async () => (probed = await probeStreams(file).catch(() => undefined))?.audio !== undefined, 20_000, 'an audio track in the pcma recording');
     assert.match(JSON.stringify(probed), /pcm_alaw/, `recording carries G.711 A-law: ${JSON.stringify(probed)}`);
   });
 

@@ -79,9 +79,27 @@ export function targetProblem(target: Target): string | undefined {
   return undefined;
 }
 
-/** Hides the stream key in a transponder's rtmpUrl (the last path segment of preset targets). */
+const MASK = '••••';
+
+/** A path segment after the application that looks like a key rather than an instance name (the host's
+ *  rule in src-relay/redact.ts, which the renderer cannot import). */
+function looksLikeKey(segment: string): boolean {
+  return segment.length >= 6 && /[0-9_-]/.test(segment);
+}
+
+/**
+ * Hides secrets in a transponder's rtmpUrl: the saved targets' keys wherever they appear, the password, every
+ * query value, and a key-like last path segment after the application — the last two also for transponders
+ * started through the REST API with a key the studio does not know.
+ */
 export function maskUrl(rtmpUrl: string, keys: readonly string[]): string {
   let masked = rtmpUrl.replace(/\/\/([^/@]+)@/, '//•••@');
-  for (const key of keys) if (key) masked = masked.split(encodeURIComponent(key)).join('••••').split(key).join('••••');
-  return masked;
+  for (const key of keys) if (key) masked = masked.split(encodeURIComponent(key)).join(MASK).split(key).join(MASK);
+  const match = /^([a-z][\w+.-]*:\/\/[^/?#]*)([^?#]*)(\?[^#]*)?/i.exec(masked);
+  if (!match) return masked;
+  const [, origin, path = '', query = ''] = match;
+  const segments = path.split('/'); // ['', app, …]
+  const last = segments.length - 1;
+  if (last >= 2 && looksLikeKey(segments[last]!)) segments[last] = MASK;
+  return origin + segments.join('/') + query.replace(/([?&][^=&#]*=)[^&#]*/g, `$1${MASK}`);
 }

@@ -49,6 +49,11 @@ describe('target presets', () => {
   test('keys are masked in URLs shown on cards', () => {
     assert.equal(maskUrl('rtmps://a.rtmps.youtube.com:443/live2/abcd-1234', ['abcd-1234']), 'rtmps://a.rtmps.youtube.com:443/live2/••••');
     assert.equal(maskUrl('rtmp://user:pw@h/app', []), 'rtmp://•••@h/app');
+    // A transponder started through the REST API with a key the studio never saw.
+    assert.equal(maskUrl('rtmp://live.twitch.tv/app/live_1234_abcdef', []), 'rtmp://live.twitch.tv/app/••••');
+    assert.equal(maskUrl('rtmp://h:1935/live/?user=u&pass=p4ss', []), 'rtmp://h:1935/live/?user=••••&pass=••••');
+    assert.equal(maskUrl('rtmp://127.0.0.1:1935/live', []), 'rtmp://127.0.0.1:1935/live', 'the app is not a key');
+    assert.equal(maskUrl('rtmp://h/app/inst', []), 'rtmp://h/app/inst', 'a short instance name stays readable');
   });
 });
 

@@ -63,7 +63,9 @@ export function registerStatic(app: FastifyInstance, staticDir: string, previewO
     if (path === undefined) return reply.code(404).send({ error: 'not found' });
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
-      if (!req.url.split('?')[0]!.endsWith('/')) return reply.redirect(`${req.url.split('?')[0]}/`);
+      // One leading slash: "//sdk" must not become a redirect to the host "sdk" (protocol-relative URL).
+      const dir = req.url.split('?')[0]!.replace(/^\/+/, '/');
+      if (!dir.endsWith('/')) return reply.redirect(`${dir}/`);
       path = join(path, 'index.html');
     }
     if (!(await stat(path).catch(() => undefined))?.isFile()) return reply.code(404).send({ error: `not found: ${req.url.slice(0, 200)}` });

@@ -55,11 +55,16 @@ describe('static studio files', () => {
     }
   });
 
-  test('no path leaves the studio folder, encoded or not', async () => {
+  test('no path leaves the studio folder, encoded or not, nor redirects off this host', async () => {
     for (const url of ['/../secret.txt', '/%2e%2e/secret.txt', '/sdk/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00', '/%E0%A4%A']) {
       const res = await app.inject({ method: 'GET', url });
       assert.notEqual(res.statusCode, 200, url);
       assert.ok(!res.body.includes('outside the studio folder'), url);
+    }
+    for (const url of ['//sdk', '///sdk?x=1']) {
+      const res = await app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 302, url);
+      assert.equal(res.headers.location, '/sdk/', `${url} stays on this host`);
     }
     assert.equal(fileInside('/srv/studio', '/../etc/passwd'), undefined);
     assert.equal(fileInside('/srv/studio', '/%2e%2e/etc/passwd'), undefined);

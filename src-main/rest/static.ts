@@ -30,8 +30,11 @@ const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>Castbridge</
 /** Security headers for pages we serve, beside the CSP. */
 const PAGE_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
 
-function pageHeaders(previewOrigin: string | undefined): Record<string, string> {
-  return { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(previewOrigin) };
+/** The SDK example's pages, whose "Server" field may name another Castbridge host. */
+const SDK_PATH = /^\/+sdk(\/|$|\?)/;
+
+function pageHeaders(previewOrigin: string | undefined, url: string): Record<string, string> {
+  return { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(previewOrigin, SDK_PATH.test(url)) };
 }
 
 /** The file a URL path names inside root, or undefined when it would leave root. */
@@ -56,7 +59,7 @@ async function sendFile(reply: FastifyReply, path: string, headers: Record<strin
 /** `previewOrigin`: where the studio may fetch the HTTP-FLV preview from (the embedded RTMP server). */
 export function registerStatic(app: FastifyInstance, staticDir: string, previewOrigin: () => string | undefined): void {
   app.get('/*', async (req, reply) => {
-    const headers = pageHeaders(previewOrigin());
+    const headers = pageHeaders(previewOrigin(), req.url);
     const built = existsSync(join(staticDir, 'index.html'));
     if (!built && (req.url === '/' || req.url.startsWith('/?'))) return reply.headers(headers).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
     let path = fileInside(staticDir, req.url);

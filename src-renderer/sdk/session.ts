@@ -35,6 +35,7 @@ export class Session extends Emitter<SessionEvents> {
   private readonly pending = new Map<string, PendingRequest>();
   private nextId = 1;
   private subscribed = false;
+  private closed = false;
 
   constructor(readonly options: SessionOptions) {
     super();
@@ -43,6 +44,11 @@ export class Session extends Emitter<SessionEvents> {
       if (typeof event.data === 'string') this.onMessage(event.data);
     });
     this.socket.addEventListener('close', () => this.onClose());
+    // A connection refused before it opened (e.g. by the page's Content-Security-Policy) may fire only
+    // 'error' in Chromium, never 'close': the session would stay PENDING forever.
+    this.socket.addEventListener('error', () => {
+      if (this.status === SESSION_STATUS.PENDING) this.onClose();
+    });
   }
 
   getStatus(): SessionStatus {
@@ -142,6 +148,8 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private onClose(): void {
+    if (this.closed) return; // 'error' and 'close' may both report the same end
+    this.closed = true;
     const wasEstablished = this.status === SESSION_STATUS.ESTABLISHED;
     this.status = wasEstablished ? SESSION_STATUS.DISCONNECTED : SESSION_STATUS.FAILED;
     for (const [id, request] of this.pending) {

@@ -76,6 +76,20 @@ describe('SDK example page', { timeout: 240_000 }, () => {
     assert.match(result.detail ?? '', /already being published/);
   });
 
+  test('a session the page\'s CSP forbids (the studio may reach its own host only) fails instead of staying PENDING', async () => {
+    const { page } = await harness.openStudio('/');
+    const status = await page.evaluate(async () => {
+      type Sdk = typeof import('../../src-renderer/sdk/index.js');
+      const sdk = (await import('/sdk/castbridge-sdk.js' as string)) as Sdk;
+      return new Promise<string>((resolve) => {
+        const s = sdk.createSession({ urlServer: 'ws://127.0.0.1:9' });
+        s.on('FAILED', () => resolve(s.getStatus())).on('ESTABLISHED', () => resolve('ESTABLISHED?'));
+        setTimeout(() => resolve(`still ${s.getStatus()} after 10 s`), 10_000);
+      });
+    });
+    assert.equal(status, 'FAILED');
+  });
+
   test('the stand-alone SDK module and its .d.ts are served under /sdk/', async () => {
     const { page } = await harness.openStudio('/sdk/');
     const exported = await page.evaluate(async () => {

@@ -37,10 +37,14 @@ describe('static studio files', () => {
       assert.equal(res.statusCode, 200, url);
       const csp = String(res.headers['content-security-policy']);
       assert.match(csp, /script-src 'self';/, url);
-      assert.match(csp, /connect-src 'self' http:\/\/127\.0\.0\.1:8000;/, url);
+      assert.match(csp, /object-src 'none'/, url);
       assert.match(csp, /frame-ancestors 'none'/, url);
       assert.equal(res.headers['x-content-type-options'], 'nosniff');
     }
+    const studio = String((await app.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
+    assert.match(studio, /connect-src 'self' http:\/\/127\.0\.0\.1:8000;/, 'the studio reaches its host and the preview only');
+    const sdk = String((await app.inject({ method: 'GET', url: '/sdk/' })).headers['content-security-policy']);
+    assert.match(sdk, /connect-src 'self' http:\/\/127\.0\.0\.1:8000 ws: wss: http: https:;/, 'the SDK example may publish to another host');
   });
 
   test('the "not built" page carries it too', async () => {

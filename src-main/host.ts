@@ -49,6 +49,7 @@ export interface Host {
 }
 
 const STOP_TRANSPONDERS_TIMEOUT_MS = 8000;
+const STOP_INGEST_TIMEOUT_MS = 5000;
 
 export function appVersion(): string {
   try {
@@ -173,7 +174,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       log('host_stop_transponders_failed', { error: (err as Error).message }),
     );
     await rest.close();
-    ingest.closeAll();
+    // Wait for the peer connections (DTLS/UDP sockets) to close, bounded: a host closed and made again in
+    // one process (tests, Electron's restart) must not inherit them.
+    await withTimeout(ingest.closeAll(), STOP_INGEST_TIMEOUT_MS).catch((err: unknown) =>
+      log('host_stop_ingest_failed', { error: (err as Error).message }),
+    );
     registry.endAll('STOPPED_BY_HOST_SHUTDOWN');
     await localRtmp?.close();
     log('host_stopped');

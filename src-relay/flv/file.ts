@@ -79,6 +79,8 @@ export class FlvFormatError extends Error {
 export class FlvReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes of pending[0] already consumed. */
+  private headOffset = 0;
   private offset = 0; // file offset of the first pending byte, for error messages
   private headerDone = false;
   /** The header's type flags, once read. */
@@ -114,10 +116,10 @@ export class FlvReader {
   private peek(n: number): Buffer | undefined {
     if (this.pendingBytes < n) return undefined;
     const first = this.pending[0];
-    if (first.length >= n) return first.subarray(0, n);
+    if (first.length - this.headOffset >= n) return first.subarray(this.headOffset, this.headOffset + n);
     const gathered = Buffer.allocUnsafe(n);
-    let filled = 0;
-    let used = 0;
+    let filled = first.copy(gathered, 0, this.headOffset);
+    let used = 1;
     while (filled < n) {
       const piece = this.pending[used];
       const take = Math.min(piece.length, n - filled);
@@ -126,26 +128,24 @@ export class FlvReader {
       used++;
       if (take < piece.length) {
         this.pending.splice(0, used, gathered, piece.subarray(take));
+        this.headOffset = 0;
         return gathered;
       }
     }
     this.pending.splice(0, used, gathered);
+    this.headOffset = 0;
     return gathered;
   }
 
+  /** Drops n bytes from the front (an offset into the first chunk, not a new view per tag). */
   private consume(n: number): void {
     this.offset += n;
     this.pendingBytes -= n;
+    this.headOffset += n;
     let drop = 0;
-    while (n > 0) {
-      const first = this.pending[drop];
-      if (first.length <= n) {
-        n -= first.length;
-        drop++;
-      } else {
-        this.pending[drop] = first.subarray(n);
-        n = 0;
-      }
+    while (drop < this.pending.length && this.headOffset >= this.pending[drop].length) {
+      this.headOffset -= this.pending[drop].length;
+      drop++;
     }
     if (drop > 0) this.pending.splice(0, drop);
   }

@@ -342,27 +342,20 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 }
 
-// One frame goes to every transponder of its stream: its FLV body is built once and shared (the RTMP chunk
-// layer then shares the chunked bytes too), so a target costs a header and a socket write, not a copy.
-const videoBodies = new WeakMap<VideoFrame, Buffer>();
-const audioBodies = new WeakMap<AudioFrame, Buffer>();
+// One frame goes to every transponder of its stream, one after the other: its FLV body is built once and
+// shared (the RTMP chunk layer then shares the chunked bytes too), so a target costs a header and a socket
+// write, not a copy. The last frame's body is remembered; a map would only add garbage to collect.
+let lastVideo: { frame: VideoFrame; body: Buffer } | undefined;
+let lastAudio: { frame: AudioFrame; body: Buffer } | undefined;
 
 function videoBody(frame: VideoFrame): Buffer {
-  let body = videoBodies.get(frame);
-  if (!body) {
-    body = avcFrameBody(frame);
-    videoBodies.set(frame, body);
-  }
-  return body;
+  if (lastVideo?.frame !== frame) lastVideo = { frame, body: avcFrameBody(frame) };
+  return lastVideo.body;
 }
 
 function audioBody(frame: AudioFrame): Buffer {
-  let body = audioBodies.get(frame);
-  if (!body) {
-    body = buildAudioBody(frame);
-    audioBodies.set(frame, body);
-  }
-  return body;
+  if (lastAudio?.frame !== frame) lastAudio = { frame, body: buildAudioBody(frame) };
+  return lastAudio.body;
 }
 
 function buildAudioBody(frame: AudioFrame): Buffer {

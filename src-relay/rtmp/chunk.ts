@@ -167,8 +167,8 @@ export class ChunkWriter {
   /**
    * The same bytes as write(), as [first chunk header, everything after it]. The second piece (the payload
    * with its fmt 3 continuation headers) depends only on the payload, the chunk size and the csid, so it is
-   * built once per payload and shared by every writer sending that payload (one frame pushed to many
-   * targets); a payload that fits one chunk is used as it is. Payloads must not be modified once written.
+   * built once per payload and shared by the writers sending that payload one after the other (one frame
+   * pushed to many targets); a payload that fits one chunk is used as it is. Payloads must not be modified once written.
    * With an extended timestamp the continuation headers repeat the timestamp, so nothing is shared then.
    */
   writeParts(message: RtmpMessage): [Buffer, Buffer] {
@@ -185,8 +185,8 @@ export class ChunkWriter {
   }
 
   private chunkedBody(payload: Buffer, csid: number): Buffer {
-    const cached = chunkedBodies.get(payload);
-    if (cached && cached.size === this.size && cached.csid === csid) return cached.body;
+    const cached = lastChunked;
+    if (cached && cached.payload === payload && cached.size === this.size && cached.csid === csid) return cached.body;
     const fields = { timestamp: 0, length: payload.length, typeId: 0, streamId: 0 };
     const continuationLength = chunkHeaderLength(ChunkFmt.continuation, csid, 0);
     const continuations = Math.ceil(payload.length / this.size) - 1;
@@ -196,13 +196,17 @@ export class ChunkWriter {
       at += writeChunkHeader(body, at, ChunkFmt.continuation, csid, fields);
       at += payload.copy(body, at, offset, Math.min(offset + this.size, payload.length));
     }
-    chunkedBodies.set(payload, { size: this.size, csid, body });
+    lastChunked = { payload, size: this.size, csid, body };
     return body;
   }
 }
 
-/** Chunked payloads by payload buffer (see ChunkWriter.writeParts); entries go with their payload. */
-const chunkedBodies = new WeakMap<Buffer, { size: number; csid: number; body: Buffer }>();
+/**
+ * The last payload chunked (see ChunkWriter.writeParts). A stream hands each frame to all its transponders
+ * one after the other, so remembering one payload shares it among them all, without a map to grow and
+ * collect; a single push (every payload new) pays nothing for it.
+ */
+let lastChunked: { payload: Buffer; size: number; csid: number; body: Buffer } | undefined;
 
 export function checkChunkSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > ChunkLimits.maxChunkSize) {

@@ -40,6 +40,13 @@ export const PublisherDefaults = {
   /** Connections one start() may open: first try, "need auth" retry, challenge response. */
   maxAuthConnections: 3,
   stopTimeoutMs: 2000,
+  /**
+   * Audio and metadata wait at most this long for the next video frame (which flushes everything queued)
+   * before going out on their own: one socket write per video frame instead
+   * of one per message, with audio (~47 AAC frames/s) riding along with video (~30 frames/s). Video itself is
+   * never held back.
+   */
+  audioCoalesceMs: 40,
 } as const;
 
 // FLV VIDEODATA (FLV spec v10.1 §E.4.3.1): [frame type(4) | codec id(4)] [AVCPacketType] …; 0 = sequence header
@@ -66,6 +73,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private stallSince?: number;
   private lastFlushAt = 0;
   private watchdog?: NodeJS.Timeout;
+  /** The coalescing timer (created once, re-armed with refresh()) and whether it is armed. */
+  private pumpTimer?: NodeJS.Timeout;
+  private pumpArmed = false;
   private abortStart?: (error: RtmpError) => void;
   /** The queue was in a dropping spell after the previous write (a new spell is logged once). */
   private wasDropping = false;
@@ -201,11 +211,26 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       this.finish(new RtmpError('NETWORK', `target too slow: ${this.queue.bytes} bytes queued, the limit is ${this.options.maxQueueBytes}`));
       return;
     }
-    this.pump();
+    if (kind === 'video' || kind === 'command') this.pump();
+    else this.pumpSoon();
+  }
+
+  /** Arms the coalescing timer (see PublisherDefaults.audioCoalesceMs) unless it is armed already. */
+  private pumpSoon(): void {
+    if (this.pumpArmed) return;
+    this.pumpArmed = true;
+    if (this.pumpTimer) this.pumpTimer.refresh();
+    else {
+      this.pumpTimer = setTimeout(() => this.pump(), PublisherDefaults.audioCoalesceMs);
+      this.pumpTimer.unref();
+    }
   }
 
   /** Hands queued chunks to the socket while its own buffer is small (the rest waits, droppable, in our queue). */
   private pump(): void {
+    // A still-pending coalescing timer is left to fire into an empty queue: clearTimeout() would stop
+    // refresh() from ever re-arming it.
+    this.pumpArmed = false;
     const socket = this.session?.socket;
     if (!socket || socket.destroyed || this.queue.length === 0) return;
     // Corked, the items taken here leave in one writev (one system call) instead of one write each.
@@ -217,9 +242,11 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
         this.sent += item.bytes.length;
         socket.write(item.bytes, this.onFlushed);
       } else {
-        for (const piece of item.bytes) {
-          this.sent += piece.length;
-          socket.write(piece, this.onFlushed);
+        const last = item.bytes.length - 1;
+        for (let i = 0; i <= last; i++) {
+          this.sent += item.bytes[i].length;
+          if (i === last) socket.write(item.bytes[i], this.onFlushed);
+          else socket.write(item.bytes[i]);
         }
       }
     }
@@ -306,6 +333,8 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.watchdog);
+    clearTimeout(this.pumpTimer);
+    this.pumpArmed = false;
     this.session?.end();
     while (this.queue.shift()) {
       // release queued buffers

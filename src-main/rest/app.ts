@@ -8,7 +8,7 @@ import { errorHandler } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { registerPushRoutes } from './push.js';
 import { ALL_ROUTES, OPENAPI_ROUTE } from './schemas.js';
-import { checkRequest, originAllowed } from './security.js';
+import { checkRequest, isApiPath, originAllowed } from './security.js';
 import { registerStatic } from './static.js';
 import { registerMediaUpload, registerStudioRoutes } from './studio.js';
 import { registerWhipRoutes } from './whip.js';
@@ -51,12 +51,28 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
   return app;
 }
 
+/**
+ * The path the token rule judges. The router decodes percent-escapes ("/%61pi/info" reaches /api/info), so
+ * the matched route decides, not the raw URL; an API route pattern, or a raw or decoded URL that names one,
+ * counts as API. A URL that does not decode is judged as API (refused without the token).
+ */
+export function gatedPath(rawUrl: string, routeUrl: string | undefined): string {
+  if (routeUrl !== undefined && isApiPath(routeUrl)) return routeUrl;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawUrl);
+  } catch {
+    return '/api/undecodable';
+  }
+  return isApiPath(decoded) ? decoded : rawUrl;
+}
+
 /** Host, Origin and token checks on every request; CORS headers for our own origins only. */
 function installGate(app: FastifyInstance, deps: RestDeps): void {
   app.addHook('onRequest', async (req, reply) => {
     const origin = req.headers.origin;
     const refusal = checkRequest(
-      { host: req.headers.host, origin, authorization: req.headers.authorization, path: req.url },
+      { host: req.headers.host, origin, authorization: req.headers.authorization, path: gatedPath(req.url, req.routeOptions.url) },
       deps.security,
     );
     if (refusal) {

@@ -90,6 +90,22 @@ describe('security gate on the app', async () => {
     assert.equal(whip.statusCode, 401);
   });
 
+  test('percent-escaped API paths need the token too (the router decodes them)', async () => {
+    for (const [method, url] of [
+      ['POST', '/%72est-api/push/find_all'],
+      ['POST', '/rest-api/push/find%5fall'],
+      ['GET', '/%61pi/info'],
+      ['GET', '/%61pi/targets'],
+      ['PUT', '/%61pi/settings'],
+      ['POST', '/%77hip/cam'],
+    ] as const) {
+      const res = await tokenApp.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: method === 'GET' ? undefined : '{}' });
+      assert.equal(res.statusCode, 401, `${method} ${url}: ${res.body.slice(0, 100)}`);
+    }
+    assert.equal((await tokenApp.inject({ method: 'GET', url: '/%61pi/info', headers: { authorization: 'Bearer s3cret-token' } })).statusCode, 200);
+    assert.notEqual((await tokenApp.inject({ method: 'GET', url: '/' })).statusCode, 401, 'the studio page itself needs no token');
+  });
+
   test('the settings view masks the token', async () => {
     const res = await tokenApp.inject({ method: 'GET', url: '/api/settings', headers: { authorization: 'Bearer s3cret-token' } });
     assert.equal(res.statusCode, 200);

@@ -44,9 +44,11 @@ export const SETTING_SPECS = {
   rtmp_keyframe_interval_ms: {
     type: 'integer',
     default: '2000',
-    min: 0,
+    // The relay's keyframe scheduler needs ≥ 250 ms (src-relay/transponder-keyframes.ts); 0 used to be
+    // accepted here and made every transponder startup fail with a 500.
+    min: 250,
     max: 60000,
-    description: 'Ask the publisher for a keyframe this often, in milliseconds (0: only at start).',
+    description: 'Ask the publisher for a keyframe this often, in milliseconds (YouTube and Facebook want 2000).',
   },
   rtmp_flash_version: {
     type: 'string',
@@ -164,6 +166,14 @@ const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*\.?$/i;
 const MAX_PORT = 65535;
 
+/** The inclusive bounds of a port or a bounded integer setting (shown by the Settings panel). */
+export function boundsOf(key: SettingKey): { min: number; max: number } | undefined {
+  const spec = specOf(key);
+  if (spec.type === 'port') return { min: 0, max: MAX_PORT };
+  if (spec.type === 'integer' && spec.min !== undefined && spec.max !== undefined) return { min: spec.min, max: spec.max };
+  return undefined;
+}
+
 type Parsed = { ok: true; value: Settings[SettingKey] } | { ok: false; error: string };
 
 /** Parses one textual value; the error says what was expected and what came. */
@@ -181,8 +191,7 @@ export function parseSettingValue(key: SettingKey, text: string): Parsed {
     }
     case 'integer':
     case 'port': {
-      const min = spec.type === 'port' ? 0 : (spec.min ?? Number.MIN_SAFE_INTEGER);
-      const max = spec.type === 'port' ? MAX_PORT : (spec.max ?? Number.MAX_SAFE_INTEGER);
+      const { min, max } = boundsOf(key) ?? { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
       if (!/^-?\d+$/.test(value)) return { ok: false, error: `${key} must be an integer ${min}–${max}, got "${value}"` };
       const n = Number(value);
       if (n < min || n > max) return { ok: false, error: `${key} must be an integer ${min}–${max}, got ${n}` };

@@ -10,6 +10,7 @@ import {
   defaultSettings,
   formatSettingValue,
   isSettingKey,
+  boundsOf,
   parseSettingValue,
   specOf,
   type SettingKey,
@@ -34,6 +35,9 @@ export interface SettingView {
   type: string;
   restart: boolean;
   overridden: boolean;
+  /** Inclusive bounds of a number (integer or port). */
+  min?: number;
+  max?: number;
   error?: string;
 }
 
@@ -133,6 +137,8 @@ export class SettingsStore {
         restart: spec.restart === true,
         overridden: this.overrides.has(key),
       };
+      const bounds = boundsOf(key);
+      if (bounds) Object.assign(view, bounds);
       const error = this.fileErrors.get(key);
       if (error !== undefined) view.error = error;
       return view;

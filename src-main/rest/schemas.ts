@@ -219,6 +219,8 @@ const settingView: JsonSchema = {
     type: { type: 'string' },
     restart: { type: 'boolean' },
     overridden: { type: 'boolean' },
+    min: { type: 'integer' },
+    max: { type: 'integer' },
     error: { type: 'string' },
   },
   required: ['key', 'value', 'default', 'description'],

@@ -15,6 +15,22 @@ export interface SettingItem {
   restart?: boolean;
   /** Set with `--set` for this run: the saved value applies from the next start. */
   overridden?: boolean;
+  /** Inclusive bounds of a number, as the host declares them. */
+  min?: number;
+  max?: number;
+}
+
+export interface Bounds {
+  min?: number | undefined;
+  max?: number | undefined;
+}
+
+function outOfBounds(n: number, bounds: Bounds): boolean {
+  return (bounds.min !== undefined && n < bounds.min) || (bounds.max !== undefined && n > bounds.max);
+}
+
+function range(bounds: Bounds): string {
+  return `from ${bounds.min ?? '…'} to ${bounds.max ?? '…'}`;
 }
 
 /** Kinds for which an emptied field means "back to the default" (for a string, empty is a value: no prefix). */
@@ -36,8 +52,9 @@ export interface SettingsSlice {
 
 const MAX_PORT = 65535;
 
-/** Validates a value by the conventions of its key (DESIGN.md §6); returns the message, or undefined. */
-export function validateSetting(key: string, value: string): string | undefined {
+/** Validates a value by the conventions of its key (DESIGN.md §6) and the bounds the host declares for it;
+ *  returns the message, or undefined. */
+export function validateSetting(key: string, value: string, bounds: Bounds = {}): string | undefined {
   const v = value.trim();
   if (v === '') return undefined; // empty = use the default
   if (key.endsWith('_port')) {
@@ -46,8 +63,8 @@ export function validateSetting(key: string, value: string): string | undefined 
     return undefined;
   }
   if (key.endsWith('_ms')) {
-    // 0 is meaningful: rtmp_keyframe_interval_ms=0 asks for a keyframe only at start.
-    if (!/^\d+$/.test(v)) return `${key} must be a whole number of milliseconds, 0 or more, got "${v}"`;
+    if (!/^\d+$/.test(v)) return `${key} must be a whole number of milliseconds, got "${v}"`;
+    if (outOfBounds(Number(v), bounds)) return `${key} must be ${range(bounds)} milliseconds, got ${v}`;
     return undefined;
   }
   if (/(_enabled|_full_url|_auto_start)$/.test(key)) {
@@ -60,6 +77,10 @@ export function validateSetting(key: string, value: string): string | undefined 
   }
   if (key.endsWith('_address')) {
     if (!/^[\w.:[\]-]+$/.test(v)) return `${key} must be an IP address or host name, got "${v}"`;
+    return undefined;
+  }
+  if (bounds.min !== undefined || bounds.max !== undefined) {
+    if (!/^-?\d+$/.test(v) || outOfBounds(Number(v), bounds)) return `${key} must be a whole number ${range(bounds)}, got "${v}"`;
     return undefined;
   }
   if (key === 'rtmp_transponder_stream_name_prefix' && /[\s/?#]/.test(v)) {
@@ -82,7 +103,8 @@ export function createSettingsSlice(set: SetStudio): SettingsSlice {
     edit: (key, value) =>
       update((s) => {
         const errors = { ...s.errors };
-        const problem = validateSetting(key, value);
+        const item = s.items.find((i) => i.key === key);
+        const problem = validateSetting(key, value, { min: item?.min, max: item?.max });
         if (problem) errors[key] = problem;
         else delete errors[key];
         return { drafts: { ...s.drafts, [key]: value }, errors, notice: undefined };

@@ -15,9 +15,13 @@ describe('settings validation', () => {
   test('each kind of value gets a message naming the key and the bound', () => {
     assert.equal(validateSetting('rest_http_port', '70000'), 'rest_http_port must be a port number from 0 to 65535, got "70000"');
     assert.equal(validateSetting('rest_http_port', '0'), undefined);
-    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '-5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, 0 or more, got "-5"');
-    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '1.5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, 0 or more, got "1.5"');
-    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '0'), undefined, '0: a keyframe only at start, as the setting says');
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '-5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, got "-5"');
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '1.5'), 'rtmp_keyframe_interval_ms must be a whole number of milliseconds, got "1.5"');
+    // The bounds the host declares for the key (the relay needs ≥ 250 ms between keyframe requests).
+    const keyframeBounds = { min: 250, max: 60000 };
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '0', keyframeBounds), 'rtmp_keyframe_interval_ms must be from 250 to 60000 milliseconds, got 0');
+    assert.equal(validateSetting('rtmp_keyframe_interval_ms', '2000', keyframeBounds), undefined);
+    assert.equal(validateSetting('rest_max_body_bytes', '10', { min: 1024, max: 16777216 }), 'rest_max_body_bytes must be a whole number from 1024 to 16777216, got "10"');
     assert.match(validateSetting('rtmp_push_auto_start', 'yes') ?? '', /must be true or false/);
     assert.match(validateSetting('rtmp_push_auto_start_url', 'http://x') ?? '', /must be an rtmp:\/\/ or rtmps:\/\/ URL/);
     assert.equal(validateSetting('rtmp_push_auto_start_url', 'rtmp://127.0.0.1/live'), undefined);
@@ -57,6 +61,14 @@ describe('settings slice', () => {
       rtmp_push_auto_start: null,
       rtmp_transponder_stream_name_prefix: '',
     });
+  });
+
+  test('an edit is checked against the bounds the host declared for the key', () => {
+    const store = createStudioStore();
+    store.getState().settings.load([{ key: 'rtmp_keyframe_interval_ms', value: '2000', default: '2000', description: 'keyframes', type: 'integer', min: 250, max: 60000 }], undefined);
+    store.getState().settings.edit('rtmp_keyframe_interval_ms', '100');
+    assert.equal(store.getState().settings.errors.rtmp_keyframe_interval_ms, 'rtmp_keyframe_interval_ms must be from 250 to 60000 milliseconds, got 100');
+    assert.equal(settingsSelectors.canSave(store.getState()), false);
   });
 
   test('a 400 from the host marks the key it names', () => {

@@ -45,6 +45,12 @@ describe('studio routes', () => {
     assert.equal(valueOf(await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: 500 })), '500');
     assert.equal((await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: '' })).statusCode, 400);
     assert.equal(valueOf(await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: null })), '2000');
+    // The relay cannot schedule keyframe requests closer than 250 ms: refused here, bounds shown to the panel.
+    const zero = await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: 0 });
+    assert.equal(zero.statusCode, 400);
+    assert.match(zero.json().error, /rtmp_keyframe_interval_ms must be an integer 250–60000, got 0/);
+    const view = got.json().settings.find((s: { key: string }) => s.key === 'rtmp_keyframe_interval_ms');
+    assert.deepEqual([view.min, view.max], [250, 60000]);
   });
 
   test('PUT /api/media/<name>.wav adds a readable WAV, refuses others; GET lists durations', async () => {

@@ -1,7 +1,7 @@
 // The studio's side effects: the host session (publish + events), capture, and REST calls. Components
 // call these functions; results and events land in the store through its actions.
 import { createSession, type Session, type Stream } from '../sdk/index.js';
-import { describePublishFailure } from '../store/describe.js';
+import { describeFailure, describePublishFailure } from '../store/describe.js';
 import { devicesSelectors } from '../store/devices.js';
 import { startupBody, targetProblem, type Target } from '../store/presets.js';
 import { settingsSelectors } from '../store/settings.js';
@@ -149,7 +149,7 @@ export function createStudioService(store: StudioStore): StudioService {
         await api.push.startup(startupBody(target, streamName));
       } catch (error) {
         if (error instanceof ApiError && error.status === 409) continue; // already pushing there
-        problems.push(`${target.name}: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(`${target.name}: ${describeFailure(error instanceof Error ? error.message : String(error))}`);
       }
     }
     if (problems.length) s().publish.setError(`Some targets did not start. ${problems.join(' ')}`);

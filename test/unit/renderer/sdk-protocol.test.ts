@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseHostMessage, toWebSocketUrl } from '../../../src-renderer/sdk/protocol.js';
 import { LOCAL_FAILURE, mediaFailureInfo } from '../../../src-renderer/sdk/stream.js';
-import { describePublishFailure } from '../../../src-renderer/store/describe.js';
+import { describeFailure, describePublishFailure } from '../../../src-renderer/store/describe.js';
 import { previewUrl } from '../../../src-renderer/store/transponders.js';
 
 describe('SDK wire helpers', () => {
@@ -29,6 +29,14 @@ describe('SDK wire helpers', () => {
     assert.equal(mediaFailureInfo('weird'), LOCAL_FAILURE.mediaOther);
     assert.match(describePublishFailure(LOCAL_FAILURE.mediaBusy), /camera is busy in another app/);
     assert.match(describePublishFailure(LOCAL_FAILURE.rejected, 'Error: stream "studio" is already being published'), /refused to start the stream: stream "studio" is already being published/);
+  });
+
+  test('a target the host refused to start reads in a streamer\'s words, with the host\'s sentence kept', () => {
+    assert.equal(
+      describeFailure('rtmpUrl host "a.rtmps.youtube.com" does not resolve'),
+      'The server name could not be found: check the URL and your internet connection. (rtmpUrl host "a.rtmps.youtube.com" does not resolve)',
+    );
+    assert.equal(describeFailure('rtmpUrl has no application, e.g. rtmp://host/live'), 'Failed: rtmpUrl has no application, e.g. rtmp://host/live');
   });
 
   test('the preview URL works whether previewBaseUrl includes the app or not', () => {

@@ -109,6 +109,9 @@ export class Stream extends Emitter<StreamEvents> {
     } catch (error) {
       return this.fail(mediaFailureInfo(error), error);
     }
+    // stop() may come during any await below: what was opened after it must be closed here, or the
+    // camera stays on with nothing showing it.
+    if (!this.isActive()) return this.abandon();
     if (this.options.display) {
       this.options.display.srcObject = this.media;
       this.options.display.muted = true;
@@ -116,6 +119,7 @@ export class Stream extends Emitter<StreamEvents> {
     }
     try {
       this.peer = await createPublishPeer(this.media);
+      if (!this.isActive()) return this.abandon();
       this.watchConnection(this.peer.pc);
       const answer = await this.transport.request(this, { type: 'publish', streamName: this.options.name, sdp: this.peer.offerSdp, rtmpUrl: this.options.rtmpUrl });
       this.accepted = true;
@@ -185,6 +189,12 @@ export class Stream extends Emitter<StreamEvents> {
     this.release();
     this.transport.forget(this);
     this.setStatus(STREAM_STATUS.FAILED);
+    return this.status;
+  }
+
+  /** publish() found the stream stopped under an await: close what it opened since, keep the status. */
+  private abandon(): StreamStatus {
+    this.release();
     return this.status;
   }
 

@@ -90,6 +90,34 @@ describe('SDK example page', { timeout: 240_000 }, () => {
     assert.equal(status, 'FAILED');
   });
 
+  test('stop() right after publish(): the SDK closes the camera it opened meanwhile and nothing stays published', async () => {
+    const record = `window.__captures = []; const d = navigator.mediaDevices; const gum = d.getUserMedia.bind(d);
+      d.getUserMedia = async (c) => { const s = await gum(c); window.__captures.push(s); return s; };`;
+    const { page } = await harness.openStudio('/sdk/', { initScript: record });
+    const published: string[] = [];
+    const onPublished = (stream: { name: string }) => void published.push(stream.name);
+    harness.host.registry.on('published', onPublished);
+    const result = await page.evaluate(async () => {
+      type Sdk = typeof import('../../src-renderer/sdk/index.js');
+      const sdk = (await import('/sdk/castbridge-sdk.js' as string)) as Sdk;
+      const session = sdk.createSession({ urlServer: location.origin });
+      await new Promise((resolve) => session.on('ESTABLISHED', resolve));
+      const stream = session.createStream({ name: 'quickstop' });
+      const events: string[] = [];
+      for (const name of ['PENDING', 'PUBLISHING', 'UNPUBLISHED', 'FAILED'] as const) stream.on(name, () => events.push(name));
+      const publishing = stream.publish();
+      stream.stop();
+      const status = await publishing;
+      await new Promise((r) => setTimeout(r, 1500));
+      const captures = (window as unknown as { __captures: MediaStream[] }).__captures;
+      return { status, events, opened: captures.length, live: captures.flatMap((c) => c.getTracks()).filter((t) => t.readyState === 'live').length };
+    });
+    harness.host.registry.off('published', onPublished);
+    // Before the fix the offer still went out after stop(): the stream went PENDING again and was published.
+    assert.deepEqual(result, { status: 'UNPUBLISHED', events: ['PENDING', 'UNPUBLISHED'], opened: 1, live: 0 });
+    assert.deepEqual(published.filter((n) => n === 'quickstop'), [], 'the host never published it');
+  });
+
   test('the stand-alone SDK module and its .d.ts are served under /sdk/', async () => {
     const { page } = await harness.openStudio('/sdk/');
     const exported = await page.evaluate(async () => {

@@ -63,9 +63,9 @@ async function cachedY4m(): Promise<string> {
 }
 
 /** CPU ticks (user+sys) and RSS of a process from /proc. */
-function procStat(pid: number): { ticks: number; rssMb: number; ppid: number; comm: string } | undefined {
+function procStat(pid: number, path = `/proc/${pid}/stat`): { ticks: number; rssMb: number; ppid: number; comm: string } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
@@ -74,6 +74,18 @@ function procStat(pid: number): { ticks: number; rssMb: number; ppid: number; co
   } catch {
     return undefined;
   }
+}
+
+/** CPU ticks (user+sys) of this process's main thread and of all its other threads (V8 and libuv helpers). */
+function threadTicks(): { main: number; helpers: number } {
+  let main = 0;
+  let helpers = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    const ticks = procStat(Number(tid), `/proc/self/task/${tid}/stat`)?.ticks ?? 0;
+    if (Number(tid) === process.pid) main += ticks;
+    else helpers += ticks;
+  }
+  return { main, helpers };
 }
 
 /** Our ffmpeg children (the AAC encoders), not Chromium. */
@@ -89,6 +101,9 @@ function encoderChildren(): number[] {
 
 interface Window {
   cpuPercent: number;
+  /** This process's main thread, and its helper threads (GC, JIT, libuv pool), as % of one core. */
+  mainPercent: number;
+  helpersPercent: number;
   rssMb: number;
   encoderCpuPercent: number;
   encoders: number;
@@ -114,17 +129,27 @@ async function measure(seconds: number, profileName: string): Promise<Window> {
   const children = encoderChildren();
   const startTicks = new Map(children.map((pid) => [pid, procStat(pid)?.ticks ?? 0]));
   const stopProfile = await startProfile(profileName);
+  const threads0 = threadTicks();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
+  const threads1 = threadTicks();
   await stopProfile();
+  const ticksPercent = (ticks: number): number => ((ticks / CLOCK_TICKS) * 1000 * 100) / wallMs;
   let childTicks = 0;
   for (const pid of children) childTicks += (procStat(pid)?.ticks ?? 0) - (startTicks.get(pid) ?? 0);
   const ownPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const encoderCpuPercent = ((childTicks / CLOCK_TICKS) * 1000 * 100) / wallMs;
-  return { cpuPercent: ownPercent + encoderCpuPercent, rssMb: process.memoryUsage().rss / 1e6, encoderCpuPercent, encoders: children.length };
+  return {
+    cpuPercent: ownPercent + encoderCpuPercent,
+    mainPercent: ticksPercent(threads1.main - threads0.main),
+    helpersPercent: ticksPercent(threads1.helpers - threads0.helpers),
+    rssMb: process.memoryUsage().rss / 1e6,
+    encoderCpuPercent,
+    encoders: children.length,
+  };
 }
 
 function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
@@ -333,22 +358,42 @@ export default async function relayBench(): Promise<BenchResult> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 
     const rows: string[][] = [];
-    for (const count of COUNTS) {
+    const loadRow = async (count: number, label: string, profileName: string): Promise<string[]> => {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
-        ids.push(manager.startup({ streamName: 'bench', rtmpUrl: `${nginx.url()}/load_${count}_${i}`, rtmpTransponderFullUrl: true }).mediaSessionId);
+        ids.push(manager.startup({ streamName: 'bench', rtmpUrl: `${nginx.url()}/${profileName}_${i}`, rtmpTransponderFullUrl: true }).mediaSessionId);
       }
-      await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000);
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const window = await measure(WINDOW_S, `relay-${count}`);
-      const kbps = manager.list().reduce((sum, t) => sum + t.stats.bitrateKbps, 0);
-      rows.push([
-        `relay, ${count} transponder${count === 1 ? '' : 's'}`,
-        window.cpuPercent.toFixed(1),
-        window.rssMb.toFixed(0),
-        `AAC encoders: ${window.encoders} (${window.encoderCpuPercent.toFixed(1)} % CPU, included); out ${(kbps / 1000).toFixed(1)} Mb/s`,
-      ]);
-      for (const id of ids) await manager.terminate(id);
+      try {
+        await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000);
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const window = await measure(WINDOW_S, profileName);
+        const list = manager.list();
+        const kbps = list.reduce((sum, t) => sum + t.stats.bitrateKbps, 0);
+        const dropped = list.reduce((sum, t) => sum + t.stats.droppedFrames, 0);
+        return [
+          label,
+          window.cpuPercent.toFixed(1),
+          window.rssMb.toFixed(0),
+          `main thread ${window.mainPercent.toFixed(1)} %, helper threads ${window.helpersPercent.toFixed(1)} %, AAC encoders: ${window.encoders} (${window.encoderCpuPercent.toFixed(1)} %); out ${(kbps / 1000).toFixed(1)} Mb/s, ${dropped} frames dropped`,
+        ];
+      } finally {
+        for (const id of ids) await manager.terminate(id);
+      }
+    };
+    for (const count of COUNTS) rows.push(await loadRow(count, `relay, ${count} transponder${count === 1 ? '' : 's'}`, `relay-${count}`));
+    // The relay's encoder is the bundled @ffmpeg-installer build; the ffmpeg row runs /usr/bin/ffmpeg. The same
+    // load with the relay's encoder on /usr/bin/ffmpeg (CASTBRIDGE_FFMPEG, src-relay/ffmpeg.ts) compares like
+    // with like.
+    const top = Math.max(...COUNTS);
+    if (top > 0) {
+      const before = process.env.CASTBRIDGE_FFMPEG;
+      process.env.CASTBRIDGE_FFMPEG = FFMPEG;
+      try {
+        rows.push(await loadRow(top, `relay, ${top} transponders, AAC by ${FFMPEG}`, `relay-${top}-system-ffmpeg`));
+      } finally {
+        if (before === undefined) delete process.env.CASTBRIDGE_FFMPEG;
+        else process.env.CASTBRIDGE_FFMPEG = before;
+      }
     }
     rows.push(await ffmpegRow(ingest, stream, nginx, dir));
 

@@ -36,10 +36,18 @@ export class TargetStore {
     this.file = join(dataDir, TARGETS_FILE_NAME);
   }
 
+  /** The saved targets; a damaged file is a TargetError naming it (the studio shows it; nothing is lost). */
   load(): SavedTarget[] {
     if (!existsSync(this.file)) return [];
-    const stored = JSON.parse(readFileSync(this.file, 'utf8')) as StoredFile;
-    return parseTargets(stored.targets).map((t) => ({
+    let stored: StoredFile;
+    let targets: SavedTarget[];
+    try {
+      stored = JSON.parse(readFileSync(this.file, 'utf8')) as StoredFile;
+      targets = parseTargets(stored?.targets);
+    } catch (err) {
+      throw new TargetError(`the saved targets file ${this.file} is damaged (${(err as Error).message}); repair it, or move it away to start again`);
+    }
+    return targets.map((t) => ({
       ...t,
       rtmpUrl: this.box.decrypt(t.rtmpUrl),
       streamKey: this.box.decrypt(t.streamKey),

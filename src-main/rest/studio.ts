@@ -63,7 +63,15 @@ export function registerStudioRoutes(app: FastifyInstance, deps: RestDeps): void
 
   app.get(R.getMedia.url, { schema: fastifySchema(R.getMedia) }, async () => listMedia(deps.mediaDir()));
 
-  app.get(R.getTargets.url, { schema: fastifySchema(R.getTargets) }, async () => deps.targets.load());
+  app.get(R.getTargets.url, { schema: fastifySchema(R.getTargets) }, async () => {
+    try {
+      return deps.targets.load();
+    } catch (err) {
+      // Not the request's fault, but the sentence is what the streamer needs (500 bodies are otherwise bare).
+      if (err instanceof TargetError) throw new HttpError(500, err.message);
+      throw err;
+    }
+  });
   app.put<{ Body: unknown }>(R.putTargets.url, { schema: fastifySchema(R.putTargets) }, async (req) => {
     try {
       return deps.targets.save(req.body);

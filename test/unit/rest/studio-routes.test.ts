@@ -3,7 +3,7 @@
 // a stream key or password.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { encodeWav } from '../../../src-relay/codec/audio/wav.js';
 import { formatLogLine } from '../../../src-relay/log.js';
@@ -73,6 +73,13 @@ describe('studio routes', () => {
     const bad = await json('PUT', '/api/targets', [{ ...targets[0], kind: 'gopher' }]);
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().error, /targets\[0\]\.kind/);
+    // A damaged file on disk: a sentence naming it, not a bare "internal error"; the file is left alone.
+    const file = world.deps.targets.file;
+    writeFileSync(file, '{"targets": [');
+    const damaged = await app.inject({ method: 'GET', url: '/api/targets' });
+    assert.equal(damaged.statusCode, 500);
+    assert.match(damaged.json().error, /^the saved targets file .*targets\.json is damaged \(.*\); repair it, or move it away to start again$/);
+    assert.equal(readFileSync(file, 'utf8'), '{"targets": [');
   });
 
   test('GET /api/info describes the host', async () => {

@@ -1,7 +1,7 @@
 // The fastify app behind both the HTTP and the HTTPS port (DESIGN.md §2): the security gate, CORS for the
 // host's own origins only, the WCS push API, WHIP, the studio routes, the OpenAPI document and the static
 // studio. `buildApp` is used with `inject` by the route tests and with real servers by server.ts.
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
 import { originOf } from './csp.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler } from './errors.js';
@@ -31,6 +31,12 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // Errors fastify raises before routing (a URL that does not decode, a bad Content-Type header) get the
+    // same {"error": sentence} body as every other refusal, not fastify's own shape.
+    frameworkErrors: (error, _req, reply) => {
+      const body = JSON.stringify({ error: `the request is not valid: ${error.message.slice(0, 200)}` });
+      void (reply as FastifyReply).code(error.statusCode ?? 400).type('application/json').send(body);
+    },
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
   app.setErrorHandler(errorHandler(deps.log));

@@ -70,6 +70,10 @@ describe('static studio files', () => {
       assert.equal(res.statusCode, 302, url);
       assert.equal(res.headers.location, '/sdk/', `${url} stays on this host`);
     }
+    const undecodable = await app.inject({ method: 'GET', url: '/%E0%A4%A' });
+    assert.equal(undecodable.statusCode, 400);
+    assert.deepEqual(Object.keys(undecodable.json()), ['error'], 'the same {"error": sentence} body as every refusal');
+    assert.match(undecodable.json().error, /not a valid url/);
     assert.equal(fileInside('/srv/studio', '/../etc/passwd'), undefined);
     assert.equal(fileInside('/srv/studio', '/%2e%2e/etc/passwd'), undefined);
     assert.equal(fileInside('/srv/studio', '/sdk/index.html'), '/srv/studio/sdk/index.html');

@@ -36,7 +36,13 @@ export function TargetPreview() {
       <h2>What the target receives</h2>
       <div className="preview small-preview">
         <video data-testid="target-preview" ref={ref} muted playsInline className="preview-video" />
-        {!url && <div className="preview-overlay">Go live to the local target to see what it receives.</div>}
+        {!url && (
+          <div className="preview-overlay" data-testid="target-preview-hint">
+            {localRtmpUrl
+              ? 'Go live to the local target to see what it receives.'
+              : 'No preview: the built-in RTMP server is off (local_rtmp_enabled in Settings) or its port was busy when Castbridge started. Your other targets still work.'}
+          </div>
+        )}
         {error && (
           <div className="preview-overlay error" role="alert">
             {error}

@@ -82,6 +82,11 @@ export function TargetsPanel() {
     <section className="panel targets">
       <h2>Targets</h2>
       {!t.loaded && <p className="muted">Loading targets…</p>}
+      {t.loaded && t.list.length === 0 && !editing && (
+        <p className="muted small" data-testid="targets-empty">
+          No target yet: pick YouTube, Facebook, Twitch or your own RTMP server below and add your stream key.
+        </p>
+      )}
       <ul className="target-list">
         {t.list.map((target) => (
           <li key={target.id} className="target" data-testid={`target-${target.id}`}>

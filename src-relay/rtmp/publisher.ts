@@ -295,7 +295,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     const session = this.session!;
     const socket = session.socket;
     const name = this.target.streamName;
-    for (const bytes of [session.encodeCommand('FCUnpublish', null, name), session.encodeCommand('deleteStream', null, session.publishStreamId)]) {
+    // encodeCommand writes the null command object itself: FCUnpublish(name), deleteStream(streamId) as
+    // ffmpeg's rtmpproto.c sends them (an extra null put the name and the stream id where no server reads).
+    for (const bytes of [session.encodeCommand('FCUnpublish', name), session.encodeCommand('deleteStream', session.publishStreamId)]) {
       this.queue.push({ kind: 'command', timestamp: 0, bytes, keyframe: false, droppable: false });
     }
     const closed = new Promise<void>((resolve) => {

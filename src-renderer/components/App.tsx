@@ -5,6 +5,7 @@ import { SettingsPanel } from './SettingsPanel.js';
 import { SourcePanel } from './SourcePanel.js';
 import { TargetPreview } from './TargetPreview.js';
 import { TargetsPanel } from './TargetsPanel.js';
+import { TokenPrompt } from './TokenPrompt.js';
 import { TranspondersPanel } from './TranspondersPanel.js';
 
 const SESSION_TEXT = {
@@ -12,6 +13,7 @@ const SESSION_TEXT = {
   ESTABLISHED: 'Relay ready',
   DISCONNECTED: 'Connection to the relay lost, reconnecting…',
   FAILED: 'The relay is not answering, retrying…',
+  TOKEN_NEEDED: 'Access token needed',
 } as const;
 
 export function App() {
@@ -36,6 +38,7 @@ export function App() {
           {SESSION_TEXT[session]}
         </div>
       </header>
+      {session === 'TOKEN_NEEDED' && <TokenPrompt />}
       {view === 'studio' ? (
         <main className="studio">
           <div className="col-main">

@@ -11,6 +11,16 @@ const REQUEST_TIMEOUT_MS = 20_000;
 export interface SessionOptions {
   /** ws(s)://host:port, or the http(s) URL of the host (the page's own origin for the studio). */
   urlServer: string;
+  /** The host's rest_auth_token when it has one; sent as `?access_token=` (a browser cannot set headers on a
+   *  WebSocket). */
+  accessToken?: string;
+}
+
+/** The session URL, with the access token when there is one. */
+function sessionUrl(options: SessionOptions): string {
+  const url = new URL(toWebSocketUrl(options.urlServer));
+  if (options.accessToken) url.searchParams.set('access_token', options.accessToken);
+  return url.toString();
 }
 
 export interface SessionEvents extends Record<string, unknown[]> {
@@ -39,7 +49,7 @@ export class Session extends Emitter<SessionEvents> {
 
   constructor(readonly options: SessionOptions) {
     super();
-    this.socket = new WebSocket(toWebSocketUrl(options.urlServer));
+    this.socket = new WebSocket(sessionUrl(options));
     this.socket.addEventListener('message', (event) => {
       if (typeof event.data === 'string') this.onMessage(event.data);
     });

@@ -29,12 +29,25 @@ export class ApiError extends Error {
   }
 }
 
+/** The host's rest_auth_token, when it has one (the studio asks for it once, see TokenPrompt). */
+let accessToken: string | undefined;
+
+export function setAccessToken(token: string | undefined): void {
+  accessToken = token;
+}
+
+function headersFor(body: unknown, contentType: string): Record<string, string> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': contentType };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  return headers;
+}
+
 async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': contentType },
+      headers: headersFor(body, contentType),
       body: body === undefined ? undefined : body instanceof Blob || body instanceof ArrayBuffer ? body : JSON.stringify(body),
     });
   } catch {

@@ -7,10 +7,20 @@ import { startupBody, targetProblem, type Target } from '../store/presets.js';
 import { settingsSelectors } from '../store/settings.js';
 import type { StudioStore } from '../store/studio-store.js';
 import { targetsSelectors } from '../store/targets.js';
-import { api, ApiError, type HostInfo, type MediaFile } from './api.js';
+import { api, ApiError, setAccessToken, type HostInfo, type MediaFile } from './api.js';
 import { captureErrorMessage, listDevices, meterMicrophone, openSource, stopSource } from './capture.js';
 
 const RECONNECT_DELAY_MS = 2000;
+/** Where the access token the streamer typed is kept for this browser tab (not across restarts). */
+export const TOKEN_STORAGE_KEY = 'castbridge.accessToken';
+
+function storedToken(): string | undefined {
+  try {
+    return sessionStorage.getItem(TOKEN_STORAGE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What the Electron preload exposes (src-main/electron/preload.cjs); absent in a plain browser. */
 interface DesktopBridge {
@@ -56,7 +66,8 @@ export function createStudioService(store: StudioStore): StudioService {
 
   function connect(): void {
     s().publish.setSession('CONNECTING');
-    const current = createSession({ urlServer: location.origin });
+    const token = storedToken();
+    const current = createSession(token ? { urlServer: location.origin, accessToken: token } : { urlServer: location.origin });
     session = current;
     current.subscribeEvents();
     current
@@ -193,13 +204,19 @@ export function createStudioService(store: StudioStore): StudioService {
 
   return {
     async start() {
-      navigator.mediaDevices?.addEventListener?.('devicechange', () => void refreshDevices());
-      connect();
+      setAccessToken(storedToken());
       try {
         hostInfo = await api.info();
-      } catch {
+      } catch (error) {
         hostInfo = undefined;
+        if (error instanceof ApiError && error.status === 401) {
+          // rest_auth_token is set: every call would fail. Ask for the token (TokenPrompt) instead.
+          s().publish.setSession('TOKEN_NEEDED');
+          return;
+        }
       }
+      navigator.mediaDevices?.addEventListener?.('devicechange', () => void refreshDevices());
+      connect();
       void desktopBridge()
         ?.appInfo()
         .then((info) => s().targets.setSecrets({ kind: info.secretsKind, warning: info.secretsWarning }))

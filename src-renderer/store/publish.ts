@@ -2,7 +2,8 @@
 import type { StreamStatus } from '../sdk/protocol.js';
 import { patch, type SetStudio, type StudioState } from './types.js';
 
-export type SessionState = 'CONNECTING' | 'ESTABLISHED' | 'DISCONNECTED' | 'FAILED';
+/** TOKEN_NEEDED: the host has rest_auth_token set and the studio has not been given it (or a wrong one). */
+export type SessionState = 'CONNECTING' | 'ESTABLISHED' | 'DISCONNECTED' | 'FAILED' | 'TOKEN_NEEDED';
 
 export interface PublishSlice {
   /** Name of the studio's stream on the host. */

@@ -3,11 +3,14 @@
 // injects test.wav, sees a REST-created transponder appear by itself, and stops. Screenshots of every
 // step land in test-output/e2e/.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { createHost } from '../../src-main/host.js';
+import { silentLog } from '../../src-relay/log.js';
+import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { frameFingerprint, ROOT, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
@@ -211,5 +214,37 @@ describe('studio', { timeout: 300_000 }, () => {
     await missing.page.screenshot({ path: join(SHOTS, 'studio-09-no-camera.png') });
     assert.deepEqual(missing.pageErrors, []);
     await missing.context.close();
+  });
+
+  test('a host with rest_auth_token: the studio asks for the token instead of "not answering", then works', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-e2e-token-'));
+    // node-media-server is one per process (the harness host has it): this host runs without it.
+    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', rest_auth_token: 'studio-t0ken-123' };
+    const tokenHost = await createHost({ dataDir, overrides, log: silentLog });
+    const context = await harness.browser.newContext({ viewport: { width: 1360, height: 900 } });
+    try {
+      await context.grantPermissions(['camera', 'microphone'], { origin: tokenHost.httpUrl });
+      const locked = await context.newPage();
+      const errors: string[] = [];
+      locked.on('pageerror', (e) => errors.push(e.message));
+      await locked.goto(`${tokenHost.httpUrl}/`);
+      await locked.getByTestId('token-prompt').waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.match(await locked.getByTestId('session-status').innerText(), /Access token needed/);
+      await locked.getByTestId('token-input').fill('wrong-token');
+      await locked.getByTestId('token-submit').click();
+      await locked.getByTestId('token-prompt').filter({ hasText: 'was not accepted' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await locked.getByTestId('token-input').fill('studio-t0ken-123');
+      await locked.getByTestId('token-submit').click();
+      await locked.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.equal(await locked.getByTestId('token-prompt').count(), 0);
+      await locked.getByTestId('tab-settings').click();
+      await locked.getByTestId('setting-rest_auth_token').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await locked.screenshot({ path: join(SHOTS, 'studio-10-token.png') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+      await tokenHost.close();
+      removeDir(dataDir);
+    }
   });
 });

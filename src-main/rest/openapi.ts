@@ -19,6 +19,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
         'Every error body is {"error": "..."}; a bearer token is needed when rest_auth_token is set.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    // Optional: none on a loopback host without rest_auth_token, the bearer token otherwise (OpenAPI 3.1 §4.8.10).
+    security: [{}, { bearer: [] }],
     paths,
   };
 }

@@ -93,6 +93,9 @@ describe('GET /rest-api/openapi.json', () => {
     assert.ok(doc.paths['/whip/{streamName}']?.post);
     assert.ok(doc.paths['/whip/{streamName}/{sessionId}']?.delete);
     for (const p of ['/api/settings', '/api/media', '/api/targets', '/api/info']) assert.ok(doc.paths[p]?.get, p);
+    // The bearer scheme is declared and applies (optionally: a loopback host without a token needs none).
+    assert.deepEqual(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer' });
+    assert.deepEqual(doc.security, [{}, { bearer: [] }]);
   });
 
   test('every documented route exists and answers only documented statuses with documented bodies', async () => {

@@ -16,7 +16,12 @@ interface Operation {
   requestBody?: { content: Record<string, unknown> };
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
 }
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown> };
+  security: unknown[];
+};
 
 const tone = encodeWav(new Int16Array(960), 48000, 1, 16);
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n';

@@ -15,14 +15,14 @@ import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { TransponderManager } from '../../src-relay/transponders.js';
 import type { TransponderJSON, TransponderStatus } from '../../src-relay/transponder-api.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { videoOfFlv } from '../helpers/flv-video.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
 import { startNginxRtmp, startNodeMediaServer, type NginxRtmp, type NodeMediaServerHandle } from '../helpers/servers.js';
 import { audioLevels, keyframeTimes, makeTestFlv, probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { readFlv, type FlvTag } from '../../src-relay/flv/file.js';
 import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
-import { h264Params, parseAvcDecoderConfigurationRecord, parseSps, splitLengthPrefixed } from '../../src-relay/codec/h264.js';
-import type { H264Params, VideoFrame } from '../../src-relay/media.js';
+import { parseAvcDecoderConfigurationRecord, parseSps } from '../../src-relay/codec/h264.js';
 
 const run = promisify(execFile);
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
@@ -189,25 +189,6 @@ describe('relay end to end: Chromium → WHIP → transponders → nginx-rtmp an
   });
 });
 
-/** The video of an FLV file as the ingest would deliver it: parameter sets and access units. */
-function videoOf(file: string): { params: H264Params; frames: VideoFrame[] } {
-  let params: H264Params | undefined;
-  const frames: VideoFrame[] = [];
-  for (const tag of readFlv(readFileSync(file))) {
-    if (tag.type !== TagType.video) continue;
-    const info = videoTagInfo(tag.body);
-    if (info.sequenceHeader) {
-      const record = parseAvcDecoderConfigurationRecord(tag.body.subarray(5));
-      params = h264Params(record.sps[0]!, record.pps[0]!);
-    } else if (tag.body[1] === 1) {
-      const cts = tag.body.readIntBE(2, 3);
-      frames.push({ codec: 'h264', dts: tag.timestamp, cts, keyframe: info.keyframe, nalus: splitLengthPrefixed(tag.body.subarray(5), 4) });
-    }
-  }
-  if (!params) throw new Error(`${file} has no AVC sequence header`);
-  return { params, frames };
-}
-
 describe('transponder FLV output from a synthetic stream (no browser)', { timeout: 180_000 }, () => {
   let nginx: NginxRtmp;
   const work = mkdtempSync(join(tmpdir(), 'castbridge-synthetic-'));
@@ -224,8 +205,8 @@ describe('transponder FLV output from a synthetic stream (no browser)', { timeou
       makeTestFlv(join(work, 'small.flv'), { seconds: 2, width: 320, height: 240, fps: 25, gopSeconds: 0.5 }),
       makeTestFlv(join(work, 'large.flv'), { seconds: 2, width: 640, height: 360, fps: 25, gopSeconds: 0.5 }),
     ]);
-    const a = videoOf(small);
-    const b = videoOf(large);
+    const a = videoOfFlv(small);
+    const b = videoOfFlv(large);
     const registry = new StreamRegistry();
     let keyframeRequests = 0;
     const stream = registry.publish('synthetic', { requestKeyframe: () => void keyframeRequests++, close: () => undefined, description: 'test' });

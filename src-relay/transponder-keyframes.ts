@@ -1,8 +1,8 @@
 // Keyframe requests of one stream (DESIGN.md §3): Chromium sends no periodic keyframes at all, and YouTube
 // and Facebook want one every 2 s. One scheduler per stream, shared by all its transponders:
 //  - `request()` when a transponder starts, reconnects or drops frames under congestion; requests within
-//    `coalesceMs` of the previous one are merged (the keyframe on its way serves them all; a PLI storm would
-//    only add more IDRs and break the cadence);
+//    `coalesceMs` of the previous one are merged while its keyframe is still on its way (it serves them all;
+//    a PLI storm would only add more IDRs and break the cadence);
 //  - while `isActive()` (some transponder is PUBLISHING) a periodic request aims the next keyframe at
 //    `intervalMs` after the last one seen, sent early by the measured PLI → IDR latency.
 import type { LiveStream } from './streams.js';
@@ -28,6 +28,8 @@ export const KeyframeTiming = {
 
 export class KeyframeScheduler {
   private lastRequestAt = -Infinity;
+  /** A keyframe arrived since the last request: nothing is on its way to serve a new one. */
+  private answered = true;
   private latencyMs: number = KeyframeTiming.initialLatencyMs;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -45,12 +47,17 @@ export class KeyframeScheduler {
     stream.on('video', this.onVideo);
   }
 
-  /** Asks the publisher for a keyframe now unless one was asked for within `coalesceMs`. */
+  /**
+   * Asks the publisher for a keyframe now unless one was asked for within `coalesceMs` and has not arrived
+   * yet. A keyframe that already came cannot serve a transponder that starts after it (one reaching
+   * PUBLISHING just after the answer to an earlier request would otherwise wait a whole interval).
+   */
   request(): boolean {
     if (this.closed) return false;
     const now = this.now();
-    if (now - this.lastRequestAt < KeyframeTiming.coalesceMs) return false;
+    if (!this.answered && now - this.lastRequestAt < KeyframeTiming.coalesceMs) return false;
     this.lastRequestAt = now;
+    this.answered = false;
     this.stream.requestKeyframe();
     // keyframeSeen() replaces this timer; if no keyframe comes, ask again.
     this.schedule(Math.min(KeyframeTiming.retryMs, this.intervalMs));
@@ -60,6 +67,7 @@ export class KeyframeScheduler {
   /** A keyframe arrived at `at` (epoch ms): learn the latency, aim the next one `intervalMs` after it. */
   keyframeSeen(at: number): void {
     if (this.closed) return;
+    this.answered = true;
     const sample = at - this.lastRequestAt;
     if (sample >= 0 && sample <= KeyframeTiming.maxLatencySampleMs) {
       this.latencyMs += KeyframeTiming.latencyAlpha * (sample - this.latencyMs);

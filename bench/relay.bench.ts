@@ -5,7 +5,10 @@
 //
 // What is measured:
 //  - relay CPU %: this process (werift, depacketizing, Opus decode, transponders; playwright's driver is idle)
-//    plus its ffmpeg AAC encoder children, as % of one core over the window. Chromium is not counted.
+//    plus its ffmpeg AAC encoder children, as % of one core over the window. Chromium is not counted. The
+//    notes split it: our main thread, our helper threads (V8's GC and compiler, libuv's pool), the encoders.
+//  - the last load row repeats the largest count with the encoder run by /usr/bin/ffmpeg (the ffmpeg row's
+//    build) instead of the bundled @ffmpeg-installer binary, so the two rows compare like with like.
 //  - relay RSS: this process's resident memory at the end of the window (encoder children listed apart).
 //  - ffmpeg row: the ffmpeg child alone; its RTP still needs a WebRTC terminator (DTLS/SRTP), which is the
 //    "0 transponders" row (the relay receiving only).
@@ -13,7 +16,9 @@
 //    first keyframe to its socket (the stream's first keyframe after the connection reached PUBLISHING; the
 //    tag is written synchronously in that event) and (b) that keyframe arrives at an RTMP player
 //    (rtmp-player.ts) that was already waiting on nginx for the stream: the server-side figure, seen one
-//    loopback hop after nginx. "publish" is startup() → NetStream.Publish.Start.
+//    loopback hop after nginx. "publish" is startup() → NetStream.Publish.Start. Chromium answers the
+//    keyframe request with its next captured frame or the one after, so the times fall in two groups one
+//    frame (33 ms) apart and p50 lands in either.
 //  - RELAY_BENCH_COUNTS, RELAY_BENCH_STARTS, RELAY_BENCH_WINDOW_S narrow a run; RELAY_BENCH_PROFILE=DIR writes
 //    a V8 CPU profile of each measurement window.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -96,7 +96,7 @@ function compileCli(dir: string): string {
   if (!existsSync(join(out, 'src-main', 'cli.js'))) throw new Error(`tsc did not compile the CLI (exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
   symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
   copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
-  // bin/castbridge.js without tsx: the same V8 flags and the same main, from the compiled tree.
+  // bin/castbridge.js without tsx: the same main, from the compiled tree.
   const source = readFileSync(CASTBRIDGE, 'utf8');
   const entrySource = source
     .replace("import { register } from 'tsx/esm/api';\n", '')

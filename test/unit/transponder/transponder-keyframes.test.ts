@@ -31,6 +31,22 @@ describe('keyframe scheduler', () => {
     }
   });
 
+  test('a transponder starting just after the keyframe arrived gets a keyframe of its own, not a 2 s wait', () => {
+    const stream = new CountingStream();
+    let now = 1000;
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true, () => now);
+    try {
+      assert.equal(scheduler.request(), true);
+      now += 57;
+      stream.emit('video', { keyframe: true }); // the answer to the first request arrives
+      now += 43; // a second target reaches PUBLISHING 100 ms after the first request, within coalesceMs
+      assert.equal(scheduler.request(), true, 'the keyframe already sent cannot start the new transponder');
+      assert.equal(stream.requests, 2);
+    } finally {
+      scheduler.close();
+    }
+  });
+
   test('learns the PLI → keyframe latency from keyframes that answer a request', () => {
     const stream = new CountingStream();
     let now = 0;

@@ -16,6 +16,8 @@ import { checkStreamName } from './whip.js';
 
 export const WS_PATH = '/ws';
 const MAX_MESSAGE_BYTES = 512 * 1024;
+/** The transponder `info` of a REST terminate (src-relay/transponders.ts), also the WebSDK stream info. */
+const REST_TERMINATE = 'STOPPED_BY_REST_TERMINATE';
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 type ClientMessage =
@@ -68,6 +70,8 @@ class Session {
   /** streamName → ingest sessionId of what this session publishes. */
   private readonly published = new Map<string, string>();
   private subscribed = false;
+  /** Detaches the listeners following this session's transponders. */
+  private readonly followers = new Set<() => void>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -148,12 +152,43 @@ class Session {
   }
 
   private startTransponder(streamName: string, rtmpUrl: string): void {
+    let started: TransponderJSON;
     try {
-      this.deps.transponders.startup({ streamName, rtmpUrl });
+      started = this.deps.transponders.startup({ streamName, rtmpUrl });
     } catch (err) {
       this.deps.log('ws_transponder_refused', { streamName: redactName(streamName), rtmpUrl: redactUrl(rtmpUrl), error: statusAndMessage(err).message });
       this.send({ type: 'stream', streamName, status: 'FAILED', info: 'FAILED_BY_RTMP_WRITER_ERROR', error: statusAndMessage(err).message });
+      return;
     }
+    this.followTransponder(streamName, started.mediaSessionId);
+  }
+
+  /**
+   * Reports the end of the session's own transponder as WCS's WebSDK does: a target that refuses it later
+   * (bad key, BadName, auth) is FAILED_BY_RTMP_WRITER_ERROR with the relay's (already redacted) reason; a
+   * REST terminate is STOPPED_BY_REST_TERMINATE. Its end with the stream or the host says nothing more:
+   * the stream's own UNPUBLISHED covers it.
+   */
+  private followTransponder(streamName: string, mediaSessionId: string): void {
+    const transponders = this.deps.transponders;
+    const stop = () => {
+      transponders.off('changed', onChanged);
+      transponders.off('removed', onRemoved);
+      this.followers.delete(stop);
+    };
+    const onChanged = (t: TransponderJSON) => {
+      if (t.mediaSessionId !== mediaSessionId || t.status !== 'FAILED') return;
+      stop();
+      this.send({ type: 'stream', streamName, status: 'FAILED', info: 'FAILED_BY_RTMP_WRITER_ERROR', ...(t.info ? { reason: t.info } : {}) });
+    };
+    const onRemoved = (t: TransponderJSON) => {
+      if (t.mediaSessionId !== mediaSessionId) return;
+      stop();
+      if (t.info === REST_TERMINATE) this.send({ type: 'stream', streamName, status: 'STOPPED', info: REST_TERMINATE });
+    };
+    transponders.on('changed', onChanged);
+    transponders.on('removed', onRemoved);
+    this.followers.add(stop);
   }
 
   private unpublish(streamName: string, id: string | undefined): void {
@@ -169,6 +204,7 @@ class Session {
     this.hub.remove(this);
     for (const sessionId of this.published.values()) this.deps.ingest.unpublish(sessionId, 'STOPPED_BY_PUBLISHER_STOP');
     this.published.clear();
+    for (const stop of [...this.followers]) stop();
   }
 }
 

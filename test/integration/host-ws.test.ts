@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { call, waitUntil } from '../unit/rest/http-client.js';
 
@@ -33,6 +34,59 @@ function connect(url: string, headers: Record<string, string> = {}, origin?: str
 
 function wsUrl(host: Host): string {
   return `${host.httpUrl.replace(/^http/, 'ws')}/ws`;
+}
+
+/**
+ * In the page: publishes the fake camera over a new `/ws` session as `streamName` with `rtmpUrl`, until the
+ * stream is PUBLISHING. The socket stays open in `window.__ws[streamName]` and every message it receives is
+ * kept in `window.__wsMessages[streamName]`. Returns the `type:status` seen so far.
+ */
+function publishOverWs(page: Page, streamName: string, rtmpUrl: string): Promise<string[]> {
+  return page.evaluate(
+    async ({ streamName, rtmpUrl }) => {
+      const seen: string[] = [];
+      const w = window as unknown as { __ws?: Record<string, WebSocket>; __wsMessages?: Record<string, Record<string, unknown>[]> };
+      const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      for (const track of media.getTracks()) {
+        const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+        if (track.kind === 'video') tr.setCodecPreferences(RTCRtpReceiver.getCapabilities('video')!.codecs.filter((c) => /h264/i.test(c.mimeType)));
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+        setTimeout(resolve, 5000);
+      });
+      const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
+      const messages: Record<string, unknown>[] = [];
+      (w.__ws ??= {})[streamName] = ws;
+      (w.__wsMessages ??= {})[streamName] = messages;
+      await new Promise((r) => ws.addEventListener('open', r, { once: true }));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no PUBLISHING; saw ${seen.join(',')}`)), 30_000);
+        ws.addEventListener('message', async (event) => {
+          const m = JSON.parse(event.data as string);
+          messages.push(m);
+          seen.push(m.status ? `${m.type}:${m.status}` : m.type);
+          if (m.type === 'answer') await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+          if (m.type === 'error') reject(new Error(m.error));
+          if (m.type === 'stream' && m.status === 'PUBLISHING') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        ws.send(JSON.stringify({ type: 'publish', id: 'r1', streamName, sdp: pc.localDescription!.sdp, rtmpUrl }));
+      });
+      return seen;
+    },
+    { streamName, rtmpUrl },
+  );
+}
+
+/** The messages the page's `/ws` session for `streamName` received so far. */
+function wsMessages(page: Page, streamName: string): Promise<Message[]> {
+  return page.evaluate((name) => (window as unknown as { __wsMessages: Record<string, Message[]> }).__wsMessages[name] ?? [], streamName);
 }
 
 describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
@@ -105,42 +159,7 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     page = await browser.newPage();
     await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
     const before = nginx.publishes.length;
-    const statuses = await page.evaluate(
-      async ({ rtmpUrl }) => {
-        const seen: string[] = [];
-        const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: true });
-        const pc = new RTCPeerConnection({ iceServers: [] });
-        for (const track of media.getTracks()) {
-          const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
-          if (track.kind === 'video') tr.setCodecPreferences(RTCRtpReceiver.getCapabilities('video')!.codecs.filter((c) => /h264/i.test(c.mimeType)));
-        }
-        await pc.setLocalDescription(await pc.createOffer());
-        await new Promise<void>((resolve) => {
-          if (pc.iceGatheringState === 'complete') return resolve();
-          pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
-          setTimeout(resolve, 5000);
-        });
-        const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
-        (window as unknown as { __ws: WebSocket }).__ws = ws;
-        await new Promise((r) => ws.addEventListener('open', r, { once: true }));
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no PUBLISHING; saw ${seen.join(',')}`)), 30_000);
-          ws.addEventListener('message', async (event) => {
-            const m = JSON.parse(event.data as string);
-            seen.push(m.status ? `${m.type}:${m.status}` : m.type);
-            if (m.type === 'answer') await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
-            if (m.type === 'error') reject(new Error(m.error));
-            if (m.type === 'stream' && m.status === 'PUBLISHING') {
-              clearTimeout(timer);
-              resolve();
-            }
-          });
-          ws.send(JSON.stringify({ type: 'publish', id: 'r1', streamName: 'wscam', sdp: pc.localDescription!.sdp, rtmpUrl }));
-        });
-        return seen;
-      },
-      { rtmpUrl: nginx.url('live') },
-    );
+    const statuses = await publishOverWs(page, 'wscam', nginx.url('live'));
     assert.deepEqual(statuses.slice(0, 4), ['hello', 'answer', 'stream:PENDING', 'stream:PUBLISHING']);
     const published = await nginx.waitForPublish(before + 1, 30_000);
     assert.equal(published.name, 'rtmp_wscam');
@@ -148,10 +167,58 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     await waitUntil(() => subscriber.messages.find((m) => m.type === 'stats'), 10_000, 'a stats event');
     await waitUntil(() => subscriber.messages.find((m) => m.type === 'streams' && m.streams.some((s: Message) => s.streamName === 'wscam')), 10_000, 'a streams event');
 
-    await page.evaluate(() => (window as unknown as { __ws: WebSocket }).__ws.close());
+    await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wscam']!.close());
     await waitUntil(() => !host.registry.get('wscam'), 15_000, 'the stream ends with its session');
     await waitUntil(() => subscriber.messages.find((m) => m.type === 'transponder-removed'), 15_000, 'transponder-removed');
     assert.equal(host.transponders.find({ streamName: 'wscam' }).length, 0);
     subscriber.ws!.close();
+  });
+
+  test('a target that refuses the publish later (BadName) reaches the session as FAILED_BY_RTMP_WRITER_ERROR with a redacted reason', async () => {
+    const key = 'sk_live_9f8e7d6c5b4a';
+    const refusing = await startRtmpTestServer({ publishStatus: { level: 'error', code: 'NetStream.Publish.BadName', description: `Stream ${key} is invalid` } });
+    try {
+      await publishOverWs(page, 'wsbad', `${refusing.baseUrl}/live/${key}`);
+      const failed = await waitUntil(
+        async () => (await wsMessages(page, 'wsbad')).find((m) => m.type === 'stream' && m.status === 'FAILED'),
+        30_000,
+        'a FAILED stream message',
+      );
+      assert.equal(failed.streamName, 'wsbad');
+      assert.equal(failed.info, 'FAILED_BY_RTMP_WRITER_ERROR');
+      assert.equal(typeof failed.reason, 'string');
+      assert.match(failed.reason, /BAD_NAME|refused/);
+      assert.ok(!failed.reason.includes(key), `the reason hides the stream key: ${failed.reason}`);
+      assert.ok(refusing.connects.length >= 1, 'the transponder reached the target');
+      assert.ok(host.registry.get('wsbad'), 'the stream itself keeps publishing');
+    } finally {
+      await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wsbad']?.close()).catch(() => undefined);
+      await refusing.close();
+    }
+    await waitUntil(() => !host.registry.get('wsbad'), 15_000, 'the stream ends with its session');
+  });
+
+  test('a REST terminate of the session\'s transponder reaches it as STOPPED_BY_REST_TERMINATE', async () => {
+    const before = nginx.publishes.length;
+    await publishOverWs(page, 'wsterm', nginx.url('live'));
+    await nginx.waitForPublish(before + 1, 30_000);
+    const [transponder] = host.transponders.find({ streamName: 'wsterm' });
+    assert.ok(transponder);
+    const res = await call(`${host.httpUrl}/rest-api/push/terminate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mediaSessionId: transponder.mediaSessionId }),
+    });
+    assert.equal(res.status, 200);
+    const stopped = await waitUntil(
+      async () => (await wsMessages(page, 'wsterm')).find((m) => m.type === 'stream' && m.status === 'STOPPED'),
+      15_000,
+      'a STOPPED stream message',
+    );
+    assert.deepEqual(stopped, { type: 'stream', streamName: 'wsterm', status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' });
+    const messages = await wsMessages(page, 'wsterm');
+    assert.ok(!messages.some((m) => m.status === 'FAILED'), 'a terminate is no failure');
+    await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wsterm']!.close());
+    await waitUntil(() => !host.registry.get('wsterm'), 15_000, 'the stream ends with its session');
   });
 });

@@ -17,6 +17,12 @@ interface SettingSpecBase {
   restart?: boolean;
   /** True for secrets: masked in /api/settings. */
   secret?: boolean;
+  /**
+   * The value when a settings file exists but does not set the key (commented out or absent), where that
+   * differs from `default` (DESIGN §5: "an empty or commented-out setting means none"). The first-run file
+   * then writes `default` as a live line, so that only a user's edit turns it off.
+   */
+  unsetInFile?: string;
 }
 
 /** Every setting. The order is the order of the generated file and of the Settings panel. */
@@ -24,7 +30,8 @@ export const SETTING_SPECS = {
   rtmp_transponder_stream_name_prefix: {
     type: 'string',
     default: 'rtmp_',
-    description: 'Prefix of the name a transponder publishes on its target (WCS). Empty: no prefix.',
+    unsetInFile: '',
+    description: 'Prefix of the name a transponder publishes on its target (WCS). Empty or commented out: no prefix.',
   },
   rtmp_transponder_full_url: {
     type: 'boolean',
@@ -234,6 +241,19 @@ export function defaultSettings(): Settings {
   for (const key of SETTING_KEYS) {
     const parsed = parseSettingValue(key, SETTING_SPECS[key].default);
     if (!parsed.ok) throw new Error(`default of ${key} is invalid: ${parsed.error}`);
+    out[key] = parsed.value;
+  }
+  return out as Settings;
+}
+
+/** The typed values of a settings file that sets no key: the defaults, except the `unsetInFile` ones. */
+export function fileBaseSettings(): Settings {
+  const out: Record<string, unknown> = defaultSettings();
+  for (const key of SETTING_KEYS) {
+    const unset = specOf(key).unsetInFile;
+    if (unset === undefined) continue;
+    const parsed = parseSettingValue(key, unset);
+    if (!parsed.ok) throw new Error(`unsetInFile of ${key} is invalid: ${parsed.error}`);
     out[key] = parsed.value;
   }
   return out as Settings;

@@ -1,6 +1,7 @@
 // The settings in effect: `castbridge.properties` in the data folder (created with commented defaults on
 // first run), then the one-run `--set key=value` overrides on top. Unknown keys and bad values are reported
-// with their key and line and replaced by defaults: the host always starts.
+// with their key and line and replaced by defaults: the host always starts. A key with `unsetInFile` (the
+// name prefix) is written live on first run and means `unsetInFile` when the file does not set it.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { editProperties, parseProperties } from './properties.js';
@@ -8,6 +9,7 @@ import {
   SETTING_KEYS,
   SETTING_SPECS,
   defaultSettings,
+  fileBaseSettings,
   formatSettingValue,
   isSettingKey,
   boundsOf,
@@ -57,11 +59,13 @@ export function settingsTemplate(): string {
   const lines = [
     '# Castbridge settings. One key=value a line; # starts a comment. Lines starting with # are defaults.',
     '# Changes made in the studio keep these comments. Keys marked (restart) apply after a restart.',
+    '# The name prefix line is live: comment it out or empty it and transponders publish without a prefix.',
     '',
   ];
   for (const key of SETTING_KEYS) {
     const spec = specOf(key);
-    lines.push(`# ${spec.description}${spec.restart ? ' (restart)' : ''}`, `#${key}=${spec.default}`, '');
+    const live = spec.unsetInFile !== undefined; // its default only holds while the line is there
+    lines.push(`# ${spec.description}${spec.restart ? ' (restart)' : ''}`, `${live ? '' : '#'}${key}=${spec.default}`, '');
   }
   return lines.join('\n');
 }
@@ -88,7 +92,7 @@ export class SettingsStore {
 
   /** Re-reads the file; overrides stay on top. */
   reload(): void {
-    const values = defaultSettings() as Record<SettingKey, unknown>;
+    const values = fileBaseSettings() as Record<SettingKey, unknown>;
     const issues: SettingIssue[] = [];
     this.fileErrors.clear();
     const parsed = parseProperties(readFileSync(this.file, 'utf8'));
@@ -102,6 +106,7 @@ export class SettingsStore {
       if (result.ok) values[entry.key] = result.value;
       else {
         const message = `${this.file} line ${entry.line}: ${result.error}; using the default "${SETTING_SPECS[entry.key].default}"`;
+        values[entry.key] = defaultSettings()[entry.key];
         issues.push({ source: 'file', key: entry.key, line: entry.line, message });
         this.fileErrors.set(entry.key, result.error);
       }
@@ -154,7 +159,9 @@ export class SettingsStore {
     for (const [key, raw] of Object.entries(changes)) {
       if (!isSettingKey(key)) throw new SettingsError(key, `unknown setting "${key}"`);
       if (raw === null) {
-        edits.set(key, undefined);
+        // Back to the default: a key whose absence means something else keeps its default as a live line.
+        const spec = specOf(key);
+        edits.set(key, spec.unsetInFile === undefined ? undefined : spec.default);
         continue;
       }
       const text = textOf(key, raw);

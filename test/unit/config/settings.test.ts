@@ -12,6 +12,7 @@ import { defaultDataDir } from '../../../src-main/config/paths.js';
 import { fileModeSecretBox } from '../../../src-main/config/secrets.js';
 import { TargetStore } from '../../../src-main/config/targets.js';
 import { parseHostArgs } from '../../../src-main/headless.js';
+import { parsePushArgs } from '../../../src-main/cli/push-args.js';
 
 describe('settings', () => {
   let dir: string;
@@ -20,10 +21,13 @@ describe('settings', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('first run creates the file with every key commented out at its default, WCS names included', () => {
+  test('first run creates the file with every key at its default, commented out but the name prefix, WCS names included', () => {
     const store = SettingsStore.open(dir);
     const text = readFileSync(join(dir, SETTINGS_FILE_NAME), 'utf8');
-    for (const key of SETTING_KEYS) assert.match(text, new RegExp(`^#${key}=`, 'm'), key);
+    for (const key of SETTING_KEYS) {
+      if (key === 'rtmp_transponder_stream_name_prefix') assert.match(text, /^rtmp_transponder_stream_name_prefix=rtmp_$/m, 'the prefix is a live line');
+      else assert.match(text, new RegExp(`^#${key}=`, 'm'), key);
+    }
     assert.equal(store.issues.length, 0);
     assert.deepEqual(store.values, defaultSettings());
     assert.equal(store.values.rtmp_transponder_stream_name_prefix, 'rtmp_');
@@ -52,6 +56,34 @@ describe('settings', () => {
     assert.equal(store.list().find((s) => s.key === 'rest_http_port')?.error, 'rest_http_port must be an integer 0–65535, got 99999');
   });
 
+  test('the name prefix (DESIGN §5): rtmp_ on first run and without a file; commented out, absent or empty in a file: none', () => {
+    // first run: the file carries the default as a live line
+    const first = SettingsStore.open(dir);
+    assert.equal(first.values.rtmp_transponder_stream_name_prefix, 'rtmp_');
+    // the user comments it out: no prefix
+    writeFileSync(first.file, readFileSync(first.file, 'utf8').replace(/^rtmp_transponder_stream_name_prefix=/m, '#rtmp_transponder_stream_name_prefix='));
+    first.reload();
+    assert.equal(first.values.rtmp_transponder_stream_name_prefix, '');
+    // the user empties it: no prefix
+    writeFileSync(first.file, 'rtmp_transponder_stream_name_prefix=\n');
+    first.reload();
+    assert.equal(first.values.rtmp_transponder_stream_name_prefix, '');
+    // a file without the key at all: no prefix
+    writeFileSync(first.file, '# mine\nrtmp_transponder_full_url=false\n');
+    assert.equal(SettingsStore.open(dir).values.rtmp_transponder_stream_name_prefix, '');
+    // a --set still wins over the file
+    assert.equal(SettingsStore.open(dir, { rtmp_transponder_stream_name_prefix: 'cb_' }).values.rtmp_transponder_stream_name_prefix, 'cb_');
+    // reset to the default from the studio (null): a live line again, so rtmp_ holds
+    const store = SettingsStore.open(dir);
+    store.update({ rtmp_transponder_stream_name_prefix: null });
+    assert.equal(store.values.rtmp_transponder_stream_name_prefix, 'rtmp_');
+    assert.match(readFileSync(store.file, 'utf8'), /^rtmp_transponder_stream_name_prefix=rtmp_$/m);
+    // no settings file at all (castbridge push: defaults + --set): rtmp_
+    assert.equal(defaultSettings().rtmp_transponder_stream_name_prefix, 'rtmp_');
+    assert.equal(parsePushArgs(['a.flv', 'rtmp://127.0.0.1/live']).settings.prefix, 'rtmp_');
+    assert.equal(parsePushArgs(['a.flv', 'rtmp://127.0.0.1/live', '--set', 'rtmp_transponder_stream_name_prefix=']).settings.prefix, '');
+  });
+
   test('--set overrides win for one run and bad ones are reported, not fatal', () => {
     const store = SettingsStore.open(dir, { rest_http_port: '0', rtmp_push_auto_start_url: 'http://x', bogus: '1' });
     assert.equal(store.values.rest_http_port, 0);
@@ -67,7 +99,8 @@ describe('settings', () => {
     store.update({ rtmp_transponder_stream_name_prefix: 'cb_', rtmp_transponder_full_url: true, rtmp_keyframe_interval_ms: 1000 });
     const text = readFileSync(store.file, 'utf8');
     assert.match(text, /# my own note\nrtmp_transponder_full_url=true\n/);
-    assert.match(text, /#rtmp_transponder_stream_name_prefix=rtmp_\nrtmp_transponder_stream_name_prefix=cb_\n/);
+    assert.match(text, /\nrtmp_transponder_stream_name_prefix=cb_\n/);
+    assert.doesNotMatch(text, /^rtmp_transponder_stream_name_prefix=rtmp_$/m, 'the live line was edited in place');
     assert.match(text, /^# Castbridge settings/);
     assert.equal(store.values.rtmp_transponder_stream_name_prefix, 'cb_');
     assert.equal(store.values.rtmp_keyframe_interval_ms, 1000);

@@ -1,9 +1,9 @@
 // Sound files for injection (DESIGN.md §7): `soundFile` is a bare name inside the media folder. No
 // separators, no `.`/`..`, no absolute path, and no link whose target leaves the folder. The file is
 // decoded once to the mixer's 48 kHz stereo s16 (src-relay/codec/audio/wav.ts).
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync } from '../../src-relay/codec/audio/wav.js';
+import { WAV_LIMITS, WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync, parseWav } from '../../src-relay/codec/audio/wav.js';
 import type { Sound } from '../../src-relay/transponder-api.js';
 import { PCM_CHANNELS, PCM_RATE } from '../../src-relay/media.js';
 import { HttpError } from './errors.js';
@@ -71,4 +71,67 @@ function notReadable(name: string, err: unknown): HttpError {
 
 export function durationMs(samples: Int16Array): number {
   return Math.round((samples.length / PCM_CHANNELS / PCM_RATE) * 1000);
+}
+
+/**
+ * RIFF layout the duration needs (src-relay/codec/audio/wav.ts draws the whole format):
+ *   0 "RIFF" | 4 riff size | 8 "WAVE" | 12 chunks: id (4) | size (4, LE) | body | pad byte if size is odd
+ */
+const RIFF = { headerSize: 12, chunkHeaderSize: 8, unknownSize: 0xffffffff } as const;
+/** How much of the file's start is read to find the `data` chunk (a big LIST/bext chunk fits in it). */
+const WAV_HEADER_WINDOW_BYTES = 1024 * 1024;
+/** Largest sample frame parseWav accepts: 8 channels × 64-bit float. */
+const MAX_BLOCK_ALIGN = 8 * 8;
+
+/** Where the `data` chunk's body starts and how long it says it is; undefined when not in `head`. */
+function findDataChunk(head: Buffer): { body: number; size: number } | undefined {
+  let offset = RIFF.headerSize;
+  while (offset + RIFF.chunkHeaderSize <= head.length) {
+    const size = head.readUInt32LE(offset + 4);
+    const body = offset + RIFF.chunkHeaderSize;
+    if (head.toString('latin1', offset, offset + 4) === 'data') return { body, size };
+    if (size === RIFF.unknownSize) return undefined;
+    offset = body + size + (size & 1);
+  }
+  return undefined;
+}
+
+/**
+ * A WAV file's duration from its header alone, without decoding or resampling its samples: listing a
+ * folder of long files must not stall the host. parseWav checks the format on the header plus one sample
+ * frame; the frame count comes from the `data` size, clamped to the file as parseWav clamps it (a
+ * recording cut short). Throws HttpError 400 with parseWav's reason, and for sounds longer than
+ * WAV_LIMITS.maxSeconds (what loading it would refuse).
+ */
+export async function wavDurationMs(path: string, name: string): Promise<number> {
+  const handle = await open(path, 'r');
+  let head: Buffer;
+  let fileSize: number;
+  try {
+    fileSize = (await handle.stat()).size;
+    head = Buffer.alloc(Math.min(fileSize, WAV_HEADER_WINDOW_BYTES));
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  try {
+    const data = head.length >= RIFF.headerSize ? findDataChunk(head) : undefined;
+    if (!data) {
+      parseWav(head); // refuses the head with its own reason (no samples to decode without a data chunk)
+      throw new WavError(`no "data" chunk in the first ${WAV_HEADER_WINDOW_BYTES} bytes`);
+    }
+    const riffEnd = RIFF.chunkHeaderSize + head.readUInt32LE(4);
+    const end = Math.min(fileSize, riffEnd);
+    const available = Math.max(0, Math.min(data.size, end - data.body));
+    const info = parseWav(head.subarray(0, Math.min(head.length, data.body + Math.min(available, MAX_BLOCK_ALIGN))));
+    const blockAlign = (info.channels * info.bitsPerSample) / 8;
+    const frames = Math.floor(available / blockAlign);
+    const seconds = frames / info.sampleRate;
+    if (seconds > WAV_LIMITS.maxSeconds) {
+      throw new WavError(`the sound lasts ${seconds.toFixed(1)} s (${frames} frames at ${info.sampleRate} Hz), longer than the ${WAV_LIMITS.maxSeconds} s a sound may last`);
+    }
+    return Math.round(seconds * 1000);
+  } catch (err) {
+    throw notReadable(name, err);
+  }
 }

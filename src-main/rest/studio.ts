@@ -1,6 +1,6 @@
 // The studio's own routes beside the WCS API (docs/PROTOCOL.md): settings, media folder, saved targets,
 // and what the host is. JSON bodies, except the WAV upload.
-import { mkdir, readdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SettingsError } from '../config/store.js';
@@ -8,7 +8,7 @@ import { TargetError } from '../config/targets.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { STUDIO_ROUTES, fastifySchema } from './schemas.js';
-import { checkSoundName, decodeSound, durationMs, MAX_SOUND_BYTES } from './sounds.js';
+import { checkSoundName, decodeSound, MAX_SOUND_BYTES, wavDurationMs } from './sounds.js';
 
 interface MediaFile {
   name: string;
@@ -17,7 +17,7 @@ interface MediaFile {
   error?: string;
 }
 
-/** Decoding a WAV for its duration is not free: remember it per name, size and mtime. */
+/** Remember each file's duration per name, size and mtime: a listing reads each header once. */
 const durations = new Map<string, { key: string; file: MediaFile }>();
 
 async function describeMedia(dir: string, name: string): Promise<MediaFile | undefined> {
@@ -29,7 +29,7 @@ async function describeMedia(dir: string, name: string): Promise<MediaFile | und
   let file: MediaFile = { name, size: info.size };
   try {
     if (info.size > MAX_SOUND_BYTES) throw new HttpError(400, `larger than ${MAX_SOUND_BYTES} bytes`);
-    file = { ...file, durationMs: durationMs(decodeSound(name, await readFile(join(dir, name)))) };
+    file = { ...file, durationMs: await wavDurationMs(join(dir, name), name) };
   } catch (err) {
     file = { ...file, error: (err as Error).message };
   }

@@ -3,11 +3,13 @@
 // a stream key or password.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { encodeWav } from '../../../src-relay/codec/audio/wav.js';
 import { formatLogLine } from '../../../src-relay/log.js';
 import { buildApp } from '../../../src-main/rest/app.js';
+import { decodeSound, durationMs } from '../../../src-main/rest/sounds.js';
 import { fakeWorld, nullSource, type FakeWorld } from './fakes.js';
 
 describe('studio routes', () => {
@@ -64,6 +66,41 @@ describe('studio routes', () => {
     assert.equal((await put('x.mp3', wav)).statusCode, 400);
     assert.equal((await put('%2e%2e%2fup.wav', wav)).statusCode, 400);
     assert.equal((await put('half.wav', wav, 'application/json')).statusCode, 415);
+  });
+
+  test('GET /api/media reads durations from the header: a long file, one cut short, one with a LIST chunk, one too long', async () => {
+    const dir = world.mediaDir;
+    mkdirSync(dir, { recursive: true });
+    /** A header-only WAV of `frames` declared frames, the file holding `present` of them (sparse zeros). */
+    const sized = (name: string, rate: number, frames: number, present = frames) => {
+      const header = encodeWav(new Int16Array(2), rate, 1, 8).subarray(0, 44); // canonical: data body at 44
+      header.writeUInt32LE(36 + frames, 4);
+      header.writeUInt32LE(frames, 40);
+      const path = join(dir, name);
+      writeFileSync(path, header);
+      truncateSync(path, 44 + present);
+    };
+    sized('long.wav', 48_000, 599 * 48_000); // 599 s, 28.8 MB: decoding it would resample 57 M samples
+    sized('cut.wav', 8000, 10 * 8000, 2 * 8000); // a recording cut short: 2 s present of 10 declared
+    sized('too-long.wav', 1000, 601 * 1000);
+    // A LIST chunk (odd size: a pad byte follows) before `data`; 24-bit stereo at 22050 Hz, 0.5 s.
+    const plain = encodeWav(new Int16Array(22050), 22050, 2, 24);
+    const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx'), Buffer.from([0])]);
+    const listed = Buffer.concat([plain.subarray(0, 36), list, plain.subarray(36)]);
+    listed.writeUInt32LE(listed.length - 8, 4);
+    writeFileSync(join(dir, 'list.wav'), listed);
+    const files: Array<{ name: string; durationMs?: number; error?: string }> = (await app.inject({ method: 'GET', url: '/api/media' })).json().files;
+    const byName = new Map(files.map((f) => [f.name, f]));
+    assert.equal(byName.get('long.wav')?.durationMs, 599_000);
+    assert.equal(byName.get('cut.wav')?.durationMs, 2000);
+    assert.equal(byName.get('list.wav')?.durationMs, 500);
+    assert.equal(byName.get('list.wav')?.durationMs, durationMs(decodeSound('list.wav', listed)), 'the same as a full decode');
+    assert.equal(byName.get('too-long.wav')?.durationMs, undefined);
+    assert.match(byName.get('too-long.wav')?.error ?? '', /601\.0 s .*longer than the 600 s/);
+    writeFileSync(join(dir, 'fmtless.wav'), Buffer.concat([plain.subarray(0, 12), plain.subarray(36)]));
+    const again: Array<{ name: string; error?: string }> = (await app.inject({ method: 'GET', url: '/api/media' })).json().files;
+    assert.match(again.find((f) => f.name === 'fmtless.wav')?.error ?? '', /not a WAV file we can read: "data" chunk at byte 12 comes before the "fmt " chunk/);
+    for (const name of ['long.wav', 'cut.wav', 'too-long.wav', 'list.wav', 'fmtless.wav']) rmSync(join(dir, name));
   });
 
   test('GET/PUT /api/targets round-trips; a bad target names its index and field', async () => {

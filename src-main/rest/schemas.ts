@@ -309,7 +309,11 @@ export const STUDIO_ROUTES = {
     operationId: 'targets_get',
     summary: 'The saved targets, with their keys.',
     tag: 'studio',
-    responses: { 200: { description: 'The targets.', schema: { type: 'array', items: targetSchema } }, ...STUDIO_COMMON },
+    responses: {
+      200: { description: 'The targets.', schema: { type: 'array', items: targetSchema } },
+      500: err('The saved targets file is damaged; the sentence says where it is and what to do.'),
+      ...STUDIO_COMMON,
+    },
   },
   putTargets: {
     method: 'PUT',
@@ -359,7 +363,8 @@ export const OPENAPI_ROUTE: RouteSpec = {
   operationId: 'openapi',
   summary: 'This document.',
   tag: 'meta',
-  responses: { 200: { description: 'OpenAPI 3.1.', schema: { type: 'object' } } },
+  // Under /rest-api/, so the same gate applies: a foreign Host or Origin (403), no token when one is set (401).
+  responses: { 200: { description: 'OpenAPI 3.1.', schema: { type: 'object' } }, 401: E401, 403: E403 },
 };
 
 export const ALL_ROUTES: RouteSpec[] = [

@@ -1,9 +1,11 @@
 // /rest-api/openapi.json against the implementation: every documented operation exists, every answer it
 // gives to a spread of requests (good, empty, wrong type, wrong content type) has a documented status, and
-// every JSON answer matches the documented schema of that status.
+// every JSON answer matches the documented schema of that status. And the reverse: every API route the app
+// implements is documented, and the statuses any route gives to the gate (foreign Host, missing token) and
+// to bad bodies (not JSON, wrong content type, too large) are documented for it.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -67,6 +69,25 @@ const GENERIC: Array<Partial<InjectOptions>> = [
   { headers: { 'content-type': 'text/plain' }, payload: 'hello' },
 ];
 
+/**
+ * The routes the app implements, from fastify's route tree ("METHOD /path/:param"), HEAD left out (fastify
+ * adds it to every GET). Each line of printRoutes is "├── " + the segment after its parent's path.
+ */
+function implementedRoutes(app: FastifyInstance): string[] {
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^((?:│   |    )*)[├└]── (\S+) \(([A-Z, ]+)\)$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (depth > 0 ? stack[depth - 1]! : '') + m[2]!;
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of m[3]!.split(', ')) if (method !== 'HEAD') routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
+
 function concretePath(path: string): string {
   return path.replace('{streamName}', 'whipcam').replace('{sessionId}', 's1').replace('{name}', 'new.wav');
 }
@@ -121,6 +142,58 @@ describe('GET /rest-api/openapi.json', () => {
     }
     for (const expected of ['push_startup 200', 'push_startup 409', 'push_startup 404', 'push_startup 400', 'push_startup 415', 'whip_publish 201', 'whip_publish 409', 'whip_unpublish 200', 'push_sound_on 200', 'push_terminate 200', 'media_put 200', 'settings_put 400']) {
       assert.ok(seen.includes(expected), `exercised ${expected}`);
+    }
+  });
+
+  test('every implemented API route is documented, and so is every status the gate and the body checks give it', async () => {
+    const implemented = implementedRoutes(app).filter((r) => /^\w+ \/(rest-api|api|whip)\//.test(r));
+    const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
+    assert.ok(implemented.length >= 15, `found the routes: ${implemented.join(', ')}`);
+    for (const route of implemented) assert.ok(documented.includes(route), `${route} is implemented but not in openapi.json`);
+    assert.deepEqual([...implemented].sort(), [...documented].sort(), 'and nothing documented is missing');
+
+    const tokenWorld = fakeWorld({ token: 'tok-abcdef' });
+    const tokenApp = await buildApp(tokenWorld.deps, { bodyLimit: 1024 });
+    const tooBig = JSON.stringify({ streamName: 'x'.repeat(70_000) });
+    try {
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(methods)) {
+          const url = concretePath(path);
+          const verb = method.toUpperCase() as 'GET';
+          const statuses = Object.keys(op.responses).map(Number);
+          const check = (what: string, status: number, body: string) => {
+            assert.ok(statuses.includes(status), `${op.operationId}: ${what} answered undocumented ${status}: ${body.slice(0, 200)}`);
+            if (status >= 400) assert.equal(typeof JSON.parse(body).error, 'string', `${op.operationId} ${status}: an {"error"} body`);
+          };
+          const foreign = await app.inject({ method: verb, url, headers: { host: 'rebind.example' } });
+          assert.equal(foreign.statusCode, 403, `${op.operationId}: a foreign Host is refused`);
+          check('a foreign Host', foreign.statusCode, foreign.body);
+          const noToken = await tokenApp.inject({ method: verb, url });
+          assert.equal(noToken.statusCode, 401, `${op.operationId}: no token is refused`);
+          check('no token', noToken.statusCode, noToken.body);
+          if (verb !== ('GET' as string) && verb !== ('DELETE' as string)) {
+            const json = { 'content-type': 'application/json' };
+            for (const [what, extra] of [
+              ['bad JSON', { headers: json, payload: '{"a":' }],
+              ['text/plain', { headers: { 'content-type': 'text/plain' }, payload: 'hi' }],
+              ['a body over rest_max_body_bytes', { headers: json, payload: tooBig }],
+            ] as const) {
+              const res = await app.inject({ method: verb, url, ...extra });
+              check(what, res.statusCode, res.body);
+            }
+          }
+        }
+      }
+      // The one deliberate 500: a damaged targets file, told in a sentence.
+      writeFileSync(world.deps.targets.file, '{ not json');
+      const damaged = await app.inject({ method: 'GET', url: '/api/targets' });
+      assert.equal(damaged.statusCode, 500);
+      assert.ok(Object.keys(doc.paths['/api/targets']!.get!.responses).includes('500'), 'documented');
+      assert.match(damaged.json().error, /targets file .* is damaged/);
+      rmSync(world.deps.targets.file);
+    } finally {
+      await tokenApp.close();
+      tokenWorld.cleanup();
     }
   });
 });

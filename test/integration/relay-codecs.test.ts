@@ -6,20 +6,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { readFlv } from '../../src-relay/flv/file.js';
-import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
-import { h264Params, parseAvcDecoderConfigurationRecord, splitLengthPrefixed } from '../../src-relay/codec/h264.js';
-import type { AudioCodec, H264Params, VideoFrame } from '../../src-relay/media.js';
+import type { AudioCodec } from '../../src-relay/media.js';
 import { StreamRegistry } from '../../src-relay/streams.js';
 import { TransponderManager } from '../../src-relay/transponders.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { makeTestFlv, probeStreams } from '../helpers/media.js';
 import { waitFor } from '../helpers/wait.js';
+import { videoOfFlv } from '../helpers/flv-video.js';
 import { toneAmplitude } from '../unit/audio/tone.js';
 
 const run = promisify(execFile);
@@ -50,22 +48,6 @@ const EXPECT: Record<AudioCodec, { name: string; rate: number; channels: number 
 };
 const CODECS = Object.keys(EXPECT) as AudioCodec[];
 
-function videoOf(file: string): { params: H264Params; frames: VideoFrame[] } {
-  let params: H264Params | undefined;
-  const frames: VideoFrame[] = [];
-  for (const tag of readFlv(readFileSync(file))) {
-    if (tag.type !== TagType.video) continue;
-    const info = videoTagInfo(tag.body);
-    if (info.sequenceHeader) {
-      const record = parseAvcDecoderConfigurationRecord(tag.body.subarray(5));
-      params = h264Params(record.sps[0]!, record.pps[0]!);
-    } else {
-      frames.push({ codec: 'h264', dts: tag.timestamp, cts: tag.body.readIntBE(2, 3), keyframe: info.keyframe, nalus: splitLengthPrefixed(tag.body.subarray(5), 4) });
-    }
-  }
-  assert.ok(params, `${file} has an AVC sequence header`);
-  return { params, frames };
-}
 
 interface Packet {
   time: number;
@@ -109,7 +91,7 @@ describe('transponder audio codecs to nginx-rtmp (synthetic H.264 + 1 kHz tone)'
 
   before(async () => {
     [nginx, clip] = await Promise.all([startNginxRtmp(), makeTestFlv(join(work, 'clip.flv'), CLIP)]);
-    const { params, frames } = videoOf(clip);
+    const { params, frames } = videoOfFlv(clip);
     const registry = new StreamRegistry();
     const stream = registry.publish('tone', { requestKeyframe: () => undefined, close: () => undefined, description: 'test' });
     const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: true, keyframeIntervalMs: 2000, log }));

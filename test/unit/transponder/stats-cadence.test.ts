@@ -4,17 +4,13 @@
 // µ-law (encoded in process: no ffmpeg child to wait for).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFlv } from '../../../src-relay/flv/file.js';
-import { TagType, videoTagInfo } from '../../../src-relay/flv/tags.js';
-import { h264Params, parseAvcDecoderConfigurationRecord, splitLengthPrefixed } from '../../../src-relay/codec/h264.js';
-import type { H264Params, VideoFrame } from '../../../src-relay/media.js';
 import { StreamRegistry } from '../../../src-relay/streams.js';
 import { TransponderManager } from '../../../src-relay/transponders.js';
 import type { TransponderJSON } from '../../../src-relay/transponder-api.js';
 import { startRtmpTestServer } from '../../helpers/rtmp-auth-server.js';
 import { waitFor } from '../../helpers/wait.js';
+import { videoOfFlv } from '../../helpers/flv-video.js';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'flv', 'testsrc-64x48-0.5s.flv');
 /** The fixture is 10 fps, 0.5 s long. */
@@ -22,22 +18,6 @@ const FIXTURE_MS = 500;
 const WINDOW_MS = 3500;
 const PCM_CHUNK_MS = 20;
 
-function videoOf(file: string): { params: H264Params; frames: VideoFrame[] } {
-  let params: H264Params | undefined;
-  const frames: VideoFrame[] = [];
-  for (const tag of readFlv(readFileSync(file))) {
-    if (tag.type !== TagType.video) continue;
-    const info = videoTagInfo(tag.body);
-    if (info.sequenceHeader) {
-      const record = parseAvcDecoderConfigurationRecord(tag.body.subarray(5));
-      params = h264Params(record.sps[0]!, record.pps[0]!);
-    } else {
-      frames.push({ codec: 'h264', dts: tag.timestamp, cts: tag.body.readIntBE(2, 3), keyframe: info.keyframe, nalus: splitLengthPrefixed(tag.body.subarray(5), 4) });
-    }
-  }
-  assert.ok(params, 'fixture has an AVC sequence header');
-  return { params, frames };
-}
 
 describe('TransponderManager stats cadence', { timeout: 60_000 }, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -48,7 +28,7 @@ describe('TransponderManager stats cadence', { timeout: 60_000 }, () => {
   test("'stats' fires once a second with fresh bitrate, fps and uptime", async () => {
     const server = await startRtmpTestServer();
     cleanups.push(() => server.close());
-    const { params, frames } = videoOf(FIXTURE);
+    const { params, frames } = videoOfFlv(FIXTURE);
     const registry = new StreamRegistry();
     const stream = registry.publish('cadence', { requestKeyframe: () => undefined, close: () => undefined, description: 'test' });
     const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: false, keyframeIntervalMs: 2000 }));

@@ -56,6 +56,15 @@ export async function loadSound(mediaDir: string, name: string): Promise<Sound> 
   }
 }
 
+/** As decodeSound, in one-second blocks that yield to the event loop (an upload of a long file). */
+export async function decodeSoundAsync(name: string, bytes: Buffer): Promise<Int16Array> {
+  try {
+    return await decodeWavTo48kStereoAsync(bytes);
+  } catch (err) {
+    throw notReadable(name, err);
+  }
+}
+
 export function decodeSound(name: string, bytes: Buffer): Int16Array {
   try {
     return decodeWavTo48kStereo(bytes);

@@ -8,7 +8,7 @@ import { TargetError } from '../config/targets.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { STUDIO_ROUTES, fastifySchema } from './schemas.js';
-import { checkSoundName, decodeSound, MAX_SOUND_BYTES, wavDurationMs } from './sounds.js';
+import { checkSoundName, decodeSoundAsync, MAX_SOUND_BYTES, wavDurationMs } from './sounds.js';
 
 interface MediaFile {
   name: string;
@@ -94,7 +94,8 @@ export function registerMediaUpload(app: FastifyInstance, deps: RestDeps): void 
     const { name } = req.params;
     checkSoundName(name);
     if (!/\.wav$/i.test(name)) throw new HttpError(400, `media file names end in .wav, got "${name.slice(0, 100)}"`);
-    decodeSound(name, req.body);
+    // The whole file is checked once, on upload; asynchronously, so a long one does not stall the host.
+    await decodeSoundAsync(name, req.body);
     const dir = deps.mediaDir();
     await mkdir(dir, { recursive: true });
     const temp = join(dir, `.${name}.upload`);

@@ -40,15 +40,25 @@ const NO_PACE_POLL_MS = 2;
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 10;
 
-/** Reads tags until both sequence headers are in (or LOOKAHEAD_TAGS, or the end). */
-async function readHead(iterator: AsyncIterator<FlvTag>): Promise<{ head: FlvTag[]; exhausted: boolean }> {
+/**
+ * Reads tags until both sequence headers are in (or LOOKAHEAD_TAGS, or the end); `rest` is what the last
+ * batch read held beyond them.
+ */
+async function readHead(batches: AsyncIterator<readonly FlvTag[]>): Promise<{ head: FlvTag[]; rest: readonly FlvTag[]; exhausted: boolean }> {
   const head: FlvTag[] = [];
+  let batch: readonly FlvTag[] = [];
+  let used = 0;
   while (head.length < LOOKAHEAD_TAGS && !haveBothHeaders(head)) {
-    const next = await iterator.next();
-    if (next.done) return { head, exhausted: true };
-    head.push(next.value);
+    if (used === batch.length) {
+      const next = await batches.next();
+      if (next.done) return { head, rest: [], exhausted: true };
+      batch = next.value;
+      used = 0;
+      continue;
+    }
+    head.push(batch[used++]!);
   }
-  return { head, exhausted: false };
+  return { head, rest: batch.slice(used), exhausted: false };
 }
 
 /** Throws once the publisher closed or the push was aborted; `check()` is called between tags. */
@@ -72,11 +82,15 @@ function closeWatch(publisher: RtmpPublisher, signal: AbortSignal | undefined): 
   };
 }
 
-/** Sends the tags of an FLV file through a started publisher; resolves when all are sent, rejects on a close. */
-export async function pushTags(publisher: RtmpPublisher, tags: AsyncIterable<FlvTag>, version: string, options: PushOptions): Promise<PushResult> {
+/**
+ * Sends the tags of an FLV file through a started publisher; resolves when all are sent, rejects on a close.
+ * `batches` yields tags a group at a time (readFlvBatches: those of one file read): a group is sent without
+ * an async step per tag, awaiting only when a tag must wait (its time, or the publisher's queue).
+ */
+export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<readonly FlvTag[]>, version: string, options: PushOptions): Promise<PushResult> {
   const watch = closeWatch(publisher, options.signal);
-  const iterator = tags[Symbol.asyncIterator]();
-  const { head, exhausted } = await readHead(iterator);
+  const iterator = batches[Symbol.asyncIterator]();
+  const { head, rest, exhausted } = await readHead(iterator);
   publisher.writeMetadata(buildPushMetadata(head, version));
 
   const startedAt = performance.now();
@@ -90,22 +104,28 @@ export async function pushTags(publisher: RtmpPublisher, tags: AsyncIterable<Flv
     lastReport = { at: now, bytes: publisher.bytesSent };
     options.onProgress?.({ mediaMs: lastMs, bytesSent: publisher.bytesSent, bitrateKbps });
   };
-  const send = async (tag: FlvTag): Promise<void> => {
-    watch.check();
-    if (tag.type === TagType.script) return; // our own onMetaData went first
-    base ??= tag.timestamp;
-    const ms = Math.max(0, tag.timestamp - base);
-    await (options.pace ? waitUntil(startedAt + ms, options.signal) : waitForQueue(publisher, watch));
-    watch.check();
-    if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe);
-    else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body);
-    lastMs = Math.max(lastMs, ms);
-    count++;
+  /** Sends one group of tags, each when it may go; awaits only for a tag that has to wait. */
+  const send = async (tags: readonly FlvTag[]): Promise<void> => {
+    for (const tag of tags) {
+      watch.check();
+      if (tag.type === TagType.script) continue; // our own onMetaData went first
+      base ??= tag.timestamp;
+      const ms = Math.max(0, tag.timestamp - base);
+      if (options.pace) {
+        if (startedAt + ms - performance.now() > 1) await waitUntil(startedAt + ms, options.signal);
+      } else if (mustWaitForQueue(publisher, watch)) await waitForQueue(publisher, watch);
+      watch.check();
+      if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe);
+      else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body);
+      lastMs = Math.max(lastMs, ms);
+      count++;
+    }
   };
 
   const timer = setInterval(report, options.progressIntervalMs ?? 1000);
   try {
-    for (const tag of head) await send(tag);
+    await send(head);
+    await send(rest);
     if (!exhausted) {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) await send(next.value);
     }
@@ -126,9 +146,13 @@ async function waitUntil(due: number, signal: AbortSignal | undefined): Promise<
   if (wait > 1) await sleep(wait, undefined, signal ? { signal } : undefined).catch(() => undefined);
 }
 
+function mustWaitForQueue(publisher: RtmpPublisher, watch: { readonly closed: boolean }): boolean {
+  return publisher.queuedMs > NO_PACE_HIGH_WATER_MS && !watch.closed;
+}
+
 /** No pacing: lets the publisher's queue drain below the high-water mark, so nothing is ever dropped. */
 async function waitForQueue(publisher: RtmpPublisher, watch: { readonly closed: boolean }): Promise<void> {
-  while (publisher.queuedMs > NO_PACE_HIGH_WATER_MS && !watch.closed) await sleep(NO_PACE_POLL_MS);
+  while (mustWaitForQueue(publisher, watch)) await sleep(NO_PACE_POLL_MS);
 }
 
 export class PushAborted extends Error {

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readFlvStream } from '../../src-relay/flv/file.js';
+import { readFlvBatches } from '../../src-relay/flv/file.js';
 import { RtmpPublisher, RtmpError } from '../../src-relay/rtmp/publisher.js';
 import { RtmpUrlError, type RtmpTarget } from '../../src-relay/rtmp/url.js';
 import { redactName, redactUrl } from '../../src-relay/redact.js';
@@ -61,7 +61,7 @@ export async function runPush(argv: readonly string[], stderr: NodeJS.WritableSt
     await publisher.start();
     say(`castbridge push: publishing ${basename(args.file)}${args.pace ? '' : ' (no pacing)'}`);
     const started = performance.now();
-    const result = await pushTags(publisher, readFlvStream(createReadStream(args.file, { highWaterMark: 256 * 1024 })), version, {
+    const result = await pushTags(publisher, readFlvBatches(createReadStream(args.file, { highWaterMark: 256 * 1024 })), version, {
       pace: args.pace,
       signal: abort.signal,
       onProgress: (p) => say(`time=${formatTime(p.mediaMs)} bitrate=${p.bitrateKbps.toFixed(1)}kb/s sent=${(p.bytesSent / 1024).toFixed(0)}KiB`),

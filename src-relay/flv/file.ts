@@ -210,3 +210,17 @@ export async function* readFlvStream(source: AsyncIterable<Buffer | Uint8Array |
   }
   reader.end();
 }
+
+/**
+ * Like readFlvStream, but yields the tags of each input chunk together (one array per chunk that completed
+ * any): a consumer that handles tags synchronously pays one async step per chunk instead of one per tag.
+ */
+export async function* readFlvBatches(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<FlvTag[]> {
+  const reader = new FlvReader();
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') throw new FlvFormatError('FLV stream yielded text; open it without an encoding');
+    const tags = reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    if (tags.length > 0) yield tags;
+  }
+  reader.end();
+}

@@ -137,6 +137,8 @@ export function encodeChunkHeader(fmt: ChunkFmtValue, csid: number, fields: Chun
  */
 export class ChunkWriter {
   private size: number = ChunkLimits.defaultChunkSize;
+  /** Fmt 3 headers by csid (they do not depend on the chunk size; see writePieces). */
+  private readonly continuations = new Map<number, Buffer>();
 
   get chunkSize(): number {
     return this.size;
@@ -182,6 +184,37 @@ export class ChunkWriter {
     const header = Buffer.allocUnsafe(chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp));
     writeChunkHeader(header, 0, ChunkFmt.full, csid, fields);
     return [header, payload.length > this.size ? this.chunkedBody(payload, csid) : payload];
+  }
+
+  /**
+   * The same bytes as write(), as pieces to write back to back without copying the payload: the fmt 0
+   * header, then the payload's chunk-size slices (views of it) with a fmt 3 header between each two. The
+   * fmt 3 header is one small buffer shared by every continuation of a chunk stream (and of the message,
+   * when an extended timestamp makes it carry the timestamp). Payloads must not be modified once written.
+   */
+  writePieces(message: RtmpMessage): Buffer[] {
+    const { payload, csid } = message;
+    const fields = { timestamp: message.timestamp, length: payload.length, typeId: message.typeId, streamId: message.streamId };
+    const header = Buffer.allocUnsafe(chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp));
+    writeChunkHeader(header, 0, ChunkFmt.full, csid, fields);
+    if (payload.length <= this.size) return [header, payload];
+    const continuation = this.continuationHeader(csid, fields);
+    const pieces = [header, payload.subarray(0, this.size)];
+    for (let offset = this.size; offset < payload.length; offset += this.size) {
+      pieces.push(continuation, payload.subarray(offset, Math.min(offset + this.size, payload.length)));
+    }
+    return pieces;
+  }
+
+  /** The fmt 3 header of a chunk stream: cached per csid, except with an extended timestamp (§5.3.1.3). */
+  private continuationHeader(csid: number, fields: ChunkHeaderFields): Buffer {
+    if (fields.timestamp >>> 0 >= ChunkLimits.extendedTimestampMarker) return encodeChunkHeader(ChunkFmt.continuation, csid, fields);
+    let header = this.continuations.get(csid);
+    if (!header) {
+      header = encodeChunkHeader(ChunkFmt.continuation, csid, fields);
+      this.continuations.set(csid, header);
+    }
+    return header;
   }
 
   private chunkedBody(payload: Buffer, csid: number): Buffer {

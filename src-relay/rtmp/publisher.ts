@@ -200,7 +200,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private enqueue(kind: QueuedItem['kind'], timestamp: number, typeId: number, csid: number, payload: Buffer, keyframe: boolean, droppable: boolean): void {
     const session = this.session;
     if (this.state !== 'publishing' || !session) return; // not (or no longer) connected: frames have nowhere to go
-    const bytes = session.encodeParts({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
+    const bytes = session.encodePieces({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
     const dropped = this.queue.push({ kind, timestamp, bytes, keyframe, droppable });
     if (dropped > 0) {
       if (!this.wasDropping) this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });

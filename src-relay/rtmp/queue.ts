@@ -9,7 +9,7 @@ export interface QueuedItem {
   kind: QueuedKind;
   /** Milliseconds (the message timestamp). */
   timestamp: number;
-  /** Encoded chunks ready for the socket: one buffer, or pieces written back to back (see ChunkWriter.writeParts). */
+  /** Encoded chunks ready for the socket: one buffer, or pieces written back to back (see ChunkWriter.writePieces). */
   bytes: Buffer | readonly Buffer[];
   /** Video only: an inter frame the policy may drop (not a keyframe, not a sequence header). */
   droppable: boolean;

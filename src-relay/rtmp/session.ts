@@ -128,6 +128,11 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     return this.writer.write(message);
   }
 
+  /** Encodes a media message as pieces to write back to back, the payload uncopied (ChunkWriter.writePieces). */
+  encodePieces(message: RtmpMessage): Buffer[] {
+    return this.writer.writePieces(message);
+  }
+
   /** Encodes a media message as [header, shared chunked payload] (ChunkWriter.writeParts). */
   encodeParts(message: RtmpMessage): [Buffer, Buffer] {
     return this.writer.writeParts(message);

@@ -3,6 +3,7 @@
 // reaching its congestion drop limit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FlvTag } from '../../src-relay/flv/file.js';
+import type { FlvBatch } from './flv-file.js';
 import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
 import { RtmpError, type RtmpPublisher } from '../../src-relay/rtmp/publisher.js';
 import { buildPushMetadata, haveBothHeaders } from './file-metadata.js';
@@ -41,24 +42,25 @@ const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 10;
 
 /**
- * Reads tags until both sequence headers are in (or LOOKAHEAD_TAGS, or the end); `rest` is what the last
- * batch read held beyond them.
+ * Reads batches until their first tags hold both sequence headers (or LOOKAHEAD_TAGS, or the end): `head`
+ * is those first tags (for onMetaData), `batches` the whole batches read, to be sent in order.
  */
-async function readHead(batches: AsyncIterator<readonly FlvTag[]>): Promise<{ head: FlvTag[]; rest: readonly FlvTag[]; exhausted: boolean }> {
+async function readHead(iterator: AsyncIterator<FlvBatch>): Promise<{ head: FlvTag[]; batches: FlvBatch[]; exhausted: boolean }> {
   const head: FlvTag[] = [];
-  let batch: readonly FlvTag[] = [];
+  const batches: FlvBatch[] = [];
   let used = 0;
   while (head.length < LOOKAHEAD_TAGS && !haveBothHeaders(head)) {
-    if (used === batch.length) {
-      const next = await batches.next();
-      if (next.done) return { head, rest: [], exhausted: true };
-      batch = next.value;
+    const batch = batches[batches.length - 1];
+    if (!batch || used === batch.tags.length) {
+      const next = await iterator.next();
+      if (next.done) return { head, batches, exhausted: true };
+      batches.push(next.value);
       used = 0;
       continue;
     }
-    head.push(batch[used++]!);
+    head.push(batch.tags[used++]!);
   }
-  return { head, rest: batch.slice(used), exhausted: false };
+  return { head, batches, exhausted: false };
 }
 
 /** Throws once the publisher closed or the push was aborted; `check()` is called between tags. */
@@ -84,13 +86,14 @@ function closeWatch(publisher: RtmpPublisher, signal: AbortSignal | undefined): 
 
 /**
  * Sends the tags of an FLV file through a started publisher; resolves when all are sent, rejects on a close.
- * `batches` yields tags a group at a time (readFlvBatches: those of one file read): a group is sent without
- * an async step per tag, awaiting only when a tag must wait (its time, or the publisher's queue).
+ * `batches` yields tags a group at a time (readFlvFile: those of one file read): a group is sent without an
+ * async step per tag, awaiting only when a tag must wait (its time, or the publisher's queue). Each tag's
+ * release() is called once its body is no longer needed (sent, dropped, skipped, or the connection gone).
  */
-export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<readonly FlvTag[]>, version: string, options: PushOptions): Promise<PushResult> {
+export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<FlvBatch>, version: string, options: PushOptions): Promise<PushResult> {
   const watch = closeWatch(publisher, options.signal);
   const iterator = batches[Symbol.asyncIterator]();
-  const { head, rest, exhausted } = await readHead(iterator);
+  const { head, batches: first, exhausted } = await readHead(iterator);
   publisher.writeMetadata(buildPushMetadata(head, version));
 
   const startedAt = performance.now();
@@ -105,18 +108,22 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
     options.onProgress?.({ mediaMs: lastMs, bytesSent: publisher.bytesSent, bitrateKbps });
   };
   /** Sends one group of tags, each when it may go; awaits only for a tag that has to wait. */
-  const send = async (tags: readonly FlvTag[]): Promise<void> => {
+  const send = async ({ tags, release }: FlvBatch): Promise<void> => {
     for (const tag of tags) {
       watch.check();
-      if (tag.type === TagType.script) continue; // our own onMetaData went first
+      if (tag.type === TagType.script) {
+        release();
+        continue; // our own onMetaData went first
+      }
       base ??= tag.timestamp;
       const ms = Math.max(0, tag.timestamp - base);
       if (options.pace) {
         if (startedAt + ms - performance.now() > 1) await waitUntil(startedAt + ms, options.signal);
       } else if (mustWaitForQueue(publisher, watch)) await waitForQueue(publisher, watch);
       watch.check();
-      if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe);
-      else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body);
+      if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe, release);
+      else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body, release);
+      else release();
       lastMs = Math.max(lastMs, ms);
       count++;
     }
@@ -124,8 +131,7 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
 
   const timer = setInterval(report, options.progressIntervalMs ?? 1000);
   try {
-    await send(head);
-    await send(rest);
+    for (const batch of first) await send(batch);
     if (!exhausted) {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) await send(next.value);
     }
@@ -135,6 +141,7 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
   } finally {
     clearInterval(timer);
     watch.dispose();
+    await iterator.return?.(); // a push that ended early closes the file now, not at garbage collection
   }
   report();
   return { tags: count, mediaMs: lastMs, bytesSent: publisher.bytesSent, droppedFrames: publisher.droppedFrames };

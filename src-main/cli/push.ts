@@ -2,15 +2,14 @@
 // streams an FLV file to an RTMP(S) target through our own RTMP client, in real time (paced by the tags'
 // timestamps) or as fast as the target accepts (--no-pace, for benchmarks). The same URL rules and
 // settings (DESIGN.md §5–6) as a transponder; never prints a stream key or password.
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readFlvBatches } from '../../src-relay/flv/file.js';
 import { RtmpPublisher, RtmpError } from '../../src-relay/rtmp/publisher.js';
 import { RtmpUrlError, type RtmpTarget } from '../../src-relay/rtmp/url.js';
 import { redactName, redactUrl } from '../../src-relay/redact.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { parsePushArgs, pushTarget, PushUsageError, PUSH_USAGE, type PushArgs } from './push-args.js';
+import { readFlvFile } from './flv-file.js';
 import { PushAborted, pushTags } from './push-stream.js';
 import { packageVersion } from './version.js';
 
@@ -61,7 +60,7 @@ export async function runPush(argv: readonly string[], stderr: NodeJS.WritableSt
     await publisher.start();
     say(`castbridge push: publishing ${basename(args.file)}${args.pace ? '' : ' (no pacing)'}`);
     const started = performance.now();
-    const result = await pushTags(publisher, readFlvBatches(createReadStream(args.file, { highWaterMark: 256 * 1024 })), version, {
+    const result = await pushTags(publisher, readFlvFile(args.file), version, {
       pace: args.pace,
       signal: abort.signal,
       onProgress: (p) => say(`time=${formatTime(p.mediaMs)} bitrate=${p.bitrateKbps.toFixed(1)}kb/s sent=${(p.bytesSent / 1024).toFixed(0)}KiB`),

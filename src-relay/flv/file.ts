@@ -101,6 +101,19 @@ export class FlvReader {
     }
   }
 
+  /**
+   * Copies the bytes held for an unfinished tag into a buffer of their own, so that no chunk pushed so far
+   * stays referenced by the reader (its caller may then reuse a chunk once the tags taken from it are done).
+   */
+  detach(): void {
+    if (this.pending.length === 0) return;
+    const own = Buffer.allocUnsafe(this.pendingBytes);
+    let filled = 0;
+    for (let i = 0; i < this.pending.length; i++) filled += this.pending[i].copy(own, filled, i === 0 ? this.headOffset : 0);
+    this.pending = this.pendingBytes > 0 ? [own] : [];
+    this.headOffset = 0;
+  }
+
   /** Call at end of input: throws if a tag or the header is cut short. */
   end(): void {
     if (!this.headerDone) throw new FlvFormatError(`FLV truncated: ${this.pendingBytes} bytes, the header needs ${HEADER_SIZE + PREVIOUS_TAG_SIZE}`);
@@ -207,20 +220,6 @@ export async function* readFlvStream(source: AsyncIterable<Buffer | Uint8Array |
   for await (const chunk of source) {
     if (typeof chunk === 'string') throw new FlvFormatError('FLV stream yielded text; open it without an encoding');
     yield* reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  }
-  reader.end();
-}
-
-/**
- * Like readFlvStream, but yields the tags of each input chunk together (one array per chunk that completed
- * any): a consumer that handles tags synchronously pays one async step per chunk instead of one per tag.
- */
-export async function* readFlvBatches(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<FlvTag[]> {
-  const reader = new FlvReader();
-  for await (const chunk of source) {
-    if (typeof chunk === 'string') throw new FlvFormatError('FLV stream yielded text; open it without an encoding');
-    const tags = reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    if (tags.length > 0) yield tags;
   }
   reader.end();
 }

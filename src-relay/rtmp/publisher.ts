@@ -184,24 +184,40 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     this.enqueue('data', 0, MessageType.dataAmf0, ChunkStreamId.data, encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray(meta)), false, false);
   }
 
-  /** body = FLV VIDEODATA tag body (frame type/codec byte, AVCPacketType, composition time, data). */
-  writeVideo(timestamp: number, body: Buffer, keyframe: boolean): void {
+  /**
+   * body = FLV VIDEODATA tag body (frame type/codec byte, AVCPacketType, composition time, data). `done`,
+   * if given, is called once when the body is no longer needed: its bytes were handed to the kernel, it was
+   * dropped, or the connection is gone (the caller may then reuse its memory).
+   */
+  writeVideo(timestamp: number, body: Buffer, keyframe: boolean, done?: () => void): void {
     const sequenceHeader = isVideoSequenceHeader(body);
     // A sequence header (callers may flag it a keyframe) is never dropped, but no picture follows from it:
     // only a real keyframe ends a dropping spell.
-    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe && !sequenceHeader, !keyframe && !sequenceHeader);
+    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe && !sequenceHeader, !keyframe && !sequenceHeader, done);
   }
 
-  /** body = FLV AUDIODATA tag body. */
-  writeAudio(timestamp: number, body: Buffer): void {
-    this.enqueue('audio', timestamp, MessageType.audio, ChunkStreamId.audio, body, false, false);
+  /** body = FLV AUDIODATA tag body; `done` as for writeVideo(). */
+  writeAudio(timestamp: number, body: Buffer, done?: () => void): void {
+    this.enqueue('audio', timestamp, MessageType.audio, ChunkStreamId.audio, body, false, false, done);
   }
 
-  private enqueue(kind: QueuedItem['kind'], timestamp: number, typeId: number, csid: number, payload: Buffer, keyframe: boolean, droppable: boolean): void {
+  private enqueue(
+    kind: QueuedItem['kind'],
+    timestamp: number,
+    typeId: number,
+    csid: number,
+    payload: Buffer,
+    keyframe: boolean,
+    droppable: boolean,
+    done?: () => void,
+  ): void {
     const session = this.session;
-    if (this.state !== 'publishing' || !session) return; // not (or no longer) connected: frames have nowhere to go
+    if (this.state !== 'publishing' || !session) {
+      done?.();
+      return; // not (or no longer) connected: frames have nowhere to go
+    }
     const bytes = session.encodePieces({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
-    const dropped = this.queue.push({ kind, timestamp, bytes, keyframe, droppable });
+    const dropped = this.queue.push(done ? { kind, timestamp, bytes, keyframe, droppable, done } : { kind, timestamp, bytes, keyframe, droppable });
     if (dropped > 0) {
       if (!this.wasDropping) this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
       this.emit('congestion', this.queue.droppedFrames);
@@ -238,14 +254,16 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     while (socket.writableLength < PublisherDefaults.socketHighWater) {
       const item = this.queue.shift();
       if (!item) break;
+      // Called once the last piece (so all of the item: writes complete in order) left or failed.
+      const onWritten = item.done ? this.flushedThen(item.done) : this.onFlushed;
       if (Buffer.isBuffer(item.bytes)) {
         this.sent += item.bytes.length;
-        socket.write(item.bytes, this.onFlushed);
+        socket.write(item.bytes, onWritten);
       } else {
         const last = item.bytes.length - 1;
         for (let i = 0; i <= last; i++) {
           this.sent += item.bytes[i].length;
-          if (i === last) socket.write(item.bytes[i], this.onFlushed);
+          if (i === last) socket.write(item.bytes[i], onWritten);
           else socket.write(item.bytes[i]);
         }
       }
@@ -256,6 +274,13 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private readonly onFlushed = (err?: Error | null): void => {
     if (!err) this.lastFlushAt = performance.now();
   };
+
+  private flushedThen(done: () => void): (err?: Error | null) => void {
+    return (err) => {
+      this.onFlushed(err);
+      done();
+    };
+  }
 
   /** Black hole: data waits but nothing has left for blackHoleMs (the target stopped reading). */
   private watch(): void {
@@ -338,9 +363,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     clearTimeout(this.pumpTimer);
     this.pumpArmed = false;
     this.session?.end();
-    while (this.queue.shift()) {
-      // release queued buffers
-    }
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) item.done?.(); // never to be written
     this.log('rtmp.closed', { code: error?.code ?? 'STOPPED', reason: error?.message ?? 'stopped', bytesSent: this.sent, droppedFrames: this.queue.droppedFrames });
     this.emit('close', error);
   }

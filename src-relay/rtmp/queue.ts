@@ -15,6 +15,8 @@ export interface QueuedItem {
   droppable: boolean;
   /** Video only: a keyframe, which ends a dropping spell. */
   keyframe: boolean;
+  /** Called once when the item leaves without being sent: dropped here (the sender calls it otherwise). */
+  done?: () => void;
 }
 
 /** Bytes an item puts on the wire. */
@@ -63,6 +65,7 @@ export class SendQueue {
     if (item.kind === 'video' && item.keyframe) this.dropping = false;
     if (item.kind === 'video' && item.droppable && this.dropping) {
       this.droppedFrames++;
+      item.done?.();
       return 1;
     }
     this.items.push(item);
@@ -91,6 +94,7 @@ export class SendQueue {
       if (item.kind === 'video' && item.droppable) {
         dropped++;
         this.queuedBytes -= queuedItemSize(item);
+        item.done?.();
       } else kept.push(item);
     }
     this.items = kept;

@@ -14,7 +14,7 @@ export interface FlvBatch {
 
 export const FlvFileDefaults = {
   /** Bytes per read. */
-  chunkSize: 256 * 1024,
+  chunkSize: 1024 * 1024,
   /** Released buffers kept for reuse; more in flight at once are allocated (and collected) as usual. */
   maxPooled: 16,
 } as const;

@@ -108,24 +108,35 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
     options.onProgress?.({ mediaMs: lastMs, bytesSent: publisher.bytesSent, bitrateKbps });
   };
   /** Sends one group of tags, each when it may go; awaits only for a tag that has to wait. */
+  // Unpaced, the tags handed over between two waits leave in as few socket writes as the socket takes.
+  const cork = options.pace ? (): void => {} : (): void => publisher.cork();
   const send = async ({ tags, release }: FlvBatch): Promise<void> => {
-    for (const tag of tags) {
-      watch.check();
-      if (tag.type === TagType.script) {
-        release();
-        continue; // our own onMetaData went first
+    cork();
+    try {
+      for (const tag of tags) {
+        watch.check();
+        if (tag.type === TagType.script) {
+          release();
+          continue; // our own onMetaData went first
+        }
+        base ??= tag.timestamp;
+        const ms = Math.max(0, tag.timestamp - base);
+        if (options.pace) {
+          if (startedAt + ms - performance.now() > 1) await waitUntil(startedAt + ms, options.signal);
+        } else if (mustWaitForQueue(publisher, watch)) {
+          publisher.uncork();
+          if (mustWaitForQueue(publisher, watch)) await waitForQueue(publisher, watch);
+          cork();
+        }
+        watch.check();
+        if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe, release);
+        else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body, release);
+        else release();
+        lastMs = Math.max(lastMs, ms);
+        count++;
       }
-      base ??= tag.timestamp;
-      const ms = Math.max(0, tag.timestamp - base);
-      if (options.pace) {
-        if (startedAt + ms - performance.now() > 1) await waitUntil(startedAt + ms, options.signal);
-      } else if (mustWaitForQueue(publisher, watch)) await waitForQueue(publisher, watch);
-      watch.check();
-      if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe, release);
-      else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body, release);
-      else release();
-      lastMs = Math.max(lastMs, ms);
-      count++;
+    } finally {
+      publisher.uncork();
     }
   };
 

@@ -76,6 +76,8 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   /** The coalescing timer (created once, re-armed with refresh()) and whether it is armed. */
   private pumpTimer?: NodeJS.Timeout;
   private pumpArmed = false;
+  /** Between cork() and uncork(): queued messages wait for uncork() instead of going to the socket each. */
+  private corked = false;
   private abortStart?: (error: RtmpError) => void;
   /** The queue was in a dropping spell after the previous write (a new spell is logged once). */
   private wasDropping = false;
@@ -231,6 +233,22 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     else this.pumpSoon();
   }
 
+  /**
+   * Until uncork(), video written is queued without a socket write each (a sender handing over many
+   * messages at once, unpaced, then leaves them in fewer and larger writes). The queue's congestion policy
+   * applies as usual. Call uncork() before waiting for anything (queuedMs counts what cork() holds back).
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Sends what cork() held back (as far as the socket takes it now; the rest on its drain, as usual). */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.pump();
+  }
+
   /** Arms the coalescing timer (see PublisherDefaults.audioCoalesceMs) unless it is armed already. */
   private pumpSoon(): void {
     if (this.pumpArmed) return;
@@ -247,6 +265,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     // A still-pending coalescing timer is left to fire into an empty queue: clearTimeout() would stop
     // refresh() from ever re-arming it.
     this.pumpArmed = false;
+    if (this.corked) return; // uncork() pumps
     const socket = this.session?.socket;
     if (!socket || socket.destroyed || this.queue.length === 0) return;
     // Corked, the items taken here leave in one writev (one system call) instead of one write each.

@@ -3,10 +3,10 @@
 // reaching its congestion drop limit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FlvTag } from '../../src-relay/flv/file.js';
-import type { FlvBatch } from './flv-file.js';
 import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
 import { RtmpError, type RtmpPublisher } from '../../src-relay/rtmp/publisher.js';
 import { buildPushMetadata, haveBothHeaders } from './file-metadata.js';
+import type { FlvBatch } from './flv-file.js';
 
 /** Tags read ahead to find both sequence headers before sending onMetaData. */
 const LOOKAHEAD_TAGS = 64;
@@ -107,9 +107,9 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
     lastReport = { at: now, bytes: publisher.bytesSent };
     options.onProgress?.({ mediaMs: lastMs, bytesSent: publisher.bytesSent, bitrateKbps });
   };
-  /** Sends one group of tags, each when it may go; awaits only for a tag that has to wait. */
   // Unpaced, the tags handed over between two waits leave in as few socket writes as the socket takes.
   const cork = options.pace ? (): void => {} : (): void => publisher.cork();
+  /** Sends one group of tags, each when it may go; awaits only for a tag that has to wait. */
   const send = async ({ tags, release }: FlvBatch): Promise<void> => {
     cork();
     try {
@@ -152,7 +152,8 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
   } finally {
     clearInterval(timer);
     watch.dispose();
-    await iterator.return?.(); // a push that ended early closes the file now, not at garbage collection
+    // A push that ended early closes the file now, not at garbage collection (a failed close changes nothing).
+    await Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
   report();
   return { tags: count, mediaMs: lastMs, bytesSent: publisher.bytesSent, droppedFrames: publisher.droppedFrames };

@@ -336,6 +336,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       return;
     }
     this.state = 'stopping';
+    this.corked = false; // everything queued goes out before the unpublish commands
     const session = this.session!;
     const socket = session.socket;
     const name = this.target.streamName;

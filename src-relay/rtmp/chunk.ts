@@ -167,26 +167,6 @@ export class ChunkWriter {
   }
 
   /**
-   * The same bytes as write(), as [first chunk header, everything after it]. The second piece (the payload
-   * with its fmt 3 continuation headers) depends only on the payload, the chunk size and the csid, so it is
-   * built once per payload and shared by the writers sending that payload one after the other (one frame
-   * pushed to many targets); a payload that fits one chunk is used as it is. Payloads must not be modified once written.
-   * With an extended timestamp the continuation headers repeat the timestamp, so nothing is shared then.
-   */
-  writeParts(message: RtmpMessage): [Buffer, Buffer] {
-    const { payload, csid } = message;
-    const fields = { timestamp: message.timestamp, length: payload.length, typeId: message.typeId, streamId: message.streamId };
-    if (payload.length > this.size && message.timestamp >>> 0 >= ChunkLimits.extendedTimestampMarker) {
-      const whole = this.write(message);
-      const headerLength = chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp);
-      return [whole.subarray(0, headerLength), whole.subarray(headerLength)];
-    }
-    const header = Buffer.allocUnsafe(chunkHeaderLength(ChunkFmt.full, csid, fields.timestamp));
-    writeChunkHeader(header, 0, ChunkFmt.full, csid, fields);
-    return [header, payload.length > this.size ? this.chunkedBody(payload, csid) : payload];
-  }
-
-  /**
    * The same bytes as write(), as pieces to write back to back without copying the payload: the fmt 0
    * header, then the payload's chunk-size slices (views of it) with a fmt 3 header between each two. The
    * fmt 3 header is one small buffer shared by every continuation of a chunk stream (and of the message,
@@ -216,30 +196,7 @@ export class ChunkWriter {
     }
     return header;
   }
-
-  private chunkedBody(payload: Buffer, csid: number): Buffer {
-    const cached = lastChunked;
-    if (cached && cached.payload === payload && cached.size === this.size && cached.csid === csid) return cached.body;
-    const fields = { timestamp: 0, length: payload.length, typeId: 0, streamId: 0 };
-    const continuationLength = chunkHeaderLength(ChunkFmt.continuation, csid, 0);
-    const continuations = Math.ceil(payload.length / this.size) - 1;
-    const body = Buffer.allocUnsafe(payload.length + continuations * continuationLength);
-    let at = payload.copy(body, 0, 0, this.size);
-    for (let offset = this.size; offset < payload.length; offset += this.size) {
-      at += writeChunkHeader(body, at, ChunkFmt.continuation, csid, fields);
-      at += payload.copy(body, at, offset, Math.min(offset + this.size, payload.length));
-    }
-    lastChunked = { payload, size: this.size, csid, body };
-    return body;
-  }
 }
-
-/**
- * The last payload chunked (see ChunkWriter.writeParts). A stream hands each frame to all its transponders
- * one after the other, so remembering one payload shares it among them all, without a map to grow and
- * collect; a single push (every payload new) pays nothing for it.
- */
-let lastChunked: { payload: Buffer; size: number; csid: number; body: Buffer } | undefined;
 
 export function checkChunkSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > ChunkLimits.maxChunkSize) {

@@ -133,11 +133,6 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     return this.writer.writePieces(message);
   }
 
-  /** Encodes a media message as [header, shared chunked payload] (ChunkWriter.writeParts). */
-  encodeParts(message: RtmpMessage): [Buffer, Buffer] {
-    return this.writer.writeParts(message);
-  }
-
   get publishStreamId(): number {
     return this.streamId;
   }

@@ -24,6 +24,13 @@ export const KeyframeTiming = {
    * after the ingest's own request at stream start.
    */
   retryMs: 500,
+  /**
+   * Congestion requests closer than this to the previous request are skipped: every keyframe goes to all
+   * the stream's targets, and on a congested link a drop spell ends at each keyframe, so a request per
+   * spell became a keyframe every ~400 ms for the healthy targets too (62 in 25 s), raising the very
+   * bitrate that congested the link.
+   */
+  congestionSpacingMs: 1000,
 } as const;
 
 export class KeyframeScheduler {
@@ -62,6 +69,15 @@ export class KeyframeScheduler {
     // keyframeSeen() replaces this timer; if no keyframe comes, ask again.
     this.schedule(Math.min(KeyframeTiming.retryMs, this.intervalMs));
     return true;
+  }
+
+  /**
+   * A congested transponder dropped video and waits for a keyframe: ask for one unless a request went out
+   * within `congestionSpacingMs` (its keyframe, or the periodic one, will end the drop spell).
+   */
+  requestAfterCongestion(): boolean {
+    if (this.closed || this.now() - this.lastRequestAt < KeyframeTiming.congestionSpacingMs) return false;
+    return this.request();
   }
 
   /** A keyframe arrived at `at` (epoch ms): learn the latency, aim the next one `intervalMs` after it. */

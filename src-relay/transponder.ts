@@ -222,7 +222,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     }
     this.silentRefusals = 0;
     if (this.stopping) return undefined;
-    publisher.on('congestion', () => this.init.keyframes.request());
+    publisher.on('congestion', () => this.init.keyframes.requestAfterCongestion());
     this.beginPublishing(publisher);
     const error = await closed;
     this.retire(publisher);

@@ -47,6 +47,31 @@ describe('keyframe scheduler', () => {
     }
   });
 
+  test('congestion asks for a keyframe at most once per spacing, so healthy targets get no keyframe storm', () => {
+    const stream = new CountingStream();
+    let now = 1000;
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true, () => now);
+    try {
+      assert.equal(scheduler.requestAfterCongestion(), true);
+      for (let t = 0; t < 3; t++) {
+        now += 200;
+        stream.emit('video', { keyframe: true }); // each spell ends at a keyframe, then the link congests again
+        now += 100;
+        assert.equal(scheduler.requestAfterCongestion(), false, `spell ${t} within ${KeyframeTiming.congestionSpacingMs} ms`);
+      }
+      now += KeyframeTiming.congestionSpacingMs - 900; // 1000 ms after the first congestion request
+      assert.equal(scheduler.requestAfterCongestion(), true);
+      assert.equal(stream.requests, 2);
+      // A transponder starting or reconnecting is not held back by the spacing.
+      now += 10;
+      stream.emit('video', { keyframe: true });
+      assert.equal(scheduler.request(), true);
+      assert.equal(stream.requests, 3);
+    } finally {
+      scheduler.close();
+    }
+  });
+
   test('learns the PLI → keyframe latency from keyframes that answer a request', () => {
     const stream = new CountingStream();
     let now = 0;

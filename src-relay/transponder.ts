@@ -25,6 +25,12 @@ const DEFAULT_FRAMERATE = 30;
  * with nothing published in between, is a refusal that retrying cannot fix.
  */
 const MAX_SILENT_REFUSALS = 3;
+/**
+ * How long stop() lets the audio catch up with the last video tag before unpublishing. Audio lags video by
+ * the encoder's delay (ffmpeg's AAC pipe ~30 ms, a 1024-sample frame, the publisher's 40 ms coalescing), so
+ * without this tail a recording ended with ~0.1 s of video that has no sound.
+ */
+const AUDIO_TAIL_MAX_MS = 300;
 
 export interface TransponderInit {
   mediaSessionId: string;
@@ -67,6 +73,11 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private waitingKeyframe = true;
   private paramsChanged = false;
   private audioHeaderSent = false;
+  /** FLV time of the last video tag sent, and of the last audio tag (undefined before the first). */
+  private lastVideoTime = -1;
+  private lastAudioTime: number | undefined;
+  /** Resolved by sendAudio() once the audio has caught up with the video (stop's audio tail). */
+  private audioCaughtUp: (() => void) | undefined;
   // Stats: totals of the publishers before the current one, and the last 1 s sample.
   private bytesBefore = 0;
   private droppedBefore = 0;
@@ -118,12 +129,25 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     if (this.stopping) return;
     this.stopping = true;
     this.wakeUp?.();
+    if (this.statusValue === 'PUBLISHING') await this.audioTail();
     this.detach();
     const publisher = this.publisher;
     this.publisher = undefined;
     if (publisher && this.statusValue === 'PUBLISHING') await publisher.stop().catch(() => publisher.destroy());
     else publisher?.destroy();
     this.setStatus('STOPPED', reason);
+  }
+
+  /** While stopping: video is no longer sent; wait (bounded) until the audio sent reaches the last video tag. */
+  private async audioTail(): Promise<void> {
+    if (this.lastAudioTime === undefined || this.lastAudioTime >= this.lastVideoTime) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.audioCaughtUp = resolve;
+      timer = setTimeout(resolve, AUDIO_TAIL_MAX_MS);
+    });
+    clearTimeout(timer);
+    this.audioCaughtUp = undefined;
   }
 
   setMuted(muted: boolean): void {
@@ -237,6 +261,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.clock.reset();
     this.waitingKeyframe = true;
     this.audioHeaderSent = false;
+    this.lastVideoTime = -1;
+    this.lastAudioTime = undefined;
     publisher.writeMetadata(this.metadata(this.stream.params));
     this.setStatus('PUBLISHING', undefined);
     this.init.keyframes.request();
@@ -307,7 +333,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private sendVideo(frame: VideoFrame): void {
     this.streamFrames += 1;
     const publisher = this.publisher;
-    if (!publisher || this.statusValue !== 'PUBLISHING') return;
+    if (!publisher || this.statusValue !== 'PUBLISHING' || this.stopping) return;
     const params = this.stream.params;
     if (this.waitingKeyframe) {
       // The first video tag of a connection is the sequence header, then a keyframe (E.4.3.1).
@@ -324,6 +350,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       this.paramsChanged = false;
     }
     publisher.writeVideo(time, videoBody(frame), frame.keyframe);
+    this.lastVideoTime = time;
     this.sentFrames += 1;
   }
 
@@ -339,6 +366,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       this.audioHeaderSent = true;
     }
     publisher.writeAudio(time, audioBody(frame));
+    this.lastAudioTime = time;
+    if (this.audioCaughtUp && time >= this.lastVideoTime) this.audioCaughtUp();
   }
 }
 

@@ -20,6 +20,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { PUSH_ROUTES } from '../../src-main/rest/schemas.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { call, push, waitUntil } from '../unit/rest/http-client.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const STREAM = 'fuzz_source';
 const SEED = Number(process.env.CASTBRIDGE_FUZZ_SEED ?? 0xf0221);
@@ -29,18 +30,6 @@ const CHUNK_MS = 20;
 const HEALTH_EVERY = 200;
 type Method = keyof typeof PUSH_ROUTES;
 const METHODS = Object.keys(PUSH_ROUTES) as Method[];
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['streamName', 'rtmpUrl', 'options', 'mediaSessionId', 'soundFile', 'loop', 'action', 'audioCodec', 'rtmpTransponderFullUrl', 'rtmpFlashVersion', 'constructor', 'x'];
 
@@ -153,7 +142,7 @@ describe('fuzzed JSON on every push method of a real host', { timeout: 300_000 }
   });
 
   test(`${REQUESTS_PER_METHOD} bodies per method: only documented statuses, {"error"} bodies, documented 200 bodies; the host keeps serving`, async (t) => {
-    const r = prng(SEED);
+    const r = mulberry32(SEED);
     const closedPort = await freePort();
     const pools: Pools = {
       strings: [

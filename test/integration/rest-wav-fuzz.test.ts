@@ -19,23 +19,12 @@ import type { LiveStream } from '../../src-relay/streams.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
 import { push, waitUntil } from '../unit/rest/http-client.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const STREAM = 'fuzz_source';
 const SEED = Number(process.env.CASTBRIDGE_FUZZ_SEED ?? 0x5eed4);
 const MUTATIONS = 300;
 const CHUNK_MS = 20;
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed with CASTBRIDGE_FUZZ_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tone(frames: number, channels: number, rate: number): Float32Array {
   const out = new Float32Array(frames * channels);
@@ -273,7 +262,7 @@ describe('fuzzed WAV files through sound_on on a real host and transponder', { t
   });
 
   test(`${MUTATIONS} seeded mutations (seed ${SEED}): 200 or 400 with the reason, never 500`, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const bases = Object.values(validFiles());
     const counts = { 200: 0, 400: 0 };
     for (let i = 0; i < MUTATIONS; i++) {

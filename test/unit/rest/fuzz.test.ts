@@ -4,6 +4,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApp } from '../../../src-main/rest/app.js';
 import { fakeWorld, nullSource } from './fakes.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 const METHODS = ['startup', 'find', 'find_all', 'terminate', 'mute', 'unmute', 'sound_on', 'sound_off'];
 const KEYS = ['streamName', 'rtmpUrl', 'options', 'mediaSessionId', 'soundFile', 'loop', 'action', 'audioCodec', 'rtmpTransponderFullUrl', 'rtmpFlashVersion', '__proto__', 'constructor', 'prototype'];
@@ -14,18 +15,6 @@ const SEED_BODIES = [
   { mediaSessionId: 'id1', soundFile: 'tone.wav', loop: false },
   { mediaSessionId: 'id1' },
 ];
-
-/** mulberry32: small, seeded, good enough for fuzzing. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(r: () => number, depth: number): unknown {
   const pick = Math.floor(r() * (depth > 3 ? 6 : 8));
@@ -69,7 +58,7 @@ describe('fuzzed JSON bodies', async () => {
   });
 
   test('3000 random and mutated bodies: never a 500, always {"error"} on refusal', async () => {
-    const r = rng(0xca57b1d6);
+    const r = mulberry32(0xca57b1d6);
     const counts: Record<number, number> = {};
     for (let i = 0; i < 3000; i++) {
       const method = METHODS[Math.floor(r() * METHODS.length)]!;

@@ -8,20 +8,9 @@ import { runInNewContext } from 'node:vm';
 import { Amf0Error, EcmaArray, decodeAmf0, encodeAmf0 } from '../../../src-relay/rtmp/amf0.js';
 import { ChunkReader, ChunkWriter, RtmpProtocolError } from '../../../src-relay/rtmp/chunk.js';
 import { MessageType, setChunkSizeMessage, userControlMessage, windowAckSizeMessage } from '../../../src-relay/rtmp/control.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
-
-/** mulberry32: small, fast, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function forceGc(): () => void {
   setFlagsFromString('--expose_gc');
@@ -87,7 +76,7 @@ const AMF_CORPUS = [
 
 test('AMF0 decoder: 80,000 random and mutated inputs, only Amf0Error, bounded heap', () => {
   const gc = forceGc();
-  const next = rng(SEED);
+  const next = mulberry32(SEED);
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   let decoded = 0;
@@ -125,7 +114,7 @@ function chunkCorpus(): Buffer[] {
 
 test('chunk reader: 50,000 random and mutated streams fed in random splits, only RtmpProtocolError, bounded heap', () => {
   const gc = forceGc();
-  const next = rng(SEED + 1);
+  const next = mulberry32(SEED + 1);
   const corpus = chunkCorpus();
   gc();
   const heapBefore = process.memoryUsage().heapUsed;

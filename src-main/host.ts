@@ -117,7 +117,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     bindAddress: s.rest_bind_address,
     token: s.rest_auth_token,
     ports: () => ports,
-    extraOrigins: opts.trustedOrigins ?? [],
+    extraOrigins: [...(opts.trustedOrigins ?? []), ...s.allowed_origins],
   };
   const registry = new StreamRegistry();
   const transponders = new TransponderManager(registry, () => relayConfigOf(settings, log));

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { redactUrl } from '../../src-relay/redact.js';
 
-export type SettingType = 'string' | 'boolean' | 'integer' | 'port' | 'rtmpUrl' | 'hostList' | 'address' | 'path';
+export type SettingType = 'string' | 'boolean' | 'integer' | 'port' | 'rtmpUrl' | 'hostList' | 'originList' | 'address' | 'path';
 
 interface SettingSpecBase {
   type: SettingType;
@@ -62,6 +62,11 @@ export const SETTING_SPECS = {
     default: '',
     description: 'flashVer sent in RTMP connect. Empty: "FMLE/3.0 (compatible; Castbridge/<version>)".',
   },
+  rtmps_ca_file: {
+    type: 'path',
+    default: '',
+    description: 'PEM file of extra certificate authorities trusted for rtmps:// targets (besides the system ones).',
+  },
   rest_bind_address: {
     type: 'address',
     default: '127.0.0.1',
@@ -103,6 +108,24 @@ export const SETTING_SPECS = {
     default: '',
     restart: true,
     description: 'Extra Host names the server answers to, comma separated (loopback names always work).',
+  },
+  allowed_origins: {
+    type: 'originList',
+    default: '',
+    restart: true,
+    description: 'Web page origins allowed besides the host\'s own (REST CORS, /ws, WCS WebSocket), comma separated, exact scheme://host:port.',
+  },
+  ws_port: {
+    type: 'port',
+    default: '8080',
+    restart: true,
+    description: 'Port of the WCS client protocol (WebSocket, ws://) for the Flashphoner Web SDK and WCS pages (0: off).',
+  },
+  wss_port: {
+    type: 'port',
+    default: '8443',
+    restart: true,
+    description: 'Port of the WCS client protocol over TLS (wss://, the HTTPS certificate) (0: off).',
   },
   rest_auth_token: {
     type: 'string',
@@ -154,6 +177,7 @@ interface ValueOfType {
   port: number;
   rtmpUrl: string;
   hostList: string[];
+  originList: string[];
   address: string;
   path: string;
 }
@@ -217,7 +241,32 @@ export function parseSettingValue(key: SettingKey, text: string): Parsed {
       if (bad !== undefined) return { ok: false, error: `${key} must list host names separated by commas, got "${bad}"` };
       return { ok: true, value: hosts };
     }
+    case 'originList': {
+      const origins: string[] = [];
+      for (const item of value.split(',').map((o) => o.trim()).filter((o) => o !== '')) {
+        const origin = originOf(item);
+        if (origin === undefined) {
+          return { ok: false, error: `${key} must list exact origins like https://example.com:8888 separated by commas (no wildcard, no path, not "null"), got "${item.slice(0, 100)}"` };
+        }
+        origins.push(origin);
+      }
+      return { ok: true, value: origins };
+    }
   }
+}
+
+/** "scheme://host[:port]" as a browser sends it in Origin, lower case; undefined when it is not one. */
+function originOf(text: string): string | undefined {
+  if (text === 'null' || text.includes('*')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return undefined;
+  if (url.origin.toLowerCase() !== text.toLowerCase().replace(/\/$/, '')) return undefined;
+  return url.origin.toLowerCase();
 }
 
 function parseRtmpUrlSetting(key: SettingKey, value: string): Parsed {

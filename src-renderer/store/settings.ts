@@ -9,7 +9,7 @@ export interface SettingItem {
   description: string;
   /** The host's complaint about the saved value (bad value in the file). */
   error?: string;
-  /** The value's kind as the host declares it: string, path, boolean, integer, port, address, rtmpUrl, hostList. */
+  /** The value's kind as the host declares it: string, path, boolean, integer, port, address, rtmpUrl, hostList, originList. */
   type?: string;
   /** Takes effect after a restart of Castbridge. */
   restart?: boolean;

@@ -86,13 +86,14 @@ function installGate(app: FastifyInstance, deps: RestDeps): void {
       return reply.code(refusal.status).send({ error: refusal.error });
     }
     if (origin !== undefined && originAllowed(origin, deps.security)) {
-      void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+      // Expose-Headers belongs on the actual response (Fetch §3.2.3): a WHIP page of another allowed origin
+      // reads the session's Location from the 201.
+      void reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', 'location, etag');
       if (req.method === 'OPTIONS') {
         return reply
           .code(204)
-          .header('access-control-allow-methods', 'GET, POST, PUT, DELETE')
-          .header('access-control-allow-headers', 'authorization, content-type')
-          .header('access-control-expose-headers', 'location')
+          .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
+          .header('access-control-allow-headers', 'authorization, content-type, if-match')
           .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S))
           .send();
       }

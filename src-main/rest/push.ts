@@ -1,11 +1,12 @@
-// `POST /rest-api/push/*`: the Flashphoner WCS REST dialect (DESIGN.md §4, issue 4 item 1), on the relay's
-// TransponderService. JSON only: this plugin accepts no other Content-Type (415).
+// `POST /rest-api/push/*`: the Flashphoner WCS REST dialect (DESIGN.md §4), on the relay's TransponderService,
+// as WCS's own REST client calls it (body-less `GET find_all`, `application/json;charset=UTF-8`). JSON only:
+// this plugin accepts no other Content-Type (415).
 import type { FastifyInstance } from 'fastify';
 import type { StartupRequest, TransponderJSON, TransponderOptions } from '../../src-relay/transponder-api.js';
 import { redactUrl } from '../../src-relay/redact.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
-import { PUSH_ROUTES, fastifySchema } from './schemas.js';
+import { PUSH_GET_ROUTES, PUSH_ROUTES, fastifySchema } from './schemas.js';
 import { loadSound } from './sounds.js';
 
 interface StartupBody {
@@ -94,11 +95,13 @@ export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
     return found;
   });
 
-  app.post(R.find_all.url, { schema: fastifySchema(R.find_all) }, async () => {
+  const findAll = async (): Promise<TransponderJSON[]> => {
     const all = deps.transponders.list();
     if (all.length === 0) throw new HttpError(404, 'there is no transponder');
     return all;
-  });
+  };
+  app.post(R.find_all.url, { schema: fastifySchema(R.find_all) }, findAll);
+  app.get(PUSH_GET_ROUTES.find_all.url, { schema: fastifySchema(PUSH_GET_ROUTES.find_all) }, findAll);
 
   app.post<{ Body: IdBody }>(R.terminate.url, { schema: fastifySchema(R.terminate) }, async (req) => {
     const transponder = findOne(deps, req.body.mediaSessionId);

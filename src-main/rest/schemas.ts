@@ -173,6 +173,23 @@ export const PUSH_ROUTES = {
   sound_off: push('sound_off', 'Stop the injected sound.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
 } as const satisfies Record<string, RouteSpec>;
 
+/** The official WCS REST client (flashphoner-rest-api.js) sends a call without arguments as a body-less GET. */
+export const PUSH_GET_ROUTES = {
+  find_all: {
+    method: 'GET',
+    url: '/rest-api/push/find_all',
+    operationId: 'push_find_all_get',
+    summary: 'List every transponder (the body-less GET the official WCS REST client sends).',
+    tag: 'push (WCS)',
+    responses: {
+      200: { description: 'Every transponder.', schema: transponderList },
+      401: E401,
+      403: E403,
+      404: err('There is no transponder.'),
+    },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
 export const WHIP_ROUTES = {
   publish: {
     method: 'POST',
@@ -369,6 +386,7 @@ export const OPENAPI_ROUTE: RouteSpec = {
 
 export const ALL_ROUTES: RouteSpec[] = [
   ...Object.values(PUSH_ROUTES),
+  ...Object.values(PUSH_GET_ROUTES),
   ...Object.values(WHIP_ROUTES),
   ...Object.values(STUDIO_ROUTES),
   OPENAPI_ROUTE,

@@ -104,6 +104,22 @@ describe('POST /rest-api/push/* (route logic)', () => {
     assert.equal((await post('find_all', {})).statusCode, 200);
   });
 
+  test('find_all answers the body-less GET of the official WCS REST client', async () => {
+    const res = await app.inject({ method: 'GET', url: '/rest-api/push/find_all' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(Array.isArray(res.json()) && res.json().length > 0);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+  });
+
+  test('any charset parameter on application/json is accepted, as WCS clients send it', async () => {
+    for (const type of ['application/json;charset=UTF-8', 'application/json; charset=utf-8', 'Application/JSON; Charset="UTF-8"', 'application/json;charset=ISO-8859-1']) {
+      const res = await app.inject({ method: 'POST', url: '/rest-api/push/find_all', headers: { 'content-type': type }, payload: '{}' });
+      assert.equal(res.statusCode, 200, `${type}: ${res.body}`);
+      const found = await app.inject({ method: 'POST', url: '/rest-api/push/find', headers: { 'content-type': type }, payload: JSON.stringify({ streamName: 'cam1' }) });
+      assert.equal(found.statusCode, 200, `${type}: ${found.body}`);
+    }
+  });
+
   test('mute, unmute, sound_on, sound_off act on the transponder and 404 an unknown one', async () => {
     const [t] = (await post('find', { rtmpUrl: 'rtmp://127.0.0.1:1935/live' })).json();
     const id = t.mediaSessionId;

@@ -1,5 +1,6 @@
 // Typed errors of the RTMP client. A transponder decides from `retryable` whether to reconnect (network-ish
-// trouble) or to fail for good (a refusal that retrying cannot fix: bad key, bad app, bad credentials).
+// trouble) or to fail for good (a refusal that retrying cannot fix: bad key, bad app, bad credentials, a
+// certificate that is not trusted).
 
 export type RtmpErrorCode =
   | 'CONNECT_REJECTED'
@@ -12,9 +13,13 @@ export type RtmpErrorCode =
   | 'PROTOCOL'
   | 'NETWORK'
   | 'DNS'
-  | 'BLACK_HOLE';
+  | 'BLACK_HOLE'
+  /** The rtmps:// server's certificate is not trusted, expired or for another name (rtmp/tls.ts). */
+  | 'TLS_CERTIFICATE'
+  /** The rtmps_ca_file setting names a file that cannot be read or holds no certificate. */
+  | 'TLS_CA_FILE';
 
-const NEVER_RETRYABLE: ReadonlySet<RtmpErrorCode> = new Set(['BAD_NAME', 'BAD_APPLICATION', 'AUTH_REQUIRED', 'AUTH_FAILED']);
+const NEVER_RETRYABLE: ReadonlySet<RtmpErrorCode> = new Set(['BAD_NAME', 'BAD_APPLICATION', 'AUTH_REQUIRED', 'AUTH_FAILED', 'TLS_CERTIFICATE', 'TLS_CA_FILE']);
 
 /** Default retry policy of a code; CONNECT_REJECTED is retryable only when the caller says so (see below). */
 export function isRetryableCode(code: RtmpErrorCode): boolean {

@@ -7,6 +7,7 @@ import { EcmaArray, encodeAmf0, type Amf0Value } from './amf0.js';
 import { AuthSession } from './auth.js';
 import { ChunkStreamId, MessageType } from './control.js';
 import { RtmpError } from './errors.js';
+import type { HandshakeForm } from './handshake.js';
 import { SendQueue, type QueuedItem } from './queue.js';
 import { RtmpSession } from './session.js';
 import type { RtmpTarget } from './url.js';
@@ -82,6 +83,8 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   /** The queue was in a dropping spell after the previous write (a new spell is logged once). */
   private wasDropping = false;
   private readonly logFields: Record<string, string>;
+  /** Digest first; simple after a server closed the connection on the digest C1. */
+  private handshakeForm: HandshakeForm = 'digest';
 
   constructor(
     readonly target: RtmpTarget,
@@ -161,10 +164,28 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     let appSuffix = '';
     for (let attempt = 1; attempt <= PublisherDefaults.maxAuthConnections; attempt++) {
       if (this.state !== 'starting') throw new RtmpError('CLOSED', 'publisher was stopped while connecting');
-      this.log('rtmp.connecting', { attempt });
-      const session = new RtmpSession({ target: this.target, appSuffix, auth, log: this.options.log, logFields: this.logFields, tlsOptions: this.options.tlsOptions });
+      this.log('rtmp.connecting', { attempt, handshake: this.handshakeForm });
+      const session = new RtmpSession({
+        target: this.target,
+        appSuffix,
+        auth,
+        log: this.options.log,
+        logFields: this.logFields,
+        tlsOptions: this.options.tlsOptions,
+        handshake: this.handshakeForm,
+      });
       this.session = session;
-      const result = await session.run();
+      let result;
+      try {
+        result = await session.run();
+      } catch (error) {
+        // A server that closes on our digest C1 gets the simple one on a new connection (docs/DECISIONS.md).
+        if (!(session.refusedHandshake && this.handshakeForm === 'digest' && this.state === 'starting')) throw error;
+        this.log('rtmp.handshake-refused', { handshake: this.handshakeForm, next: 'simple' });
+        this.handshakeForm = 'simple';
+        attempt -= 1;
+        continue;
+      }
       if (this.state !== 'starting') {
         session.end(); // timed out or stopped while this connection was still on its way
         throw new RtmpError('CLOSED', 'publisher was stopped while connecting');

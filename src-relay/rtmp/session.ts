@@ -1,10 +1,10 @@
-// One RTMP connection of a publisher: socket (TCP or TLS with SNI), handshake, chunk stream, protocol control
+// One RTMP connection of a publisher: socket (TCP or TLS with SNI, tls.ts), handshake, chunk stream, protocol control
 // (§5.4, §7.1.7) and the NetConnection/NetStream commands up to NetStream.Publish.Start (§7.2.1, §7.2.2):
 //   connect(app, tcUrl, flashVer, type:'nonprivate') → releaseStream, FCPublish, createStream → publish(name, 'live')
 // A connect `_error` with an authentication challenge ends the session with a query to retry with (auth.ts).
 import { EventEmitter } from 'node:events';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, TLSSocket, type ConnectionOptions } from 'node:tls';
 import { asAmf0Record, decodeAmf0, encodeAmf0, type Amf0Value } from './amf0.js';
 import type { AuthSession } from './auth.js';
 import { ChunkReader, ChunkWriter, type RtmpMessage } from './chunk.js';
@@ -20,7 +20,8 @@ import {
   windowAckSizeMessage,
 } from './control.js';
 import { Amf0Error, RtmpError, RtmpProtocolError, type RtmpErrorCode } from './errors.js';
-import { ClientHandshake } from './handshake.js';
+import { ClientHandshake, type HandshakeForm } from './handshake.js';
+import { certificateError, tlsConnectOptions } from './tls.js';
 import type { RtmpTarget } from './url.js';
 import type { Log } from '../log.js';
 import { redactText, redactUrl } from '../redact.js';
@@ -49,6 +50,8 @@ export interface SessionOptions {
   log: Log;
   logFields: Record<string, string>;
   tlsOptions?: Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized'>;
+  /** The C1 to send (default 'digest', what ffmpeg sends). */
+  handshake?: HandshakeForm;
 }
 
 interface StatusInfo {
@@ -81,7 +84,9 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   readonly socket: Socket;
   private readonly reader = new ChunkReader();
   private readonly writer = new ChunkWriter();
-  private readonly handshake = new ClientHandshake();
+  private readonly handshake: ClientHandshake;
+  /** The TCP (and TLS) connection was up: a close before the handshake ended is the server refusing it. */
+  private connected = false;
   private nextTransaction = 1;
   private readonly transactions = new Map<number, string>();
   private windowAckSize = 0;
@@ -92,6 +97,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   private fcPublishStarted = false;
   private graceTimer?: NodeJS.Timeout;
   private readonly secrets: string[];
+  private lastError?: RtmpError;
 
   constructor(private readonly o: SessionOptions) {
     super();
@@ -100,9 +106,8 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     const appPath = target.app.split('?')[0];
     const lastAppSegment = appPath.includes('/') ? appPath.slice(appPath.lastIndexOf('/') + 1) : '';
     this.secrets = [target.streamName, target.password ?? '', lastAppSegment];
-    this.socket = target.tls
-      ? tlsConnect({ host: target.host, port: target.port, servername: isIP(target.host) ? undefined : target.host, ...o.tlsOptions })
-      : netConnect({ host: target.host, port: target.port });
+    this.handshake = new ClientHandshake(o.handshake ?? 'digest');
+    this.socket = target.tls ? tlsConnect(tlsConnectOptions(target, o.tlsOptions)) : netConnect({ host: target.host, port: target.port });
     this.socket.setNoDelay(true);
   }
 
@@ -111,11 +116,16 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
       const connectEvent = this.o.target.tls ? 'secureConnect' : 'connect';
-      this.socket.once(connectEvent, () => this.socket.write(this.handshake.c0c1));
+      this.socket.once(connectEvent, () => {
+        this.connected = true;
+        this.socket.write(this.handshake.c0c1);
+      });
       this.socket.on('data', (data: Buffer) => this.onData(data));
       this.socket.on('error', (err: NodeJS.ErrnoException) => {
         const { host, port } = this.o.target;
-        this.fail(new RtmpError(socketErrorCode(err), `RTMP connection to ${host}:${port} failed: ${err.code ?? err.message}`, { cause: err }));
+        const peer = this.socket instanceof TLSSocket ? this.socket.getPeerCertificate() : undefined;
+        const tlsError = this.o.target.tls ? certificateError(err, this.o.target, peer) : undefined;
+        this.fail(tlsError ?? new RtmpError(socketErrorCode(err), `RTMP connection to ${host}:${port} failed: ${err.code ?? err.message}`, { cause: err }));
       });
       this.socket.on('close', () => {
         this.fail(new RtmpError('CLOSED', this.phase === 'starting' ? 'server closed the connection before publishing started' : 'server closed the connection'));
@@ -131,6 +141,11 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   /** Encodes a media message as pieces to write back to back, the payload uncopied (ChunkWriter.writePieces). */
   encodePieces(message: RtmpMessage): Buffer[] {
     return this.writer.writePieces(message);
+  }
+
+  /** The server closed (or reset) the connection after we sent C0+C1 and before the handshake ended. */
+  get refusedHandshake(): boolean {
+    return this.connected && !this.handshake.done && this.lastError?.code === 'CLOSED';
   }
 
   get publishStreamId(): number {
@@ -162,6 +177,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
 
   private fail(error: RtmpError): void {
     if (this.phase === 'ended') return;
+    this.lastError = error;
     const wasStarting = this.phase === 'starting';
     this.phase = 'ended';
     clearTimeout(this.graceTimer);
@@ -189,6 +205,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
         const step = this.handshake.push(data);
         if (step.send) this.socket.write(step.send);
         if (!this.handshake.done) return;
+        this.log('rtmp.handshake', { ...this.handshake.outcome });
         this.afterHandshake();
         bytes = step.rest;
       }
@@ -347,7 +364,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     this.graceTimer = setTimeout(() => this.succeed({ kind: 'published', streamId: this.streamId }), FCPUBLISH_GRACE_MS);
   }
 
-  private log(event: string, fields: Record<string, string | number> = {}): void {
+  private log(event: string, fields: Record<string, string | number | boolean> = {}): void {
     this.o.log(event, { ...this.o.logFields, ...fields });
   }
 }

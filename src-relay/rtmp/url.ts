@@ -22,6 +22,8 @@ export interface RtmpTarget {
   username?: string;
   password?: string;
   flashVer: string;
+  /** rtmps_ca_file: a PEM file of CAs trusted besides the system's (read at each connection, tls.ts). */
+  caFile?: string;
 }
 
 export interface ResolveOptions {
@@ -32,6 +34,8 @@ export interface ResolveOptions {
   /** Publish streamName as given (presets whose stream name is the key). */
   noPrefix?: boolean;
   flashVer?: string;
+  /** rtmps_ca_file ('' or absent: the system's CAs only); kept on rtmps:// targets only. */
+  caFile?: string;
 }
 
 export const DefaultPort = { rtmp: 1935, rtmps: 443 } as const;
@@ -161,6 +165,7 @@ export function resolveRtmpTarget(rtmpUrl: string, streamName: string | undefine
     streamName: publishName,
     flashVer: opts.flashVer || DEFAULT_FLASH_VER,
   };
+  if (url.tls && opts.caFile) target.caFile = opts.caFile;
   if (url.username !== undefined) target.username = url.username;
   if (url.password !== undefined) target.password = url.password;
   return target;

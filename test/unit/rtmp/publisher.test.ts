@@ -180,7 +180,10 @@ describe('RtmpPublisher', () => {
       await trusted.start();
       assert.equal(server.connects[0].servername, 'localhost');
       assert.equal(server.connects[0].tcUrl, `rtmps://localhost:${server.port}/live`);
-      await assert.rejects(untrusted.start(), (e: unknown) => e instanceof RtmpError && e.code === 'NETWORK' && /SELF_SIGNED|certificate/i.test(e.message));
+      await assert.rejects(
+        untrusted.start(),
+        (e: unknown) => e instanceof RtmpError && e.code === 'TLS_CERTIFICATE' && !e.retryable && /self-signed.*rtmps_ca_file/.test(e.message),
+      );
     } finally {
       await trusted.stop();
       untrusted.destroy();

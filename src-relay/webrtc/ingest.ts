@@ -6,7 +6,8 @@ import { silentLog, type Log } from '../log.js';
 import { redactName } from '../redact.js';
 import type { LiveStream, StreamRegistry } from '../streams.js';
 import { StreamNameInUseError } from '../streams.js';
-import { addH264AnswerParams, IngestError, planIngest, type IngestPlan } from './sdp.js';
+import { applyBundle, type BundleDecision } from './bundle.js';
+import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import { IngestSession, type SessionState } from './session.js';
 
 export { IngestError } from './sdp.js';
@@ -44,8 +45,10 @@ export class WebRtcIngest {
   async publish(streamName: string, offerSdp: string): Promise<PublishResult> {
     if (this.registry.get(streamName)) throw new StreamNameInUseError(streamName);
     const plan = planIngest(offerSdp);
+    const dtlsRoles = answerDtlsRoles(offerSdp);
+    const bundle = applyBundle(offerSdp);
     const sessionId = randomUUID();
-    const pc = this.createPeerConnection(plan);
+    const pc = this.createPeerConnection(plan, bundle);
     const session = new IngestSession(pc, {
       sessionId,
       streamName,
@@ -55,7 +58,7 @@ export class WebRtcIngest {
       onState: (state) => this.onState(sessionId, streamName, state),
     });
     try {
-      const answerSdp = await this.negotiate(pc, plan, offerSdp);
+      const answerSdp = await this.negotiate(pc, plan, bundle.sdp, dtlsRoles);
       // The name may have been taken while we negotiated: the registry decides, atomically.
       const stream = this.registry.publish(streamName, session);
       session.stream = stream;
@@ -67,6 +70,9 @@ export class WebRtcIngest {
         videoPt: plan.video.payloadType,
         profileLevelId: plan.video.profileLevelId,
         audio: plan.audio?.codec ?? 'none',
+        bundle: bundle.bundle ? bundle.bundle.mids.join(' ') : 'none',
+        ...(bundle.refused ? { bundleRefused: bundle.refused } : {}),
+        ...(bundle.aligned.length ? { iceCredentialsFromTag: bundle.aligned.join(' ') } : {}),
       });
       return { sessionId, answerSdp, stream };
     } catch (error) {
@@ -99,7 +105,7 @@ export class WebRtcIngest {
     return undefined;
   }
 
-  private createPeerConnection(plan: IngestPlan): RTCPeerConnection {
+  private createPeerConnection(plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
     // DESIGN §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
     const audio = plan.audio
       ? [
@@ -114,10 +120,13 @@ export class WebRtcIngest {
       iceServers: [],
       codecs: { video: [useH264()], audio },
       iceAdditionalHostAddresses: this.options.iceAdditionalHostAddresses,
+      // werift puts a BUNDLE group in every answer unless bundling is disabled; an offer without one (or
+      // with one we refuse) must get an answer without one, and a transport per m-section (RFC 8843 §7.3.3).
+      ...(bundle.bundle ? {} : { bundlePolicy: 'disable' as const }),
     });
   }
 
-  private async negotiate(pc: RTCPeerConnection, plan: IngestPlan, offerSdp: string): Promise<string> {
+  private async negotiate(pc: RTCPeerConnection, plan: IngestPlan, offerSdp: string, dtlsRoles: Map<string, DtlsRole>): Promise<string> {
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     } catch (error) {
@@ -129,6 +138,9 @@ export class WebRtcIngest {
       const keep = transceiver.kind === 'video' ? plan.video.payloadType : plan.audio?.payloadType;
       transceiver.codecs = transceiver.codecs.filter((c) => c.payloadType === keep);
       transceiver.setDirection('recvonly');
+      // werift answers a=setup:active whatever the offer says; an offer that is itself active needs us passive.
+      const role = transceiver.mid === null ? undefined : dtlsRoles.get(transceiver.mid);
+      if (role) transceiver.dtlsTransport.role = role;
     }
     await pc.setLocalDescription(await pc.createAnswer());
     await waitForGathering(pc);

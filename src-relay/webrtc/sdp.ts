@@ -39,6 +39,8 @@ export interface OfferCodec {
 export interface OfferMedia {
   kind: string;
   port: number;
+  /** RFC 8843 §6: a bundle-only m-section has port 0 in an offer and is still used. */
+  bundleOnly: boolean;
   direction: string;
   codecs: OfferCodec[];
 }
@@ -62,11 +64,12 @@ export function parseOfferMedia(sdp: string): OfferMedia[] {
     const line = raw.trim();
     if (line.startsWith('m=')) {
       const [kind, port] = line.slice(2).split(' ');
-      current = { kind, port: Number(port), direction: 'sendrecv', codecs: [] };
+      current = { kind, port: Number(port), bundleOnly: false, direction: 'sendrecv', codecs: [] };
       media.push(current);
       continue;
     }
     if (!current) continue;
+    if (line === 'a=bundle-only') current.bundleOnly = true;
     if (/^a=(sendonly|recvonly|sendrecv|inactive)$/.test(line)) current.direction = line.slice(2);
     const rtpmap = /^a=rtpmap:(\d+) ([^/\s]+)\/(\d+)/.exec(line);
     if (rtpmap) {
@@ -98,8 +101,9 @@ export function planIngest(offerSdp: unknown): IngestPlan {
   }
   if (!/^v=0\r?$/m.test(offerSdp)) throw new IngestError('the offer is not SDP (no "v=0" line)');
   const media = parseOfferMedia(offerSdp);
-  const videos = media.filter((m) => m.kind === 'video' && m.port !== 0);
-  const audios = media.filter((m) => m.kind === 'audio' && m.port !== 0);
+  const used = media.filter((m) => m.port !== 0 || m.bundleOnly);
+  const videos = used.filter((m) => m.kind === 'video');
+  const audios = used.filter((m) => m.kind === 'audio');
   if (videos.length !== 1) throw new IngestError(`the offer has ${videos.length} video m-lines, expected exactly 1`);
   if (audios.length > 1) throw new IngestError(`the offer has ${audios.length} audio m-lines, expected at most 1`);
   for (const m of [...videos, ...audios]) {
@@ -159,4 +163,38 @@ export function addH264AnswerParams(answerSdp: string, payloadType: number): str
     lines.splice(rtpmapAt + 1, 0, `a=fmtp:${payloadType} packetization-mode=1;${ANSWER_H264_FMTP_EXTRA}`);
   }
   return lines.join(eol);
+}
+
+/** The DTLS role werift takes in a connection ('client' sends the ClientHello). */
+export type DtlsRole = 'client' | 'server';
+
+/**
+ * RFC 8842 §5.3 (a=setup, RFC 4145 §4): the DTLS role our answer takes in each m-section, by mid — the
+ * complement of an offer's `active` (we are the server) or `passive` (we are the client); `actpass` leaves
+ * the choice to us and we answer `active` as RFC 8842 §5.3 recommends (werift's default). A media-level
+ * a=setup overrides the session-level one. `holdconn` is refused: the publisher would never connect.
+ */
+export function answerDtlsRoles(offerSdp: string): Map<string, DtlsRole> {
+  const roles = new Map<string, DtlsRole>();
+  let sessionSetup: string | undefined;
+  let current: { mid?: string; setup?: string } | undefined;
+  const sections: { mid?: string; setup?: string }[] = [];
+  for (const raw of offerSdp.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('m=')) sections.push((current = {}));
+    const setup = /^a=setup:(\S+)$/.exec(line)?.[1];
+    if (setup) {
+      if (current) current.setup = setup;
+      else sessionSetup = setup;
+    }
+    const mid = /^a=mid:(\S+)$/.exec(line)?.[1];
+    if (mid && current) current.mid = mid;
+  }
+  for (const section of sections) {
+    const setup = section.setup ?? sessionSetup ?? 'actpass';
+    if (setup === 'holdconn') throw new IngestError(`the offer's m-section "${section.mid ?? '?'}" has a=setup:holdconn: it will not connect`);
+    if (!['active', 'passive', 'actpass'].includes(setup)) throw new IngestError(`the offer has a=setup:${setup}; expected actpass, active or passive`);
+    if (section.mid !== undefined) roles.set(section.mid, setup === 'active' ? 'server' : 'client');
+  }
+  return roles;
 }

@@ -294,7 +294,20 @@ export const STUDIO_ROUTES = {
     summary: 'Change settings ({key: value}); saved in the file with its comments kept. null resets a key.',
     tag: 'studio',
     body: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null', 'array'] } },
-    responses: { 200: { description: 'The settings after the change.', schema: settingsResponse }, 400: err('Names the bad key.'), 413: E413, 415: E415, ...STUDIO_COMMON },
+    responses: {
+      200: { description: 'The settings after the change.', schema: settingsResponse },
+      400: {
+        description: 'A refused value: the sentence, and the setting it is about in `key` (absent when the body itself is malformed).',
+        schema: {
+          type: 'object',
+          properties: { error: { type: 'string', description: 'What is wrong, in one sentence.' }, key: { type: 'string', description: 'The refused setting.' } },
+          required: ['error'],
+        },
+      },
+      413: E413,
+      415: E415,
+      ...STUDIO_COMMON,
+    },
   },
   getMedia: {
     method: 'GET',

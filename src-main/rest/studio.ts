@@ -50,11 +50,12 @@ function settingsView(deps: RestDeps) {
 export function registerStudioRoutes(app: FastifyInstance, deps: RestDeps): void {
   const R = STUDIO_ROUTES;
   app.get(R.getSettings.url, { schema: fastifySchema(R.getSettings) }, async () => settingsView(deps));
-  app.put<{ Body: Record<string, unknown> }>(R.putSettings.url, { schema: fastifySchema(R.putSettings) }, async (req) => {
+  app.put<{ Body: Record<string, unknown> }>(R.putSettings.url, { schema: fastifySchema(R.putSettings) }, async (req, reply) => {
     try {
       deps.settings.update(req.body);
     } catch (err) {
-      if (err instanceof SettingsError) throw new HttpError(400, `setting "${err.key}": ${err.message}`);
+      // The key as a field too: the studio marks that field without reading the sentence.
+      if (err instanceof SettingsError) return reply.code(400).send({ error: `setting "${err.key}": ${err.message}`, key: err.key });
       throw err;
     }
     deps.log('settings_saved', { keys: Object.keys(req.body).join(',') });

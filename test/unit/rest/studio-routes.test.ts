@@ -38,6 +38,7 @@ describe('studio routes', () => {
     const bad = await json('PUT', '/api/settings', { rtmp_keyframe_interval_ms: 'often' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().error, /rtmp_keyframe_interval_ms/);
+    assert.equal(bad.json().key, 'rtmp_keyframe_interval_ms', 'the refused key as a field, for the studio to mark');
     const ok = await json('PUT', '/api/settings', { rtmp_transponder_full_url: true });
     assert.equal(ok.statusCode, 200);
     assert.equal(ok.json().settings.find((s: { key: string }) => s.key === 'rtmp_transponder_full_url').value, 'true');

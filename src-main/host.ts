@@ -68,6 +68,7 @@ function relayConfigOf(settings: SettingsStore, log: Log): RelayConfig {
     log,
   };
   if (s.rtmp_flash_version !== '') config.flashVer = s.rtmp_flash_version;
+  if (s.rtmps_ca_file !== '') config.rtmpsCaFile = s.rtmps_ca_file;
   return config;
 }
 

@@ -36,6 +36,8 @@ export interface RelayConfig {
   /** `rtmp_keyframe_interval_ms` (2000 by default). */
   keyframeIntervalMs: number;
   flashVer?: string;
+  /** `rtmps_ca_file`: PEM file of CAs trusted for rtmps:// targets besides the system's (rtmp/tls.ts). */
+  rtmpsCaFile?: string;
   log?: Log;
 }
 
@@ -183,6 +185,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         fullUrl: request.rtmpTransponderFullUrl ?? config.fullUrl,
         noPrefix: request.noPrefix,
         flashVer: request.rtmpFlashVersion ?? config.flashVer,
+        caFile: config.rtmpsCaFile,
       });
     } catch (error) {
       if (error instanceof RtmpUrlError) throw new TransponderError(400, error.message);

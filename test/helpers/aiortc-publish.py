@@ -31,7 +31,7 @@ def emit(event, **fields):
 
 def munge(sdp, mode):
     if mode in ("active", "passive"):
-        return re.sub(r"^a=setup:\w+$", "a=setup:" + mode, sdp, flags=re.M)
+        return re.sub(r"^a=setup:\w+", "a=setup:" + mode, sdp, flags=re.M)
     if mode == "nobundle":
         return re.sub(r"^a=group:BUNDLE[^\r\n]*\r?\n", "", sdp, flags=re.M)
     return sdp

@@ -55,6 +55,9 @@ export async function runHost(argv: string[]): Promise<number> {
   process.stdout.write(`Castbridge studio: ${host.httpUrl}/\n`);
   if (host.httpsUrl) process.stdout.write(`HTTPS (self-signed unless configured): ${host.httpsUrl}/\n`);
   if (host.localRtmp) process.stdout.write(`Embedded RTMP server: ${host.localRtmp.rtmpUrl}\n`);
+  if (host.wcsUrl || host.wcsTlsUrl) {
+    process.stdout.write(`WCS Web SDK urlServer: ${[host.wcsUrl, host.wcsTlsUrl].filter(Boolean).join(' or ')}\n`);
+  }
   process.stdout.write(`Data folder: ${host.dataDir}\n`);
   await untilSignal();
   await host.close();

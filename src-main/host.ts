@@ -1,5 +1,6 @@
 // The application host (DESIGN.md §1–§2): settings, the relay (stream registry, WebRTC ingest,
-// transponders), the embedded RTMP server, and the HTTP(S) server with the REST API, WHIP and /ws.
+// transponders), the embedded RTMP server, the HTTP(S) server with the REST API, WHIP and /ws, and the WCS
+// client protocol's WebSocket ports.
 // Electron (src-main/electron) and the headless command (headless.ts) both start it through createHost.
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -19,6 +20,7 @@ import type { HostInfo, RestDeps } from './rest/deps.js';
 import { resolveWithDns } from './rest/resolve.js';
 import { checkBindAllowed, ownOrigins, type SecurityPolicy } from './rest/security.js';
 import { startRestServers, type RestServers } from './rest/server.js';
+import { startWcsServers, type WcsServers } from './wcs/server.js';
 
 export interface HostOptions {
   dataDir: string;
@@ -36,6 +38,9 @@ export interface HostOptions {
 export interface Host {
   httpUrl: string;
   httpsUrl?: string;
+  /** The WCS client protocol (Flashphoner Web SDK), when ws_port / wss_port is not 0. */
+  wcsUrl?: string;
+  wcsTlsUrl?: string;
   settings: SettingsStore;
   registry: StreamRegistry;
   transponders: TransponderManager;
@@ -154,19 +159,22 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     log,
     version,
   };
-  let rest: RestServers;
+  let rest: RestServers | undefined;
+  let wcs: WcsServers;
   try {
-    const https = s.rest_https_enabled
-      ? { port: s.rest_https_port, tls: await loadTlsPair(dataDir, s.rest_https_cert, s.rest_https_key) }
-      : undefined;
+    const tls = s.rest_https_enabled || s.wss_port !== 0 ? await loadTlsPair(dataDir, s.rest_https_cert, s.rest_https_key) : undefined;
+    const https = s.rest_https_enabled && tls ? { port: s.rest_https_port, tls } : undefined;
     rest = await startRestServers(deps, { bind: s.rest_bind_address, httpPort: s.rest_http_port, https, bodyLimit: s.rest_max_body_bytes }, ports);
+    wcs = await startWcsServers(deps, { bind: s.rest_bind_address, wsPort: s.ws_port, wssPort: s.wss_port, ...(tls ? { tls } : {}) });
   } catch (err) {
     stopAutoPush();
+    await rest?.close();
     await localRtmp?.close();
     throw err;
   }
+  const restServers = rest;
   const host = urlHost(s.rest_bind_address);
-  log('host_started', { http: rest.httpPort, https: rest.httpsPort, localRtmp: localRtmp?.rtmpUrl });
+  log('host_started', { http: rest.httpPort, https: rest.httpsPort, ws: wcs.wsPort, wss: wcs.wssPort, localRtmp: localRtmp?.rtmpUrl });
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -174,7 +182,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     await withTimeout(transponders.stopAll(), STOP_TRANSPONDERS_TIMEOUT_MS).catch((err: unknown) =>
       log('host_stop_transponders_failed', { error: (err as Error).message }),
     );
-    await rest.close();
+    await wcs.close();
+    await restServers.close();
     // Wait for the peer connections (DTLS/UDP sockets) to close, bounded: a host closed and made again in
     // one process (tests, Electron's restart) must not inherit them.
     await withTimeout(ingest.closeAll(), STOP_INGEST_TIMEOUT_MS).catch((err: unknown) =>
@@ -195,6 +204,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     close: () => (closing ??= close()),
   };
   if (rest.httpsPort !== undefined) result.httpsUrl = `https://${host}:${rest.httpsPort}`;
+  if (wcs.wsPort !== undefined) result.wcsUrl = `ws://${host}:${wcs.wsPort}`;
+  if (wcs.wssPort !== undefined) result.wcsTlsUrl = `wss://${host}:${wcs.wssPort}`;
   if (localRtmp) result.localRtmp = localRtmp;
   return result;
 }

@@ -6,18 +6,17 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LiveStream } from '../../src-relay/streams.js';
-import { redactName, redactUrl } from '../../src-relay/redact.js';
+import { redactName } from '../../src-relay/redact.js';
 import type { TransponderJSON } from '../../src-relay/transponder-api.js';
 import type { RestDeps } from './deps.js';
 import { statusAndMessage } from './errors.js';
 import { checkRtmpUrl } from './push.js';
+import { followPublication, type Publication } from './republish.js';
 import { checkRequest } from './security.js';
 import { checkStreamName } from './whip.js';
 
 export const WS_PATH = '/ws';
 const MAX_MESSAGE_BYTES = 512 * 1024;
-/** The transponder `info` of a REST terminate (src-relay/transponders.ts), also the WebSDK stream info. */
-const REST_TERMINATE = 'STOPPED_BY_REST_TERMINATE';
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 type ClientMessage =
@@ -70,8 +69,8 @@ class Session {
   /** streamName → ingest sessionId of what this session publishes. */
   private readonly published = new Map<string, string>();
   private subscribed = false;
-  /** Detaches the listeners following this session's transponders. */
-  private readonly followers = new Set<() => void>();
+  /** What follows each of this session's streams and their republish. */
+  private readonly publications = new Set<Publication>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -127,68 +126,19 @@ class Session {
     this.deps.log('ws_publish', { session: this.id, streamName: redactName(m.streamName) });
     this.send({ type: 'answer', id: m.id, streamName: m.streamName, sdp: answerSdp });
     this.send({ type: 'stream', streamName: m.streamName, status: 'PENDING' });
-    this.followStream(stream, m.rtmpUrl);
-  }
-
-  /** PUBLISHING on the first media; the transponder asked for starts then. */
-  private followStream(stream: LiveStream, rtmpUrl: string | undefined): void {
-    const onMedia = () => {
-      stream.off('params', onMedia);
-      stream.off('video', onMedia);
-      stream.off('pcm', onMedia);
-      this.send({ type: 'stream', streamName: stream.name, status: 'PUBLISHING' });
-      if (rtmpUrl !== undefined) this.startTransponder(stream.name, rtmpUrl);
-    };
-    stream.on('params', onMedia);
-    stream.on('video', onMedia);
-    stream.on('pcm', onMedia);
-    stream.once('end', (reason) => {
-      stream.off('params', onMedia);
-      stream.off('video', onMedia);
-      stream.off('pcm', onMedia);
-      this.published.delete(stream.name);
-      this.send({ type: 'stream', streamName: stream.name, status: 'UNPUBLISHED', info: reason });
+    const publication = followPublication(this.deps, stream, m.rtmpUrl, (event) => {
+      if (event.status === 'UNPUBLISHED') {
+        this.published.delete(stream.name);
+        this.publications.delete(publication);
+        this.send({ type: 'stream', streamName: stream.name, status: 'UNPUBLISHED', info: event.reason });
+      } else if (event.status === 'FAILED') {
+        const { status, info, error, reason } = event;
+        this.send({ type: 'stream', streamName: stream.name, status, info, ...(error !== undefined ? { error } : {}), ...(reason !== undefined ? { reason } : {}) });
+      } else {
+        this.send({ type: 'stream', streamName: stream.name, ...event });
+      }
     });
-  }
-
-  private startTransponder(streamName: string, rtmpUrl: string): void {
-    let started: TransponderJSON;
-    try {
-      started = this.deps.transponders.startup({ streamName, rtmpUrl });
-    } catch (err) {
-      this.deps.log('ws_transponder_refused', { streamName: redactName(streamName), rtmpUrl: redactUrl(rtmpUrl), error: statusAndMessage(err).message });
-      this.send({ type: 'stream', streamName, status: 'FAILED', info: 'FAILED_BY_RTMP_WRITER_ERROR', error: statusAndMessage(err).message });
-      return;
-    }
-    this.followTransponder(streamName, started.mediaSessionId);
-  }
-
-  /**
-   * Reports the end of the session's own transponder as WCS's WebSDK does: a target that refuses it later
-   * (bad key, BadName, auth) is FAILED_BY_RTMP_WRITER_ERROR with the relay's (already redacted) reason; a
-   * REST terminate is STOPPED_BY_REST_TERMINATE. Its end with the stream or the host says nothing more:
-   * the stream's own UNPUBLISHED covers it.
-   */
-  private followTransponder(streamName: string, mediaSessionId: string): void {
-    const transponders = this.deps.transponders;
-    const stop = () => {
-      transponders.off('changed', onChanged);
-      transponders.off('removed', onRemoved);
-      this.followers.delete(stop);
-    };
-    const onChanged = (t: TransponderJSON) => {
-      if (t.mediaSessionId !== mediaSessionId || t.status !== 'FAILED') return;
-      stop();
-      this.send({ type: 'stream', streamName, status: 'FAILED', info: 'FAILED_BY_RTMP_WRITER_ERROR', ...(t.info ? { reason: t.info } : {}) });
-    };
-    const onRemoved = (t: TransponderJSON) => {
-      if (t.mediaSessionId !== mediaSessionId) return;
-      stop();
-      if (t.info === REST_TERMINATE) this.send({ type: 'stream', streamName, status: 'STOPPED', info: REST_TERMINATE });
-    };
-    transponders.on('changed', onChanged);
-    transponders.on('removed', onRemoved);
-    this.followers.add(stop);
+    this.publications.add(publication);
   }
 
   private unpublish(streamName: string, id: string | undefined): void {
@@ -204,7 +154,8 @@ class Session {
     this.hub.remove(this);
     for (const sessionId of this.published.values()) this.deps.ingest.unpublish(sessionId, 'STOPPED_BY_PUBLISHER_STOP');
     this.published.clear();
-    for (const stop of [...this.followers]) stop();
+    for (const publication of this.publications) publication.detach();
+    this.publications.clear();
   }
 }
 

@@ -73,6 +73,8 @@ export async function startStudioHarness(opts: { fakeUi?: boolean } = {}): Promi
       rest_https_port: '0',
       local_rtmp_port: String(await freePort()),
       local_rtmp_http_port: String(await freePort()),
+      ws_port: '0',
+      wss_port: '0',
     };
     host = await createHost({ dataDir, overrides, log: process.env.CASTBRIDGE_E2E_LOG ? undefined : silentLog });
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: opts.fakeUi ? [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream'] : CHROMIUM_ARGS, timeout: 60_000 });

@@ -219,7 +219,7 @@ describe('studio', { timeout: 300_000 }, () => {
   test('a host with rest_auth_token: the studio asks for the token instead of "not answering", then works', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-e2e-token-'));
     // node-media-server is one per process (the harness host has it): this host runs without it.
-    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', rest_auth_token: 'studio-t0ken-123' };
+    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0', rest_auth_token: 'studio-t0ken-123' };
     const tokenHost = await createHost({ dataDir, overrides, log: silentLog });
     const context = await harness.browser.newContext({ viewport: { width: 1360, height: 900 } });
     try {

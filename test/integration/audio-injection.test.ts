@@ -233,7 +233,7 @@ describe('mute, unmute and sound injection through the REST API, heard in a real
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false' },
+      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' },
     });
     const media = host.mediaDir();
     // 2 s of 600 Hz loops seamlessly (1200 whole cycles).

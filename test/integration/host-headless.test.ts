@@ -33,7 +33,7 @@ describe('castbridge --headless', { timeout: 120_000 }, () => {
     writeFileSync(join(dataDir, 'castbridge.properties'), 'rtmp_keyframe_interval_ms=sometimes\n');
     const child = spawn(
       process.execPath,
-      [BIN, '--headless', '--data-dir', dataDir, '--set', 'rest_http_port=0', '--set', 'rest_https_port=0', '--set', 'local_rtmp_port=0', '--set', 'local_rtmp_http_port=0'],
+      [BIN, '--headless', '--data-dir', dataDir, '--set', 'rest_http_port=0', '--set', 'rest_https_port=0', '--set', 'local_rtmp_port=0', '--set', 'local_rtmp_http_port=0', '--set', 'ws_port=0', '--set', 'wss_port=0'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CASTBRIDGE_LOG: '' } },
     );
     let stdout = '';

@@ -14,7 +14,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { removeDir } from '../helpers/servers.js';
 import { call } from '../unit/rest/http-client.js';
 
-const OVERRIDES = { rest_http_port: '0', rest_https_port: '0', local_rtmp_enabled: 'false' };
+const OVERRIDES = { rest_http_port: '0', rest_https_port: '0', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
 
 /** The certificate the server at `url` presents (not verified: we compare it ourselves). */
 function servedCertificate(url: string): Promise<PeerCertificate> {

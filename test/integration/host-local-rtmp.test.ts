@@ -137,7 +137,7 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
       const host = await createHost({
         dataDir: tempDir(),
         log: (event, fields) => logged.push([event, fields]),
-        overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_port: String(port), local_rtmp_http_port: '0' },
+        overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_port: String(port), local_rtmp_http_port: '0', ws_port: '0', wss_port: '0' },
       });
       hosts.push(host);
       assert.equal(host.localRtmp, undefined);
@@ -159,11 +159,11 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       await assert.rejects(
-        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: String(port), local_rtmp_enabled: 'false' } }),
+        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: String(port), local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' } }),
         new RegExp(`127\\.0\\.0\\.1:${port} \\(rest_http_port\\) is already in use`),
       );
       await assert.rejects(
-        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: '0', rest_bind_address: '0.0.0.0', local_rtmp_enabled: 'false' } }),
+        createHost({ dataDir: tempDir(), log: () => {}, overrides: { rest_http_port: '0', rest_bind_address: '0.0.0.0', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' } }),
         /without a token/,
       );
     } finally {
@@ -176,7 +176,7 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
     const host = await createHost({
       dataDir: tempDir(),
       log: (event) => events.push(event),
-      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_port: '0', local_rtmp_http_port: '0' },
+      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_port: '0', local_rtmp_http_port: '0', ws_port: '0', wss_port: '0' },
     });
     hosts.push(host);
     const local = host.localRtmp!;

@@ -34,7 +34,7 @@ describe('castbridge --headless: SIGTERM with a live transponder', { timeout: 18
 
   test('the target sees FCUnpublish and deleteStream before the socket closes; the process exits 0', async () => {
     target = await startRtmpTestServer();
-    const settings = ['rest_http_port=0', 'rest_https_enabled=false', 'local_rtmp_enabled=false'];
+    const settings = ['rest_http_port=0', 'rest_https_enabled=false', 'local_rtmp_enabled=false', 'ws_port=0', 'wss_port=0'];
     child = spawn(process.execPath, [BIN, '--headless', '--data-dir', dataDir, ...settings.flatMap((s) => ['--set', s])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CASTBRIDGE_LOG: '' },

@@ -47,7 +47,7 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: { rest_http_port: '0', rest_https_port: '0', local_rtmp_enabled: 'false' },
+      overrides: { rest_http_port: '0', rest_https_port: '0', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' },
     });
     ca = readFileSync(join(dataDir, 'https-cert.pem'), 'utf8');
     const tone = new Int16Array(48000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 48000)));

@@ -116,7 +116,7 @@ describe('fuzzed JSON on every push method of a real host', { timeout: 300_000 }
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-restfuzz-'));
     nginx = await startNginxRtmp();
-    host = await createHost({ dataDir, log: silentLog, overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false' } });
+    host = await createHost({ dataDir, log: silentLog, overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' } });
     mkdirSync(host.mediaDir(), { recursive: true });
     writeFileSync(join(host.mediaDir(), 'tone.wav'), encodeWav(new Int16Array(4800), 48000, 1, 16));
     stream = host.registry.publish(STREAM, { requestKeyframe: () => undefined, close: () => undefined, description: 'test pcm pump' });

@@ -200,7 +200,7 @@ describe('fuzzed WAV files through sound_on on a real host and transponder', { t
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false' },
+      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' },
     });
     stream = host.registry.publish(STREAM, { requestKeyframe: () => undefined, close: () => undefined, description: 'test pcm pump' });
     const started = performance.now();

@@ -14,7 +14,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-start-'));
 after(() => removeDir(dataDir));
 
 test('npm start falls back to the headless host, prints the studio URL and stops on SIGTERM', { timeout: START_TIMEOUT_MS + 30_000 }, async () => {
-  const ports = ['rest_http_port=0', 'rest_https_port=0', `local_rtmp_port=${await freePort()}`, `local_rtmp_http_port=${await freePort()}`];
+  const wsPort = await freePort();
+  const ports = ['rest_http_port=0', 'rest_https_port=0', `local_rtmp_port=${await freePort()}`, `local_rtmp_http_port=${await freePort()}`, `ws_port=${wsPort}`, 'wss_port=0'];
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'start.js'), '--data-dir', dataDir, ...ports.flatMap((p) => ['--set', p])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,7 +30,7 @@ test('npm start falls back to the headless host, prints the studio URL and stops
       const timer = setTimeout(() => reject(new Error(`no studio URL within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
       const check = (): void => {
         const match = /studio: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-        if (match) {
+        if (match && /Data folder:/.test(output)) {
           clearTimeout(timer);
           resolve(match[1]!);
         }
@@ -39,6 +40,7 @@ test('npm start falls back to the headless host, prints the studio URL and stops
       void exited.then((code) => reject(new Error(`start.js exited with ${code} before printing the URL:\n${output}`)));
     });
     assert.match(output, /Electron is not installed: starting the headless host/);
+    assert.ok(output.includes(`WCS Web SDK urlServer: ws://127.0.0.1:${wsPort}\n`), `the WCS URL is printed:\n${output}`);
     const page = await (await fetch(url)).text();
     assert.match(page, /<title>Castbridge Studio<\/title>/);
   } finally {

@@ -1,0 +1,135 @@
+// The WCS client protocol's listeners (DESIGN.md §2, §4a): ws:// on ws_port and wss:// (the HTTPS
+// certificate) on wss_port, each bound to rest_bind_address. Upgrades pass the same Host / Origin / token gate
+// as the REST server and `/ws` (security.ts): pages on the host's own origins and on allowed_origins get in,
+// `Origin: null` and foreign pages do not; with rest_auth_token the token comes as `?access_token=` (a page
+// cannot set headers on a WebSocket).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { TlsPair } from '../config/tls.js';
+import type { RestDeps } from '../rest/deps.js';
+import { checkRequest, ownOrigins, tokenOk, type SecurityPolicy } from '../rest/security.js';
+import { MAX_FRAME_BYTES } from './protocol.js';
+import { WcsSession } from './session.js';
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required' };
+
+export interface WcsServerOptions {
+  bind: string;
+  /** 0: no ws:// listener. */
+  wsPort: number;
+  /** 0: no wss:// listener. */
+  wssPort: number;
+  /** Needed when wssPort is not 0. */
+  tls?: TlsPair;
+}
+
+export interface WcsServers {
+  wsPort?: number;
+  wssPort?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The gate's policy for these ports: a Host naming ws_port or wss_port is ours, and the origins trusted are
+ * the REST server's own pages plus allowed_origins (nothing serves pages on the WCS ports).
+ */
+function wcsPolicy(base: SecurityPolicy, listened: { ws?: number; wss?: number }): SecurityPolicy {
+  return { ...base, ports: () => ({ http: listened.ws, https: listened.wss }), extraOrigins: ownOrigins(base) };
+}
+
+function refuse(socket: Duplex, status: number, error: string): void {
+  const body = JSON.stringify({ error });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** A plain HTTP request on a WCS port: say what the port is for. */
+function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket', connection: 'close' });
+  res.end(JSON.stringify({ error: 'this is Castbridge\'s WCS WebSocket port: point the Web SDK\'s urlServer here (ws:// or wss://), not a browser tab' }));
+}
+
+/** A listen failure as a sentence naming the address and the setting to change. */
+function listenError(err: NodeJS.ErrnoException, bind: string, port: number, setting: string): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`${bind}:${port} (${setting}) is already in use by another program; change ${setting}, or set it to 0 to turn the WCS WebSocket off`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`${bind} (rest_bind_address) is not an address of this computer`);
+  if (err.code === 'EACCES') return new Error(`not allowed to listen on ${bind}:${port} (${setting}); use a port above 1023`);
+  return err;
+}
+
+function listen(server: Server, port: number, host: string, setting: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, setting));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): Promise<WcsServers> {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const listened: { ws?: number; wss?: number } = {};
+  const servers: Server[] = [];
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://host');
+    const facts = {
+      host: req.headers.host,
+      origin: req.headers.origin,
+      authorization: req.headers.authorization,
+      queryToken: url.searchParams.get('access_token') ?? undefined,
+      path: url.pathname,
+    };
+    const policy = wcsPolicy(deps.security, listened);
+    const refusal =
+      checkRequest(facts, policy) ??
+      (tokenOk(facts, policy.token) ? undefined : { status: 401, error: 'this server needs the token: add ?access_token=<rest_auth_token> to urlServer' });
+    if (refusal) {
+      deps.log('wcs.refused', { status: refusal.status, remote: req.socket.remoteAddress, origin: req.headers.origin?.slice(0, 100) });
+      return refuse(socket, refusal.status, refusal.error);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => new WcsSession(ws, deps, req.socket.remoteAddress));
+  };
+
+  const close = async (): Promise<void> => {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await Promise.all(servers.map(closeServer));
+  };
+
+  try {
+    if (opts.wsPort !== 0) {
+      const server = createServer(notWebSocket);
+      servers.push(server);
+      server.on('upgrade', onUpgrade);
+      listened.ws = await listen(server, opts.wsPort, opts.bind, 'ws_port');
+    }
+    if (opts.wssPort !== 0) {
+      if (!opts.tls) throw new Error('wss_port needs the HTTPS certificate');
+      const server = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket);
+      servers.push(server);
+      server.on('upgrade', onUpgrade);
+      listened.wss = await listen(server, opts.wssPort, opts.bind, 'wss_port');
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const result: WcsServers = { close };
+  if (listened.ws !== undefined) result.wsPort = listened.ws;
+  if (listened.wss !== undefined) result.wssPort = listened.wss;
+  return result;
+}

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Entry point of the `castbridge` command. The host is TypeScript run through tsx's loader, so there is
-// no separate build step between `npm install` and a working command.
-import { register } from 'tsx/esm/api';
+// Entry point of the `castbridge` command: runs the CLI compiled into dist-main/ (scripts/build-main.js).
+// In a source checkout the build is brought up to date first (a stat of each source; esbuild runs only
+// when one changed), so `git pull` or an edit never runs yesterday's code. Source maps are enabled before
+// anything compiled loads, so stack traces name the .ts sources.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src-main/cli.ts');
+process.setSourceMapsEnabled(true);
+if (existsSync(new URL('../scripts/build-main.js', import.meta.url))) {
+  const { ensureMainBuiltOrExit } = await import('../scripts/build-main.js');
+  await ensureMainBuiltOrExit();
+}
+const { main } = await import('../dist-main/node/cli.js');
 process.exitCode = await main(process.argv.slice(2));

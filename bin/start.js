@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 // `npm start`: the Electron studio when Electron's binary is installed, else the headless host (which
 // prints the studio URL to open in a browser). Builds the studio first if dist/renderer is missing or older
-// than a source file of the studio (a `git pull` must not leave a new user on yesterday's studio).
-// Electron runs src-main/electron/boot.mjs, which registers tsx so the TypeScript main process and host
-// run without a separate build (the same way bin/castbridge.js runs the CLI).
+// than a source file of the studio (a `git pull` must not leave a new user on yesterday's studio), and the
+// compiled host (dist-main, scripts/build-main.js) when a source changed since it was built. Electron runs
+// this folder's package.json "main", dist-main/electron/main.js; the headless host is bin/castbridge.js,
+// which runs dist-main/node/cli.js. Nothing is compiled at run time.
 //   npm start [-- --data-dir DIR --set key=value ...]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureMainBuiltOrExit } from '../scripts/build-main.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STUDIO_INDEX = join(ROOT, 'dist', 'renderer', 'index.html');
 const STUDIO_SOURCES = join(ROOT, 'src-renderer');
-const ELECTRON_BOOT = join(ROOT, 'src-main', 'electron', 'boot.mjs');
 const CLI = join(ROOT, 'bin', 'castbridge.js');
 
 /** The Electron binary's path, or undefined when the package or its download is missing (never throws). */
@@ -62,10 +63,13 @@ function run(command, args) {
 }
 
 buildStudioIfStale();
+await ensureMainBuiltOrExit();
 const args = process.argv.slice(2);
 const electron = electronBinary();
 if (electron) {
-  run(electron, [ELECTRON_BOOT, ...args]);
+  // The app folder: Electron reads package.json (its name, and "main": dist-main/electron/main.js) as in
+  // the installers.
+  run(electron, [ROOT, ...args]);
 } else {
   console.log("Electron is not installed: starting the headless host. Open the studio URL it prints in Chrome or Chromium.");
   run(process.execPath, [CLI, '--headless', ...args]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run dist`: build the studio, make sure the relay's ffmpeg is there for every architecture the
-// installer targets, then run electron-builder for the current platform.
+// `npm run dist`: build the studio and the compiled host (dist-main), make sure the relay's ffmpeg is there
+// for every architecture the installer targets, then run electron-builder for the current platform.
 //
 // @ffmpeg-installer/ffmpeg picks its binary at run time from `@ffmpeg-installer/<platform>-<arch>`, but npm
 // installs only the build machine's own one. The macOS dmg is built for x64 and arm64, so on a Mac both
@@ -20,6 +20,7 @@ function run(command, args) {
 }
 
 run('npm', ['run', '--silent', 'build']);
+run('npm', ['run', '--silent', 'build:main']);
 const extra = (EXTRA_ARCHES[process.platform] ?? []).map((p) => `@ffmpeg-installer/${p}@${installer.optionalDependencies[`@ffmpeg-installer/${p}`]}`);
 if (extra.length) run('npm', ['install', '--no-save', '--force', '--no-audit', '--no-fund', ...extra]);
 run('npx', ['electron-builder', '--config', 'electron-builder.yml', ...process.argv.slice(2)]);

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `npm test`: makes sure the real peers the tests use are installed (Debian's chromium, ffmpeg, nginx with
-// the RTMP module), type-checks, then runs every test/**/*.test.ts with Node's own test runner.
+// the RTMP module), type-checks, brings the compiled host (dist-main) up to date — the tests that start the
+// host or the CLI run bin/castbridge.js as a user does, which runs the compiled output — then runs every
+// test/**/*.test.ts with Node's own test runner (the tests themselves run from source through tsx).
 //   npm test                      all tests
 //   npm test -- test/unit         only the files under a folder (or single files)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureMainBuiltOrExit } from './build-main.js';
 
 const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp'];
 const NEEDED_FILES = ['/usr/bin/chromium', '/usr/bin/ffmpeg', '/usr/bin/ffprobe', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so'];
@@ -48,6 +51,8 @@ if (!args.length) {
   const typecheck = spawnSync('npm', ['run', '--silent', 'typecheck'], { stdio: 'inherit' });
   if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 }
+
+await ensureMainBuiltOrExit();
 
 // One file at a time: the integration tests start real servers on fixed ports and Chromium, and this
 // machine has two cores.

@@ -15,7 +15,7 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), APP_NAME);
 }
 
-/** The repository (or packaged app) root: two levels above this file. */
+/** The repository (or packaged app) root: two levels above this file, as above the dist-main/<dir>/<file>.js it compiles into. */
 export const APP_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The sound that ships with the app (H4 makes it). */

@@ -1,6 +1,5 @@
-// Electron's entry (package.json "main" points at dist-main/electron/main.js when built; `npm start`
-// runs this file): registers tsx so main.ts and the host run as TypeScript, like bin/castbridge.js.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./main.ts');
+// Electron's entry. The build (scripts/build-main.js) copies this file to dist-main/electron/main.js —
+// package.json "main", in a clone and in the installers — beside app.js, the compiled main.ts. Source maps
+// are enabled before app.js loads, so stack traces name the .ts sources.
+process.setSourceMapsEnabled(true);
+await import('./app.js');

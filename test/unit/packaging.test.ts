@@ -1,23 +1,46 @@
 // electron-builder.yml is checked against electron-builder's own JSON schema (its binary cannot be
-// downloaded here, so the config is validated instead of built), and every file it names must exist.
+// downloaded here, so the config is validated instead of built), every file it names must exist, and its
+// file patterns pack the compiled host (dist-main) and the built studio but no TypeScript source.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
+import { ensureMainBuilt } from '../../scripts/build-main.js';
 
-// js-yaml comes with electron-builder (it reads its config with it) and ships no types.
-const { load } = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+const require = createRequire(import.meta.url);
+// js-yaml comes with electron-builder (it reads its config with it) and ships no types; so does minimatch,
+// which electron-builder matches its `files` patterns with.
+const { load } = require('js-yaml') as { load(text: string): unknown };
+const { minimatch } = require('minimatch') as { minimatch(path: string, pattern: string, options?: { dot?: boolean }): boolean };
 const ROOT = join(import.meta.dirname, '..', '..');
 const config = load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as Record<string, unknown> & {
   mac: { target: Array<{ target: string; arch: string[] }>; entitlements: string; entitlementsInherit: string; hardenedRuntime: boolean; extendInfo: Record<string, string>; icon: string };
   win: { target: Array<{ target: string }>; icon: string };
   linux: { target: string[]; icon: string };
   asarUnpack: string[];
-  extraMetadata: { main: string };
+  files: string[];
+  extraMetadata?: { main?: string };
   icon: string;
 };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+
+/** Whether electron-builder packs the app file at `path` (relative, '/'-separated): a pattern takes it, no '!' pattern drops it. */
+function packed(path: string): boolean {
+  const positive = config.files.filter((p) => !p.startsWith('!'));
+  const negative = config.files.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  return positive.some((p) => minimatch(path, p, { dot: true })) && !negative.some((p) => minimatch(path, p, { dot: true }));
+}
+
+/** Every file of the working tree outside node_modules, .git and build output of other tools. */
+function treeFiles(dir = ROOT): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (['node_modules', '.git', 'release', 'test-output'].includes(entry.name)) return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? treeFiles(path) : [relative(ROOT, path).split(sep).join('/')];
+  });
+}
 
 describe('electron-builder.yml', () => {
   test('is valid against electron-builder\'s schema', () => {
@@ -49,8 +72,36 @@ describe('electron-builder.yml', () => {
     assert.ok(existsSync(join(ROOT, 'node_modules', '@ffmpeg-installer')));
   });
 
-  test('every file it names exists, and the icon is a 512x512 PNG', () => {
-    const files = [config.icon, config.mac.icon, config.win.icon, config.linux.icon, config.mac.entitlements, config.mac.entitlementsInherit, config.extraMetadata.main, 'assets/icons/tray.png', 'src-main/electron/preload.cjs'];
+  test('packs the compiled host and the built studio, with source maps, and no TypeScript source', async () => {
+    await ensureMainBuilt();
+    assert.ok(config.files.includes('dist-main/**/*'), 'dist-main is packed');
+    assert.ok(config.files.includes('dist/renderer/**/*'), 'the built studio is packed');
+    assert.ok(config.files.includes('!src-*/**/*.ts'), 'TypeScript sources are excluded');
+    assert.equal(config.extraMetadata?.main, undefined, 'the app starts at package.json "main"');
+    assert.match(pkg.main, /^dist-main\/electron\/main\.js$/);
+    const { outputs } = JSON.parse(readFileSync(join(ROOT, 'dist-main', 'build.json'), 'utf8')) as { outputs: string[] };
+    assert.ok(outputs.includes('electron/main.js') && outputs.includes('electron/app.js') && outputs.includes('electron/preload.cjs'), outputs.join(', '));
+    for (const out of outputs) assert.ok(packed(`dist-main/${out}`), `dist-main/${out} is packed`);
+    assert.ok(outputs.some((out) => out.endsWith('.js.map')), 'source maps are built');
+    for (const file of ['package.json', 'dist/renderer/index.html', 'dist/renderer/assets/index.js', 'assets/icons/tray.png', 'assets/media/test.wav']) {
+      assert.ok(packed(file), `${file} is packed`);
+    }
+    const tree = treeFiles();
+    const sources = tree.filter((file) => /\.(m|c)?ts$/.test(file) && !file.endsWith('.d.ts'));
+    assert.ok(sources.includes('src-main/host.ts') && sources.includes('src-relay/transponder.ts'), 'the walk sees the sources');
+    assert.deepEqual(sources.filter(packed), [], 'no TypeScript source is packed');
+    for (const file of ['bin/castbridge.js', 'src-main/electron/boot.mjs', 'scripts/build-main.js', 'test/unit/packaging.test.ts', 'dist-main/build.json']) {
+      assert.equal(packed(file), false, `${file} is not packed`);
+    }
+  });
+
+  test('no compiler or bundler is a run-time dependency (electron-builder packs those into the app)', () => {
+    for (const tool of ['tsx', 'typescript', 'esbuild', 'vite']) assert.equal(pkg.dependencies[tool], undefined, tool);
+  });
+
+  test('every file it names exists, and the icon is a 512x512 PNG', async () => {
+    await ensureMainBuilt();
+    const files = [config.icon, config.mac.icon, config.win.icon, config.linux.icon, config.mac.entitlements, config.mac.entitlementsInherit, pkg.main, 'assets/icons/tray.png', 'dist-main/electron/preload.cjs'];
     for (const file of files) assert.ok(existsSync(join(ROOT, file)), `${file} is missing`);
     const png = readFileSync(join(ROOT, config.icon));
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');

@@ -1,0 +1,170 @@
+// The official Flashphoner Web SDK (npm @flashphoner/websdk, its files served unchanged) against a real
+// host's WCS WebSocket, in Debian's Chromium with fake devices. The pages come from a second origin listed
+// in allowed_origins, as WCS pages usually do: the SDK's own demo "WebRTC as RTMP re-publishing" publishes
+// to nginx-rtmp, which records it (ffprobe: H.264 + AAC); a target whose on_publish refuses gives FAILED with
+// WCS's info; a page from an origin that is not listed gets no session.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, mkdtempSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { silentLog, consoleLog } from '../../src-relay/log.js';
+import { createHost, type Host } from '../../src-main/host.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { probeStreams } from '../helpers/media.js';
+import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { call, waitUntil } from '../unit/rest/http-client.js';
+
+const SDK_DIR = dirname(createRequire(import.meta.url).resolve('@flashphoner/websdk/package.json'));
+const DEMO = '/examples/demo/streaming/webrtc-as-rtmp-republishing/webrtc-as-rtmp-republishing.html';
+/** A page of our own that loads the SDK bundle the way WCS pages do and leaves the rest to the test. */
+const SCRIPTED_PAGE = '/castbridge-test.html';
+const SCRIPTED_HTML = '<!doctype html><title>WCS SDK</title><div id="display" style="width:320px;height:240px"></div><script src="/flashphoner.js"></script>';
+const STEP_TIMEOUT_MS = 45_000;
+/** How long the demo publishes before Stop: several GOPs of audio and video. */
+const PUBLISH_MS = 4000;
+const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css',
+  '.mp4': 'video/mp4',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+};
+
+interface PageServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves the SDK package folder as it is (plus SCRIPTED_PAGE) on an origin of its own. */
+async function serveSdk(): Promise<PageServer> {
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    if (path === SCRIPTED_PAGE) return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(SCRIPTED_HTML);
+    const file = normalize(join(SDK_DIR, path));
+    if (!file.startsWith(SDK_DIR + sep)) return void res.writeHead(403).end();
+    try {
+      if (!statSync(file).isFile()) throw new Error('not a file');
+    } catch {
+      return void res.writeHead(404).end();
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, () => {
+  let dataDir: string;
+  let host: Host;
+  let nginx: NginxRtmp;
+  let listed: PageServer;
+  let unlisted: PageServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'castbridge-wcs-'));
+    [nginx, listed, unlisted] = await Promise.all([startNginxRtmp(), serveSdk(), serveSdk()]);
+    const overrides = {
+      rest_http_port: '0',
+      rest_https_enabled: 'false',
+      local_rtmp_enabled: 'false',
+      ws_port: String(await freePort()),
+      wss_port: '0',
+      allowed_origins: listed.origin,
+    };
+    host = await createHost({ dataDir, log, overrides });
+    browser = await launchChromium({ fps: 30 });
+    context = await browser.newContext();
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await host?.close();
+    await Promise.all([nginx?.stop(), listed?.close(), unlisted?.close()]);
+    if (dataDir) removeDir(dataDir);
+  });
+
+  async function open(server: PageServer, path: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${path}: ${error.message}`));
+    if (process.env.CASTBRIDGE_TEST_VERBOSE) page.on('console', (m) => console.log(`[page] ${m.text()}`));
+    await page.goto(`${server.origin}${path}`);
+    return page;
+  }
+
+  test('the SDK\'s demo "WebRTC as RTMP re-publishing", unchanged: PUBLISHING, nginx records rtmp_<name> with H.264 + AAC, Stop gives UNPUBLISHED', async () => {
+    assert.ok(host.wcsUrl, 'the host serves the WCS protocol');
+    const page = await open(listed, DEMO);
+    await page.locator('#url').fill(host.wcsUrl!);
+    await page.locator('#rtmpUrl').fill(nginx.url('live'));
+    await page.locator('#streamName').fill('wcsdemo');
+    const before = nginx.publishes.length;
+    await page.locator('#publishBtn').click();
+    await page.locator('#status', { hasText: 'PUBLISHING' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const published = await nginx.waitForPublish(before + 1, STEP_TIMEOUT_MS);
+    assert.equal(published.app, 'live');
+    assert.equal(published.name, 'rtmp_wcsdemo', 'WCS\'s default prefix rtmp_ is applied');
+
+    // The republish is an ordinary transponder: REST (as WCS's find_all) sees it.
+    const found = await call(`${host.httpUrl}/rest-api/push/find_all`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(found.status, 200);
+    const transponders = found.json() as Array<{ streamName: string; rtmpUrl: string; status: string }>;
+    assert.deepEqual(transponders.map((t) => [t.streamName, t.rtmpUrl]), [['rtmp_wcsdemo', nginx.url('live')]]);
+
+    await page.waitForTimeout(PUBLISH_MS);
+    await page.locator('#publishBtn', { hasText: 'Stop' }).click();
+    await page.locator('#status', { hasText: 'UNPUBLISHED' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await waitUntil(() => !host.registry.get('wcsdemo'), 15_000, 'the stream ends on Stop');
+    const recording = await nginx.waitForRecording(STEP_TIMEOUT_MS);
+    const streams = await probeStreams(recording);
+    assert.equal(streams.video?.codec, 'h264');
+    assert.ok((streams.video?.width ?? 0) > 0 && (streams.video?.height ?? 0) > 0, JSON.stringify(streams));
+    assert.equal(streams.audio?.codec, 'aac');
+    assert.ok(streams.durationSec > 2, `recording lasts ${streams.durationSec} s`);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  test('a page from an origin not in allowed_origins gets no session', async () => {
+    const page = await open(unlisted, SCRIPTED_PAGE);
+    const outcome = await page.evaluate(async (urlServer) => {
+      const fp = (window as unknown as { Flashphoner: any }).Flashphoner;
+      await fp.init({});
+      const S = fp.constants.SESSION_STATUS;
+      return new Promise<string>((resolve) => {
+        fp.createSession({ urlServer })
+          .on(S.ESTABLISHED, () => resolve('ESTABLISHED'))
+          .on(S.FAILED, () => resolve('FAILED'))
+          .on(S.DISCONNECTED, () => resolve('DISCONNECTED'));
+        setTimeout(() => resolve('no answer in 10 s'), 10_000);
+      });
+    }, host.wcsUrl!);
+    assert.ok(outcome === 'FAILED' || outcome === 'DISCONNECTED', outcome);
+    await page.close();
+  });
+});

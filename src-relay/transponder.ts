@@ -1,6 +1,6 @@
-// One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, sequence headers, keyframe-first
-// video, fanned-out audio, reconnect with backoff, stats. The states and the backoff are in
-// transponder-state.ts, the timestamp rebasing in transponder-clock.ts.
+// One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
+// backoff, stats, the audio tail on stop. The states and the backoff are in transponder-state.ts; which tags
+// a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per connection).
 import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from './media.js';
 import type { LiveStream } from './streams.js';
@@ -12,8 +12,8 @@ import type { RtmpTarget } from './rtmp/url.js';
 import { RtmpPublisher } from './rtmp/publisher.js';
 import { RtmpError } from './rtmp/errors.js';
 import { redactText, redactUrl } from './redact.js';
-import { aacFrameBody, aacSequenceHeaderBody, avcFrameBody, avcSequenceHeaderBody, g711Body, onMetaData, speexBody } from './flv/tags.js';
-import { FlvClock } from './transponder-clock.js';
+import { onMetaData } from './flv/tags.js';
+import { FlvMuxer, type FlvTag, type StreamTagBodies } from './flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './transponder-state.js';
 
 const RELAY_VERSION = '0.1.0';
@@ -42,6 +42,8 @@ export interface TransponderInit {
   audioCodec: AudioCodec;
   audio: AudioFanout;
   keyframes: KeyframeScheduler;
+  /** The stream's frame bodies, shared by its transponders (built once per frame). */
+  bodies: StreamTagBodies;
   muted: boolean;
   sound?: { sound: Sound; loop: boolean };
   log: Log;
@@ -69,13 +71,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private wakeUp: (() => void) | undefined;
   private mutedValue: boolean;
   private readonly audio: AudioSubscription;
-  private readonly clock = new FlvClock();
-  private waitingKeyframe = true;
-  private paramsChanged = false;
-  private audioHeaderSent = false;
-  /** FLV time of the last video tag sent, and of the last audio tag (undefined before the first). */
-  private lastVideoTime = -1;
-  private lastAudioTime: number | undefined;
+  /** The tags of the current connection; a new one for each connection. */
+  private muxer: FlvMuxer | undefined;
   /** Resolved by sendAudio() once the audio has caught up with the video (stop's audio tail). */
   private audioCaughtUp: (() => void) | undefined;
   // Stats: totals of the publishers before the current one, and the last 1 s sample.
@@ -89,7 +86,6 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   private readonly onVideo = (frame: VideoFrame): void => this.sendVideo(frame);
   private readonly onParams = (): void => {
-    this.paramsChanged = true;
     this.emit('changed');
   };
 
@@ -140,7 +136,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** While stopping: video is no longer sent; wait (bounded) until the audio sent reaches the last video tag. */
   private async audioTail(): Promise<void> {
-    if (this.lastAudioTime === undefined || this.lastAudioTime >= this.lastVideoTime) return;
+    if (!this.audioBehindVideo()) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.audioCaughtUp = resolve;
@@ -258,11 +254,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.attempt = 0;
     this.nextRetryAt = undefined;
     this.publishingSince = Date.now();
-    this.clock.reset();
-    this.waitingKeyframe = true;
-    this.audioHeaderSent = false;
-    this.lastVideoTime = -1;
-    this.lastAudioTime = undefined;
+    this.muxer = new FlvMuxer(this.init.bodies);
     publisher.writeMetadata(this.metadata(this.stream.params));
     this.setStatus('PUBLISHING', undefined);
     this.init.keyframes.request();
@@ -333,69 +325,32 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private sendVideo(frame: VideoFrame): void {
     this.streamFrames += 1;
     const publisher = this.publisher;
-    if (!publisher || this.statusValue !== 'PUBLISHING' || this.stopping) return;
-    const params = this.stream.params;
-    if (this.waitingKeyframe) {
-      // The first video tag of a connection is the sequence header, then a keyframe (E.4.3.1).
-      if (!frame.keyframe || !params) return;
-      this.waitingKeyframe = false;
-      this.paramsChanged = true;
-      this.clock.start(frame.dts);
-    }
-    const time = this.clock.toFlv('video', frame.dts);
-    if (time === undefined) return;
-    if (this.paramsChanged && frame.keyframe && params) {
-      // A new SPS/PPS (resolution change) goes out just before the keyframe that uses it.
-      publisher.writeVideo(time, avcSequenceHeaderBody(params), true);
-      this.paramsChanged = false;
-    }
-    publisher.writeVideo(time, videoBody(frame), frame.keyframe);
-    this.lastVideoTime = time;
-    this.sentFrames += 1;
+    if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return;
+    this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params: this.stream.params }));
   }
 
   private sendAudio(frame: AudioFrame, encoder: FanoutEncoder): void {
     const publisher = this.publisher;
-    if (!publisher || this.statusValue !== 'PUBLISHING' || !this.clock.started) return;
-    const time = this.clock.toFlv('audio', frame.time);
-    if (time === undefined) return;
-    if (frame.codec === 'aac' && !this.audioHeaderSent) {
-      const asc = encoder.audioSpecificConfig;
-      if (!asc) return;
-      publisher.writeAudio(time, aacSequenceHeaderBody(asc));
-      this.audioHeaderSent = true;
-    }
-    publisher.writeAudio(time, audioBody(frame));
-    this.lastAudioTime = time;
-    if (this.audioCaughtUp && time >= this.lastVideoTime) this.audioCaughtUp();
+    if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING') return;
+    this.write(publisher, this.muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: encoder.audioSpecificConfig }));
+    if (this.audioCaughtUp && !this.audioBehindVideo()) this.audioCaughtUp();
   }
-}
 
-// One frame goes to every transponder of its stream, one after the other: its FLV body is built once and
-// shared (the RTMP chunk layer then shares the chunked bytes too), so a target costs a header and a socket
-// write, not a copy. The last frame's body is remembered; a map would only add garbage to collect.
-let lastVideo: { frame: VideoFrame; body: Buffer } | undefined;
-let lastAudio: { frame: AudioFrame; body: Buffer } | undefined;
+  /** The last audio tag sent is earlier than the last video tag (what stop's audio tail waits out). */
+  private audioBehindVideo(): boolean {
+    const audio = this.muxer?.lastTime('audio');
+    const video = this.muxer?.lastTime('video');
+    return audio !== undefined && video !== undefined && audio < video;
+  }
 
-function videoBody(frame: VideoFrame): Buffer {
-  if (lastVideo?.frame !== frame) lastVideo = { frame, body: avcFrameBody(frame) };
-  return lastVideo.body;
-}
-
-function audioBody(frame: AudioFrame): Buffer {
-  if (lastAudio?.frame !== frame) lastAudio = { frame, body: buildAudioBody(frame) };
-  return lastAudio.body;
-}
-
-function buildAudioBody(frame: AudioFrame): Buffer {
-  switch (frame.codec) {
-    case 'aac':
-      return aacFrameBody(frame.data);
-    case 'pcma':
-    case 'pcmu':
-      return g711Body(frame.codec, frame.data);
-    case 'speex':
-      return speexBody(frame.data);
+  private write(publisher: RtmpPublisher, tags: FlvTag[]): void {
+    for (const tag of tags) {
+      if (tag.kind === 'audio') publisher.writeAudio(tag.time, tag.body);
+      else {
+        publisher.writeVideo(tag.time, tag.body, tag.keyframe);
+        if (!tag.sequenceHeader) this.sentFrames += 1;
+      }
+    }
   }
 }
 

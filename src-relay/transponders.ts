@@ -20,6 +20,7 @@ import {
 import { Transponder } from './transponder.js';
 import { KeyframeScheduler } from './transponder-keyframes.js';
 import { AudioFanout, type FanoutDeps } from './audio-fanout.js';
+import { StreamTagBodies } from './flv/muxer.js';
 import { isFinished } from './transponder-state.js';
 import { resolveRtmpTarget } from './rtmp/url.js';
 import type { RtmpTarget } from './rtmp/url.js';
@@ -56,6 +57,8 @@ export function newMediaSessionId(): string {
 interface StreamOutputs {
   keyframes: KeyframeScheduler;
   audio: AudioFanout;
+  /** Each frame's FLV body, built once for all the stream's transponders. */
+  bodies: StreamTagBodies;
   transponders: Set<Transponder>;
   onEnd: (reason: string) => void;
 }
@@ -107,6 +110,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       audioCodec,
       audio: outputs.audio,
       keyframes: outputs.keyframes,
+      bodies: outputs.bodies,
       muted: options.action === 'mute',
       sound: options.action === 'sound_on' && sound ? { sound, loop: options.loop ?? false } : undefined,
       log: this.log,
@@ -206,6 +210,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         [...transponders].some((t) => t.status === 'PUBLISHING'),
       ),
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
+      bodies: new StreamTagBodies(),
       onEnd,
     };
     stream.once('end', onEnd);

@@ -1,6 +1,6 @@
 // Adobe Flash Video File Format Specification v10.1, Annex E — the bodies of FLV tags (the bytes RTMP
 // carries in audio/video messages and an FLV file wraps in tag headers). Pure functions, no I/O.
-import type { AudioCodec, H264Params, VideoFrame } from '../media.js';
+import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
 import { buildAvcDecoderConfigurationRecord, nalType, NalUnitType } from '../codec/h264.js';
 
 /** TagType (Annex E.4.1). */
@@ -102,6 +102,19 @@ export function g711Body(law: 'pcma' | 'pcmu', data: Buffer): Buffer {
 /** Speex (format 11): always 16 kHz mono; "SoundRate 0, SoundSize 1, SoundType 0" (E.4.2.1). */
 export function speexBody(data: Buffer): Buffer {
   return Buffer.concat([Buffer.from([soundByte(SoundFormat.speex, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO)]), data]);
+}
+
+/** The AUDIODATA body of one encoded frame, by its codec (AAC raw, G.711, Speex). */
+export function audioFrameBody(frame: AudioFrame): Buffer {
+  switch (frame.codec) {
+    case 'aac':
+      return aacFrameBody(frame.data);
+    case 'pcma':
+    case 'pcmu':
+      return g711Body(frame.codec, frame.data);
+    case 'speex':
+      return speexBody(frame.data);
+  }
 }
 
 const AUDIO_CODEC_IDS: Record<AudioCodec, number> = {

@@ -18,7 +18,7 @@ const SESSION_TEXT = {
 
 export function App() {
   const [view, setView] = useState<'studio' | 'settings'>('studio');
-  const session = useStudio((s) => s.publish.session);
+  const session = useStudio((s) => s.host.connection);
   const live = useStudio((s) => s.publish.status === 'PUBLISHING');
   return (
     <div className="app">

@@ -1,15 +1,15 @@
 // Every setting of castbridge.properties (DESIGN.md §6) with its explanation, validated as you type.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useService, useStudio } from '../store/hooks.js';
+import { useStudio } from '../store/hooks.js';
 import { settingsSelectors, type SettingItem } from '../store/settings.js';
 
 export function SettingsPanel() {
-  const service = useService();
   const st = useStudio(
     useShallow((s) => ({ items: s.settings.items, drafts: s.settings.drafts, errors: s.settings.errors, notice: s.settings.notice, file: s.settings.file, saving: s.settings.saving })),
   );
   const edit = useStudio((s) => s.settings.edit);
+  const save = useStudio((s) => s.settings.save);
   const canSave = useStudio(settingsSelectors.canSave);
   return (
     <main className="settings panel" data-testid="settings-panel">
@@ -22,7 +22,7 @@ export function SettingsPanel() {
             </p>
           )}
         </div>
-        <button className="btn btn-primary" data-testid="settings-save" disabled={!canSave} onClick={() => void service.saveSettings()}>
+        <button className="btn btn-primary" data-testid="settings-save" disabled={!canSave} onClick={() => void save()}>
           {st.saving ? 'Saving…' : 'Save settings'}
         </button>
       </div>

@@ -3,21 +3,17 @@
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { FRAME_RATES, RESOLUTIONS, type ResolutionId } from '../store/devices.js';
-import { useService, useStudio } from '../store/hooks.js';
+import { useStudio } from '../store/hooks.js';
 import { publishSelectors, STREAM_NAME_PATTERN } from '../store/publish.js';
 
 function PreviewVideo() {
-  const service = useService();
+  const media = useStudio((s) => s.devices.preview);
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
-    const attach = (media: MediaStream | undefined): void => {
-      if (!ref.current) return;
-      ref.current.srcObject = media ?? null;
-      if (media) void ref.current.play().catch(() => undefined);
-    };
-    attach(service.preview());
-    return service.onPreview(attach);
-  }, [service]);
+    if (!ref.current) return;
+    ref.current.srcObject = media ?? null;
+    if (media) void ref.current.play().catch(() => undefined);
+  }, [media]);
   return <video data-testid="source-preview" className="preview-video" ref={ref} muted playsInline autoPlay />;
 }
 
@@ -31,7 +27,6 @@ function MicMeter() {
 }
 
 function DevicePickers({ disabled }: { disabled: boolean }) {
-  const service = useService();
   const d = useStudio(
     useShallow((s) => ({
       cameras: s.devices.cameras,
@@ -51,11 +46,12 @@ function DevicePickers({ disabled }: { disabled: boolean }) {
       selectMicrophone: s.devices.selectMicrophone,
       setResolution: s.devices.setResolution,
       setFps: s.devices.setFps,
+      restartPreview: s.devices.restartPreview,
     })),
   );
   const change = (fn: () => void) => () => {
     fn();
-    void service.restartPreview();
+    void actions.restartPreview();
   };
   return (
     <div className="pickers">
@@ -123,12 +119,14 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 export function SourcePanel() {
-  const service = useService();
   const p = useStudio(useShallow((s) => ({ status: s.publish.status, error: s.publish.error, streamName: s.publish.streamName })));
   const previewError = useStudio((s) => s.devices.previewError);
   const previewLive = useStudio((s) => s.devices.previewLive);
   const canGoLive = useStudio(publishSelectors.canGoLive);
   const setStreamName = useStudio((s) => s.publish.setStreamName);
+  const restartPreview = useStudio((s) => s.devices.restartPreview);
+  const goLive = useStudio((s) => s.publish.goLive);
+  const stop = useStudio((s) => s.publish.stop);
   const live = p.status === 'PUBLISHING' || p.status === 'PENDING';
   const nameOk = STREAM_NAME_PATTERN.test(p.streamName);
   return (
@@ -139,7 +137,7 @@ export function SourcePanel() {
         {previewError && (
           <div className="preview-overlay error" data-testid="preview-error" role="alert">
             <p>{previewError}</p>
-            <button className="btn" data-testid="preview-retry" onClick={() => void service.restartPreview()}>
+            <button className="btn" data-testid="preview-retry" onClick={() => void restartPreview()}>
               Retry
             </button>
           </div>
@@ -157,11 +155,11 @@ export function SourcePanel() {
           {!nameOk && <span className="field-error">Use 1–64 letters, digits, dots, dashes or underscores.</span>}
         </label>
         {live ? (
-          <button data-testid="stop-live" className="btn btn-stop" onClick={() => service.stop()}>
+          <button data-testid="stop-live" className="btn btn-stop" onClick={() => stop()}>
             Stop
           </button>
         ) : (
-          <button data-testid="go-live" className="btn btn-live" disabled={!canGoLive} onClick={() => void service.goLive()}>
+          <button data-testid="go-live" className="btn btn-live" disabled={!canGoLive} onClick={() => void goLive()}>
             Go live
           </button>
         )}

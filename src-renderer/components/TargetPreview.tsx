@@ -1,16 +1,16 @@
 // What a target receives: plays the embedded RTMP server's HTTP-FLV of a transponder to it (mpegts.js).
 import mpegts from 'mpegts.js';
 import { useEffect, useRef, useState } from 'react';
-import { useService, useStudio } from '../store/hooks.js';
+import { hostSelectors } from '../store/host.js';
+import { useStudio } from '../store/hooks.js';
 import { previewUrl, transpondersSelectors } from '../store/transponders.js';
 
 export function TargetPreview() {
-  const service = useService();
   const localRtmpUrl = useStudio((s) => s.targets.localRtmpUrl);
   const view = useStudio(transpondersSelectors.previewable(localRtmpUrl));
   const ref = useRef<HTMLVideoElement>(null);
   const [error, setError] = useState<string | undefined>();
-  const base = service.info()?.previewBaseUrl;
+  const base = useStudio(hostSelectors.previewBaseUrl);
   const url = view && base ? previewUrl(base, view.transponder.streamName) : undefined;
 
   useEffect(() => {

@@ -2,12 +2,13 @@
 // masked with a show toggle. Checked targets get a transponder when the studio goes live.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useService, useStudio } from '../store/hooks.js';
+import { useStudio } from '../store/hooks.js';
 import { presetFor, TARGET_PRESETS, targetProblem, type Target, type TargetKind } from '../store/presets.js';
 import { newTarget } from '../store/targets.js';
 
 function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void }) {
-  const service = useService();
+  const saveTarget = useStudio((s) => s.targets.save);
+  const deleteTarget = useStudio((s) => s.targets.delete);
   const [target, setTarget] = useState(initial);
   const [showKey, setShowKey] = useState(false);
   const problem = targetProblem(target);
@@ -47,7 +48,7 @@ function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void
           data-testid="target-save"
           disabled={!!problem}
           onClick={() => {
-            void service.saveTarget(target);
+            void saveTarget(target);
             onDone();
           }}
         >
@@ -61,7 +62,7 @@ function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void
           className="btn btn-danger"
           data-testid="target-delete"
           onClick={() => {
-            void service.deleteTarget(target.id);
+            void deleteTarget(target.id);
             onDone();
           }}
         >

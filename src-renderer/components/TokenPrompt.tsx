@@ -1,23 +1,13 @@
 // Shown when the host has rest_auth_token set (DESIGN.md §7) and the studio does not know it: without it
 // every call is refused and the studio would only say "not answering". The token is kept for this tab only.
 import { useState } from 'react';
-import { TOKEN_STORAGE_KEY } from '../services/studio-service.js';
-
-function hadToken(): boolean {
-  try {
-    return sessionStorage.getItem(TOKEN_STORAGE_KEY) !== null;
-  } catch {
-    return false;
-  }
-}
+import { useStudio } from '../store/hooks.js';
 
 export function TokenPrompt() {
   const [token, setToken] = useState('');
-  const [refused] = useState(hadToken);
-  const unlock = () => {
-    sessionStorage.setItem(TOKEN_STORAGE_KEY, token.trim());
-    location.reload();
-  };
+  const refused = useStudio((s) => s.host.tokenRefused);
+  const unlockWith = useStudio((s) => s.host.unlock);
+  const unlock = () => unlockWith(token);
   return (
     <div className="alert token-prompt" role="alert" data-testid="token-prompt">
       <p>

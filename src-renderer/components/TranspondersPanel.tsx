@@ -1,32 +1,18 @@
 // One card per transponder (the studio's, REST-created and auto-push ones alike), live from /ws events.
 import { useEffect, useState } from 'react';
-import type { MediaFile } from '../services/api.js';
 import { describeTransponder, formatUptime } from '../store/describe.js';
-import { useService, useStudio } from '../store/hooks.js';
+import { useStudio } from '../store/hooks.js';
 import { maskUrl } from '../store/presets.js';
 import { targetsSelectors } from '../store/targets.js';
 import { transpondersSelectors } from '../store/transponders.js';
 import { useShallow } from 'zustand/react/shallow';
 import { Sparkline } from './Sparkline.js';
 
-function useMediaFiles(): [MediaFile[], () => void, string | undefined] {
-  const service = useService();
-  const [files, setFiles] = useState<MediaFile[]>([]);
-  const [error, setError] = useState<string | undefined>();
-  const reload = () =>
-    void service.mediaFiles().then(
-      (f) => {
-        setFiles(f);
-        setError(undefined);
-      },
-      (e: Error) => setError(`The sound list could not be loaded: ${e.message}`),
-    );
-  useEffect(reload, [service]);
-  return [files, reload, error];
-}
-
-function SoundControls({ id, soundEnabled, files, reload }: { id: string; soundEnabled: boolean; files: MediaFile[]; reload: () => void }) {
-  const service = useService();
+function SoundControls({ id, soundEnabled }: { id: string; soundEnabled: boolean }) {
+  const files = useStudio((s) => s.media.files);
+  const upload = useStudio((s) => s.media.upload);
+  const soundOn = useStudio((s) => s.transponders.soundOn);
+  const soundOff = useStudio((s) => s.transponders.soundOff);
   const [file, setFile] = useState('');
   const [loop, setLoop] = useState(false);
   const [uploadError, setUploadError] = useState<string | undefined>();
@@ -45,11 +31,11 @@ function SoundControls({ id, soundEnabled, files, reload }: { id: string; soundE
         <input type="checkbox" data-testid="sound-loop" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop
       </label>
       {soundEnabled ? (
-        <button className="btn small" data-testid="sound-off" onClick={() => void service.soundOff(id)}>
+        <button className="btn small" data-testid="sound-off" onClick={() => void soundOff(id)}>
           Stop sound
         </button>
       ) : (
-        <button className="btn small" data-testid="sound-on" disabled={!chosen} onClick={() => void service.soundOn(id, chosen, loop)}>
+        <button className="btn small" data-testid="sound-on" disabled={!chosen} onClick={() => void soundOn(id, chosen, loop)}>
           Play sound
         </button>
       )}
@@ -62,14 +48,10 @@ function SoundControls({ id, soundEnabled, files, reload }: { id: string; soundE
           onChange={(e) => {
             const picked = e.target.files?.[0];
             if (!picked) return;
-            service.uploadMedia(picked).then(
-              () => {
-                setUploadError(undefined);
-                setFile(picked.name);
-                reload();
-              },
-              (err: Error) => setUploadError(err.message),
-            );
+            void upload(picked).then((refusal) => {
+              setUploadError(refusal);
+              if (!refusal) setFile(picked.name);
+            });
           }}
         />
       </label>
@@ -78,8 +60,9 @@ function SoundControls({ id, soundEnabled, files, reload }: { id: string; soundE
   );
 }
 
-function TransponderCard({ id, files, reload }: { id: string; files: MediaFile[]; reload: () => void }) {
-  const service = useService();
+function TransponderCard({ id }: { id: string }) {
+  const mute = useStudio((s) => s.transponders.mute);
+  const terminate = useStudio((s) => s.transponders.terminate);
   const view = useStudio(transpondersSelectors.byId(id));
   const keys = useStudio(useShallow(targetsSelectors.keys));
   const dismiss = useStudio((s) => s.transponders.dismiss);
@@ -115,12 +98,12 @@ function TransponderCard({ id, files, reload }: { id: string; files: MediaFile[]
       </div>
       {active ? (
         <div className="card-actions">
-          <button className="btn small" data-testid={t.muted ? 'unmute' : 'mute'} onClick={() => void service.mute(id, !t.muted)}>
+          <button className="btn small" data-testid={t.muted ? 'unmute' : 'mute'} onClick={() => void mute(id, !t.muted)}>
             {t.muted ? 'Unmute' : 'Mute'}
           </button>
-          <SoundControls id={id} soundEnabled={t.soundEnabled} files={files} reload={reload} />
+          <SoundControls id={id} soundEnabled={t.soundEnabled} />
           <span className="grow" />
-          <button className="btn btn-danger small" data-testid="transponder-stop" onClick={() => void service.terminate(id)}>
+          <button className="btn btn-danger small" data-testid="transponder-stop" onClick={() => void terminate(id)}>
             Stop
           </button>
         </div>
@@ -143,7 +126,9 @@ function TransponderCard({ id, files, reload }: { id: string; files: MediaFile[]
 
 export function TranspondersPanel() {
   const ids = useStudio(useShallow(transpondersSelectors.ids));
-  const [files, reload, error] = useMediaFiles();
+  const error = useStudio((s) => s.media.error);
+  const loadMedia = useStudio((s) => s.media.load);
+  useEffect(() => void loadMedia(), [loadMedia]);
   return (
     <section className="panel transponders">
       <h2>Transponders</h2>
@@ -151,7 +136,7 @@ export function TranspondersPanel() {
       {error && <div className="alert">{error}</div>}
       <div className="cards">
         {ids.map((id) => (
-          <TransponderCard key={id} id={id} files={files} reload={reload} />
+          <TransponderCard key={id} id={id} />
         ))}
       </div>
     </section>

@@ -19,81 +19,88 @@ export interface MediaFile {
   durationMs: number;
 }
 
-/** An HTTP refusal with the host's `{"error": "..."}` sentence. */
+/** An HTTP refusal with the host's `{"error": "...", "key"?: "..."}` body. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The setting a refused PUT /api/settings is about, as the host names it. */
+    readonly key?: string,
   ) {
     super(message);
   }
 }
 
-/** The host's rest_auth_token, when it has one (the studio asks for it once, see TokenPrompt). */
-let accessToken: string | undefined;
+/** The host's HTTP API. `baseUrl` is empty in the studio (same origin as the page). */
+export function createApi(baseUrl = '') {
+  /** The host's rest_auth_token, when it has one (the studio asks for it once, see TokenPrompt). */
+  let accessToken: string | undefined;
 
-export function setAccessToken(token: string | undefined): void {
-  accessToken = token;
-}
-
-function headersFor(body: unknown, contentType: string): Record<string, string> {
-  const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': contentType };
-  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
-  return headers;
-}
-
-async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: headersFor(body, contentType),
-      body: body === undefined ? undefined : body instanceof Blob || body instanceof ArrayBuffer ? body : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'Castbridge is not answering: is the app still running?');
+  function headersFor(body: unknown, contentType: string): Record<string, string> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': contentType };
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    return headers;
   }
-  const text = await response.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const message = (parsed as { error?: unknown } | undefined)?.error;
-    throw new ApiError(response.status, typeof message === 'string' ? message : `${method} ${path} answered ${response.status}`);
-  }
-  return parsed as T;
-}
 
-export const api = {
-  info: () => call<HostInfo>('GET', '/api/info'),
-  settings: () => call<{ settings: SettingItem[]; file?: string }>('GET', '/api/settings'),
-  saveSettings: (values: Record<string, string | null>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
-  targets: async (): Promise<Target[]> => {
-    const body = await call<Target[] | { targets: Target[] }>('GET', '/api/targets');
-    return Array.isArray(body) ? body : (body?.targets ?? []);
-  },
-  saveTargets: (targets: Target[]) => call<unknown>('PUT', '/api/targets', targets),
-  media: () => call<{ files: MediaFile[] }>('GET', '/api/media'),
-  uploadMedia: (name: string, bytes: Blob) => call<unknown>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
-  push: {
-    startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
-    /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */
-    findAll: async (): Promise<TransponderJSON[]> => {
-      try {
-        return await call<TransponderJSON[]>('POST', '/rest-api/push/find_all', {});
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return [];
-        throw error;
-      }
+  async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: headersFor(body, contentType),
+        body: body === undefined ? undefined : body instanceof Blob || body instanceof ArrayBuffer ? body : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, 'Castbridge is not answering: is the app still running?');
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const refusal = parsed as { error?: unknown; key?: unknown } | undefined;
+      const message = typeof refusal?.error === 'string' ? refusal.error : `${method} ${path} answered ${response.status}`;
+      throw new ApiError(response.status, message, typeof refusal?.key === 'string' ? refusal.key : undefined);
+    }
+    return parsed as T;
+  }
+
+  return {
+    setAccessToken(token: string | undefined): void {
+      accessToken = token;
     },
-    terminate: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/terminate', { mediaSessionId }),
-    mute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/mute', { mediaSessionId }),
-    unmute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/unmute', { mediaSessionId }),
-    soundOn: (mediaSessionId: string, soundFile: string, loop: boolean) =>
-      call<unknown>('POST', '/rest-api/push/sound_on', { mediaSessionId, soundFile, loop }),
-    soundOff: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/sound_off', { mediaSessionId }),
-  },
-};
+    info: () => call<HostInfo>('GET', '/api/info'),
+    settings: () => call<{ settings: SettingItem[]; file?: string }>('GET', '/api/settings'),
+    saveSettings: (values: Record<string, string | null>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
+    targets: async (): Promise<Target[]> => {
+      const body = await call<Target[] | { targets: Target[] }>('GET', '/api/targets');
+      return Array.isArray(body) ? body : (body?.targets ?? []);
+    },
+    saveTargets: (targets: Target[]) => call<unknown>('PUT', '/api/targets', targets),
+    media: () => call<{ files: MediaFile[] }>('GET', '/api/media'),
+    uploadMedia: (name: string, bytes: Blob) => call<unknown>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
+    push: {
+      startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
+      /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */
+      findAll: async (): Promise<TransponderJSON[]> => {
+        try {
+          return await call<TransponderJSON[]>('POST', '/rest-api/push/find_all', {});
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) return [];
+          throw error;
+        }
+      },
+      terminate: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/terminate', { mediaSessionId }),
+      mute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/mute', { mediaSessionId }),
+      unmute: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/unmute', { mediaSessionId }),
+      soundOn: (mediaSessionId: string, soundFile: string, loop: boolean) =>
+        call<unknown>('POST', '/rest-api/push/sound_on', { mediaSessionId, soundFile, loop }),
+      soundOff: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/sound_off', { mediaSessionId }),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -93,3 +93,8 @@ export function meterMicrophone(media: MediaStream, onLevel: (level: number) => 
     onLevel(0);
   };
 }
+
+/** Calls `listener` when a camera or microphone is plugged in or out. */
+export function onDeviceChange(listener: () => void): void {
+  navigator.mediaDevices?.addEventListener?.('devicechange', listener);
+}

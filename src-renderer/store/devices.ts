@@ -1,6 +1,8 @@
 // Source selection: cameras and microphones (hot-plug aware), resolution, frame rate, camera or screen,
-// the preview's health and the microphone level.
-import { patch, type SetStudio, type StudioState } from './types.js';
+// the preview (the captured MediaStream that is also what goes live), its health and the microphone level.
+import { captureErrorMessage } from '../services/capture.js';
+import type { StudioServices } from '../services/index.js';
+import { patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
 
 export interface DeviceOption {
   deviceId: string;
@@ -30,6 +32,12 @@ export interface DevicesSlice {
   previewLive: boolean;
   /** Microphone level 0..1 (RMS of the analyser). */
   micLevel: number;
+  /** The captured source shown in the preview and published on Go live. */
+  preview: MediaStream | undefined;
+  /** Counts preview (re)starts: only the latest one's capture is kept. */
+  previewAttempt: number;
+  /** Stops the microphone meter of the current preview. */
+  stopMeter: (() => void) | undefined;
   setDevices(devices: Array<{ kind: string; deviceId: string; label: string }>): void;
   selectCamera(deviceId: string): void;
   selectMicrophone(deviceId: string): void;
@@ -38,6 +46,10 @@ export interface DevicesSlice {
   setSource(source: VideoSource): void;
   setPreview(live: boolean, error?: string): void;
   setMicLevel(level: number): void;
+  /** Re-reads the device list (labels appear once permission is granted). */
+  refresh(): Promise<void>;
+  /** Captures the chosen source again (after a change of camera, resolution, …); not while live. */
+  restartPreview(): Promise<void>;
 }
 
 /** Keeps the current choice if the device is still plugged in, else falls back to the first one. */
@@ -51,8 +63,55 @@ function toOptions(devices: Array<{ kind: string; deviceId: string; label: strin
     .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
 }
 
-export function createDevicesSlice(set: SetStudio): DevicesSlice {
+export function createDevicesSlice(set: SetStudio, get: GetStudio, services: StudioServices): DevicesSlice {
   const update = (fn: (s: DevicesSlice) => Partial<DevicesSlice>): void => patch(set, 'devices', fn);
+
+  function showPreview(next: MediaStream | undefined): void {
+    get().devices.stopMeter?.();
+    const stopMeter = next ? services.capture.meter(next, (level) => get().devices.setMicLevel(level)) : undefined;
+    update(() => ({ preview: next, stopMeter }));
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      get().devices.setDevices(await services.capture.listDevices());
+    } catch {
+      get().devices.setDevices([]);
+    }
+  }
+
+  async function restartPreview(): Promise<void> {
+    const status = get().publish.status;
+    if (status === 'PUBLISHING' || status === 'PENDING') return;
+    const attempt = get().devices.previewAttempt + 1;
+    update(() => ({ previewAttempt: attempt }));
+    const d = get().devices;
+    const { width, height } = devicesSelectors.resolution(get());
+    services.capture.stop(d.preview);
+    showPreview(undefined);
+    try {
+      const next = await services.capture.open({ source: d.source, cameraId: d.cameraId, microphoneId: d.microphoneId, width, height, fps: d.fps });
+      if (attempt !== get().devices.previewAttempt) {
+        // A newer choice (another camera, resolution…) started while this one opened: never keep two
+        // captures, or the first camera stays on with nothing showing it.
+        services.capture.stop(next);
+        return;
+      }
+      next.getVideoTracks()[0]?.addEventListener('ended', () => {
+        // The streamer ended screen sharing from the browser's own bar: fall back to the camera.
+        if (get().devices.source === 'screen' && get().devices.preview === next) {
+          get().devices.setSource('camera');
+          void get().devices.restartPreview();
+        }
+      });
+      showPreview(next);
+      get().devices.setPreview(true, undefined);
+      await refresh();
+    } catch (error) {
+      if (attempt === get().devices.previewAttempt) get().devices.setPreview(false, captureErrorMessage(error, d.source));
+    }
+  }
+
   return {
     cameras: [],
     microphones: [],
@@ -64,6 +123,9 @@ export function createDevicesSlice(set: SetStudio): DevicesSlice {
     previewError: undefined,
     previewLive: false,
     micLevel: 0,
+    preview: undefined,
+    previewAttempt: 0,
+    stopMeter: undefined,
     setDevices: (devices) =>
       update((s) => {
         const cameras = toOptions(devices, 'videoinput', 'Camera');
@@ -77,6 +139,8 @@ export function createDevicesSlice(set: SetStudio): DevicesSlice {
     setSource: (source) => update(() => ({ source })),
     setPreview: (previewLive, previewError) => update(() => ({ previewLive, previewError })),
     setMicLevel: (level) => update(() => ({ micLevel: Math.max(0, Math.min(1, level)) })),
+    refresh,
+    restartPreview,
   };
 }
 

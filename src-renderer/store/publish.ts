@@ -1,9 +1,12 @@
-// Going live: the studio's own published stream and what happened to it.
-import type { StreamStatus } from '../sdk/protocol.js';
-import { patch, type SetStudio, type StudioState } from './types.js';
-
-/** TOKEN_NEEDED: the host has rest_auth_token set and the studio has not been given it (or a wrong one). */
-export type SessionState = 'CONNECTING' | 'ESTABLISHED' | 'DISCONNECTED' | 'FAILED' | 'TOKEN_NEEDED';
+// Going live: the studio's own published stream, what happened to it, and starting the selected targets'
+// transponders once the host receives it.
+import type { Stream, StreamStatus } from '../sdk/index.js';
+import { ApiError } from '../services/api.js';
+import type { StudioServices } from '../services/index.js';
+import { describeFailure, describePublishFailure } from './describe.js';
+import { startupBody, targetProblem } from './presets.js';
+import { targetsSelectors } from './targets.js';
+import { messageOf, patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
 
 export interface PublishSlice {
   /** Name of the studio's stream on the host. */
@@ -12,28 +15,92 @@ export interface PublishSlice {
   info: string | undefined;
   /** A streamer-readable error about going live, shown beside the Go live button. */
   error: string | undefined;
-  session: SessionState;
+  /** The SDK stream being published, while there is one. */
+  stream: Stream | undefined;
   setStreamName(name: string): void;
   setStatus(status: StreamStatus, info?: string): void;
   setError(error: string | undefined): void;
-  setSession(session: SessionState): void;
+  /** Publishes the preview on the host session; once the host receives it, starts the selected targets. */
+  goLive(): Promise<void>;
+  stop(): void;
 }
 
 /** Stream names a host accepts: letters, digits, dash, underscore, dot (no path separators). */
 export const STREAM_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
-export function createPublishSlice(set: SetStudio, initialName = 'studio'): PublishSlice {
+/** One transponder per selected target; refusals are collected into one sentence. */
+async function startTargets(get: GetStudio, services: StudioServices, streamName: string): Promise<void> {
+  const problems: string[] = [];
+  const selected = targetsSelectors.selected(get());
+  if (selected.length === 0) {
+    get().publish.setError('No target is selected: the relay receives your stream but sends it nowhere. Tick a target.');
+    return;
+  }
+  for (const target of selected) {
+    const problem = targetProblem(target);
+    if (problem) {
+      problems.push(`${target.name}: ${problem}`);
+      continue;
+    }
+    try {
+      await services.api.push.startup(startupBody(target, streamName));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409) continue; // already pushing there
+      problems.push(`${target.name}: ${describeFailure(messageOf(error))}`);
+    }
+  }
+  if (problems.length) get().publish.setError(`Some targets did not start. ${problems.join(' ')}`);
+}
+
+export function createPublishSlice(set: SetStudio, get: GetStudio, services: StudioServices, initialName = 'studio'): PublishSlice {
   const update = (fn: (s: PublishSlice) => Partial<PublishSlice>): void => patch(set, 'publish', fn);
+  const setStatus = (status: StreamStatus, info?: string): void =>
+    update((s) => ({ status, info, error: status === 'PUBLISHING' || status === 'PENDING' ? undefined : s.error }));
+  const setError = (error: string | undefined): void => update(() => ({ error }));
+
+  async function goLive(): Promise<void> {
+    const session = get().host.session;
+    if (!session || get().host.connection !== 'ESTABLISHED') {
+      setError('Castbridge is still connecting to its relay. Wait a second and try again.');
+      return;
+    }
+    if (!get().devices.preview) await get().devices.restartPreview();
+    const media = get().devices.preview;
+    if (!media) {
+      setError(get().devices.previewError ?? 'There is no camera picture to send.');
+      return;
+    }
+    const streamName = get().publish.streamName;
+    const current = session.createStream({ name: streamName, mediaStream: media });
+    update(() => ({ stream: current, error: undefined }));
+    current
+      .on('PENDING', () => setStatus('PENDING'))
+      .on('PUBLISHING', () => {
+        setStatus('PUBLISHING');
+        void startTargets(get, services, streamName);
+      })
+      .on('UNPUBLISHED', (st) => setStatus('UNPUBLISHED', st.getInfo()))
+      .on('FAILED', (st) => {
+        setStatus('FAILED', st.getInfo());
+        setError(describePublishFailure(st.getInfo(), st.getErrorDetail()));
+      });
+    await current.publish();
+  }
+
   return {
     streamName: initialName,
     status: 'NEW',
     info: undefined,
     error: undefined,
-    session: 'CONNECTING',
+    stream: undefined,
     setStreamName: (streamName) => update(() => ({ streamName })),
-    setStatus: (status, info) => update((s) => ({ status, info, error: status === 'PUBLISHING' || status === 'PENDING' ? undefined : s.error })),
-    setError: (error) => update(() => ({ error })),
-    setSession: (session) => update(() => ({ session })),
+    setStatus,
+    setError,
+    goLive,
+    stop: () => {
+      get().publish.stream?.stop();
+      update(() => ({ stream: undefined }));
+    },
   };
 }
 
@@ -41,5 +108,5 @@ export const publishSelectors = {
   isLive: (s: StudioState) => s.publish.status === 'PUBLISHING',
   isBusy: (s: StudioState) => s.publish.status === 'PENDING',
   canGoLive: (s: StudioState) =>
-    s.publish.session === 'ESTABLISHED' && s.publish.status !== 'PENDING' && s.publish.status !== 'PUBLISHING' && STREAM_NAME_PATTERN.test(s.publish.streamName),
+    s.host.connection === 'ESTABLISHED' && s.publish.status !== 'PENDING' && s.publish.status !== 'PUBLISHING' && STREAM_NAME_PATTERN.test(s.publish.streamName),
 };

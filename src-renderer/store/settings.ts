@@ -1,6 +1,8 @@
 // The Settings panel: every setting from GET /api/settings with its explanation, edited as drafts,
-// validated here before PUT /api/settings (which validates again and names the key on a 400).
-import { patch, type SetStudio, type StudioState } from './types.js';
+// validated here before PUT /api/settings (which validates again and answers a refusal with the key as a field).
+import { ApiError } from '../services/api.js';
+import type { StudioServices } from '../services/index.js';
+import { messageOf, patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
 
 export interface SettingItem {
   key: string;
@@ -48,6 +50,10 @@ export interface SettingsSlice {
   edit(key: string, value: string): void;
   setSaving(saving: boolean, notice?: string): void;
   setServerError(key: string | undefined, message: string): void;
+  /** Reads every setting from the host. */
+  fetch(): Promise<void>;
+  /** Sends the changed values; a refusal marks the key the host names. */
+  save(): Promise<void>;
 }
 
 const MAX_PORT = 65535;
@@ -89,8 +95,31 @@ export function validateSetting(key: string, value: string, bounds: Bounds = {})
   return undefined;
 }
 
-export function createSettingsSlice(set: SetStudio): SettingsSlice {
+export function createSettingsSlice(set: SetStudio, get: GetStudio, services: StudioServices): SettingsSlice {
   const update = (fn: (s: SettingsSlice) => Partial<SettingsSlice>): void => patch(set, 'settings', fn);
+
+  async function fetchAll(): Promise<void> {
+    try {
+      const body = await services.api.settings();
+      get().settings.load(body.settings, body.file);
+    } catch (error) {
+      get().settings.setServerError(undefined, `Settings could not be loaded: ${messageOf(error)}`);
+    }
+  }
+
+  async function save(): Promise<void> {
+    const changes = settingsSelectors.changes(get());
+    const needRestart = Object.keys(changes).filter((k) => get().settings.items.find((i) => i.key === k)?.restart);
+    get().settings.setSaving(true);
+    try {
+      const body = await services.api.saveSettings(changes);
+      get().settings.load(body.settings, body.file);
+      get().settings.setSaving(false, needRestart.length ? `Saved. Restart Castbridge for ${needRestart.join(', ')} to take effect.` : 'Saved.');
+    } catch (error) {
+      get().settings.setServerError(error instanceof ApiError ? error.key : undefined, messageOf(error));
+    }
+  }
+
   return {
     items: [],
     file: undefined,
@@ -112,6 +141,8 @@ export function createSettingsSlice(set: SetStudio): SettingsSlice {
     setSaving: (saving, notice) => update(() => ({ saving, notice })),
     setServerError: (key, message) =>
       update((s) => ({ saving: false, notice: message, errors: key ? { ...s.errors, [key]: message } : s.errors })),
+    fetch: fetchAll,
+    save,
   };
 }
 

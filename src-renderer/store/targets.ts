@@ -1,7 +1,8 @@
 // Where the studio goes live: saved targets (GET/PUT /api/targets), which ones are selected, and the
 // built-in local target.
+import type { StudioServices } from '../services/index.js';
 import { LOCAL_TARGET_ID, localTarget, presetFor, type Target, type TargetKind } from './presets.js';
-import { patch, type SetStudio, type StudioState } from './types.js';
+import { messageOf, patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
 
 export interface TargetsSlice {
   list: Target[];
@@ -19,6 +20,12 @@ export interface TargetsSlice {
   toggle(id: string, selected: boolean): void;
   setError(error: string | undefined): void;
   setSecrets(secrets: { kind: string; warning?: string }): void;
+  /** Reads the saved targets from the host. */
+  fetch(): Promise<void>;
+  /** Adds or changes a target and saves the list on the host. */
+  save(target: Target): Promise<void>;
+  /** Removes a target and saves the list on the host. */
+  delete(id: string): Promise<void>;
 }
 
 let counter = 0;
@@ -28,8 +35,28 @@ export function newTarget(kind: TargetKind): Target {
   return { id: `t${Date.now().toString(36)}${counter}`, name: preset?.label ?? 'Target', kind, rtmpUrl: preset?.rtmpUrl ?? 'rtmp://', streamKey: '' };
 }
 
-export function createTargetsSlice(set: SetStudio): TargetsSlice {
+export function createTargetsSlice(set: SetStudio, get: GetStudio, services: StudioServices): TargetsSlice {
   const update = (fn: (s: TargetsSlice) => Partial<TargetsSlice>): void => patch(set, 'targets', fn);
+
+  async function fetchSaved(): Promise<void> {
+    const localRtmpUrl = get().host.info?.localRtmpUrl ?? undefined;
+    try {
+      get().targets.load(await services.api.targets(), localRtmpUrl);
+    } catch (error) {
+      get().targets.load([], localRtmpUrl);
+      get().targets.setError(`Saved targets could not be loaded: ${messageOf(error)}`);
+    }
+  }
+
+  async function persist(): Promise<void> {
+    try {
+      await services.api.saveTargets(targetsSelectors.saved(get()));
+      get().targets.setError(undefined);
+    } catch (error) {
+      get().targets.setError(`Targets could not be saved: ${messageOf(error)}`);
+    }
+  }
+
   return {
     list: [],
     selectedIds: [],
@@ -57,6 +84,15 @@ export function createTargetsSlice(set: SetStudio): TargetsSlice {
       update((s) => ({ selectedIds: selected ? [...new Set([...s.selectedIds, id])] : s.selectedIds.filter((x) => x !== id) })),
     setError: (error) => update(() => ({ error })),
     setSecrets: (secrets) => update(() => ({ secrets })),
+    fetch: fetchSaved,
+    save: async (target) => {
+      get().targets.upsert(target);
+      await persist();
+    },
+    delete: async (id) => {
+      get().targets.remove(id);
+      await persist();
+    },
   };
 }
 

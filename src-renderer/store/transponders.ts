@@ -1,7 +1,8 @@
 // Transponders as the host reports them on `/ws` (transponder, transponder-removed, stats events),
 // with a short history of bitrate and fps for the sparklines.
 import type { HostEvent, TransponderJSON } from '../sdk/protocol.js';
-import { patch, type SetStudio, type StudioState } from './types.js';
+import type { StudioServices } from '../services/index.js';
+import { messageOf, patch, type SetStudio, type StudioState } from './types.js';
 
 /** Seconds of history kept for the sparklines (stats arrive once a second). */
 export const HISTORY_LENGTH = 60;
@@ -25,6 +26,11 @@ export interface TranspondersSlice {
   retainOnly(liveIds: ReadonlySet<string>): void;
   setActionError(mediaSessionId: string, error: string | undefined): void;
   dismiss(mediaSessionId: string): void;
+  /** The WCS push actions on one transponder; a refusal shows on its card. */
+  mute(mediaSessionId: string, muted: boolean): Promise<void>;
+  soundOn(mediaSessionId: string, soundFile: string, loop: boolean): Promise<void>;
+  soundOff(mediaSessionId: string): Promise<void>;
+  terminate(mediaSessionId: string): Promise<void>;
 }
 
 function pushCapped(history: number[], value: number): number[] {
@@ -77,24 +83,38 @@ export function retainTransponders(s: TranspondersSlice, liveIds: ReadonlySet<st
   return next;
 }
 
-export function createTranspondersSlice(set: SetStudio): TranspondersSlice {
+export function createTranspondersSlice(set: SetStudio, services: StudioServices): TranspondersSlice {
   const update = (fn: (s: TranspondersSlice) => Partial<TranspondersSlice>): void => patch(set, 'transponders', fn);
+  const setActionError = (id: string, actionError: string | undefined): void =>
+    update((s) => {
+      const view = s.byId[id];
+      return view ? { byId: { ...s.byId, [id]: { ...view, actionError } } } : {};
+    });
+  const act = async (id: string, action: () => Promise<unknown>): Promise<void> => {
+    setActionError(id, undefined);
+    try {
+      await action();
+    } catch (error) {
+      setActionError(id, messageOf(error));
+    }
+  };
+  const push = services.api.push;
   return {
     byId: {},
     order: [],
     apply: (event) => update((s) => reduceTransponderEvent(s, event)),
     retainOnly: (liveIds) => update((s) => retainTransponders(s, liveIds)),
-    setActionError: (id, actionError) =>
-      update((s) => {
-        const view = s.byId[id];
-        return view ? { byId: { ...s.byId, [id]: { ...view, actionError } } } : {};
-      }),
+    setActionError,
     dismiss: (id) =>
       update((s) => {
         const byId = { ...s.byId };
         delete byId[id];
         return { byId, order: s.order.filter((x) => x !== id) };
       }),
+    mute: (id, muted) => act(id, () => (muted ? push.mute(id) : push.unmute(id))),
+    soundOn: (id, file, loop) => act(id, () => push.soundOn(id, file, loop)),
+    soundOff: (id) => act(id, () => push.soundOff(id)),
+    terminate: (id) => act(id, () => push.terminate(id)),
   };
 }
 

@@ -84,7 +84,7 @@ describe('publish and devices slices', () => {
   test('Go live is possible only with a session and a valid name, not while live', () => {
     const store = createStudioStore();
     assert.equal(publishSelectors.canGoLive(store.getState()), false);
-    store.getState().publish.setSession('ESTABLISHED');
+    store.getState().host.setConnection('ESTABLISHED');
     assert.equal(publishSelectors.canGoLive(store.getState()), true);
     store.getState().publish.setStreamName('bad/name');
     assert.equal(publishSelectors.canGoLive(store.getState()), false);

@@ -8,13 +8,14 @@ usage: aiortc-publish.py WHIP_URL [--mode default|active|passive|nobundle] [--se
 The offer is aiortc's own, sent after ICE gathering (every candidate in it). --mode changes only the offer
 text we send, as other stacks write it: "active"/"passive" put that a=setup in every m-section (aiortc then
 takes the role the answer leaves it), "nobundle" removes the a=group:BUNDLE line (aiortc keeps one transport
-per m-section). One JSON object per line on stdout: {"event": ..., ...}. Exit status 0 when the connection
-came up and media was sent for --seconds, 1 otherwise.
+per m-section). One JSON object per line on stdout: {"event": ..., ...}. SIGTERM ends publishing early (with the
+DELETE). Exit status 0 when the connection came up and media was sent, 1 otherwise.
 """
 import argparse
 import asyncio
 import json
 import re
+import signal
 import sys
 import time
 import urllib.error
@@ -84,7 +85,12 @@ async def publish(args):
     ok = pc.connectionState == "connected"
     if ok:
         emit("publishing", seconds=args.seconds)
-        await asyncio.sleep(args.seconds)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        try:
+            await asyncio.wait_for(stop.wait(), args.seconds)
+        except asyncio.TimeoutError:
+            pass
     location = urllib.parse.urljoin(args.url, response_headers.get("location", ""))
     status, _, _ = http("DELETE", location, headers={"Authorization": "Bearer " + args.token} if args.token else {})
     emit("deleted", status=status)

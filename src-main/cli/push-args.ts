@@ -9,7 +9,8 @@ export const PUSH_USAGE = `usage: castbridge push FILE.flv RTMP_URL [options]
   --stream-name NAME   name to publish (prefix applied); default: the URL's stream segment
                        (with rtmp_transponder_full_url=true) or the file's base name
   --set key=value      a setting, e.g. rtmp_transponder_stream_name_prefix= (no prefix),
-                       rtmp_transponder_full_url=true, rtmp_flash_version="FMLE/3.0 (compatible; X)"
+                       rtmp_transponder_full_url=true, rtmp_flash_version="FMLE/3.0 (compatible; X)",
+                       rtmps_ca_file=ca.pem (CAs trusted for rtmps:// besides the system's)
   --no-pace            send as fast as the server accepts instead of in real time
   --verbose            log the RTMP session to stderr`;
 
@@ -21,6 +22,8 @@ export interface PushSettings {
   prefix: string;
   fullUrl: boolean;
   flashVer: string;
+  /** rtmps_ca_file ('' for none). */
+  caFile: string;
 }
 
 export interface PushArgs {
@@ -46,6 +49,7 @@ function applySetting(settings: PushSettings, pair: string): void {
   if (key === 'rtmp_transponder_stream_name_prefix') settings.prefix = parsed.value as string;
   else if (key === 'rtmp_transponder_full_url') settings.fullUrl = parsed.value as boolean;
   else if (key === 'rtmp_flash_version') settings.flashVer = parsed.value as string;
+  else if (key === 'rtmps_ca_file') settings.caFile = parsed.value as string;
 }
 
 export function parsePushArgs(argv: readonly string[]): PushArgs {
@@ -53,6 +57,7 @@ export function parsePushArgs(argv: readonly string[]): PushArgs {
     prefix: SETTING_SPECS.rtmp_transponder_stream_name_prefix.default,
     fullUrl: (SETTING_SPECS.rtmp_transponder_full_url.default as string) === 'true',
     flashVer: SETTING_SPECS.rtmp_flash_version.default,
+    caFile: SETTING_SPECS.rtmps_ca_file.default,
   };
   const positional: string[] = [];
   let streamName: string | undefined;
@@ -87,5 +92,6 @@ export function pushTarget(args: PushArgs): RtmpTarget {
     prefix: args.settings.prefix,
     fullUrl: args.settings.fullUrl,
     ...(args.settings.flashVer && { flashVer: args.settings.flashVer }),
+    ...(args.settings.caFile && { caFile: args.settings.caFile }),
   });
 }

@@ -4,7 +4,7 @@
 // A connect `_error` with an authentication challenge ends the session with a query to retry with (auth.ts).
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, TLSSocket, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { asAmf0Record, decodeAmf0, encodeAmf0, type Amf0Value } from './amf0.js';
 import type { AuthSession } from './auth.js';
 import { ChunkReader, ChunkWriter, type RtmpMessage } from './chunk.js';
@@ -123,8 +123,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
       this.socket.on('data', (data: Buffer) => this.onData(data));
       this.socket.on('error', (err: NodeJS.ErrnoException) => {
         const { host, port } = this.o.target;
-        const peer = this.socket instanceof TLSSocket ? this.socket.getPeerCertificate() : undefined;
-        const tlsError = this.o.target.tls ? certificateError(err, this.o.target, peer) : undefined;
+        const tlsError = this.o.target.tls ? certificateError(err, this.o.target) : undefined;
         this.fail(tlsError ?? new RtmpError(socketErrorCode(err), `RTMP connection to ${host}:${port} failed: ${err.code ?? err.message}`, { cause: err }));
       });
       this.socket.on('close', () => {

@@ -85,18 +85,20 @@ const OTHER_CERTIFICATE_ERRORS = new Set([
 
 type TlsError = NodeJS.ErrnoException & { reason?: string; host?: string; cert?: PeerCertificate };
 
+/** The names a certificate is valid for: its subjectAltName entries, or its CN when it has none (RFC 6125 §6.4.4). */
 function names(cert: PeerCertificate | undefined): string {
   const alt = cert?.subjectaltname?.split(/,\s*/).map((n) => n.replace(/^(DNS|IP Address):/, '')) ?? [];
   const cn = typeof cert?.subject?.CN === 'string' ? [cert.subject.CN] : [];
-  const all = [...new Set([...alt, ...cn])];
+  const all = alt.length ? alt : cn;
   return all.length ? all.map((n) => `"${n}"`).join(', ') : 'no name';
 }
 
 /**
  * A TLS certificate failure as a non-retryable TLS_CERTIFICATE RtmpError with a message a streamer can act
- * on; undefined for any other error (a network error stays what it was).
+ * on; undefined for any other error (a network error stays what it was). Node has closed the socket by then,
+ * so only a name mismatch (whose error carries the certificate) can quote what the certificate says.
  */
-export function certificateError(err: TlsError, target: Pick<RtmpTarget, 'host' | 'port'>, peer?: PeerCertificate): RtmpError | undefined {
+export function certificateError(err: TlsError, target: Pick<RtmpTarget, 'host' | 'port'>): RtmpError | undefined {
   const code = err.code ?? '';
   const where = `${target.host}:${target.port}`;
   const fix = `If you trust this server, put its CA certificate (or the certificate itself) in the ${CA_FILE_SETTING} setting.`;
@@ -106,11 +108,11 @@ export function certificateError(err: TlsError, target: Pick<RtmpTarget, 'host' 
   } else if (UNTRUSTED.has(code)) {
     message = `the certificate of ${where} was issued by an authority this computer does not trust. ${fix}`;
   } else if (code === 'CERT_HAS_EXPIRED') {
-    message = `the certificate of ${where} has expired${peer?.valid_to ? ` (valid until ${peer.valid_to})` : ''}: the server's owner must renew it.`;
+    message = `the certificate of ${where} has expired: the server's owner must renew it.`;
   } else if (code === 'CERT_NOT_YET_VALID') {
-    message = `the certificate of ${where} is not valid yet${peer?.valid_from ? ` (valid from ${peer.valid_from})` : ''}: check this computer's clock.`;
+    message = `the certificate of ${where} is not valid yet: check this computer's clock.`;
   } else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
-    message = `the certificate of ${where} is for ${names(err.cert ?? peer)}, not for "${target.host}": check the host name in the RTMP URL.`;
+    message = `the certificate of ${where} is for ${names(err.cert)}, not for "${target.host}": check the host name in the RTMP URL.`;
   } else if (OTHER_CERTIFICATE_ERRORS.has(code)) {
     message = `the certificate of ${where} was refused (${code}).`;
   }

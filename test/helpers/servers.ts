@@ -2,7 +2,7 @@
 // temp dir, and stopped (also on failure) by the test: nginx with the RTMP module (records FLV and reports
 // on_publish to a tiny HTTP hook server in this process), node-media-server (in a child process: its
 // state is a process-wide singleton and a port clash makes it call process.exit), and `ffmpeg -listen 1`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { createServer as createTcpServer, connect, type Server } from 'node:net';
@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 
 const NGINX = '/usr/sbin/nginx';
 const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+const NGINX_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+const OPENSSL = '/usr/bin/openssl';
 const FFMPEG = '/usr/bin/ffmpeg';
 const START_TIMEOUT_MS = 15_000;
 const FFMPEG_LISTEN_TIMEOUT_S = 300;
@@ -154,10 +156,12 @@ export interface NginxRtmp {
   publishes: OnPublish[];
   waitForPublish(count?: number, timeoutMs?: number): Promise<OnPublish>;
   waitForRecording(timeoutMs?: number): Promise<string>;
+  /** nginx's error log so far: `info` level, or with `debugLog` started, the debug one (Debian builds nginx --with-debug). */
+  errorLog(level?: 'info' | 'debug'): string;
   stop(): Promise<void>;
 }
 
-function nginxConf(dir: string, port: number, hookPort: number, apps: string[]): string {
+function nginxConf(dir: string, port: number, hookPort: number, apps: string[], debugLog = false): string {
   const hook = `http://127.0.0.1:${hookPort}`;
   const applications = apps
     .map(
@@ -175,7 +179,8 @@ function nginxConf(dir: string, port: number, hookPort: number, apps: string[]):
   return `load_module ${NGINX_RTMP_MODULE};
 daemon off;
 master_process off;
-error_log ${join(dir, 'error.log')} info;
+error_log ${join(dir, 'error.log')} info;${debugLog ? `
+error_log ${join(dir, 'debug.log')} debug;` : ''}
 pid ${join(dir, 'nginx.pid')};
 events { worker_connections 64; }
 rtmp {
@@ -191,9 +196,9 @@ rtmp {
 /**
  * nginx with the RTMP module: records every publish to FLV and captures on_publish. `args` of a publish are
  * the query args of its publish name merged over those of its connect (nginx splits `app?query` in connect).
- * nginx reports flashver cut to 31 characters.
+ * nginx reports flashver cut to 31 characters. `debugLog`: also log at debug level (errorLog('debug')).
  */
-export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxRtmp> {
+export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolean }): Promise<NginxRtmp> {
   const apps = opts?.apps ?? ['live'];
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-nginx-'));
   const recordDir = join(dir, 'rec');
@@ -226,7 +231,7 @@ export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxR
 
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConf(dir, port, hookPort, apps));
+  writeFileSync(conf, nginxConf(dir, port, hookPort, apps, opts?.debugLog));
   const child = spawn('/bin/sh', ['-c', STDIN_WATCHDOG, 'nginx-watchdog', NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -286,6 +291,10 @@ export async function startNginxRtmp(opts?: { apps?: string[] }): Promise<NginxR
         timeoutMs,
         'finished recording (on_record_done)',
       ),
+    errorLog: (level = 'info') => {
+      const file = join(dir, level === 'debug' ? 'debug.log' : 'error.log');
+      return existsSync(file) ? readFileSync(file, 'utf8') : '';
+    },
     stop,
   };
 }
@@ -397,4 +406,110 @@ export async function startFfmpegListener(opts: { app: string; name: string; out
 /** Removes a helper's temp dir (tests call it in `after` if they want the space back). */
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export interface TlsPair {
+  cert: string;
+  key: string;
+}
+
+/** Certificates for an RTMPS test, made with openssl in a temp dir (EC P-256: quick to make). */
+export interface TestCertificates {
+  dir: string;
+  /** The test CA's certificate (PEM file path): what rtmps_ca_file names to trust `signed`. */
+  caFile: string;
+  /** Signed by the test CA, for 127.0.0.1 and localhost. */
+  signed: TlsPair;
+  /** Self-signed, for 127.0.0.1 and localhost. */
+  selfSigned: TlsPair;
+  /** Signed by the test CA for "other.example" only: a name mismatch at 127.0.0.1. */
+  wrongName: TlsPair;
+  /** Signed by the test CA for 127.0.0.1, expired yesterday. */
+  expired: TlsPair;
+}
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync(OPENSSL, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A test CA and server certificates signed by it (or not), each a PEM cert and key file in a new temp dir. */
+export function makeTestCertificates(): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), 'castbridge-certs-'));
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(dir, ['req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Castbridge Test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const local = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
+  const signedBy = (name: string, altNames: string, days: string, serial: number): TlsPair => {
+    writeFileSync(join(dir, `${name}.ext`), `${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    openssl(dir, ['req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=Castbridge test server']);
+    // -days -1: notAfter yesterday (OpenSSL 3.0 takes a negative count), an expired certificate
+    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-days', days, '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  };
+  const signed = signedBy('signed', local, '2', 1);
+  const wrongName = signedBy('wrong-name', 'subjectAltName=DNS:other.example', '2', 2);
+  const expired = signedBy('expired', local, '-1', 3);
+  openssl(dir, ['req', '-x509', ...newKey, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=Castbridge self-signed', '-addext', local]);
+  return { dir, caFile: join(dir, 'ca.pem'), signed, selfSigned: { cert: join(dir, 'self.pem'), key: join(dir, 'self.key') }, wrongName, expired };
+}
+
+export interface TlsFront {
+  /** The TLS port of each named front. */
+  ports: Record<string, number>;
+  /** rtmps://127.0.0.1:<port of front>/<app> */
+  url(front: string, app?: string): string;
+  errorLog(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx's `stream` module with `ssl` in front of a plain RTMP port (how ingests are commonly built: TLS
+ * terminated by nginx, RTMP behind it): one TLS port per named certificate, each proxied to `targetPort`.
+ */
+export async function startTlsFront(opts: { targetPort: number; fronts: Record<string, TlsPair> }): Promise<TlsFront> {
+  const dir = mkdtempSync(join(tmpdir(), 'castbridge-tls-front-'));
+  mkdirSync(join(dir, 'logs'));
+  const ports: Record<string, number> = {};
+  const servers: string[] = [];
+  for (const [name, pair] of Object.entries(opts.fronts)) {
+    ports[name] = await freePort();
+    servers.push(`
+  server {
+    listen 127.0.0.1:${ports[name]} ssl;
+    ssl_certificate ${pair.cert};
+    ssl_certificate_key ${pair.key};
+    proxy_pass 127.0.0.1:${opts.targetPort};
+  }`);
+  }
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `load_module ${NGINX_STREAM_MODULE};
+daemon off;
+master_process off;
+error_log ${join(dir, 'error.log')} info;
+pid ${join(dir, 'nginx.pid')};
+events { worker_connections 64; }
+stream {${servers.join('')}
+}
+`,
+  );
+  const child = spawn('/bin/sh', ['-c', STDIN_WATCHDOG, 'nginx-watchdog', NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const errorLog = (): string => output() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-8000) : '');
+  const stop = (): Promise<void> => stopWatchdogged(child, join(dir, 'nginx.pid'));
+  try {
+    for (const port of Object.values(ports)) await waitForListen(port, child, 'nginx (stream ssl)', errorLog);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    ports,
+    url: (front, app = 'live') => `rtmps://127.0.0.1:${ports[front]}/${app}`,
+    errorLog,
+    stop,
+  };
 }

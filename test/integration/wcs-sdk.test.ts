@@ -99,6 +99,9 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     host = await createHost({ dataDir, log, overrides });
     browser = await launchChromium({ fps: 30 });
     context = await browser.newContext();
+    // tsx compiles this file with esbuild's keepNames: functions declared inside page.evaluate callbacks call
+    // its __name helper, which the page does not have.
+    await context.addInitScript('globalThis.__name = (f) => f;');
   });
 
   after(async () => {
@@ -146,6 +149,58 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     assert.ok((streams.video?.width ?? 0) > 0 && (streams.video?.height ?? 0) > 0, JSON.stringify(streams));
     assert.equal(streams.audio?.codec, 'aac');
     assert.ok(streams.durationSec > 2, `recording lasts ${streams.durationSec} s`);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  test('in a page of our own: what the SDK is told about unserved requests, and a disconnect ends the stream', async () => {
+    const page = await open(listed, SCRIPTED_PAGE);
+    const result = await page.evaluate(async (urlServer) => {
+      const fp = (window as unknown as { Flashphoner: any }).Flashphoner;
+      await fp.init({});
+      const S = fp.constants.SESSION_STATUS;
+      const ST = fp.constants.STREAM_STATUS;
+      const warnings: string[] = [];
+      const { session, user } = await new Promise<{ session: any; user: any }>((resolve, reject) => {
+        const s = fp.createSession({ urlServer });
+        s.on(S.ESTABLISHED, (session: any, user: any) => resolve({ session, user }))
+          .on(S.FAILED, () => reject(new Error('session FAILED')))
+          .on(S.WARN, (w: { info: string }) => warnings.push(w.info));
+      });
+      const outcome = (stream: any, statuses: string[]) =>
+        new Promise<string>((resolve) => {
+          for (const status of statuses) stream.on(status, () => resolve(`${status}: ${stream.getInfo()}`));
+          setTimeout(() => resolve('no status in 20 s'), 20_000);
+        });
+      const display = document.getElementById('display');
+      const playerDisplay = document.body.appendChild(document.createElement('div'));
+      const player = session.createStream({ name: 'nobody', display: playerDisplay });
+      const played = outcome(player, [ST.PLAYING, ST.FAILED]);
+      player.play();
+      const available = await session.createStream({ name: 'nobody', display: playerDisplay }).available().then(() => 'available', () => 'rejected');
+      const data = await session.sendData({ hello: 1 }).then(() => 'accepted', () => 'rejected');
+      const cam = session.createStream({ name: 'wcsgone', display, cacheLocalResources: true, receiveVideo: false, receiveAudio: false });
+      const publishing = outcome(cam, [ST.PUBLISHING, ST.FAILED]);
+      cam.publish();
+      return { user: { sessionId: user.sessionId, authToken: user.authToken }, played: await played, available, data, publishing: await publishing, warnings };
+    }, host.wcsUrl!);
+    assert.equal(result.played.split(':')[0], 'FAILED', result.played);
+    assert.match(result.played, /playing is not supported/);
+    assert.equal(result.available, 'rejected');
+    assert.equal(result.data, 'rejected');
+    assert.equal(result.publishing, 'PUBLISHING: undefined');
+    assert.match(result.user.sessionId, /^[0-9a-f-]{36}$/);
+    assert.ok(host.registry.get('wcsgone'), 'published');
+    const status = await page.evaluate(() => {
+      const fp = (window as unknown as { Flashphoner: any }).Flashphoner;
+      const session = fp.getSessions()[0];
+      return new Promise<string>((resolve) => {
+        session.on(fp.constants.SESSION_STATUS.DISCONNECTED, () => resolve('DISCONNECTED'));
+        session.disconnect();
+      });
+    });
+    assert.equal(status, 'DISCONNECTED');
+    await waitUntil(() => !host.registry.get('wcsgone'), 15_000, 'the stream ends with its session');
     assert.deepEqual(pageErrors, []);
     await page.close();
   });

@@ -104,9 +104,9 @@ export function certificateError(err: TlsError, target: Pick<RtmpTarget, 'host' 
   const fix = `If you trust this server, put its CA certificate (or the certificate itself) in the ${CA_FILE_SETTING} setting.`;
   let message: string | undefined;
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-    message = `the certificate of ${where} is self-signed: no trusted authority vouches for it. ${fix}`;
+    message = `the certificate of ${where} is self-signed: no trusted CA vouches for it. ${fix}`;
   } else if (UNTRUSTED.has(code)) {
-    message = `the certificate of ${where} was issued by an authority this computer does not trust. ${fix}`;
+    message = `the certificate of ${where} was issued by a CA this computer does not trust. ${fix}`;
   } else if (code === 'CERT_HAS_EXPIRED') {
     message = `the certificate of ${where} has expired: the server's owner must renew it.`;
   } else if (code === 'CERT_NOT_YET_VALID') {

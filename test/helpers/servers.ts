@@ -158,6 +158,8 @@ export interface NginxRtmp {
   waitForRecording(timeoutMs?: number): Promise<string>;
   /** nginx's error log so far: `info` level, or with `debugLog` started, the debug one (Debian builds nginx --with-debug). */
   errorLog(level?: 'info' | 'debug'): string;
+  /** SIGKILL: the server vanishes as in a crash (recordings stay as far as written, unfinalized). */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -198,7 +200,7 @@ rtmp {
  * the query args of its publish name merged over those of its connect (nginx splits `app?query` in connect).
  * nginx reports flashver cut to 31 characters. `debugLog`: also log at debug level (errorLog('debug')).
  */
-export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolean }): Promise<NginxRtmp> {
+export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolean; port?: number }): Promise<NginxRtmp> {
   const apps = opts?.apps ?? ['live'];
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-nginx-'));
   const recordDir = join(dir, 'rec');
@@ -229,7 +231,8 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
   const hookAddress = hooks.address();
   const hookPort = typeof hookAddress === 'object' && hookAddress ? hookAddress.port : 0;
 
-  const port = await freePort();
+  // `port`: listen where an earlier nginx listened (a restart on the same port), else a free one.
+  const port = opts?.port ?? (await freePort());
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, nginxConf(dir, port, hookPort, apps, opts?.debugLog));
   const child = spawn('/bin/sh', ['-c', STDIN_WATCHDOG, 'nginx-watchdog', NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
@@ -267,6 +270,21 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
     await stopWatchdogged(child, join(dir, 'nginx.pid')); // graceful: closes and finalizes recordings
     await new Promise<void>((resolve) => hooks.close(() => resolve()));
   };
+  const kill = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      const pidFile = join(dir, 'nginx.pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+      if (pid > 0) process.kill(pid, 'SIGKILL'); // the watchdog shell then exits with it
+      else child.kill('SIGKILL');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((resolve) => hooks.close(() => resolve()));
+  };
   try {
     await waitForListen(port, child, 'nginx', errorLog);
   } catch (error) {
@@ -295,6 +313,7 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
       const file = join(dir, level === 'debug' ? 'debug.log' : 'error.log');
       return existsSync(file) ? readFileSync(file, 'utf8') : '';
     },
+    kill,
     stop,
   };
 }

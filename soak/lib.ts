@@ -1,0 +1,509 @@
+// What every soak scenario drives: the host started as the `castbridge` command starts it (a child
+// process, watched through /proc and, for a forced garbage collection, through the inspector protocol),
+// Chromium publishing over WHIP from a page of the host's origin, and the figures table.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from '../test/helpers/servers.js';
+import { readFlv, type FlvTag } from '../src-relay/flv/file.js';
+import { TagType, videoTagInfo } from '../src-relay/flv/tags.js';
+
+export const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '..', 'bin', 'castbridge.js');
+const HOST_START_TIMEOUT_MS = 120_000;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One line of the figures table: what was measured, its value, the goal, and whether it was met. */
+export interface Figure {
+  scenario: string;
+  figure: string;
+  value: string;
+  goal: string;
+  ok: boolean | undefined;
+}
+
+export interface ScenarioResult {
+  figures: Figure[];
+  /** How the scenario ran (scale, duration), for SOAK.md. */
+  scale: string;
+  notes: string[];
+}
+
+export function log(scenario: string, message: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} soak.${scenario} ${message}\n`);
+}
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined/false. */
+export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface RestAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface HostOptions {
+  /** Extra `--set key=value` settings. */
+  settings?: Record<string, string>;
+  /** Start with the inspector on an ephemeral loopback port (for a forced GC and heap figures). */
+  inspect?: boolean;
+  /** Run the host inside this network namespace. */
+  netns?: string;
+}
+
+/** The host as `castbridge --headless` runs it, on a free REST port, HTTPS/local RTMP/WCS ports off. */
+export class Host {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'castbridge-soak-'));
+  base = '';
+  private child!: ChildProcess;
+  private stderrText = '';
+  private inspector: WebSocket | undefined;
+  private inspectorCalls = new Map<number, (result: unknown) => void>();
+  private nextCall = 1;
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  stderr(): string {
+    return this.stderrText;
+  }
+
+  async start(opts: HostOptions = {}): Promise<void> {
+    const port = await freePort();
+    const settings: Record<string, string> = {
+      rest_http_port: String(port),
+      rest_https_enabled: 'false',
+      local_rtmp_enabled: 'false',
+      ws_port: '0',
+      wss_port: '0',
+      ...opts.settings,
+    };
+    const args = [BIN, '--headless', '--data-dir', this.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+    const env: NodeJS.ProcessEnv = { ...process.env, CASTBRIDGE_LOG: process.env.CASTBRIDGE_LOG ?? '' };
+    if (opts.inspect) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
+    const [cmd, cmdArgs] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];
+    this.child = spawn(cmd, cmdArgs as string[], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    this.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderrText = (this.stderrText + d.toString()).slice(-256 * 1024)));
+    this.base = await until(
+      'the host to print its studio URL',
+      () => {
+        if (this.child.exitCode !== null) throw new Error(`the host exited ${this.child.exitCode}:\n${stdout}\n${this.stderrText.slice(-3000)}`);
+        return /studio: (http:\/\/[^/\s]+)\//.exec(stdout)?.[1];
+      },
+      HOST_START_TIMEOUT_MS,
+    );
+    if (opts.inspect) {
+      const url = await until('the inspector URL', () => /Debugger listening on (ws:\/\/\S+)/.exec(this.stderrText)?.[1], 10_000);
+      const ws = new WebSocket(url);
+      await once(ws, 'open');
+      ws.on('message', (data: Buffer) => {
+        const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+        if (msg.id !== undefined) this.inspectorCalls.get(msg.id)?.(msg.result);
+      });
+      this.inspector = ws;
+    }
+  }
+
+  private inspect(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const ws = this.inspector;
+    if (!ws) throw new Error('the host was started without the inspector');
+    const id = this.nextCall++;
+    return new Promise((resolve) => {
+      this.inspectorCalls.set(id, (r) => {
+        this.inspectorCalls.delete(id);
+        resolve(r);
+      });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** A full garbage collection in the host (inspector HeapProfiler.collectGarbage), twice. */
+  async gc(): Promise<void> {
+    await this.inspect('HeapProfiler.collectGarbage');
+    await this.inspect('HeapProfiler.collectGarbage');
+  }
+
+  async heapUsed(): Promise<number> {
+    const r = (await this.inspect('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as { result: { value: number } };
+    return r.result.value;
+  }
+
+  /** Resident set size of the host process, bytes (/proc/<pid>/status VmRSS). */
+  rss(): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.nodePid()}/status`, 'utf8'));
+    return Number(m?.[1] ?? 0) * 1024;
+  }
+
+  /** The node process itself (under `ip netns exec` the spawned pid is ip, which execs node: same pid). */
+  nodePid(): number {
+    return this.pid;
+  }
+
+  /** Open descriptors of the host process, by kind (socket, pipe, anon_inode, file). */
+  fds(): { total: number; byKind: Record<string, number> } {
+    const dir = `/proc/${this.nodePid()}/fd`;
+    const byKind: Record<string, number> = {};
+    let total = 0;
+    for (const fd of readdirSync(dir)) {
+      let target = '';
+      try {
+        target = readlinkSync(join(dir, fd));
+      } catch {
+        continue;
+      }
+      const kind = /^(\w+):/.exec(target)?.[1] ?? 'file';
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+      total++;
+    }
+    return { total, byKind };
+  }
+
+  /** Every process below the host (ffmpeg encoders and the like), as "pid command". */
+  children(): string[] {
+    const parentOf = new Map<number, number>();
+    const names = new Map<number, string>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        const fields = stat.slice(close + 2).split(' ');
+        parentOf.set(Number(entry), Number(fields[1]));
+        names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      } catch {
+        /* gone */
+      }
+    }
+    const below = (pid: number): number[] => [...parentOf].filter(([, ppid]) => ppid === pid).flatMap(([p]) => [p, ...below(p)]);
+    return below(this.nodePid()).map((p) => `${p} ${names.get(p)}`);
+  }
+
+  async rest(method: string, body?: unknown): Promise<RestAnswer> {
+    const res = await fetch(`${this.base}/rest-api/push/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON: kept as text, the caller reports it */
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  /** The transponder with this id, or undefined when find answers 404. */
+  async transponder(mediaSessionId: string): Promise<TransponderView | undefined> {
+    const r = await this.rest('find', { mediaSessionId });
+    if (r.status === 404) return undefined;
+    if (r.status !== 200 || !Array.isArray(r.body)) throw new Error(`find answered ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body[0] as TransponderView;
+  }
+
+  async stop(): Promise<number | null> {
+    this.inspector?.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (!process.env.CASTBRIDGE_SOAK_KEEP) rmSync(this.dataDir, { recursive: true, force: true });
+    return this.child.exitCode;
+  }
+}
+
+export interface TransponderView {
+  mediaSessionId: string;
+  streamName: string;
+  status: string;
+  info?: string;
+  stats: { bitrateKbps: number; fps: number; droppedFrames: number; reconnects: number; attempt?: number; nextRetryAt?: number; queuedMs: number };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Chromium
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--use-fake-device-for-media-stream=fps=30',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/** Debian's Chromium (headless); `executablePath` may be a wrapper that runs it in a network namespace. */
+export function launchBrowser(executablePath = CHROMIUM_PATH): Promise<Browser> {
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** A page on the host's own origin (what WHIP from the studio or the SDK page does). */
+export async function hostPage(browser: Browser, base: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${base}/rest-api/openapi.json`);
+  // tsx compiles with esbuild's keepNames: functions passed to page.evaluate call its __name helper.
+  await page.evaluate('globalThis.__name = (f) => f');
+  return page;
+}
+
+export interface PublishArgs {
+  whipUrl: string;
+  /** 'camera': the fake camera and microphone. 'marks': a canvas that flashes white exactly when a
+   *  WebAudio beep sounds (every `markPeriodMs`), for A/V offset measurement at the server. */
+  source: 'camera' | 'marks';
+  width: number;
+  height: number;
+  markPeriodMs: number;
+}
+
+/** Runs in the page: publishes over WHIP (H.264 + Opus, non-trickle) and answers the POST status. */
+async function publishInPage(args: PublishArgs): Promise<{ status: number; location: string; body: string }> {
+  type Entry = { pc: RTCPeerConnection; tracks: MediaStreamTrack[]; location: string; stopDraw?: () => void };
+  const w = window as unknown as { __soak?: Entry[] };
+  let media: MediaStream;
+  let stopDraw: (() => void) | undefined;
+  if (args.source === 'camera') {
+    media = await navigator.mediaDevices.getUserMedia({ video: { width: { exact: args.width }, height: { exact: args.height }, frameRate: { ideal: 30 } }, audio: true });
+  } else {
+    const canvas = document.createElement('canvas');
+    canvas.width = args.width;
+    canvas.height = args.height;
+    document.body.appendChild(canvas);
+    const g = canvas.getContext('2d')!;
+    const ctx = new AudioContext({ sampleRate: 48000 });
+    await ctx.resume();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 1000;
+    const gain = ctx.createGain();
+    gain.gain.value = 0;
+    const dest = ctx.createMediaStreamDestination();
+    osc.connect(gain).connect(dest);
+    osc.start();
+    const period = args.markPeriodMs / 1000;
+    const beep = 0.1;
+    // Beeps are scheduled on the audio clock, sample-exact; the picture reads the same clock each frame.
+    const first = Math.ceil(ctx.currentTime + 0.5);
+    let scheduled = first;
+    const schedule = (): void => {
+      while (scheduled < ctx.currentTime + 2) {
+        gain.gain.setValueAtTime(0.5, scheduled);
+        gain.gain.setValueAtTime(0, scheduled + beep);
+        scheduled += period;
+      }
+    };
+    schedule();
+    let frame = 0;
+    let flashing = false;
+    // How late each flash was drawn after its beep started (ms): the publisher's own share of an offset.
+    const lags: number[] = ((window as unknown as { __soakLags: number[] }).__soakLags = []);
+    const draw = (): void => {
+      schedule();
+      const t = ctx.currentTime;
+      const phase = t >= first ? (t - first) % period : period;
+      const flash = phase < beep;
+      if (flash && !flashing) lags.push(Math.round(phase * 1000));
+      flashing = flash;
+      g.fillStyle = '#202020';
+      g.fillRect(0, 0, canvas.width, canvas.height);
+      // The mark is a white box in the corner (FLASH_BOX), small enough not to make the encoder cut a
+      // keyframe; moving detail elsewhere gives the encoder something to send between marks.
+      g.fillStyle = flash ? '#ffffff' : '#000000';
+      g.fillRect(0, 0, 160, 90);
+      g.fillStyle = '#808080';
+      g.fillRect((frame * 7) % canvas.width, canvas.height / 3, 40, canvas.height / 3);
+      g.fillStyle = '#a0a0a0';
+      g.font = '24px sans-serif';
+      g.fillText(String(frame), 10, canvas.height - 20);
+      frame++;
+    };
+    const timer = setInterval(draw, 1000 / 60);
+    stopDraw = () => {
+      clearInterval(timer);
+      void ctx.close();
+    };
+    const video = canvas.captureStream(60);
+    media = new MediaStream([...video.getVideoTracks(), ...dest.stream.getAudioTracks()]);
+  }
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  for (const track of media.getTracks()) {
+    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    if (track.kind === 'video') {
+      const h264 = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => /h264/i.test(c.mimeType)) ?? [];
+      transceiver.setCodecPreferences(h264);
+      const params = transceiver.sender.getParameters();
+      (params as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
+      await transceiver.sender.setParameters(params);
+    }
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise<void>((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    const timer = setTimeout(resolve, 5000);
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const response = await fetch(args.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  const body = await response.text();
+  if (response.status !== 201) {
+    pc.close();
+    media.getTracks().forEach((t) => t.stop());
+    stopDraw?.();
+    return { status: response.status, location: '', body };
+  }
+  await pc.setRemoteDescription({ type: 'answer', sdp: body });
+  const location = new URL(response.headers.get('Location') ?? '', args.whipUrl).href;
+  (w.__soak ??= []).push({ pc, tracks: media.getTracks(), location, stopDraw });
+  return { status: 201, location, body: '' };
+}
+
+async function unpublishInPage(location: string): Promise<number> {
+  type Entry = { pc: RTCPeerConnection; tracks: MediaStreamTrack[]; location: string; stopDraw?: () => void };
+  const w = window as unknown as { __soak?: Entry[] };
+  const i = w.__soak?.findIndex((e) => e.location === location) ?? -1;
+  if (i < 0) return -1;
+  const entry = w.__soak!.splice(i, 1)[0]!;
+  entry.pc.close();
+  entry.tracks.forEach((t) => t.stop());
+  entry.stopDraw?.();
+  const res = await fetch(location, { method: 'DELETE' });
+  return res.status;
+}
+
+export interface Publication {
+  location: string;
+  /** Closes the peer connection and DELETEs the WHIP resource; answers the DELETE's status. */
+  stop(): Promise<number>;
+}
+
+export async function publish(page: Page, base: string, streamName: string, opts: Partial<Omit<PublishArgs, 'whipUrl'>> = {}): Promise<Publication> {
+  const args: PublishArgs = { whipUrl: `${base}/whip/${streamName}`, source: 'camera', width: 640, height: 360, markPeriodMs: 1000, ...opts };
+  const r = await withTimeout(page.evaluate(publishInPage, args), 45_000, `WHIP publish of ${streamName}`);
+  if (r.status !== 201) throw new Error(`WHIP POST ${streamName} answered ${r.status}: ${r.body.slice(0, 300)}`);
+  return { location: r.location, stop: () => withTimeout(page.evaluate(unpublishInPage, r.location), 15_000, `WHIP DELETE of ${streamName}`) };
+}
+
+/** The corner box of the 'marks' publisher that turns white at each beep (x, y, width, height). */
+export const FLASH_BOX = { x: 0, y: 0, width: 160, height: 90 } as const;
+
+/** How late (ms) the 'marks' publisher in this page drew each flash after its beep began. */
+export async function publisherLags(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __soakLags?: number[] }).__soakLags ?? []);
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Recordings
+
+/** The tags of an FLV recording, tolerating a last tag cut short (a server killed mid-write). */
+export function readRecording(file: string): FlvTag[] {
+  const data = readFileSync(file);
+  try {
+    return readFlv(data);
+  } catch {
+    // cut at the last whole tag: walk the tag sizes
+    let at = 13;
+    while (at + 11 <= data.length) {
+      const size = data.readUIntBE(at + 1, 3);
+      if (at + 11 + size + 4 > data.length) break;
+      at += 11 + size + 4;
+    }
+    return readFlv(data.subarray(0, at));
+  }
+}
+
+export interface RecordingStart {
+  /** The first video tag is the AVC sequence header, the next one a keyframe; audio starts with the AAC one. */
+  ok: boolean;
+  why: string;
+}
+
+export function checkRecordingStart(tags: FlvTag[]): RecordingStart {
+  const video = tags.filter((t) => t.type === TagType.video && t.body.length > 1);
+  const audio = tags.filter((t) => t.type === TagType.audio && t.body.length > 1);
+  if (video.length < 2) return { ok: false, why: `${video.length} video tags` };
+  const first = videoTagInfo(video[0]!.body);
+  const second = videoTagInfo(video[1]!.body);
+  if (!first.sequenceHeader) return { ok: false, why: 'first video tag is not the AVC sequence header' };
+  if (!second.keyframe || second.sequenceHeader) return { ok: false, why: 'the first video frame is not a keyframe' };
+  if (audio.length > 0 && (audio[0]!.body[0]! >> 4 === 10) && audio[0]!.body[1] !== 0) return { ok: false, why: 'first audio tag is not the AAC sequence header' };
+  return { ok: true, why: '' };
+}
+
+/** Decodes the whole recording with ffmpeg; answers the number of error lines it printed. */
+export async function decodeErrors(file: string): Promise<{ count: number; sample: string[] }> {
+  const { stderr } = await run('/usr/bin/ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 }).catch(
+    (e: { stderr?: string }) => ({ stderr: `${e.stderr ?? ''}\nffmpeg failed` }),
+  );
+  const lines = stderr.split('\n').filter((l) => l.trim());
+  return { count: lines.length, sample: lines.slice(0, 5) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Figures
+
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export function formatTable(figures: Figure[]): string {
+  const columns = ['scenario', 'figure', 'value', 'goal', 'met'];
+  const rows = figures.map((f) => [f.scenario, f.figure, f.value, f.goal, f.ok === undefined ? '–' : f.ok ? 'yes' : 'NO']);
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function markdownTable(figures: Figure[]): string {
+  const rows = figures.map((f) => `| ${f.scenario} | ${f.figure} | ${f.value} | ${f.goal} | ${f.ok === undefined ? '–' : f.ok ? 'yes' : '**no**'} |`);
+  return ['| scenario | figure | value | goal | met |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export function tmp(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `castbridge-soak-${prefix}-`));
+}
+
+export function exists(path: string): boolean {
+  return existsSync(path);
+}

@@ -1,4 +1,4 @@
-// The FLV tags of one transponder connection (Adobe FLV v10.1 Annex E, as RTMP 1.0 §7.1.5 carries them):
+// The FLV tags of one transponder connection (Adobe FLV v10.1 Annex E, as RTMP 1.0 §7.1.4–7.1.5 carries them):
 // the stream's frames (media.ts) in, the video and audio tags to publish out, in the order a server and its
 // players need them. A pure stage: no socket, no timers; one instance per connection, so a reconnection
 // starts again with a sequence header, a keyframe and timestamp 0.

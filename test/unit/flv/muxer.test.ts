@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlvMuxer, StreamTagBodies, type FlvTag } from '../../../src-relay/flv/muxer.js';
 import { h264Params } from '../../../src-relay/codec/h264.js';
-import type { AudioFrame, VideoFrame } from '../../../src-relay/media.js';
+import type { AudioFrame, H264Params, VideoFrame } from '../../../src-relay/media.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 // 640x360 Constrained Baseline 3.1 and its PPS (as tags.test.ts), and a 1280x720 Main 3.1 SPS from libx264.
@@ -17,17 +17,25 @@ const idr = (dts: number, nalu = '65aabb'): VideoFrame => ({ codec: 'h264', dts,
 const inter = (dts: number, nalu = '419a'): VideoFrame => ({ codec: 'h264', dts, cts: 0, keyframe: false, nalus: [hex(nalu)] });
 const aac = (time: number, data = '2110'): AudioFrame => ({ codec: 'aac', time, data: hex(data) });
 
+/** A frame with the stream's SPS/PPS or the encoder's AudioSpecificConfig as the transponder passes them. */
+const video = (muxer: FlvMuxer, frame: VideoFrame, params: H264Params = PARAMS_360): FlvTag[] => muxer.processInput({ kind: 'video', frame, params });
+const audio = (muxer: FlvMuxer, frame: AudioFrame, asc: Buffer = ASC): FlvTag[] => muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: asc });
+
 /** [kind, time, body as hex] of each tag: what the target receives. */
 const wire = (tags: FlvTag[]): [string, number, string][] => tags.map((t) => [t.kind, t.time, t.body.toString('hex')]);
 
 /** 17 00 000000 + AVCDecoderConfigurationRecord (version 1, profile/compat/level from the SPS, 4-byte lengths). */
 const sequenceHeader = (sps: Buffer): string =>
-  '1700000000' + '01' + sps.subarray(1, 4).toString('hex') + 'ffe1' + sps.length.toString(16).padStart(4, '0') + sps.toString('hex') + '01' + '0005' + PPS.toString('hex');
+  '1700000000' + // keyframe, AVC, sequence header, composition time 0
+  `01${sps.subarray(1, 4).toString('hex')}ffe1` + // version 1, profile/compatibility/level, 4-byte lengths, one SPS
+  sps.length.toString(16).padStart(4, '0') +
+  sps.toString('hex') +
+  `01${PPS.length.toString(16).padStart(4, '0')}${PPS.toString('hex')}`; // one PPS
 
 describe('FLV muxer: one transponder connection', () => {
   test('the first tags are the AVC sequence header and the IDR, both at time 0', () => {
     const muxer = new FlvMuxer();
-    const tags = muxer.processInput({ kind: 'video', frame: idr(5000), params: PARAMS_360 });
+    const tags = video(muxer, idr(5000));
     assert.deepEqual(wire(tags), [
       ['video', 0, sequenceHeader(SPS_360)],
       ['video', 0, '1701000000' + '00000003' + '65aabb'],
@@ -39,16 +47,16 @@ describe('FLV muxer: one transponder connection', () => {
         [true, false],
       ],
     );
-    assert.deepEqual(wire(muxer.processInput({ kind: 'video', frame: inter(5033), params: PARAMS_360 })), [['video', 33, '2701000000' + '00000002' + '419a']]);
+    assert.deepEqual(wire(video(muxer, inter(5033))), [['video', 33, '2701000000' + '00000002' + '419a']]);
   });
 
   test('P-frames before the first IDR are dropped and counted, and so is an IDR before SPS/PPS are known', () => {
     const muxer = new FlvMuxer();
-    assert.deepEqual(muxer.processInput({ kind: 'video', frame: inter(0), params: PARAMS_360 }), []);
-    assert.deepEqual(muxer.processInput({ kind: 'video', frame: inter(33), params: PARAMS_360 }), []);
+    assert.deepEqual(video(muxer, inter(0)), []);
+    assert.deepEqual(video(muxer, inter(33)), []);
     assert.deepEqual(muxer.processInput({ kind: 'video', frame: idr(66), params: undefined }), []);
     assert.equal(muxer.toJSON().waitingForKeyframe, true);
-    const tags = muxer.processInput({ kind: 'video', frame: idr(100), params: PARAMS_360 });
+    const tags = video(muxer, idr(100));
     assert.deepEqual(
       wire(tags).map(([, time, body]) => [time, body.slice(0, 4)]),
       [
@@ -70,34 +78,35 @@ describe('FLV muxer: one transponder connection', () => {
 
   test('a new SPS (resolution change) emits a new sequence header just before the IDR that uses it', () => {
     const muxer = new FlvMuxer();
-    muxer.processInput({ kind: 'video', frame: idr(0), params: PARAMS_360 });
+    video(muxer, idr(0));
     // Same SPS/PPS again (an equal copy): no header. New SPS on a P-frame: not yet.
-    assert.deepEqual(wire(muxer.processInput({ kind: 'video', frame: idr(33), params: h264Params(hex(SPS_360.toString('hex')), PPS) })), [['video', 33, '170100000000000003' + '65aabb']]);
-    assert.deepEqual(wire(muxer.processInput({ kind: 'video', frame: inter(66), params: PARAMS_720 })), [['video', 66, '270100000000000002419a']]);
-    assert.deepEqual(wire(muxer.processInput({ kind: 'video', frame: idr(100, '65ccdd'), params: PARAMS_720 })), [
+    const equalCopy = h264Params(Buffer.from(SPS_360), Buffer.from(PPS));
+    assert.deepEqual(wire(video(muxer, idr(33), equalCopy)), [['video', 33, '170100000000000003' + '65aabb']]);
+    assert.deepEqual(wire(video(muxer, inter(66), PARAMS_720)), [['video', 66, '270100000000000002419a']]);
+    assert.deepEqual(wire(video(muxer, idr(100, '65ccdd'), PARAMS_720)), [
       ['video', 100, sequenceHeader(SPS_720)],
       ['video', 100, '170100000000000003' + '65ccdd'],
     ]);
-    assert.deepEqual(wire(muxer.processInput({ kind: 'video', frame: idr(133), params: PARAMS_720 })), [['video', 133, '170100000000000003' + '65aabb']]);
+    assert.deepEqual(wire(video(muxer, idr(133), PARAMS_720)), [['video', 133, '170100000000000003' + '65aabb']]);
     assert.equal(muxer.toJSON().sequenceHeaders, 2);
   });
 
   test('the AAC sequence header goes out once per connection, before the first AAC frame', () => {
     const first = new FlvMuxer();
-    first.processInput({ kind: 'video', frame: idr(1000), params: PARAMS_360 });
+    video(first, idr(1000));
     // The encoder has no AudioSpecificConfig yet: nothing can be sent.
     assert.deepEqual(first.processInput({ kind: 'audio', frame: aac(1000), audioSpecificConfig: undefined }), []);
-    assert.deepEqual(wire(first.processInput({ kind: 'audio', frame: aac(1021), audioSpecificConfig: ASC })), [
+    assert.deepEqual(wire(audio(first, aac(1021))), [
       ['audio', 21, 'af001190'],
       ['audio', 21, 'af012110'],
     ]);
-    assert.deepEqual(wire(first.processInput({ kind: 'audio', frame: aac(1043, '2120'), audioSpecificConfig: ASC })), [['audio', 43, 'af012120']]);
+    assert.deepEqual(wire(audio(first, aac(1043, '2120'))), [['audio', 43, 'af012120']]);
     assert.deepEqual([first.toJSON().aacSequenceHeaders, first.toJSON().audioTags, first.toJSON().droppedAudioWithoutConfig], [1, 2, 1]);
 
     // A reconnection is a new connection: a new muxer, the header again.
     const second = new FlvMuxer();
-    second.processInput({ kind: 'video', frame: idr(9000), params: PARAMS_360 });
-    assert.deepEqual(wire(second.processInput({ kind: 'audio', frame: aac(9010), audioSpecificConfig: ASC })), [
+    video(second, idr(9000));
+    assert.deepEqual(wire(audio(second, aac(9010))), [
       ['audio', 10, 'af001190'],
       ['audio', 10, 'af012110'],
     ]);
@@ -105,19 +114,23 @@ describe('FLV muxer: one transponder connection', () => {
 
   test('G.711 and Speex have no sequence header', () => {
     const muxer = new FlvMuxer();
-    muxer.processInput({ kind: 'video', frame: idr(0), params: PARAMS_360 });
-    assert.deepEqual(wire(muxer.processInput({ kind: 'audio', frame: { codec: 'pcma', time: 20, data: hex('d5d5') }, audioSpecificConfig: undefined })), [['audio', 20, '72d5d5']]);
-    assert.deepEqual(wire(muxer.processInput({ kind: 'audio', frame: { codec: 'speex', time: 40, data: hex('1234') }, audioSpecificConfig: undefined })), [['audio', 40, 'b21234']]);
+    video(muxer, idr(0));
+    const pcma = muxer.processInput({ kind: 'audio', frame: { codec: 'pcma', time: 20, data: hex('d5d5') }, audioSpecificConfig: undefined });
+    const speex = muxer.processInput({ kind: 'audio', frame: { codec: 'speex', time: 40, data: hex('1234') }, audioSpecificConfig: undefined });
+    assert.deepEqual([...wire(pcma), ...wire(speex)], [
+      ['audio', 20, '72d5d5'],
+      ['audio', 40, 'b21234'],
+    ]);
   });
 
   test('audio before the first keyframe is not sent, not even audio stamped before it that arrives after', () => {
     const muxer = new FlvMuxer();
-    assert.deepEqual(muxer.processInput({ kind: 'audio', frame: aac(900), audioSpecificConfig: ASC }), []);
-    muxer.processInput({ kind: 'video', frame: idr(1000), params: PARAMS_360 });
+    assert.deepEqual(audio(muxer, aac(900)), []);
+    video(muxer, idr(1000));
     // The encoder's lag delivers a frame that starts before the keyframe only now.
-    assert.deepEqual(muxer.processInput({ kind: 'audio', frame: aac(979), audioSpecificConfig: ASC }), []);
+    assert.deepEqual(audio(muxer, aac(979)), []);
     assert.deepEqual(
-      wire(muxer.processInput({ kind: 'audio', frame: aac(1000), audioSpecificConfig: ASC })).map(([, time]) => time),
+      wire(audio(muxer, aac(1000))).map(([, time]) => time),
       [0, 0],
     );
     assert.deepEqual([muxer.toJSON().droppedAudioBeforeKeyframe, muxer.lastTime('audio')], [2, 0]);
@@ -126,13 +139,12 @@ describe('FLV muxer: one transponder connection', () => {
   test('timestamps are monotonic per track, each track on its own', () => {
     const muxer = new FlvMuxer();
     const times = (kind: string, tags: FlvTag[]): number[] => tags.filter((t) => t.kind === kind && !t.sequenceHeader).map((t) => t.time);
-    const video: number[] = [];
-    const audio: number[] = [];
-    video.push(...times('video', muxer.processInput({ kind: 'video', frame: idr(2000), params: PARAMS_360 })));
-    for (const dts of [2033, 2020, 2066, 2066.4, 2099.6]) video.push(...times('video', muxer.processInput({ kind: 'video', frame: inter(dts), params: PARAMS_360 })));
-    for (const time of [2010, 2031, 2005, 2052]) audio.push(...times('audio', muxer.processInput({ kind: 'audio', frame: aac(time), audioSpecificConfig: ASC })));
-    assert.deepEqual(video, [0, 33, 33, 66, 66, 100]);
-    assert.deepEqual(audio, [10, 31, 31, 52]);
+    const videoTimes = times('video', video(muxer, idr(2000)));
+    for (const dts of [2033, 2020, 2066, 2066.4, 2099.6]) videoTimes.push(...times('video', video(muxer, inter(dts))));
+    const audioTimes: number[] = [];
+    for (const time of [2010, 2031, 2005, 2052]) audioTimes.push(...times('audio', audio(muxer, aac(time))));
+    assert.deepEqual(videoTimes, [0, 33, 33, 66, 66, 100]);
+    assert.deepEqual(audioTimes, [10, 31, 31, 52]);
     assert.deepEqual([muxer.lastTime('video'), muxer.lastTime('audio')], [100, 52]);
   });
 });
@@ -143,16 +155,16 @@ describe('A stream’s frame bodies are built once for all its transponders', ()
     const a = new FlvMuxer(bodies);
     const b = new FlvMuxer(bodies);
     const frame = idr(0);
-    const [, fromA] = a.processInput({ kind: 'video', frame, params: PARAMS_360 });
-    const [, fromB] = b.processInput({ kind: 'video', frame, params: PARAMS_360 });
+    const [, fromA] = video(a, frame);
+    const [, fromB] = video(b, frame);
     assert.equal(fromA!.body, fromB!.body);
     const sound = aac(10);
-    const [, audioA] = a.processInput({ kind: 'audio', frame: sound, audioSpecificConfig: ASC });
-    const [, audioB] = b.processInput({ kind: 'audio', frame: sound, audioSpecificConfig: ASC });
+    const [, audioA] = audio(a, sound);
+    const [, audioB] = audio(b, sound);
     assert.equal(audioA!.body, audioB!.body);
 
     const next = inter(33);
-    const [nextA] = a.processInput({ kind: 'video', frame: next, params: PARAMS_360 });
+    const [nextA] = video(a, next);
     assert.notEqual(nextA!.body, fromA!.body);
     assert.equal(nextA!.body.toString('hex'), '270100000000000002419a');
   });

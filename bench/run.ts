@@ -10,7 +10,8 @@ export interface BenchResult {
   rows: string[][];
 }
 
-type Bench = () => Promise<BenchResult>;
+/** A bench returns one table, or several (printed one after the other). */
+type Bench = () => Promise<BenchResult | BenchResult[]>;
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const SUFFIX = '.bench.ts';
@@ -46,7 +47,7 @@ async function main(filters: string[]): Promise<number> {
       const module = (await import(pathToFileURL(join(BENCH_DIR, file)).href)) as { default?: unknown };
       if (!isBench(module.default)) throw new Error(`${file} has no default export function`);
       const result = await module.default();
-      process.stdout.write(`\n${formatTable(result)}\n`);
+      for (const table of Array.isArray(result) ? result : [result]) process.stdout.write(`\n${formatTable(table)}\n`);
     } catch (error) {
       failed++;
       process.stderr.write(`bench ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

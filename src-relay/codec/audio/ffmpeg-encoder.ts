@@ -47,6 +47,17 @@ const MAX_QUEUED_BYTES = 10 * PCM_RATE * PCM_CHANNELS * 2;
 const STDERR_TAIL_BYTES = 2000;
 const END_TIMEOUT_MS = 10_000;
 
+/** The ffmpeg command line of an encoder child: s16le 48 kHz stereo on stdin, FLV on stdout. */
+export function ffmpegEncoderArgs(codec: 'aac' | 'speex', bitrate: number): string[] {
+  return [
+    ...['-hide_banner', '-loglevel', 'error', '-nostats'],
+    ...['-f', 's16le', '-ar', String(PCM_RATE), '-ac', String(PCM_CHANNELS), '-probesize', '32', '-analyzeduration', '0'],
+    ...['-i', 'pipe:0', '-vn'],
+    ...SETUP[codec].args(bitrate),
+    ...['-f', 'flv', '-flush_packets', '1', 'pipe:1'],
+  ];
+}
+
 export class FfmpegAudioEncoder extends BaseAudioEncoder {
   readonly flvSoundFlags: number;
   readonly delayMs: number;
@@ -68,13 +79,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
     this.setup = SETUP[codec];
     this.flvSoundFlags = FLV_SOUND_FLAGS[codec];
     this.delayMs = (this.setup.delayInput * 1000) / PCM_RATE;
-    const args = [
-      ...['-hide_banner', '-loglevel', 'error', '-nostats'],
-      ...['-f', 's16le', '-ar', String(PCM_RATE), '-ac', String(PCM_CHANNELS), '-probesize', '32', '-analyzeduration', '0'],
-      ...['-i', 'pipe:0', '-vn'],
-      ...this.setup.args(bitrate),
-      ...['-f', 'flv', '-flush_packets', '1', 'pipe:1'],
-    ];
+    const args = ffmpegEncoderArgs(codec, bitrate);
     let ffmpeg: string;
     try {
       ffmpeg = findFfmpeg();

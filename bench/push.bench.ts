@@ -2,18 +2,17 @@
 // beside `ffmpeg -i FILE -c copy -f flv rtmp://…`, in the same run, same file, same server. CPU is the
 // child's user+sys from /usr/bin/time, and the start-up cost (the same program asked for its help text) is
 // shown apart, so the streaming cost can be compared on its own; the recording nginx made tells that the
-// whole file arrived. A third case runs our CLI compiled by tsc, to show what a build step would save.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+// whole file arrived. `castbridge` is bin/castbridge.js (the compiled dist-main), as users run it; a third
+// case runs the TypeScript sources through tsx, to show what compiling ahead saves.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import { makeTestFlv, probeStreams } from '../test/helpers/media.js';
+import { compiledCli, ROOT, sourceCli } from './cli-entries.js';
 import type { BenchResult } from './run.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CASTBRIDGE = join(ROOT, 'bin', 'castbridge.js');
 const TIME = '/usr/bin/time';
 const FFMPEG = '/usr/bin/ffmpeg';
 const CLIP = { seconds: 60, width: 1920, height: 1080, fps: 30, gopSeconds: 2, profile: 'high', preset: 'veryfast', videoBitrate: '6M', noise: 10 } as const;
@@ -39,7 +38,7 @@ interface Measured {
 function timed(command: string, args: string[], dir: string): Promise<Measured> {
   const out = join(dir, `time-${Date.now()}.txt`);
   return new Promise((resolve, reject) => {
-    const child = spawn(TIME, ['-f', '%U %S %e', '-o', out, command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(TIME, ['-f', '%U %S %e', '-o', out, command, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
@@ -84,47 +83,20 @@ async function row(c: Case, nginx: NginxRtmp, sizeBytes: number): Promise<string
   return [c.tool, cpu.toFixed(2), startUp.toFixed(2), Math.max(0, cpu - startUp).toFixed(2), wall.toFixed(2), (sizeBytes / 1e6 / Math.max(wall, 0.01)).toFixed(1), receivedS.toFixed(1)];
 }
 
-/**
- * The tree compiled by tsc (TypeScript is a dependency) into a temp dir: what a bundled or prebuilt CLI
- * would run, without tsx compiling the sources at start-up. Not what `npx castbridge` runs today.
- */
-function compileCli(dir: string): string {
-  const out = join(dir, 'compiled');
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT, '--outDir', out, '--noEmit', 'false', '--declaration', 'false', '--sourceMap', 'false'], {
-    encoding: 'utf8',
-  });
-  if (!existsSync(join(out, 'src-main', 'cli.js'))) throw new Error(`tsc did not compile the CLI (exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
-  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-  copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
-  // bin/castbridge.js without tsx: the same main, from the compiled tree.
-  const source = readFileSync(CASTBRIDGE, 'utf8');
-  const entrySource = source
-    .replace("import { register } from 'tsx/esm/api';\n", '')
-    .replace('register();\n', '')
-    .replace("import('../src-main/cli.ts')", "import('./src-main/cli.js')");
-  if (entrySource.includes('tsx/esm') || entrySource.includes('register()') || !entrySource.includes("import('./src-main/cli.js')")) {
-    throw new Error(`bin/castbridge.js changed shape; update compileCli() in ${fileURLToPath(import.meta.url)}`);
-  }
-  const entry = join(out, 'castbridge.mjs');
-  writeFileSync(entry, entrySource);
-  return entry;
-}
-
 export default async function pushBench(): Promise<BenchResult> {
   const clip = await cachedClip();
   const size = statSync(clip).size;
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-bench-push-'));
   const nginx = await startNginxRtmp();
   try {
-    const compiled = compileCli(dir);
-    const castbridge = (tool: string, entry: string): Case => ({
+    const castbridge = (tool: string, nodeArgs: string[]): Case => ({
       tool,
-      push: (name) => timed(process.execPath, [entry, 'push', clip, nginx.url(), '--stream-name', name, '--no-pace'], dir),
-      startUp: () => timed(process.execPath, [entry, '--help'], dir),
+      push: (name) => timed(process.execPath, [...nodeArgs, 'push', clip, nginx.url(), '--stream-name', name, '--no-pace'], dir),
+      startUp: () => timed(process.execPath, [...nodeArgs, '--help'], dir),
     });
     const cases: Case[] = [
-      castbridge('castbridge push --no-pace', CASTBRIDGE),
-      castbridge('same, precompiled (tsc, no tsx)', compiled),
+      castbridge('castbridge push --no-pace', [await compiledCli()]),
+      castbridge('same, from the .ts sources through tsx', sourceCli(dir)),
       {
         tool: 'ffmpeg -c copy -f flv',
         push: (name) => timed(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-i', clip, '-c', 'copy', '-f', 'flv', `${nginx.url()}/${name}`], dir),

@@ -121,7 +121,7 @@ const MAX_HOOK_REQUEST = 64 * 1024;
  * The HTTP endpoint of nginx-rtmp's notify calls. A raw TCP server: nginx-rtmp's netcall speaks HTTP/1.0
  * and waits for the connection to close, which Node's http server does not do in time for it.
  */
-function startHookServer(onCall: (fields: Record<string, string>) => void): Server {
+function startHookServer(onCall: (fields: Record<string, string>) => number | void): Server {
   const server = createTcpServer((socket) => {
     let data = Buffer.alloc(0);
     socket.on('error', () => socket.destroy());
@@ -132,8 +132,8 @@ function startHookServer(onCall: (fields: Record<string, string>) => void): Serv
       if (headerEnd < 0) return;
       const length = Number(/content-length:\s*(\d+)/i.exec(data.subarray(0, headerEnd).toString())?.[1] ?? 0);
       if (data.length < headerEnd + 4 + length) return;
-      onCall(Object.fromEntries(new URLSearchParams(data.subarray(headerEnd + 4, headerEnd + 4 + length).toString())));
-      socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
+      const status = onCall(Object.fromEntries(new URLSearchParams(data.subarray(headerEnd + 4, headerEnd + 4 + length).toString()))) ?? 200;
+      socket.end(`HTTP/1.0 ${status} ${status === 200 ? 'OK' : 'Forbidden'}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok`);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -155,6 +155,11 @@ export interface NginxRtmp {
   recordings(): string[];
   publishes: OnPublish[];
   waitForPublish(count?: number, timeoutMs?: number): Promise<OnPublish>;
+  /** Publishes on_publish refused (403) by `refusePublish`. */
+  refused: OnPublish[];
+  /** on_publish_done calls: a publisher went away (its `args` are the publish name's only). */
+  publishDones: OnPublish[];
+  waitForPublishDone(count?: number, timeoutMs?: number): Promise<OnPublish>;
   waitForRecording(timeoutMs?: number): Promise<string>;
   /** nginx's error log so far: `info` level, or with `debugLog` started, the debug one (Debian builds nginx --with-debug). */
   errorLog(level?: 'info' | 'debug'): string;
@@ -174,6 +179,7 @@ function nginxConf(dir: string, port: number, hookPort: number, apps: string[], 
       record_path ${join(dir, 'rec')};
       record_unique on;
       on_publish ${hook}/publish;
+      on_publish_done ${hook}/publish_done;
       on_record_done ${hook}/record_done;
     }`,
     )
@@ -199,14 +205,17 @@ rtmp {
  * nginx with the RTMP module: records every publish to FLV and captures on_publish. `args` of a publish are
  * the query args of its publish name merged over those of its connect (nginx splits `app?query` in connect).
  * nginx reports flashver cut to 31 characters. `debugLog`: also log at debug level (errorLog('debug')).
+ * `refusePublish`: on_publish answers 403 to the publishes it returns true for (nginx drops the connection).
  */
-export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolean; port?: number }): Promise<NginxRtmp> {
+export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolean; refusePublish?: (publish: OnPublish) => boolean; port?: number }): Promise<NginxRtmp> {
   const apps = opts?.apps ?? ['live'];
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-nginx-'));
   const recordDir = join(dir, 'rec');
   mkdirSync(recordDir);
   mkdirSync(join(dir, 'logs'));
   const publishes: OnPublish[] = [];
+  const refused: OnPublish[] = [];
+  const publishDones: OnPublish[] = [];
   const recorded: string[] = [];
   let recordedTaken = 0;
   const waiters = new Set<() => void>();
@@ -221,7 +230,15 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
     } else if (fields.call === 'publish') {
       const connect = [...connects].reverse().find((c) => c.app === fields.app && c.tcurl === fields.tcurl);
       const args = { ...connect?.args, ...own };
-      publishes.push({ app: fields.app ?? '', name: fields.name ?? '', tcurl: fields.tcurl ?? '', flashver: fields.flashver ?? '', args });
+      const publish = { app: fields.app ?? '', name: fields.name ?? '', tcurl: fields.tcurl ?? '', flashver: fields.flashver ?? '', args };
+      if (opts?.refusePublish?.(publish)) {
+        refused.push(publish);
+        notify();
+        return 403;
+      }
+      publishes.push(publish);
+    } else if (fields.call === 'publish_done') {
+      publishDones.push({ app: fields.app ?? '', name: fields.name ?? '', tcurl: fields.tcurl ?? '', flashver: fields.flashver ?? '', args: own });
     } else if (fields.call === 'record_done' && fields.path) {
       recorded.push(fields.path);
     }
@@ -303,17 +320,20 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
         .map((f) => join(recordDir, f)),
     publishes,
     waitForPublish: (count = 1, timeoutMs = 15_000) => waitFor(() => publishes[count - 1], timeoutMs, `publish #${count}`),
+    refused,
+    publishDones,
+    waitForPublishDone: (count = 1, timeoutMs = 15_000) => waitFor(() => publishDones[count - 1], timeoutMs, `publish_done #${count}`),
     waitForRecording: (timeoutMs = 20_000) =>
       waitFor(
         () => (recorded.length > recordedTaken ? recorded[recordedTaken++] : undefined),
         timeoutMs,
         'finished recording (on_record_done)',
       ),
+    kill,
     errorLog: (level = 'info') => {
       const file = join(dir, level === 'debug' ? 'debug.log' : 'error.log');
       return existsSync(file) ? readFileSync(file, 'utf8') : '';
     },
-    kill,
     stop,
   };
 }

@@ -1,8 +1,9 @@
 // The official Flashphoner Web SDK (npm @flashphoner/websdk, its files served unchanged) against a real
 // host's WCS WebSocket, in Debian's Chromium with fake devices. The pages come from a second origin listed
 // in allowed_origins, as WCS pages usually do: the SDK's own demo "WebRTC as RTMP re-publishing" publishes
-// to nginx-rtmp, which records it (ffprobe: H.264 + AAC); a target whose on_publish refuses gives FAILED with
-// WCS's info; a page from an origin that is not listed gets no session.
+// to nginx-rtmp, which records it (ffprobe: H.264 + AAC) and sees it leave on Stop (on_publish_done); a
+// target whose on_publish refuses gives FAILED with WCS's info; a page from an origin that is not listed gets
+// no session.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, mkdtempSync, statSync } from 'node:fs';
@@ -87,7 +88,9 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-wcs-'));
-    [nginx, listed, unlisted] = await Promise.all([startNginxRtmp(), serveSdk(), serveSdk()]);
+    // A stream key nginx's on_publish refuses (403), as an ingest refuses a wrong key.
+    const refusePublish = (publish: { name: string }) => publish.name.startsWith('rtmp_refused');
+    [nginx, listed, unlisted] = await Promise.all([startNginxRtmp({ refusePublish }), serveSdk(), serveSdk()]);
     const overrides = {
       rest_http_port: '0',
       rest_https_enabled: 'false',
@@ -143,6 +146,8 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     await page.locator('#publishBtn', { hasText: 'Stop' }).click();
     await page.locator('#status', { hasText: 'UNPUBLISHED' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await waitUntil(() => !host.registry.get('wcsdemo'), 15_000, 'the stream ends on Stop');
+    const done = await nginx.waitForPublishDone(1, STEP_TIMEOUT_MS);
+    assert.deepEqual([done.app, done.name], ['live', 'rtmp_wcsdemo'], 'nginx saw the publisher leave (on_publish_done)');
     const recording = await nginx.waitForRecording(STEP_TIMEOUT_MS);
     const streams = await probeStreams(recording);
     assert.equal(streams.video?.codec, 'h264');
@@ -202,6 +207,40 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     assert.equal(status, 'DISCONNECTED');
     await waitUntil(() => !host.registry.get('wcsgone'), 15_000, 'the stream ends with its session');
     assert.deepEqual(pageErrors, []);
+    await page.close();
+  });
+
+  test('a target whose on_publish refuses the stream: FAILED with WCS\'s info "Failed by RTMP writer error"', async () => {
+    const page = await open(listed, SCRIPTED_PAGE);
+    const outcome = await page.evaluate(
+      async ({ urlServer, rtmpUrl }) => {
+        const fp = (window as unknown as { Flashphoner: any }).Flashphoner;
+        await fp.init({});
+        const S = fp.constants.SESSION_STATUS;
+        const ST = fp.constants.STREAM_STATUS;
+        const session = await new Promise<any>((resolve, reject) => {
+          fp.createSession({ urlServer }).on(S.ESTABLISHED, resolve).on(S.FAILED, () => reject(new Error('session FAILED')));
+        });
+        const seen: string[] = [];
+        const stream = session.createStream({ name: 'refused', display: document.getElementById('display'), cacheLocalResources: true, receiveVideo: false, receiveAudio: false, rtmpUrl });
+        const failed = new Promise<string>((resolve) => {
+          stream.on(ST.PUBLISHING, () => seen.push(ST.PUBLISHING));
+          stream.on(ST.FAILED, () => resolve(stream.getInfo()));
+          setTimeout(() => resolve(`no FAILED in 40 s; saw ${seen.join(',')}`), 40_000);
+        });
+        stream.publish();
+        const info = await failed;
+        return { info, seen, expected: fp.constants.STREAM_STATUS_INFO.FAILED_BY_RTMP_WRITER_ERROR, session: session.status() };
+      },
+      { urlServer: host.wcsUrl!, rtmpUrl: nginx.url('live') },
+    );
+    assert.equal(outcome.expected, 'Failed by RTMP writer error');
+    assert.equal(outcome.info, outcome.expected);
+    assert.deepEqual(outcome.seen, ['PUBLISHING'], 'the camera was publishing before the target refused');
+    assert.equal(outcome.session, 'ESTABLISHED', 'the session survives');
+    assert.ok(nginx.refused.some((p) => p.name === 'rtmp_refused'), 'nginx refused the publish');
+    await waitUntil(() => !host.registry.get('refused'), 15_000, 'the failed stream is ended');
+    assert.equal(host.transponders.find({ streamName: 'refused' }).filter((t) => t.status !== 'FAILED').length, 0);
     await page.close();
   });
 

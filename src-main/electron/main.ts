@@ -1,7 +1,7 @@
 // The Electron main process: a boot script of setupX() calls (after Electron Fiddle's main.ts). The host
 // (relay, REST, /ws, embedded RTMP server) runs right here; one sandboxed window loads the studio from it.
-// Started by boot.mjs, which registers tsx so this TypeScript runs without a build step (as
-// bin/castbridge.js does for the CLI).
+// Compiled into dist-main/electron/app.js and started by boot.mjs (dist-main/electron/main.js), which enables
+// source maps first; the preload is copied beside it.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';

@@ -135,6 +135,8 @@ export class WcsSession {
         this.deps.log('wcs.rtmp_url_refused', { session: this.id, streamName: redactName(request.name), error: statusAndMessage(err).message });
         return fail(StreamInfo.rtmpWriterError);
       }
+      // Unpublished or closed while the URL's host was being resolved: nothing to negotiate.
+      if (this.closed || this.streams.get(request.mediaSessionId) !== entry) return;
     }
     let published;
     try {
@@ -147,9 +149,8 @@ export class WcsSession {
     }
     const { sessionId, answerSdp, stream } = published;
     if (this.closed || this.streams.get(request.mediaSessionId) !== entry) {
-      // Closed or unpublished while the offer was being answered.
+      // Closed or unpublished (and told so) while the offer was being answered.
       this.deps.ingest.unpublish(sessionId, this.closed ? 'STOPPED_BY_SESSION_DISCONNECT' : 'STOPPED_BY_PUBLISHER_STOP');
-      if (!this.closed) this.send(streamStatusFrame(ref, 'UNPUBLISHED', StreamInfo.publisherStop));
       return;
     }
     entry.ingestId = sessionId;
@@ -194,7 +195,7 @@ export class WcsSession {
     if (entry.ingestId === undefined) {
       // Still negotiating: publish() sees the entry gone and ends what it made.
       this.streams.delete(ref.mediaSessionId);
-      return;
+      return this.send(streamStatusFrame(entry.ref, 'UNPUBLISHED', StreamInfo.publisherStop));
     }
     // The stream's end reports UNPUBLISHED through followPublication.
     this.deps.ingest.unpublish(entry.ingestId, 'STOPPED_BY_PUBLISHER_STOP');

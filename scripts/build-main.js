@@ -82,11 +82,22 @@ function removeOldChunks(current) {
   }
 }
 
+class EsbuildMissing extends Error {}
+
+async function importEsbuild() {
+  try {
+    return await import('esbuild');
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new EsbuildMissing('esbuild is not installed (a dev dependency): run `npm install` in the app folder');
+  }
+}
+
 /** Builds dist-main. Throws with esbuild's messages (file:line) when a source does not parse. */
 export async function buildMain() {
   const started = Date.now();
   const inputsBefore = Object.fromEntries([...CONFIG_INPUTS, ...Object.values(COPIES)].map((rel) => [rel, mtimeOf(rel)]));
-  const { build } = await import('esbuild');
+  const { build } = await importEsbuild();
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ENTRIES,
@@ -125,7 +136,7 @@ export async function buildMain() {
   for (const [rel, before] of Object.entries(inputsBefore)) {
     if (mtimeOf(rel) !== before) inputs[rel] = -2;
   }
-  writeAtomically(MANIFEST, `${JSON.stringify({ esbuild: (await import('esbuild')).version, inputs, outputs }, null, 1)}\n`);
+  writeAtomically(MANIFEST, `${JSON.stringify({ esbuild: (await importEsbuild()).version, inputs, outputs }, null, 1)}\n`);
   removeOldChunks(new Set(outputs));
   return { outputs, ms: Date.now() - started };
 }
@@ -135,7 +146,15 @@ export async function ensureMainBuilt({ log = (line) => process.stderr.write(`${
   const reason = staleReason();
   if (!reason) return false;
   log(`castbridge: compiling the host into dist-main (${reason})…`);
-  await buildMain();
+  try {
+    await buildMain();
+  } catch (err) {
+    // Installed without dev dependencies (e.g. from a registry, where file times are not kept): the
+    // dist-main that came with it runs.
+    if (!(err instanceof EsbuildMissing) || !existsSync(join(OUT_DIR, 'node', 'cli.js'))) throw err;
+    log(`castbridge: ${err.message}; running the dist-main that is there`);
+    return false;
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Log } from '../../src-relay/log.js';
 import type { LiveStream, StreamRegistry } from '../../src-relay/streams.js';
+import type { TrickleResult } from '../../src-relay/webrtc/ingest.js';
 import type { TransponderService, TransponderServiceEvents } from '../../src-relay/transponder-api.js';
 import type { SecretBox } from '../config/secrets.js';
 import type { SettingsStore } from '../config/store.js';
@@ -13,6 +14,9 @@ export interface IngestService {
   /** Throws StreamNameInUseError (409) or an error for a bad offer (400). */
   publish(streamName: string, offerSdp: string): Promise<{ sessionId: string; answerSdp: string; stream: LiveStream }>;
   unpublish(sessionId: string, reason?: string): boolean;
+  /** WHIP PATCH (RFC 9725 §4.3): a trickle-ICE SDP fragment; throws an IngestError (400) for a bad fragment.
+   * An ingest without it answers PATCH with 501. */
+  trickle?(sessionId: string, fragment: string): Promise<TrickleResult>;
 }
 
 export type TransponderHub = TransponderService & Pick<EventEmitter<TransponderServiceEvents>, 'on' | 'off'>;

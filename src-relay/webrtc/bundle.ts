@@ -105,3 +105,21 @@ export function applyBundle(offerSdp: string): BundleDecision {
   out.push(...lines.slice(cursor));
   return { sdp: out.join(eol), bundle: { tag: mids[0], mids }, aligned };
 }
+
+export interface IceCredentials {
+  ufrag: string;
+  pwd: string;
+}
+
+/** Each m-section's ICE credentials (media-level, else session-level; RFC 8839 §5.4), by mid. */
+export function iceCredentialsByMid(sdp: string): Map<string, IceCredentials> {
+  const lines = sdp.split(/\r?\n/);
+  const { session, media } = sectionsOf(lines);
+  const out = new Map<string, IceCredentials>();
+  for (const m of media) {
+    const ufrag = m.ufrag ?? session.ufrag;
+    const pwd = m.pwd ?? session.pwd;
+    if (m.mid !== undefined && ufrag !== undefined && pwd !== undefined) out.set(m.mid, { ufrag, pwd });
+  }
+  return out;
+}

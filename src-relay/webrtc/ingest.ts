@@ -6,7 +6,8 @@ import { silentLog, type Log } from '../log.js';
 import { redactName } from '../redact.js';
 import type { LiveStream, StreamRegistry } from '../streams.js';
 import { StreamNameInUseError } from '../streams.js';
-import { applyBundle, type BundleDecision } from './bundle.js';
+import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
+import { parseTrickleFragment } from './sdpfrag.js';
 import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import { IngestSession, type SessionState } from './session.js';
 
@@ -24,6 +25,22 @@ export interface WebRtcIngestOptions {
   onSessionState?: (event: { sessionId: string; streamName: string; state: SessionState }) => void;
 }
 
+/** What a trickle-ICE fragment did to a session (RFC 9725 §4.3). */
+export type TrickleResult =
+  | { kind: 'unknown-session' }
+  /** New credentials: the client asks for an ICE restart, which we do not perform; nothing was applied. */
+  | { kind: 'ice-restart' }
+  /** Candidates handed to the ICE agent; `ignored`: ones it could not use, or for a bundled m-section's own agent. */
+  | { kind: 'applied'; added: number; ignored: number };
+
+interface SessionIce {
+  /** What werift was given, by mid: under BUNDLE every bundled section has the tag's credentials. */
+  current: Map<string, IceCredentials>;
+  /** What the offer said, by mid. */
+  offered: Map<string, IceCredentials>;
+  bundle: BundleDecision['bundle'];
+}
+
 export interface PublishResult {
   sessionId: string;
   answerSdp: string;
@@ -33,6 +50,7 @@ export interface PublishResult {
 export class WebRtcIngest {
   private readonly log: Log;
   private readonly sessions = new Map<string, IngestSession>();
+  private readonly ice = new Map<string, SessionIce>();
 
   constructor(
     private readonly registry: StreamRegistry,
@@ -63,7 +81,11 @@ export class WebRtcIngest {
       const stream = this.registry.publish(streamName, session);
       session.stream = stream;
       this.sessions.set(sessionId, session);
-      stream.once('end', () => this.sessions.delete(sessionId));
+      this.ice.set(sessionId, { current: iceCredentialsByMid(bundle.sdp), offered: iceCredentialsByMid(offerSdp), bundle: bundle.bundle });
+      stream.once('end', () => {
+        this.sessions.delete(sessionId);
+        this.ice.delete(sessionId);
+      });
       this.log('ingest.published', {
         mediaSessionId: sessionId,
         streamName: redactName(streamName),
@@ -82,11 +104,62 @@ export class WebRtcIngest {
     }
   }
 
+  /**
+   * A trickle-ICE fragment for a session (RFC 9725 §4.3, RFC 8840): its candidates go to the session's ICE
+   * agent. Credentials other than the session's mean an ICE restart, which is refused as a whole; a bundled
+   * m-section's own (offered) credentials name an agent the offerer dropped when BUNDLE was accepted, so
+   * those candidates are ignored. Throws IngestError for a malformed fragment or an unknown mid.
+   */
+  async trickle(sessionId: string, fragmentText: string): Promise<TrickleResult> {
+    const session = this.sessions.get(sessionId);
+    const ice = this.ice.get(sessionId);
+    if (!session || !ice) return { kind: 'unknown-session' };
+    const fragment = parseTrickleFragment(fragmentText);
+    const plan: { mid: string; ufrag: string; candidates: string[]; end: boolean; use: boolean }[] = [];
+    if (fragment.sections.length === 0) {
+      // Session-level credentials alone (RFC 9725's ICE restart example): new ones are a restart.
+      const known = [...ice.current.values()];
+      if (fragment.ufrag !== undefined && !known.some((c) => c.ufrag === fragment.ufrag && c.pwd === fragment.pwd)) return { kind: 'ice-restart' };
+    }
+    for (const section of fragment.sections) {
+      const current = ice.current.get(section.mid);
+      if (!current) throw new IngestError(`the SDP fragment names mid "${section.mid.slice(0, 64)}", which is not an m-section of this session`);
+      const ufrag = section.ufrag ?? fragment.ufrag;
+      const pwd = section.pwd ?? fragment.pwd;
+      if (ufrag === undefined || pwd === undefined) throw new IngestError(`the SDP fragment gives no a=ice-ufrag/a=ice-pwd for mid "${section.mid}" (RFC 8840 §9)`);
+      const offered = ice.offered.get(section.mid);
+      const ownAgentOfBundled = ice.bundle !== undefined && section.mid !== ice.bundle.tag && offered?.ufrag === ufrag && offered.pwd === pwd;
+      if ((ufrag !== current.ufrag || pwd !== current.pwd) && !ownAgentOfBundled) return { kind: 'ice-restart' };
+      plan.push({ mid: section.mid, ufrag, candidates: section.candidates, end: section.endOfCandidates || fragment.endOfCandidates, use: !ownAgentOfBundled });
+    }
+    let added = 0;
+    let ignored = 0;
+    for (const { mid, ufrag, candidates, end, use } of plan) {
+      if (!use) {
+        ignored += candidates.length;
+        continue;
+      }
+      for (const candidate of candidates) {
+        try {
+          // RFC 9725 §4.3.2: a candidate the agent cannot use (transport, unresolvable name) is silently discarded.
+          await session.pc.addIceCandidate({ candidate, sdpMid: mid, usernameFragment: ufrag });
+          added++;
+        } catch {
+          ignored++;
+        }
+      }
+      if (end) await session.pc.addIceCandidate({ candidate: '', sdpMid: mid }).catch(() => undefined);
+    }
+    this.log('ingest.trickle', { mediaSessionId: sessionId, added, ignored });
+    return { kind: 'applied', added, ignored };
+  }
+
   /** Ends the stream of a session (WHIP DELETE, session WebSocket closed). False if unknown. */
   unpublish(sessionId: string, reason = 'unpublished'): boolean {
     const session = this.sessions.get(sessionId);
     if (!session) return false;
     this.sessions.delete(sessionId);
+    this.ice.delete(sessionId);
     if (session.stream) session.stream.end(reason);
     else session.close(reason);
     return true;

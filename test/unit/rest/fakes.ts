@@ -16,6 +16,8 @@ import {
   type TransponderServiceEvents,
 } from '../../../src-relay/transponder-api.js';
 import { IngestError } from '../../../src-relay/webrtc/sdp.js';
+import { parseTrickleFragment } from '../../../src-relay/webrtc/sdpfrag.js';
+import type { TrickleResult } from '../../../src-relay/webrtc/ingest.js';
 import { fileModeSecretBox } from '../../../src-main/config/secrets.js';
 import { SettingsStore } from '../../../src-main/config/store.js';
 import { TargetStore } from '../../../src-main/config/targets.js';
@@ -122,6 +124,13 @@ export class FakeIngest implements IngestService {
     const sessionId = `s${++this.n}`;
     this.sessions.set(sessionId, stream);
     return { sessionId, answerSdp: 'v=0\r\no=- answer\r\n', stream };
+  }
+
+  /** Parses the fragment as the real ingest does; applies nothing. */
+  async trickle(sessionId: string, fragment: string): Promise<TrickleResult> {
+    if (!this.sessions.has(sessionId)) return { kind: 'unknown-session' };
+    const parsed = parseTrickleFragment(fragment);
+    return { kind: 'applied', added: parsed.sections.reduce((n, s) => n + s.candidates.length, 0), ignored: 0 };
   }
 
   unpublish(sessionId: string, reason = 'unpublished'): boolean {

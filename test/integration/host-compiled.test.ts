@@ -1,7 +1,8 @@
 // `npm start` runs the compiled host: bin/start.js (Electron's binary is missing here, so the headless host
 // through bin/castbridge.js) serves the studio with no TypeScript compiled at run time. A probe outside the
 // product (test/helpers/module-probe.mjs, given to every Node process through NODE_OPTIONS) records each
-// module the processes load; the started host must load dist-main and no tsx, and no .ts file at all.
+// module the processes load; the started host must load dist-main and no tsx, and no .ts file at all. Its
+// stack traces still name the .ts sources, through the source maps.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -31,6 +32,18 @@ function readProbe(dir: string): ProbedProcess[] {
 
 const isTsx = (module: string): boolean => module.includes('/node_modules/tsx/');
 const isTypeScript = (module: string): boolean => /\.(m|c)?ts$/.test(new URL(module, 'file:///').pathname);
+
+test('stack traces from the compiled CLI name the .ts sources', async () => {
+  // An error thrown inside main() (its help text cannot be written) surfaces uncaught from bin/castbridge.js.
+  const refuse = 'data:text/javascript,process.stdout.write=()=>{throw new Error("stdout refused")}';
+  const child = spawn(process.execPath, ['--import', refuse, join(ROOT, 'bin', 'castbridge.js'), '--help'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 1, stderr);
+  assert.match(stderr, /Error: stdout refused\n/);
+  assert.match(stderr, /at main \(.*src-main[\\/]cli\.ts:\d+:\d+\)/, stderr);
+  assert.doesNotMatch(stderr, /dist-main/, stderr);
+});
 
 describe('the started host runs compiled JavaScript', { timeout: START_TIMEOUT_MS + 60_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-compiled-'));

@@ -12,7 +12,7 @@ import type { TlsPair } from '../config/tls.js';
 import type { RestDeps } from '../rest/deps.js';
 import { checkRequest, ownOrigins, tokenOk, type SecurityPolicy } from '../rest/security.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
-import { WcsSession } from './session.js';
+import { WcsSession, type KeepAlive } from './session.js';
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required' };
 
@@ -24,6 +24,8 @@ export interface WcsServerOptions {
   wssPort: number;
   /** Needed when wssPort is not 0. */
   tls?: TlsPair;
+  /** Ping cadence and the silence after which a client is dropped; default DEFAULT_KEEPALIVE. */
+  keepAlive?: KeepAlive;
 }
 
 export interface WcsServers {
@@ -101,7 +103,7 @@ export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): P
       deps.log('wcs.refused', { status: refusal.status, remote: req.socket.remoteAddress, origin: req.headers.origin?.slice(0, 100) });
       return refuse(socket, refusal.status, refusal.error);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => new WcsSession(ws, deps, req.socket.remoteAddress));
+    wss.handleUpgrade(req, socket, head, (ws) => new WcsSession(ws, deps, req.socket.remoteAddress, opts.keepAlive));
   };
 
   const close = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 // One WCS client connection (DESIGN.md §4a): `connection` establishes it, each `publishStream` is a WebRTC
 // ingest answered with setRemoteSDP, its life reported as notifyStreamStatusEvent in WCS's words, and every
-// stream it publishes ends when it closes. Keep-alive: we ping; a client silent for KEEPALIVE_TIMEOUT_MS is
-// gone (a closed laptop lid sends no close frame).
+// stream it publishes ends when it closes. Keep-alive: we ping; a client silent for `timeoutMs` is gone (a
+// closed laptop lid sends no close frame).
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { redactName } from '../../src-relay/redact.js';
@@ -24,8 +24,12 @@ import {
   type StreamRef,
 } from './protocol.js';
 
-export const PING_INTERVAL_MS = 10_000;
-const KEEPALIVE_TIMEOUT_MS = 35_000;
+export interface KeepAlive {
+  pingMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_KEEPALIVE: KeepAlive = { pingMs: 10_000, timeoutMs: 35_000 };
 
 interface Published {
   ref: StreamRef;
@@ -47,6 +51,7 @@ export class WcsSession {
     private readonly socket: WebSocket,
     private readonly deps: RestDeps,
     private readonly remote: string | undefined,
+    private readonly keepAliveTiming: KeepAlive = DEFAULT_KEEPALIVE,
   ) {
     socket.on('message', (data, isBinary) => {
       this.lastHeard = Date.now();
@@ -55,7 +60,7 @@ export class WcsSession {
     });
     socket.on('close', () => this.close());
     socket.on('error', () => socket.terminate());
-    this.pinger = setInterval(() => this.keepAlive(), PING_INTERVAL_MS);
+    this.pinger = setInterval(() => this.keepAlive(), keepAliveTiming.pingMs);
     this.pinger.unref();
   }
 
@@ -64,7 +69,7 @@ export class WcsSession {
   }
 
   private keepAlive(): void {
-    if (Date.now() - this.lastHeard > KEEPALIVE_TIMEOUT_MS) {
+    if (Date.now() - this.lastHeard > this.keepAliveTiming.timeoutMs) {
       this.deps.log('wcs.keepalive_lost', { session: this.id });
       this.socket.terminate();
       return;

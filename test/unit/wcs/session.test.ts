@@ -175,6 +175,26 @@ describe('WCS session', () => {
     assert.deepEqual(reasons, ['STOPPED_BY_SESSION_DISCONNECT', 'STOPPED_BY_SESSION_DISCONNECT']);
   });
 
+  test('keep-alive: we ping, a client that answers stays, a silent one is dropped and its streams end', async () => {
+    const quick = await startWcsServers(world.deps, { bind: '127.0.0.1', wsPort: await freePort(), wssPort: 0, keepAlive: { pingMs: 100, timeoutMs: 400 } });
+    try {
+      const quickUrl = `ws://127.0.0.1:${quick.wsPort}`;
+      const alive = await established(quickUrl);
+      alive.ws.on('message', (data) => JSON.parse(data.toString()).message === 'ping' && alive.send('pong'));
+      const silent = await established(quickUrl);
+      silent.send('publishStream', { mediaSessionId: 's1', name: 'silent', sdp: OFFER });
+      await silent.next('setRemoteSDP');
+      const dropped = new Promise<void>((resolve) => silent.ws.once('close', () => resolve()));
+      await dropped;
+      await waitUntil(() => !world.registry.get('silent'), 2000, 'its stream ends');
+      assert.ok(silent.frames.some((f) => f.message === 'ping'), 'it was pinged first');
+      assert.equal(alive.ws.readyState, WebSocket.OPEN, 'the client answering pings stays');
+      alive.ws.close();
+    } finally {
+      await quick.close();
+    }
+  });
+
   test('a plain HTTP request on the port says what the port is for', async () => {
     const res = await fetch(`http://127.0.0.1:${servers.wsPort}/`);
     assert.equal(res.status, 426);

@@ -96,7 +96,7 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
       rest_https_enabled: 'false',
       local_rtmp_enabled: 'false',
       ws_port: String(await freePort()),
-      wss_port: '0',
+      wss_port: String(await freePort()),
       allowed_origins: listed.origin,
     };
     host = await createHost({ dataDir, log, overrides });
@@ -242,6 +242,28 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     await waitUntil(() => !host.registry.get('refused'), 15_000, 'the failed stream is ended');
     assert.equal(host.transponders.find({ streamName: 'refused' }).filter((t) => t.status !== 'FAILED').length, 0);
     await page.close();
+  });
+
+  test('wss:// (the host\'s self-signed certificate, accepted by the browser): session ESTABLISHED', async () => {
+    assert.ok(host.wcsTlsUrl);
+    const trusting = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      await trusting.addInitScript('globalThis.__name = (f) => f;');
+      const page = await trusting.newPage();
+      await page.goto(`${listed.origin}${SCRIPTED_PAGE}`);
+      const status = await page.evaluate(async (urlServer) => {
+        const fp = (window as unknown as { Flashphoner: any }).Flashphoner;
+        await fp.init({});
+        const S = fp.constants.SESSION_STATUS;
+        return new Promise<string>((resolve) => {
+          fp.createSession({ urlServer }).on(S.ESTABLISHED, () => resolve('ESTABLISHED')).on(S.FAILED, () => resolve('FAILED'));
+          setTimeout(() => resolve('no answer in 10 s'), 10_000);
+        });
+      }, host.wcsTlsUrl!);
+      assert.equal(status, 'ESTABLISHED');
+    } finally {
+      await trusting.close();
+    }
   });
 
   test('a page from an origin not in allowed_origins gets no session', async () => {

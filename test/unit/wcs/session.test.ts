@@ -112,6 +112,21 @@ describe('WCS session', () => {
     client.ws.close();
   });
 
+  test('a REST terminate of the republish is STOPPED "Stopped by rest /terminate", and the stream ends', async () => {
+    const client = await established(url);
+    client.send('publishStream', { mediaSessionId: 'm4', name: 'cam4', sdp: OFFER, rtmpUrl: 'rtmp://127.0.0.1/live' });
+    await client.next('setRemoteSDP');
+    world.registry.get('cam4')!.emit('pcm', {} as never);
+    await client.next('notifyStreamStatusEvent', (f) => f.data[0].status === 'PUBLISHING');
+    const [t] = world.transponders.find({ streamName: 'cam4' }) as [TransponderJSON];
+    world.transponders.byId.delete(t.mediaSessionId);
+    world.transponders.emit('removed', { ...t, status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' });
+    const stopped = (await client.next('notifyStreamStatusEvent', (f) => f.data[0].status === 'STOPPED')).data[0];
+    assert.deepEqual([stopped.mediaSessionId, stopped.info], ['m4', 'Stopped by rest /terminate']);
+    await waitUntil(() => !world.registry.get('cam4'), 2000, 'the stream ends with its terminated republish');
+    client.ws.close();
+  });
+
   test('a bad rtmpUrl is FAILED "Failed by RTMP writer error" before anything is published', async () => {
     const client = await established(url);
     client.send('publishStream', { mediaSessionId: 'm3', name: 'cam3', sdp: OFFER, rtmpUrl: 'http://127.0.0.1/live' });

@@ -15,6 +15,8 @@ export interface TimingReport {
   videoFrames: number;
   audioFrames: number;
   videoRegressions: number;
+  /** Video frames with the same timestamp as the frame before (a muxer downstream refuses them). */
+  videoRepeats: number;
   audioRegressions: number;
   audioGaps: number;
   maxAudioStepMs: number;
@@ -48,6 +50,7 @@ export function timing(file: string): TimingReport {
     videoFrames: video.length,
     audioFrames: audio.length,
     videoRegressions: regressions(vts),
+    videoRepeats: vts.filter((t, i) => i > 0 && t === vts[i - 1]).length,
     audioRegressions: regressions(ats),
     audioGaps: steps.filter((s) => s > AUDIO_GAP_MS).length,
     maxAudioStepMs: steps.length ? Math.max(...steps) : NaN,

@@ -106,7 +106,7 @@ export function driftFigures(d: DriftDetail, opts: DriftOptions): Figure[] {
         ok: marks.offsetsMs.length >= expectedMarks * 0.9 && o.maxAbs <= 40,
       },
       { scenario: s, figure: `${target}: A/V offset first minute → last minute (median)`, value: `${o.firstMinute} → ${o.lastMinute} ms`, goal: 'no drift', ok: Math.abs(o.lastMinute - o.firstMinute) <= 20 },
-      { scenario: s, figure: `${target}: timestamp regressions video / audio`, value: `${t.videoRegressions} / ${t.audioRegressions}`, goal: '0 / 0', ok: t.videoRegressions + t.audioRegressions === 0 },
+      { scenario: s, figure: `${target}: timestamp regressions video / audio; repeated video timestamps`, value: `${t.videoRegressions} / ${t.audioRegressions}; ${t.videoRepeats}`, goal: '0 / 0; 0', ok: t.videoRegressions + t.audioRegressions + t.videoRepeats === 0 },
       { scenario: s, figure: `${target}: audio gaps (> 2 AAC frames), largest step`, value: `${t.audioGaps}, ${t.maxAudioStepMs} ms`, goal: '0', ok: t.audioGaps === 0 },
       { scenario: s, figure: `${target}: keyframe interval min / median / max`, value: `${keyMin.toFixed(2)} / ${quantile(keys, 0.5).toFixed(2)} / ${keyMax.toFixed(2)} s`, goal: '2.0 ± 0.1 s', ok: keyMin >= 1.9 && keyMax <= 2.1 },
       { scenario: s, figure: `${target}: bitrate per 10 s, mean (max−min)/mean`, value: `${mean.toFixed(0)} kb/s, ${(spread * 100).toFixed(0)} %`, goal: 'steady', ok: undefined },

@@ -70,6 +70,8 @@ export class Host {
   base = '';
   private child!: ChildProcess;
   private stderrText = '';
+  /** How many times the host logged each event (`event=<name>` on its stderr). */
+  readonly events = new Map<string, number>();
   private inspector: WebSocket | undefined;
   private inspectorCalls = new Map<number, (result: unknown) => void>();
   private nextCall = 1;
@@ -99,7 +101,16 @@ export class Host {
     this.child = spawn(cmd, cmdArgs as string[], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     this.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderrText = (this.stderrText + d.toString()).slice(-256 * 1024)));
+    let partial = '';
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderrText = (this.stderrText + d.toString()).slice(-256 * 1024);
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = /event=(\S+)/.exec(line)?.[1];
+        if (event) this.events.set(event, (this.events.get(event) ?? 0) + 1);
+      }
+    });
     this.base = await until(
       'the host to print its studio URL',
       () => {
@@ -281,6 +292,8 @@ export interface PublishArgs {
   width: number;
   height: number;
   markPeriodMs: number;
+  /** Send the offer without candidates and let Node rewrite the answer (window.__soakRewriteAnswer). */
+  rewriteAnswer?: boolean;
 }
 
 /** Runs in the page: publishes over WHIP (H.264 + Opus, non-trickle) and answers the POST status. */
@@ -373,8 +386,14 @@ async function publishInPage(args: PublishArgs): Promise<{ status: number; locat
       }
     });
   });
-  const response = await fetch(args.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription!.sdp });
-  const body = await response.text();
+  const offer = args.rewriteAnswer
+    ? pc.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates').join('\r\n')
+    : pc.localDescription!.sdp;
+  const response = await fetch(args.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
+  let body = await response.text();
+  if (response.status === 201 && args.rewriteAnswer) {
+    body = await (window as unknown as { __soakRewriteAnswer: (sdp: string) => Promise<string> }).__soakRewriteAnswer(body);
+  }
   if (response.status !== 201) {
     pc.close();
     media.getTracks().forEach((t) => t.stop());
@@ -472,7 +491,9 @@ export async function decodeErrors(file: string): Promise<{ count: number; sampl
   const { stderr } = await run('/usr/bin/ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 }).catch(
     (e: { stderr?: string }) => ({ stderr: `${e.stderr ?? ''}\nffmpeg failed` }),
   );
-  const lines = stderr.split('\n').filter((l) => l.trim());
+  // The null muxer's complaint about two packets with the same timestamp is not a decoding error (the
+  // timing checks count those); everything else ffmpeg prints at level error is.
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l));
   return { count: lines.length, sample: lines.slice(0, 5) };
 }
 

@@ -1,0 +1,317 @@
+// The fuzz targets that run in a process of their own (fuzz.ts forks it): each case i is made from a PRNG
+// seeded with (seed, i), so any case replays alone. A case passes when the parser returns, or throws its
+// own typed error with a message; any other throw is a crash, reported with the input. Progress goes to the
+// parent every PROGRESS_EVERY cases, which kills a run that stops progressing (a hang).
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Amf0Error, EcmaArray, decodeAmf0, encodeAmf0 } from '../src-relay/rtmp/amf0.js';
+import { ChunkReader, ChunkWriter, RtmpProtocolError, type RtmpMessage } from '../src-relay/rtmp/chunk.js';
+import { MessageType, setChunkSizeMessage, userControlMessage, windowAckSizeMessage } from '../src-relay/rtmp/control.js';
+import { FlvFormatError, FlvReader, readFlv, writeFlv, type FlvTag } from '../src-relay/flv/file.js';
+import { WavError, decodeWavTo48kStereo, encodeWav, parseWav } from '../src-relay/codec/audio/wav.js';
+import { IngestError, planIngest } from '../src-relay/webrtc/sdp.js';
+import { mulberry32 } from '../test/helpers/prng.js';
+
+export const TARGETS = ['amf0', 'chunk', 'flv', 'wav', 'sdp'] as const;
+export type Target = (typeof TARGETS)[number];
+export const PROGRESS_EVERY = 500;
+const FIXTURES = new URL('../test/fixtures/', import.meta.url);
+
+export type CaseOutcome = 'accepted' | 'rejected';
+
+export interface RunReport {
+  target: Target;
+  from: number;
+  to: number;
+  accepted: number;
+  rejected: number;
+  crashes: { index: number; error: string; inputHex: string }[];
+  maxCaseMs: number;
+  slowCases: number;
+  heapBefore: number;
+  heapAfter: number;
+  maxRss: number;
+}
+
+// ---- inputs ---------------------------------------------------------------------------------------------
+
+function randomBytes(next: () => number, max: number): Buffer {
+  const b = Buffer.alloc(Math.floor(next() * max));
+  for (let i = 0; i < b.length; i++) b[i] = Math.floor(next() * 256);
+  return b;
+}
+
+const BOUNDARY_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+
+/** One mutation: flip a bit, set a byte or a u32 to a boundary value, insert, delete, truncate, duplicate. */
+function mutate(input: Buffer, next: () => number): Buffer {
+  const b = Buffer.from(input);
+  const at = Math.floor(next() * Math.max(1, b.length));
+  switch (Math.floor(next() * 7)) {
+    case 0:
+      if (b.length) b[at] ^= 1 << Math.floor(next() * 8);
+      return b;
+    case 1:
+      if (b.length) b[at] = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x09, 0x03, 0x0a, 0x07][Math.floor(next() * 10)]!;
+      return b;
+    case 2:
+      if (b.length >= at + 4) (next() < 0.5 ? b.writeUInt32LE.bind(b) : b.writeUInt32BE.bind(b))(BOUNDARY_U32[Math.floor(next() * BOUNDARY_U32.length)]!, at);
+      return b;
+    case 3:
+      return Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), b.subarray(at)]);
+    case 4:
+      return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + Math.floor(next() * 8))]);
+    case 5:
+      return b.subarray(0, at);
+    default: {
+      const len = Math.floor(next() * 32);
+      return Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
+    }
+  }
+}
+
+function mutateMany(input: Buffer, next: () => number): Buffer {
+  let out = input;
+  const n = 1 + Math.floor(next() * 4);
+  for (let i = 0; i < n; i++) out = mutate(out, next);
+  return out;
+}
+
+const AMF_CORPUS = [
+  encodeAmf0('connect', 1, { app: 'live', type: 'nonprivate', flashVer: 'FMLE/3.0', tcUrl: 'rtmp://h/live' }),
+  encodeAmf0('_result', 1, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31 }, { level: 'status', code: 'NetConnection.Connect.Success', objectEncoding: 0 }),
+  encodeAmf0('onStatus', 0, null, { level: 'error', code: 'NetStream.Publish.BadName', description: 'x'.repeat(70) }),
+  encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray({ width: 1280, height: 720, encoder: 'Castbridge', stereo: true })),
+  encodeAmf0([1, [2, [3, [null, undefined, new Date(0)]]], { a: { b: { c: 'd' } } }]),
+  Buffer.from('0a00000002030001610005000009070001', 'hex'),
+  Buffer.from('100003466f6f000161 0f00000003612f62 000009'.replace(/ /g, ''), 'hex'),
+];
+
+/** What servers sent our publisher (captured), and chunk forms they rarely use. */
+function chunkCorpus(): Buffer[] {
+  const captured = ['nginx-rtmp-publish.server.bin', 'node-media-server-publish.server.bin', 'ffmpeg-listen-publish.server.bin'].map((f) => readFileSync(new URL(`rtmp/${f}`, FIXTURES)));
+  const w = new ChunkWriter();
+  const setSize = w.write(setChunkSizeMessage(256));
+  w.setChunkSize(256);
+  const command = (csid: number, payload: Buffer, ts: number): Buffer => w.write({ csid, timestamp: ts, typeId: MessageType.commandAmf0, streamId: 0, payload });
+  return [
+    ...captured,
+    Buffer.concat([w.write(windowAckSizeMessage(2_500_000)), setSize, command(3, AMF_CORPUS[1]!, 0), command(300, AMF_CORPUS[2]!, 0xffffff)]),
+    Buffer.concat([setSize, w.write({ csid: 6, timestamp: 0x1234567, typeId: 9, streamId: 1, payload: Buffer.alloc(700, 7) }), w.write(userControlMessage(6, 99))]),
+    Buffer.concat([command(65599, AMF_CORPUS[3]!, 40), command(3, AMF_CORPUS[0]!, 80)]),
+  ];
+}
+
+function flvCorpus(): Buffer[] {
+  const tags: FlvTag[] = [
+    { type: 18, timestamp: 0, body: encodeAmf0('onMetaData', new EcmaArray({ width: 64, height: 48 })) },
+    { type: 9, timestamp: 0, body: Buffer.from('1700000000014d401fffe1000a674d401f', 'hex') },
+    { type: 8, timestamp: 0, body: Buffer.from('af001190', 'hex') },
+    { type: 9, timestamp: 33, body: Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(40, 1)]) },
+    { type: 8, timestamp: 0x1000000, body: Buffer.from('af01aabbcc', 'hex') },
+  ];
+  return [readFileSync(new URL('flv/testsrc-64x48-0.5s.flv', FIXTURES)), writeFlv(tags), writeFlv(tags.slice(0, 2), { audio: false, video: true })];
+}
+
+function wavCorpus(): Buffer[] {
+  const tone = (n: number): Int16Array => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
+  const extra = (w: Buffer): Buffer => {
+    // a LIST chunk of odd size (pad byte) before data
+    const list = Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.from([3, 0, 0, 0]), Buffer.from('abc\0', 'latin1')]);
+    const out = Buffer.concat([w.subarray(0, 36), list, w.subarray(36)]);
+    out.writeUInt32LE(out.length - 8, 4);
+    return out;
+  };
+  return [
+    encodeWav(tone(200), 48000, 2),
+    encodeWav(tone(150), 44100, 1, 8),
+    encodeWav(tone(90), 8000, 3, 24),
+    encodeWav(tone(64), 22050, 2, 32),
+    encodeWav(Float32Array.from(tone(100), (x) => x / 32768), 16000, 1, 32, true),
+    extra(encodeWav(tone(100), 48000, 1)),
+  ];
+}
+
+const CHROMIUM_OFFER = [
+  'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1', 'a=msid-semantic: WMS',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 13', 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+  'a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF',
+  'a=setup:actpass', 'a=sendonly', 'a=mid:0', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1',
+  'a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:13 CN/8000', 'a=candidate:1 1 udp 2122260223 192.0.2.2 50000 typ host',
+  'm=video 9 UDP/TLS/RTP/SAVPF 96 102 104 108 116 39', 'c=IN IP4 0.0.0.0', 'a=sendonly', 'a=mid:1', 'a=rtcp-mux', 'a=rtcp-fb:102 nack pli',
+  'a=rtpmap:96 VP8/90000', 'a=rtpmap:102 H264/90000', 'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f',
+  'a=rtpmap:104 H264/90000', 'a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
+  'a=rtpmap:108 H264/90000', 'a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f;sprop-parameter-sets=Z0LAH4yNQA==,aM48gA==',
+  'a=rtpmap:116 H264/90000', 'a=fmtp:116 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f',
+  'a=ssrc:1 cname:x', 'a=ssrc-group:FID 1 2',
+].join('\r\n') + '\r\n';
+
+export function sdpCorpus(): string[] {
+  return [CHROMIUM_OFFER, readFileSync(new URL('sdp/aiortc-1.4-offer.sdp', FIXTURES), 'utf8')];
+}
+
+/** Line-level and byte-level mutations of an SDP. */
+export function mutateSdp(sdp: string, next: () => number): string {
+  if (next() < 0.5) return mutateMany(Buffer.from(sdp, 'latin1'), next).toString('latin1');
+  const lines = sdp.split('\r\n');
+  const n = 1 + Math.floor(next() * 4);
+  for (let k = 0; k < n; k++) {
+    const at = Math.floor(next() * lines.length);
+    const pick = next();
+    if (pick < 0.25) lines.splice(at, 1);
+    else if (pick < 0.5) lines.splice(at, 0, lines[Math.floor(next() * lines.length)]!);
+    else if (pick < 0.75) lines[at] = (lines[at] ?? '').replace(/\d+/, () => String(BOUNDARY_U32[Math.floor(next() * BOUNDARY_U32.length)]));
+    else lines[at] = (lines[at] ?? '') + ['', '\u0000', ';;;', ' '.repeat(200), '=', 'a=', '\n', 'x'.repeat(5000)][Math.floor(next() * 8)];
+  }
+  return lines.join(next() < 0.1 ? '\n' : '\r\n');
+}
+
+// ---- one case per target ---------------------------------------------------------------------------------
+
+const sameMessages = (a: RtmpMessage[], b: RtmpMessage[]): boolean =>
+  a.length === b.length && a.every((m, i) => m.csid === b[i]!.csid && m.typeId === b[i]!.typeId && m.timestamp === b[i]!.timestamp && m.streamId === b[i]!.streamId && m.payload.equals(b[i]!.payload));
+
+const sameTags = (a: FlvTag[], b: FlvTag[]): boolean => a.length === b.length && a.every((t, i) => t.type === b[i]!.type && t.timestamp === b[i]!.timestamp && t.body.equals(b[i]!.body));
+
+/** Throws a plain Error (a crash) when two ways of reading the same bytes disagree. */
+function mismatch(what: string): never {
+  throw new Error(`MISMATCH: ${what}`);
+}
+
+type Runner = (i: number, next: () => number) => { input: Buffer; run: () => void; typed: new (...args: never[]) => Error };
+
+function makeRunners(): Record<Target, Runner> {
+  const amf = AMF_CORPUS;
+  const chunks = chunkCorpus();
+  const flvs = flvCorpus();
+  const wavs = wavCorpus();
+  const sdps = sdpCorpus();
+  return {
+    amf0: (i, next) => {
+      const input = next() < 0.3 ? randomBytes(next, 96) : mutateMany(amf[i % amf.length]!, next);
+      return { input, typed: Amf0Error, run: () => void decodeAmf0(input) };
+    },
+    // The same bytes read at once and one byte at a time: the same messages, or the same kind of refusal.
+    chunk: (i, next) => {
+      const input = next() < 0.1 ? randomBytes(next, 256) : mutateMany(chunks[i % chunks.length]!, next);
+      return {
+        input,
+        typed: RtmpProtocolError,
+        run: () => {
+          let whole: RtmpMessage[] | Error;
+          try {
+            whole = new ChunkReader({ maxBuffered: 1024 * 1024 }).push(input);
+          } catch (e) {
+            whole = e as Error;
+          }
+          const reader = new ChunkReader({ maxBuffered: 1024 * 1024 });
+          const bytewise: RtmpMessage[] = [];
+          let error: Error | undefined;
+          try {
+            for (let k = 0; k < input.length; k++) bytewise.push(...reader.push(input.subarray(k, k + 1)));
+          } catch (e) {
+            error = e as Error;
+          }
+          if (whole instanceof Error || error) {
+            if (!(whole instanceof Error) || !error) mismatch(`whole ${whole instanceof Error ? 'threw' : 'read'}, byte by byte ${error ? 'threw' : 'read'}`);
+            if (whole.constructor !== error.constructor) mismatch(`${whole.name} vs ${error.name}`);
+            throw whole;
+          }
+          if (!sameMessages(whole, bytewise)) mismatch(`${whole.length} messages at once, ${bytewise.length} byte by byte`);
+        },
+      };
+    },
+    flv: (i, next) => {
+      const input = next() < 0.1 ? Buffer.concat([Buffer.from('FLV\x01\x05\0\0\0\x09\0\0\0\0', 'latin1'), randomBytes(next, 256)]) : mutateMany(flvs[i % flvs.length]!, next);
+      const splits = Array.from({ length: 1 + Math.floor(next() * 8) }, () => Math.floor(next() * (input.length + 1))).sort((a, b) => a - b);
+      return {
+        input,
+        typed: FlvFormatError,
+        run: () => {
+          let whole: FlvTag[] | Error;
+          try {
+            whole = readFlv(input);
+          } catch (e) {
+            whole = e as Error;
+          }
+          const reader = new FlvReader();
+          const pushed: FlvTag[] = [];
+          let error: Error | undefined;
+          try {
+            let from = 0;
+            for (const at of [...splits, input.length]) {
+              pushed.push(...reader.push(input.subarray(from, at)));
+              from = at;
+            }
+            reader.end();
+          } catch (e) {
+            error = e as Error;
+          }
+          if (whole instanceof Error || error) {
+            if (!(whole instanceof Error) || !error) mismatch(`readFlv ${whole instanceof Error ? 'threw' : 'read'}, pushed in pieces ${error ? 'threw' : 'read'}`);
+            throw whole;
+          }
+          if (!sameTags(whole, pushed)) mismatch(`${whole.length} tags at once, ${pushed.length} in pieces`);
+        },
+      };
+    },
+    wav: (i, next) => {
+      const input = mutateMany(wavs[i % wavs.length]!, next);
+      return {
+        input,
+        typed: WavError,
+        run: () => {
+          parseWav(input);
+          decodeWavTo48kStereo(input);
+        },
+      };
+    },
+    sdp: (i, next) => {
+      const text = mutateSdp(sdps[i % sdps.length]!, next);
+      return { input: Buffer.from(text, 'latin1'), typed: IngestError, run: () => void planIngest(text) };
+    },
+  };
+}
+
+export function caseRandom(seed: number, index: number): () => number {
+  return mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+}
+
+const SLOW_CASE_MS = 250;
+
+/** Runs cases [from, to) of a target; `progress` is told every PROGRESS_EVERY cases. */
+export function runCases(target: Target, seed: number, from: number, to: number, progress: (i: number) => void): RunReport {
+  setFlagsFromString('--expose_gc');
+  const gc = runInNewContext('gc') as () => void;
+  const runner = makeRunners()[target];
+  gc();
+  const report: RunReport = { target, from, to, accepted: 0, rejected: 0, crashes: [], maxCaseMs: 0, slowCases: 0, heapBefore: process.memoryUsage().heapUsed, heapAfter: 0, maxRss: 0 };
+  for (let i = from; i < to; i++) {
+    if ((i - from) % PROGRESS_EVERY === 0) progress(i);
+    const { input, run, typed } = runner(i, caseRandom(seed, i));
+    const started = performance.now();
+    try {
+      run();
+      report.accepted++;
+    } catch (error) {
+      if (error instanceof typed && error.message.length > 0) report.rejected++;
+      else if (report.crashes.length < 20) report.crashes.push({ index: i, error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack?.split('\n').slice(1, 4).join('\n')}` : String(error), inputHex: input.toString('hex').slice(0, 2000) });
+      else report.crashes.push({ index: i, error: String(error), inputHex: '' });
+    }
+    const ms = performance.now() - started;
+    report.maxCaseMs = Math.max(report.maxCaseMs, ms);
+    if (ms > SLOW_CASE_MS) report.slowCases++;
+  }
+  gc();
+  report.heapAfter = process.memoryUsage().heapUsed;
+  report.maxRss = process.resourceUsage().maxRSS * 1024;
+  return report;
+}
+
+// Run as a child of fuzz.ts: argv target seed from to; reports over IPC.
+if (process.send && process.argv[2] && (TARGETS as readonly string[]).includes(process.argv[2])) {
+  const [target, seed, from, to] = [process.argv[2] as Target, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+  const report = runCases(target, seed, from, to, (i) => process.send!({ progress: i }));
+  process.send({ report }, () => process.exit(0));
+}

@@ -58,6 +58,7 @@ export async function runHost(argv: string[]): Promise<number> {
   if (host.wcsUrl || host.wcsTlsUrl) {
     process.stdout.write(`WCS Web SDK urlServer: ${[host.wcsUrl, host.wcsTlsUrl].filter(Boolean).join(' or ')}\n`);
   }
+  for (const reason of host.wcsUnavailable) process.stdout.write(`WCS WebSocket off: ${reason}\n`);
   process.stdout.write(`Data folder: ${host.dataDir}\n`);
   await untilSignal();
   await host.close();

@@ -41,6 +41,8 @@ export interface Host {
   /** The WCS client protocol (Flashphoner Web SDK), when ws_port / wss_port is not 0. */
   wcsUrl?: string;
   wcsTlsUrl?: string;
+  /** Why a configured WCS listener is off (e.g. "127.0.0.1:8080 (ws_port) is already in use …"). */
+  wcsUnavailable: string[];
   settings: SettingsStore;
   registry: StreamRegistry;
   transponders: TransponderManager;
@@ -201,6 +203,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     ingest,
     dataDir,
     mediaDir,
+    wcsUnavailable: wcs.unavailable,
     close: () => (closing ??= close()),
   };
   if (rest.httpsPort !== undefined) result.httpsUrl = `https://${host}:${rest.httpsPort}`;

@@ -31,6 +31,8 @@ export interface WcsServerOptions {
 export interface WcsServers {
   wsPort?: number;
   wssPort?: number;
+  /** Why a configured listener is not there (its port taken, say): one sentence naming the setting each. */
+  unavailable: string[];
   close(): Promise<void>;
 }
 
@@ -112,25 +114,30 @@ export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): P
     await Promise.all(servers.map(closeServer));
   };
 
-  try {
-    if (opts.wsPort !== 0) {
-      const server = createServer(notWebSocket);
-      servers.push(server);
-      server.on('upgrade', onUpgrade);
-      listened.ws = await listen(server, opts.wsPort, opts.bind, 'ws_port');
+  // The WCS ports serve existing WCS pages beside the studio: one that cannot listen (8080 is a popular port)
+  // is reported and left off, and the studio, REST and WHIP start all the same.
+  const unavailable: string[] = [];
+  const start = async (server: Server, port: number, setting: string): Promise<number | undefined> => {
+    servers.push(server);
+    server.on('upgrade', onUpgrade);
+    try {
+      return await listen(server, port, opts.bind, setting);
+    } catch (err) {
+      unavailable.push((err as Error).message);
+      deps.log('wcs.unavailable', { setting, error: (err as Error).message });
+      return undefined;
     }
-    if (opts.wssPort !== 0) {
-      if (!opts.tls) throw new Error('wss_port needs the HTTPS certificate');
-      const server = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket);
-      servers.push(server);
-      server.on('upgrade', onUpgrade);
-      listened.wss = await listen(server, opts.wssPort, opts.bind, 'wss_port');
-    }
-  } catch (err) {
-    await close();
-    throw err;
+  };
+  if (opts.wsPort !== 0) {
+    const port = await start(createServer(notWebSocket), opts.wsPort, 'ws_port');
+    if (port !== undefined) listened.ws = port;
   }
-  const result: WcsServers = { close };
+  if (opts.wssPort !== 0) {
+    if (!opts.tls) throw new Error('wss_port needs the HTTPS certificate');
+    const port = await start(createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket), opts.wssPort, 'wss_port');
+    if (port !== undefined) listened.wss = port;
+  }
+  const result: WcsServers = { unavailable, close };
   if (listened.ws !== undefined) result.wsPort = listened.ws;
   if (listened.wss !== undefined) result.wssPort = listened.wss;
   return result;

@@ -21,6 +21,8 @@ export interface TimingReport {
   audioGaps: number;
   maxAudioStepMs: number;
   keyframeIntervalsS: number[];
+  /** Timestamps of the keyframes (s). */
+  keyframeTimesS: number[];
   bitrateKbps: number[];
 }
 
@@ -55,6 +57,7 @@ export function timing(file: string): TimingReport {
     audioGaps: steps.filter((s) => s > AUDIO_GAP_MS).length,
     maxAudioStepMs: steps.length ? Math.max(...steps) : NaN,
     keyframeIntervalsS: intervals,
+    keyframeTimesS: keys.map((k) => k / 1000),
     bitrateKbps,
   };
 }

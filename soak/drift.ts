@@ -21,13 +21,15 @@ export interface DriftDetail {
   rss: number[];
   /** How late the publisher drew each flash after its beep (ms): its own share of the offsets. */
   publisherLagsMs: number[];
+  /** FIRs the ingest sent: PLIs the publisher left unanswered for 500 ms. */
+  firs: number;
 }
 
 export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
   const host = new Host();
   const targets: NginxRtmp[] = [];
   let browser: Browser | undefined;
-  const d: DriftDetail = { recordings: [], interruptions: [], rss: [], publisherLagsMs: [] };
+  const d: DriftDetail = { recordings: [], interruptions: [], rss: [], publisherLagsMs: [], firs: 0 };
   try {
     let servers: NginxRtmp[];
     [, browser, ...servers] = await Promise.all([host.start(), launchBrowser(), ...Array.from({ length: opts.targets }, () => startNginxRtmp())]);
@@ -65,6 +67,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
       }
     }
     d.publisherLagsMs = await publisherLags(page);
+    d.firs = host.events.get('ingest.fir') ?? 0;
     for (const id of ids) await host.rest('terminate', { mediaSessionId: id });
     await Promise.all(targets.map((t) => t.stop())); // finalizes the recordings
     for (const target of targets) {
@@ -90,7 +93,8 @@ export function driftFigures(d: DriftDetail, opts: DriftOptions): Figure[] {
     const target = `target ${i + 1}`;
     const o = summarizeOffsets(marks);
     const expectedMarks = Math.floor((t.durationS * 1000) / opts.markPeriodMs);
-    const keys = t.keyframeIntervalsS.slice(1); // the first one follows the start's extra keyframe
+    // the cadence once both targets publish (each start brings a keyframe of its own)
+    const keys = t.keyframeIntervalsS.filter((_, k) => t.keyframeTimesS[k]! - (t.keyframeTimesS[0] ?? 0) >= 10);
     const keyMin = keys.length ? Math.min(...keys) : NaN;
     const keyMax = keys.length ? Math.max(...keys) : NaN;
     const rates = t.bitrateKbps.slice(1); // the first window holds the start-up ramp
@@ -120,6 +124,7 @@ export function driftFigures(d: DriftDetail, opts: DriftOptions): Figure[] {
     goal: '(publisher share of the offset)',
     ok: undefined,
   });
+  figures.push({ scenario: s, figure: 'ingest: keyframe requests unanswered after 500 ms (FIR sent)', value: String(d.firs), goal: '–', ok: undefined });
   figures.push({ scenario: s, figure: 'transponders seen not PUBLISHING (2 s polls)', value: String(d.interruptions.length), goal: '0', ok: d.interruptions.length === 0 });
   if (d.rss.length >= 2) figures.push({ scenario: s, figure: 'host RSS, minute 1 → end', value: `${mb(d.rss[0]!)} → ${mb(d.rss.at(-1)!)}`, goal: 'flat', ok: undefined });
   return figures;

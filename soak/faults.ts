@@ -31,6 +31,8 @@ export interface Condition {
   blackoutMs?: number;
   /** The RTMP leg can make it here (a cap or a blackout; see the top of the file). */
   rtmp: boolean;
+  /** Runs this many times the usual duration (a cap first fills the kernel's socket buffer, unseen). */
+  durationFactor?: number;
 }
 
 export const CONDITIONS: Condition[] = [
@@ -40,7 +42,7 @@ export const CONDITIONS: Condition[] = [
   { id: 'jitter', label: '100 ± 30 ms jitter', impair: { delayMs: 100, jitterMs: 30 }, rtmp: false },
   { id: 'reorder', label: 'reordering (75 % held 20 ms)', impair: { delayMs: 20, reorder: 0.25 }, rtmp: false },
   { id: 'blackout', label: '3 s blackout', impair: {}, blackoutMs: 3000, rtmp: true },
-  { id: 'cap', label: 'bandwidth at 50 % of the bitrate', impair: {}, cap: true, rtmp: true },
+  { id: 'cap', label: 'bandwidth at 50 % of the bitrate', impair: {}, cap: true, rtmp: true, durationFactor: 3 },
 ];
 
 export interface ConditionResult {
@@ -296,8 +298,8 @@ export async function runFaults(opts: { legs: Leg[]; conditions: Condition[]; se
     try {
       const legResults: ConditionResult[] = [];
       for (const condition of opts.conditions.filter((c) => leg === 'webrtc' || c.rtmp)) {
-        log('faults', `${leg}: ${condition.label} for ${opts.seconds} s`);
-        legResults.push(await runCondition(setup, leg, condition, opts.seconds));
+        log('faults', `${leg}: ${condition.label} for ${opts.seconds * (condition.durationFactor ?? 1)} s`);
+        legResults.push(await runCondition(setup, leg, condition, opts.seconds * (condition.durationFactor ?? 1)));
       }
       if (leg === 'rtmp' && opts.blackHole) {
         log('faults', 'rtmp: black-holed target');
@@ -362,7 +364,7 @@ export default async function faults(args: Record<string, string>): Promise<Scen
   const notes = d.results.filter((r) => r.decodeSample.length).map((r) => `faults: ${r.leg} ${r.condition.label}: ${r.decodeSample.slice(0, 2).join(' | ')}`);
   return {
     figures: faultFigures(d),
-    scale: `${legs.join(' and ')} leg${legs.length > 1 ? 's' : ''}, ${conditions.map((c) => c.label).join(', ')}, ${seconds} s each (netem on both ends of our own veth pair), plus a black-holed target`,
+    scale: `${legs.join(' and ')} leg${legs.length > 1 ? 's' : ''}: ${conditions.map((c) => c.label).join(', ')} on the WebRTC leg (seeded UDP relay, both ways), the cap and the blackout on the RTMP leg (tbf / link down on our own veth pair), ${seconds} s each (the cap ${seconds * 3} s), plus a black-holed target`,
     notes,
   };
 }

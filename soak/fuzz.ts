@@ -218,11 +218,15 @@ export interface FuzzDetail {
 
 export async function runFuzz(opts: { cases: number; httpCases: number; whipCases: number; targets: string[] }): Promise<FuzzDetail> {
   const d: FuzzDetail = { parsers: [], http: [] };
-  for (const target of TARGETS.filter((t) => opts.targets.includes(t))) {
-    log('fuzz', `${target}: ${opts.cases} cases`);
-    d.parsers.push(await fuzzParser(target, opts.cases));
-  }
-  if (opts.targets.includes('rest') || opts.targets.includes('whip')) {
+  // The parsers run in child processes, the HTTP targets against a host: both chains at once.
+  const parsers = async (): Promise<void> => {
+    for (const target of TARGETS.filter((t) => opts.targets.includes(t))) {
+      log('fuzz', `${target}: ${opts.cases} cases`);
+      d.parsers.push(await fuzzParser(target, opts.cases));
+    }
+  };
+  const http = async (): Promise<void> => {
+    if (!opts.targets.includes('rest') && !opts.targets.includes('whip')) return;
     const host = new Host();
     try {
       await host.start();
@@ -240,7 +244,8 @@ export async function runFuzz(opts: { cases: number; httpCases: number; whipCase
       const code = await host.stop();
       if (code !== 0) d.http.forEach((h) => h.serverErrors.push(`the host exited ${code} on SIGTERM`));
     }
-  }
+  };
+  await Promise.all([parsers(), http()]);
   return d;
 }
 

@@ -41,9 +41,7 @@ function machine(): string {
 const HEADER = `# Soak: long runs, network faults and fuzzing at scale
 
 \`npm run soak\` (all scenarios) or \`npm run soak -- <scenario>\` writes its section below: the date, the
-machine, the scale it ran at and the figures against their goals. The figures are measured, never edited
-by hand; a scenario run at less than its full scale says so in its scale line. Sections are replaced one by
-one, so they may come from different runs.
+machine, the scale it ran at and the figures against their goals.
 `;
 
 /** Replaces (or appends) the section of one scenario in docs/SOAK.md. */

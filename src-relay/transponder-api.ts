@@ -1,69 +1,18 @@
 // The contract between the host (REST API, GUI events, auto push) and the relay's transponders.
 // The relay implements it in transponders.ts; the host only sees these types.
-import type { AudioCodec } from './media.js';
+// The wire shapes (the transponder object, its stats, the startup and find bodies) are declared once, as
+// schemas, in src-contract/transponder.ts; the names below are the relay's words for them.
+import type { FindBody, StartupBody, Transponder } from '../src-contract/transponder.js';
 
-export type TransponderStatus = 'CONNECTING' | 'PUBLISHING' | 'RECONNECTING' | 'FAILED' | 'STOPPED';
+export type { TransponderOptions, TransponderStats, TransponderStatus } from '../src-contract/transponder.js';
 
-/** `options` of startup (DESIGN.md §4), also echoed back in the transponder object. */
-export interface TransponderOptions {
-  action?: 'mute' | 'sound_on';
-  soundFile?: string;
-  loop?: boolean;
-  audioCodec?: AudioCodec;
-}
+/** The WCS transponder object (DESIGN.md §4) plus our additions, as sent on the wire. */
+export type TransponderJSON = Transponder;
 
-export interface StartupRequest {
-  /** The published source stream. */
-  streamName: string;
-  rtmpUrl: string;
-  options?: TransponderOptions;
-  /** Per-transponder override of the `rtmp_transponder_full_url` setting. */
-  rtmpTransponderFullUrl?: boolean;
-  /** flashVer sent in `connect`; default "FMLE/3.0 (compatible; Castbridge/<version>)". */
-  rtmpFlashVersion?: string;
-  /** Publish the stream name as given, without the prefix (GUI presets: the stream key). */
-  noPrefix?: boolean;
-}
+/** `startup`'s body: the source stream, the rtmpUrl, options, and the WCS per-transponder overrides. */
+export type StartupRequest = StartupBody;
 
-export interface TransponderStats {
-  /** Video+audio bitrate sent, kb/s, over the last second. */
-  bitrateKbps: number;
-  fps: number;
-  droppedFrames: number;
-  /** Milliseconds since it last reached PUBLISHING (0 when not publishing). */
-  uptimeMs: number;
-  reconnects: number;
-  /** Current reconnect attempt number and when the next try starts (epoch ms), while RECONNECTING. */
-  attempt?: number;
-  nextRetryAt?: number;
-  /** Queued unsent video in milliseconds (congestion figure). */
-  queuedMs: number;
-}
-
-/** The WCS transponder object (DESIGN.md §4) plus our additions. */
-export interface TransponderJSON {
-  mediaSessionId: string;
-  /** Name published on the target (prefix applied). */
-  streamName: string;
-  /** The source stream's name. */
-  sourceStreamName: string;
-  rtmpUrl: string;
-  width: number;
-  height: number;
-  muted: boolean;
-  soundEnabled: boolean;
-  options: TransponderOptions;
-  status: TransponderStatus;
-  /** Why it failed, stopped or is reconnecting. */
-  info?: string;
-  stats: TransponderStats;
-}
-
-export interface FindQuery {
-  streamName?: string;
-  rtmpUrl?: string;
-  mediaSessionId?: string;
-}
+export type FindQuery = FindBody;
 
 /** A refusal the REST layer maps to an HTTP status. */
 export class TransponderError extends Error {

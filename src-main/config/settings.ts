@@ -2,6 +2,7 @@
 // property names where WCS has one (Flashphoner WCS `flashphoner.properties`). The file format and its
 // comment-preserving edits live in properties.ts; this module only knows what the keys mean.
 import { isIP } from 'node:net';
+import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
 import { redactUrl } from '../../src-relay/redact.js';
 
 export type SettingType = 'string' | 'boolean' | 'integer' | 'port' | 'rtmpUrl' | 'hostList' | 'originList' | 'address' | 'path';
@@ -269,19 +270,11 @@ function originOf(text: string): string | undefined {
   return url.origin.toLowerCase();
 }
 
+/** The rtmpUrl syntax every caller shares (src-contract/rtmp-url.ts); empty means none. */
 function parseRtmpUrlSetting(key: SettingKey, value: string): Parsed {
-  if (value === '') return { ok: true, value };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // The value may hold a stream key: the message reaches the log, the UI and a 400 body (DESIGN.md §7).
-    return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL, got "${redactUrl(value)}"` };
-  }
-  if ((url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') || url.hostname === '') {
-    return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL with a host, got protocol "${url.protocol}"` };
-  }
-  return { ok: true, value };
+  if (value === '' || checkRtmpUrlSyntax(value, key).ok) return { ok: true, value };
+  // The value may hold a stream key: the message reaches the log, the UI and a 400 body (DESIGN.md §7).
+  return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL, got "${redactUrl(value)}"` };
 }
 
 /** The typed defaults. */

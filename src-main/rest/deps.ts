@@ -1,5 +1,6 @@
 // What the HTTP layer needs from the host, as interfaces: route logic is tested with fakes and no port.
 import type { EventEmitter } from 'node:events';
+import type { HostInfo } from '../../src-contract/studio.js';
 import type { Log } from '../../src-relay/log.js';
 import type { LiveStream, StreamRegistry } from '../../src-relay/streams.js';
 import type { TrickleResult } from '../../src-relay/webrtc/ingest.js';
@@ -21,14 +22,8 @@ export interface IngestService {
 
 export type TransponderHub = TransponderService & Pick<EventEmitter<TransponderServiceEvents>, 'on' | 'off'>;
 
-export interface HostInfo {
-  version: string;
-  localRtmpUrl: string | null;
-  previewBaseUrl: string | null;
-  mediaDir: string;
-  dataDir: string;
-  secretStorage: string;
-}
+/** `GET /api/info` (declared in src-contract/studio.ts). */
+export type { HostInfo };
 
 /** Checks an rtmpUrl's host resolves; throws with a sentence when it does not. */
 export type HostResolver = (hostname: string) => Promise<void>;

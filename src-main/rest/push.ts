@@ -2,6 +2,8 @@
 // as WCS's own REST client calls it (body-less `GET find_all`, `application/json;charset=UTF-8`). JSON only:
 // this plugin accepts no other Content-Type (415).
 import type { FastifyInstance } from 'fastify';
+import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
+import type { FindBody, MediaSessionBody, SoundOnBody, StartupBody } from '../../src-contract/transponder.js';
 import type { StartupRequest, TransponderJSON, TransponderOptions } from '../../src-relay/transponder-api.js';
 import { redactUrl } from '../../src-relay/redact.js';
 import type { RestDeps } from './deps.js';
@@ -9,40 +11,11 @@ import { HttpError } from './errors.js';
 import { PUSH_GET_ROUTES, PUSH_ROUTES, fastifySchema } from './schemas.js';
 import { loadSound } from './sounds.js';
 
-interface StartupBody {
-  streamName: string;
-  rtmpUrl: string;
-  options?: TransponderOptions;
-  rtmpTransponderFullUrl?: boolean;
-  rtmpFlashVersion?: string;
-}
-interface IdBody {
-  mediaSessionId: string;
-}
-interface SoundBody extends IdBody {
-  soundFile: string;
-  loop?: boolean;
-}
-interface FindBody {
-  streamName?: string;
-  rtmpUrl?: string;
-  mediaSessionId?: string;
-}
-
-/** rtmp:// or rtmps:// with a host that resolves; else 400 with the reason. */
+/** The rtmpUrl syntax every caller shares, and a host that resolves; else 400 with the reason. */
 export async function checkRtmpUrl(rtmpUrl: string, deps: Pick<RestDeps, 'resolveHost'>): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(rtmpUrl);
-  } catch {
-    throw new HttpError(400, `rtmpUrl is not a URL: "${redactUrl(rtmpUrl).slice(0, 200)}"`);
-  }
-  if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') {
-    throw new HttpError(400, `rtmpUrl must start with rtmp:// or rtmps://, got "${url.protocol}//"`);
-  }
-  if (url.hostname === '') throw new HttpError(400, 'rtmpUrl has no host');
-  if (url.pathname.replace(/\//g, '') === '') throw new HttpError(400, 'rtmpUrl has no application, e.g. rtmp://host/live');
-  await deps.resolveHost(url.hostname.replace(/^\[|\]$/g, ''));
+  const parsed = checkRtmpUrlSyntax(rtmpUrl, 'rtmpUrl');
+  if (!parsed.ok) throw new HttpError(400, parsed.error);
+  await deps.resolveHost(parsed.url.hostText.replace(/^\[|\]$/g, ''));
 }
 
 function findOne(deps: RestDeps, mediaSessionId: string): TransponderJSON {
@@ -75,6 +48,7 @@ async function startup(deps: RestDeps, body: StartupBody): Promise<TransponderJS
   const request: StartupRequest = { streamName: body.streamName, rtmpUrl: body.rtmpUrl, options };
   if (body.rtmpTransponderFullUrl !== undefined) request.rtmpTransponderFullUrl = body.rtmpTransponderFullUrl;
   if (body.rtmpFlashVersion !== undefined) request.rtmpFlashVersion = body.rtmpFlashVersion;
+  if (body.noPrefix !== undefined) request.noPrefix = body.noPrefix;
   const transponder = deps.transponders.startup(request, sound);
   deps.log('rest_startup', { mediaSessionId: transponder.mediaSessionId, rtmpUrl: redactUrl(body.rtmpUrl) });
   return transponder;
@@ -103,7 +77,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
   app.post(R.find_all.url, { schema: fastifySchema(R.find_all) }, findAll);
   app.get(PUSH_GET_ROUTES.find_all.url, { schema: fastifySchema(PUSH_GET_ROUTES.find_all) }, findAll);
 
-  app.post<{ Body: IdBody }>(R.terminate.url, { schema: fastifySchema(R.terminate) }, async (req) => {
+  app.post<{ Body: MediaSessionBody }>(R.terminate.url, { schema: fastifySchema(R.terminate) }, async (req) => {
     const transponder = findOne(deps, req.body.mediaSessionId);
     await deps.transponders.terminate(transponder.mediaSessionId);
     deps.log('rest_terminate', { mediaSessionId: transponder.mediaSessionId });
@@ -111,19 +85,19 @@ export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
   });
 
   for (const [route, muted] of [[R.mute, true], [R.unmute, false]] as const) {
-    app.post<{ Body: IdBody }>(route.url, { schema: fastifySchema(route) }, async (req) => {
+    app.post<{ Body: MediaSessionBody }>(route.url, { schema: fastifySchema(route) }, async (req) => {
       findOne(deps, req.body.mediaSessionId);
       return deps.transponders.setMuted(req.body.mediaSessionId, muted);
     });
   }
 
-  app.post<{ Body: SoundBody }>(R.sound_on.url, { schema: fastifySchema(R.sound_on) }, async (req) => {
+  app.post<{ Body: SoundOnBody }>(R.sound_on.url, { schema: fastifySchema(R.sound_on) }, async (req) => {
     findOne(deps, req.body.mediaSessionId);
     const sound = await loadSound(deps.mediaDir(), req.body.soundFile);
     return deps.transponders.soundOn(req.body.mediaSessionId, sound, req.body.loop ?? false);
   });
 
-  app.post<{ Body: IdBody }>(R.sound_off.url, { schema: fastifySchema(R.sound_off) }, async (req) => {
+  app.post<{ Body: MediaSessionBody }>(R.sound_off.url, { schema: fastifySchema(R.sound_off) }, async (req) => {
     findOne(deps, req.body.mediaSessionId);
     return deps.transponders.soundOff(req.body.mediaSessionId);
   });

@@ -1,9 +1,14 @@
-// Schema-first REST (after fastify/demo): every route's body and every response are JSON schemas declared
-// once here. Fastify validates and serializes with them, and openapi.ts turns the same table into the
-// OpenAPI 3.1 document. DESIGN.md §4 is the contract these schemas write down.
-import { AUDIO_CODECS } from '../../src-relay/media.js';
+// Schema-first REST (after fastify/demo): every route's body and every response are JSON schemas, listed
+// here. Fastify validates and serializes with them, and openapi.ts turns the same table into the OpenAPI 3.1
+// document. The shapes the studio and the SDK also use (the transponder, its bodies, media files, targets,
+// host info) are declared once in src-contract/ (TypeBox), which the renderer imports as well; DESIGN.md §4
+// is the contract they write down.
+import Type from 'typebox';
+import type { TSchema } from 'typebox';
+import { HostInfo, MediaList, Target, TargetList } from '../../src-contract/studio.js';
+import { FindBody, MediaSessionBody, SoundOnBody, StartupBody, Transponder } from '../../src-contract/transponder.js';
 
-export type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Readonly<Record<string, unknown>> | TSchema;
 
 export interface ResponseSpec {
   description: string;
@@ -33,63 +38,7 @@ export const errorSchema: JsonSchema = {
   required: ['error'],
 };
 
-const TRANSPONDER_STATUSES = ['CONNECTING', 'PUBLISHING', 'RECONNECTING', 'FAILED', 'STOPPED'];
-
-export const optionsSchema: JsonSchema = {
-  type: 'object',
-  properties: {
-    action: { type: 'string', enum: ['mute', 'sound_on'] },
-    soundFile: { type: 'string', minLength: 1, maxLength: 255 },
-    loop: { type: 'boolean' },
-    audioCodec: { type: 'string', enum: [...AUDIO_CODECS] },
-  },
-  additionalProperties: true,
-};
-
-const statsSchema: JsonSchema = {
-  type: 'object',
-  properties: {
-    bitrateKbps: { type: 'number' },
-    fps: { type: 'number' },
-    droppedFrames: { type: 'number' },
-    uptimeMs: { type: 'number' },
-    reconnects: { type: 'number' },
-    attempt: { type: 'number' },
-    nextRetryAt: { type: 'number' },
-    queuedMs: { type: 'number' },
-  },
-  additionalProperties: true,
-};
-
-export const transponderSchema: JsonSchema = {
-  type: 'object',
-  properties: {
-    mediaSessionId: { type: 'string' },
-    streamName: { type: 'string', description: 'Name published on the target (prefix applied).' },
-    sourceStreamName: { type: 'string' },
-    rtmpUrl: { type: 'string' },
-    width: { type: 'integer' },
-    height: { type: 'integer' },
-    muted: { type: 'boolean' },
-    soundEnabled: { type: 'boolean' },
-    options: optionsSchema,
-    status: { type: 'string', enum: TRANSPONDER_STATUSES },
-    info: { type: 'string' },
-    stats: statsSchema,
-  },
-  required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'],
-  additionalProperties: true,
-};
-
-const transponderList: JsonSchema = { type: 'array', items: transponderSchema };
-const MAX_NAME = 256;
-const MAX_URL = 2048;
-const nameSchema = { type: 'string', minLength: 1, maxLength: MAX_NAME };
-const sessionIdBody: JsonSchema = {
-  type: 'object',
-  properties: { mediaSessionId: nameSchema },
-  required: ['mediaSessionId'],
-};
+const transponderList = Type.Array(Transponder);
 
 const err = (description: string): ResponseSpec => ({ description, schema: errorSchema });
 const E400 = err('Malformed body: bad JSON, wrong types, missing fields, a bad rtmpUrl.');
@@ -100,8 +49,14 @@ const E413 = err('Body larger than rest_max_body_bytes.');
 const E415 = err('The body is not application/json.');
 const COMMON = { 401: E401, 403: E403, 413: E413, 415: E415 };
 
-function push(method: string, summary: string, body: JsonSchema | undefined, responses: Record<number, ResponseSpec>): RouteSpec {
-  const spec: RouteSpec = {
+/** A WCS push method; the spec keeps the body schema's own type, so handlers and tests can take types from it. */
+function push<B extends JsonSchema | undefined, R extends Record<number, ResponseSpec>>(
+  method: string,
+  summary: string,
+  body: B,
+  responses: R,
+): RouteSpec & { body?: B; responses: R & typeof COMMON } {
+  const spec: RouteSpec & { body?: B; responses: R & typeof COMMON } = {
     method: 'POST',
     url: `/rest-api/push/${method}`,
     operationId: `push_${method}`,
@@ -114,23 +69,13 @@ function push(method: string, summary: string, body: JsonSchema | undefined, res
   return spec;
 }
 
-const OK_ONE: ResponseSpec = { description: 'The transponder.', schema: transponderSchema };
+const OK_ONE = { description: 'The transponder.', schema: Transponder } satisfies ResponseSpec;
 
 export const PUSH_ROUTES = {
   startup: push(
     'startup',
     'Start a transponder: push a published stream to an RTMP/RTMPS URL.',
-    {
-      type: 'object',
-      properties: {
-        streamName: nameSchema,
-        rtmpUrl: { type: 'string', minLength: 1, maxLength: MAX_URL },
-        options: optionsSchema,
-        rtmpTransponderFullUrl: { type: 'boolean' },
-        rtmpFlashVersion: { type: 'string', maxLength: 256 },
-      },
-      required: ['streamName', 'rtmpUrl'],
-    },
+    StartupBody,
     {
       200: OK_ONE,
       400: E400,
@@ -141,11 +86,7 @@ export const PUSH_ROUTES = {
   find: push(
     'find',
     'Find transponders by source or published stream name, rtmpUrl or mediaSessionId (all given must match).',
-    {
-      type: 'object',
-      properties: { streamName: nameSchema, rtmpUrl: { type: 'string', maxLength: MAX_URL }, mediaSessionId: nameSchema },
-      minProperties: 1,
-    },
+    FindBody,
     { 200: { description: 'The matching transponders.', schema: transponderList }, 400: E400, 404: err('No transponder matches.') },
   ),
   find_all: push('find_all', 'List every transponder.', undefined, {
@@ -153,24 +94,20 @@ export const PUSH_ROUTES = {
     400: err('The body, if any, is not valid JSON.'),
     404: err('There is no transponder.'),
   }),
-  terminate: push('terminate', 'End a transponder (FCUnpublish, deleteStream).', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
-  mute: push('mute', 'Send silence instead of the source audio.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
-  unmute: push('unmute', 'Send the source audio again.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  terminate: push('terminate', 'End a transponder (FCUnpublish, deleteStream).', MediaSessionBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  mute: push('mute', 'Send silence instead of the source audio.', MediaSessionBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  unmute: push('unmute', 'Send the source audio again.', MediaSessionBody, { 200: OK_ONE, 400: E400, 404: E404 }),
   sound_on: push(
     'sound_on',
     'Mix a WAV file of the media folder into the transponder audio.',
-    {
-      type: 'object',
-      properties: { mediaSessionId: nameSchema, soundFile: { type: 'string', minLength: 1, maxLength: 255 }, loop: { type: 'boolean' } },
-      required: ['mediaSessionId', 'soundFile'],
-    },
+    SoundOnBody,
     {
       200: OK_ONE,
       400: err('soundFile is not a bare file name of the media folder, or not a WAV file we can read.'),
       404: err('No such transponder, or no such file in the media folder.'),
     },
   ),
-  sound_off: push('sound_off', 'Stop the injected sound.', sessionIdBody, { 200: OK_ONE, 400: E400, 404: E404 }),
+  sound_off: push('sound_off', 'Stop the injected sound.', MediaSessionBody, { 200: OK_ONE, 400: E400, 404: E404 }),
 } as const satisfies Record<string, RouteSpec>;
 
 /** The official WCS REST client (flashphoner-rest-api.js) sends a call without arguments as a body-less GET. */
@@ -300,31 +237,8 @@ const settingsResponse: JsonSchema = {
   },
   required: ['settings', 'file'],
 };
-const targetSchema: JsonSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    kind: { type: 'string' },
-    rtmpUrl: { type: 'string' },
-    streamKey: { type: 'string' },
-  },
-  required: ['id', 'name', 'kind', 'rtmpUrl', 'streamKey'],
-};
-const mediaList: JsonSchema = {
-  type: 'object',
-  properties: {
-    files: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { name: { type: 'string' }, size: { type: 'integer' }, durationMs: { type: 'number' }, error: { type: 'string' } },
-        required: ['name', 'size'],
-      },
-    },
-  },
-  required: ['files'],
-};
+/** PUT /api/targets validates `kind` itself (parseTargets), so that a refusal names the target and the field. */
+const targetsBody = Type.Array(Type.Object({ ...Target.properties, kind: Type.String() }));
 const STUDIO_COMMON = { 401: E401, 403: E403 };
 
 export const STUDIO_ROUTES = {
@@ -364,7 +278,7 @@ export const STUDIO_ROUTES = {
     operationId: 'media_list',
     summary: 'The WAV files of the media folder.',
     tag: 'studio',
-    responses: { 200: { description: 'The files.', schema: mediaList }, ...STUDIO_COMMON },
+    responses: { 200: { description: 'The files.', schema: MediaList }, ...STUDIO_COMMON },
   },
   putMedia: {
     method: 'PUT',
@@ -375,7 +289,7 @@ export const STUDIO_ROUTES = {
     body: { type: 'string', format: 'binary' },
     bodyContentType: 'audio/wav',
     responses: {
-      200: { description: 'The files after the upload.', schema: mediaList },
+      200: { description: 'The files after the upload.', schema: MediaList },
       400: err('Not a bare .wav name, or not a WAV file we can read.'),
       413: E413,
       415: err('The body is not audio/wav.'),
@@ -389,7 +303,7 @@ export const STUDIO_ROUTES = {
     summary: 'The saved targets, with their keys.',
     tag: 'studio',
     responses: {
-      200: { description: 'The targets.', schema: { type: 'array', items: targetSchema } },
+      200: { description: 'The targets.', schema: TargetList },
       500: err('The saved targets file is damaged; the sentence says where it is and what to do.'),
       ...STUDIO_COMMON,
     },
@@ -400,9 +314,9 @@ export const STUDIO_ROUTES = {
     operationId: 'targets_put',
     summary: 'Replace the saved targets.',
     tag: 'studio',
-    body: { type: 'array', items: targetSchema },
+    body: targetsBody,
     responses: {
-      200: { description: 'The targets as saved.', schema: { type: 'array', items: targetSchema } },
+      200: { description: 'The targets as saved.', schema: TargetList },
       400: err('Names the bad target and field.'),
       413: E413,
       415: E415,
@@ -416,21 +330,7 @@ export const STUDIO_ROUTES = {
     summary: 'Version, the embedded RTMP server, the folders.',
     tag: 'studio',
     responses: {
-      200: {
-        description: 'About this host.',
-        schema: {
-          type: 'object',
-          properties: {
-            version: { type: 'string' },
-            localRtmpUrl: { type: ['string', 'null'] },
-            previewBaseUrl: { type: ['string', 'null'] },
-            mediaDir: { type: 'string' },
-            dataDir: { type: 'string' },
-            secretStorage: { type: 'string' },
-          },
-          required: ['version', 'mediaDir', 'dataDir'],
-        },
-      },
+      200: { description: 'About this host.', schema: HostInfo },
       ...STUDIO_COMMON,
     },
   },

@@ -3,6 +3,7 @@
 import { mkdir, readdir, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { MediaFile, MediaList } from '../../src-contract/studio.js';
 import { SettingsError } from '../config/store.js';
 import { TargetError } from '../config/targets.js';
 import type { RestDeps } from './deps.js';
@@ -10,12 +11,6 @@ import { HttpError } from './errors.js';
 import { STUDIO_ROUTES, fastifySchema } from './schemas.js';
 import { checkSoundName, decodeSoundAsync, MAX_SOUND_BYTES, wavDurationMs } from './sounds.js';
 
-interface MediaFile {
-  name: string;
-  size: number;
-  durationMs?: number;
-  error?: string;
-}
 
 /** Remember each file's duration per name, size and mtime: a listing reads each header once. */
 const durations = new Map<string, { key: string; file: MediaFile }>();
@@ -37,7 +32,7 @@ async function describeMedia(dir: string, name: string): Promise<MediaFile | und
   return file;
 }
 
-async function listMedia(dir: string): Promise<{ files: MediaFile[] }> {
+async function listMedia(dir: string): Promise<MediaList> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.wav$/i.test(n)).sort();
   const files = await Promise.all(names.map((n) => describeMedia(dir, n)));
   return { files: files.filter((f): f is MediaFile => f !== undefined) };

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DefaultPort, parseRtmpUrl, type RtmpUrlParts } from '../../src-contract/rtmp-url.js';
 import { RtmpUrlError } from './errors.js';
 
 export { RtmpUrlError };
@@ -38,8 +39,7 @@ export interface ResolveOptions {
   caFile?: string;
 }
 
-export const DefaultPort = { rtmp: 1935, rtmps: 443 } as const;
-const MAX_PORT = 65535;
+export { DefaultPort };
 
 function packageVersion(): string {
   // Walk up from this file to our package.json: works from the source tree, a build folder and an asar.
@@ -62,69 +62,11 @@ function packageVersion(): string {
 /** flashVer sent in connect: encoders announce themselves as FMLE, which every ingest accepts. */
 export const DEFAULT_FLASH_VER = `FMLE/3.0 (compatible; Castbridge/${packageVersion()})`;
 
-interface UrlParts {
-  tls: boolean;
-  scheme: string;
-  /** As written, brackets kept for IPv6: goes into tcUrl. */
-  hostText: string;
-  portText: string | undefined;
-  port: number;
-  username?: string;
-  password?: string;
-  /** Path after the host without the leading '/'. */
-  path: string;
-  /** Query without the '?', undefined when absent. */
-  query: string | undefined;
-}
-
-function decodeUserinfo(text: string, what: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new RtmpUrlError(`RTMP URL ${what} has a bad percent-escape`);
-  }
-}
-
-function parseUrl(rtmpUrl: string): UrlParts {
-  const schemeMatch = /^([a-zA-Z][\w+.-]*):\/\//.exec(rtmpUrl);
-  if (!schemeMatch) throw new RtmpUrlError(`RTMP URL must start with rtmp:// or rtmps://`);
-  const scheme = schemeMatch[1].toLowerCase();
-  if (scheme !== 'rtmp' && scheme !== 'rtmps') {
-    throw new RtmpUrlError(`RTMP URL scheme "${scheme}" is not supported: use rtmp:// or rtmps://`);
-  }
-  const rest = rtmpUrl.slice(schemeMatch[0].length).replace(/#.*$/, '');
-  const authorityEnd = rest.search(/[/?]/);
-  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
-  const afterAuthority = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
-  const at = authority.lastIndexOf('@');
-  const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
-  const hostPort = at >= 0 ? authority.slice(at + 1) : authority;
-
-  const hostMatch = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*)(?::(.*))?$/.exec(hostPort);
-  if (!hostMatch) throw new RtmpUrlError(`RTMP URL host "${hostPort}" is not a host name or address`);
-  const [, hostText, portText] = hostMatch;
-  if (!hostText) throw new RtmpUrlError('RTMP URL has no host');
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~%-]+)$/.test(hostText)) {
-    throw new RtmpUrlError(`RTMP URL host "${hostText}" has characters a host name cannot have`);
-  }
-  const tls = scheme === 'rtmps';
-  let port: number = tls ? DefaultPort.rtmps : DefaultPort.rtmp;
-  if (portText !== undefined) {
-    port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= MAX_PORT)) throw new RtmpUrlError(`RTMP URL port "${portText}" is not a number 1–${MAX_PORT}`);
-  }
-
-  const queryAt = afterAuthority.indexOf('?');
-  const pathText = queryAt < 0 ? afterAuthority : afterAuthority.slice(0, queryAt);
-  const query = queryAt < 0 ? undefined : afterAuthority.slice(queryAt + 1);
-  const parts: UrlParts = { tls, scheme, hostText, portText, port, path: pathText.replace(/^\/+/, ''), query };
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    parts.username = decodeUserinfo(colon < 0 ? userinfo : userinfo.slice(0, colon), 'user name');
-    if (colon >= 0) parts.password = decodeUserinfo(userinfo.slice(colon + 1), 'password');
-    if (!parts.username) throw new RtmpUrlError('RTMP URL has a password but no user name');
-  }
-  return parts;
+/** The shared rtmpUrl syntax (src-contract/rtmp-url.ts), as an RtmpUrlError when it is wrong. */
+function parseUrl(rtmpUrl: string): RtmpUrlParts {
+  const parsed = parseRtmpUrl(rtmpUrl);
+  if (!parsed.ok) throw new RtmpUrlError(parsed.error);
+  return parsed.url;
 }
 
 /** Splits the path into the application (with any instance) and a trailing stream segment (full_url rules). */

@@ -23,7 +23,7 @@ function SoundControls({ id, soundEnabled }: { id: string; soundEnabled: boolean
         {files.length === 0 && <option value="">No sounds in the media folder</option>}
         {files.map((f) => (
           <option key={f.name} value={f.name}>
-            {f.name} ({(f.durationMs / 1000).toFixed(1)} s)
+            {f.name} ({f.durationMs !== undefined ? `${(f.durationMs / 1000).toFixed(1)} s` : 'not a WAV file we can play'})
           </option>
         ))}
       </select>

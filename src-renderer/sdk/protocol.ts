@@ -1,42 +1,13 @@
 // The `/ws` wire protocol between a web page (studio or SDK user) and the host, as docs/PROTOCOL.md
-// describes it. The transponder shape mirrors src-relay/transponder-api.ts: the renderer talks to the
-// host only over the wire, so it keeps its own copy of the types instead of importing the relay.
+// describes it. The transponder object is the one the host sends everywhere (REST, `/ws` events); its type
+// comes from the shared wire contract (src-contract/transponder.ts), which has no server code: the renderer
+// still reaches the host only over the wire.
+import type { Transponder, TransponderOptions, TransponderStats, TransponderStatus } from '../../src-contract/transponder.js';
 
-export type TransponderStatus = 'CONNECTING' | 'PUBLISHING' | 'RECONNECTING' | 'FAILED' | 'STOPPED';
-
-export interface TransponderOptions {
-  action?: 'mute' | 'sound_on';
-  soundFile?: string;
-  loop?: boolean;
-  audioCodec?: 'aac' | 'pcma' | 'pcmu' | 'speex';
-}
-
-export interface TransponderStats {
-  bitrateKbps: number;
-  fps: number;
-  droppedFrames: number;
-  uptimeMs: number;
-  reconnects: number;
-  attempt?: number;
-  nextRetryAt?: number;
-  queuedMs: number;
-}
+export type { TransponderOptions, TransponderStats, TransponderStatus };
 
 /** The WCS transponder object plus Castbridge's additions (DESIGN.md §4). */
-export interface TransponderJSON {
-  mediaSessionId: string;
-  streamName: string;
-  sourceStreamName: string;
-  rtmpUrl: string;
-  width: number;
-  height: number;
-  muted: boolean;
-  soundEnabled: boolean;
-  options: TransponderOptions;
-  status: TransponderStatus;
-  info?: string;
-  stats: TransponderStats;
-}
+export type TransponderJSON = Transponder;
 
 /** WCS WebSDK stream statuses (DESIGN.md §4). */
 export const STREAM_STATUS = {

@@ -1,23 +1,13 @@
 // The host's HTTP API as the studio uses it: the studio routes of docs/PROTOCOL.md (/api/*) and the WCS
 // REST API (/rest-api/push/*, DESIGN.md §4). Components never call this directly: store actions do.
+// The bodies and answers are typed from the shared wire contract (src-contract/), the same schemas the host's
+// routes validate and serialize with.
+import type { HostInfo, MediaList, Target } from '../../src-contract/studio.js';
+import type { StartupBody } from '../../src-contract/transponder.js';
 import type { TransponderJSON } from '../sdk/protocol.js';
 import type { SettingItem } from '../store/settings.js';
-import type { StartupBody, Target } from '../store/presets.js';
 
-export interface HostInfo {
-  version: string;
-  /** null when the embedded RTMP server is disabled or could not start. */
-  localRtmpUrl?: string | null;
-  previewBaseUrl?: string | null;
-  mediaDir?: string;
-  dataDir?: string;
-}
-
-export interface MediaFile {
-  name: string;
-  size: number;
-  durationMs: number;
-}
+export type { HostInfo, MediaFile } from '../../src-contract/studio.js';
 
 /** An HTTP refusal with the host's `{"error": "...", "key"?: "..."}` body. */
 export class ApiError extends Error {
@@ -75,13 +65,10 @@ export function createApi(baseUrl = '') {
     info: () => call<HostInfo>('GET', '/api/info'),
     settings: () => call<{ settings: SettingItem[]; file?: string }>('GET', '/api/settings'),
     saveSettings: (values: Record<string, string | null>) => call<{ settings: SettingItem[]; file?: string }>('PUT', '/api/settings', values),
-    targets: async (): Promise<Target[]> => {
-      const body = await call<Target[] | { targets: Target[] }>('GET', '/api/targets');
-      return Array.isArray(body) ? body : (body?.targets ?? []);
-    },
-    saveTargets: (targets: Target[]) => call<unknown>('PUT', '/api/targets', targets),
-    media: () => call<{ files: MediaFile[] }>('GET', '/api/media'),
-    uploadMedia: (name: string, bytes: Blob) => call<unknown>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
+    targets: () => call<Target[]>('GET', '/api/targets'),
+    saveTargets: (targets: Target[]) => call<Target[]>('PUT', '/api/targets', targets),
+    media: () => call<MediaList>('GET', '/api/media'),
+    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
     push: {
       startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
       /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */

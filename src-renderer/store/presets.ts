@@ -2,17 +2,12 @@
 // Presets publish the stream key as the name on the target, with no prefix: the key is appended as the
 // last path segment and the transponder runs with rtmpTransponderFullUrl, which takes that segment as
 // the publish name as written (DESIGN.md §5), while the source stream keeps the studio's own name.
+// A saved target and the startup body are the shared wire contract's (src-contract/), as the host declares them.
+import { checkRtmpUrlSyntax, type RtmpUrlParse } from '../../src-contract/rtmp-url.js';
+import type { TargetKind, Target } from '../../src-contract/studio.js';
+import type { StartupBody } from '../../src-contract/transponder.js';
 
-export type TargetKind = 'local' | 'youtube' | 'youtube-backup' | 'facebook' | 'twitch' | 'custom';
-
-export interface Target {
-  id: string;
-  name: string;
-  kind: TargetKind;
-  rtmpUrl: string;
-  /** The stream key (a secret: masked in the UI, encrypted at rest by the host). */
-  streamKey: string;
-}
+export type { StartupBody, Target, TargetKind };
 
 export interface TargetPreset {
   kind: TargetKind;
@@ -41,14 +36,6 @@ export function localTarget(localRtmpUrl: string): Target {
   return { id: LOCAL_TARGET_ID, name: 'This computer (preview)', kind: 'local', rtmpUrl: localRtmpUrl, streamKey: '' };
 }
 
-/** The body of `/rest-api/push/startup` for a target (DESIGN.md §4, src-relay/transponder-api.ts). */
-export interface StartupBody {
-  streamName: string;
-  rtmpUrl: string;
-  noPrefix?: boolean;
-  rtmpTransponderFullUrl?: boolean;
-}
-
 /** Appends the key as the last path segment, before any query (`…/live2?backup=1` → `…/live2/KEY?backup=1`). */
 export function urlWithKey(rtmpUrl: string, key: string): string {
   const q = rtmpUrl.indexOf('?');
@@ -57,6 +44,7 @@ export function urlWithKey(rtmpUrl: string, key: string): string {
   return `${base.replace(/\/+$/, '')}/${encodeURIComponent(key)}${query}`;
 }
 
+/** The body of `/rest-api/push/startup` for a target (DESIGN.md §4). */
 export function startupBody(target: Target, sourceStreamName: string): StartupBody {
   const key = target.streamKey.trim();
   if (target.kind === 'local' || key === '') return { streamName: sourceStreamName, rtmpUrl: target.rtmpUrl };
@@ -66,17 +54,27 @@ export function startupBody(target: Target, sourceStreamName: string): StartupBo
 /** Why a target cannot be used yet, in a streamer's words; undefined when it is fine. */
 export function targetProblem(target: Target): string | undefined {
   if (!target.name.trim()) return 'Give the target a name.';
-  let url: URL;
-  try {
-    url = new URL(target.rtmpUrl);
-  } catch {
-    return 'The server URL should look like rtmp://server/app or rtmps://server/app.';
-  }
-  if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') return `The server URL must start with rtmp:// or rtmps://, not ${url.protocol}//.`;
-  if (!url.hostname) return 'The server URL has no server name.';
+  const url = checkRtmpUrlSyntax(target.rtmpUrl, 'The server URL');
+  if (!url.ok) return urlProblem(url);
   if (target.kind !== 'local' && target.kind !== 'custom' && !target.streamKey.trim()) return `Paste your ${presetFor(target.kind)?.label ?? ''} stream key.`;
   if (/[\s/?#]/.test(target.streamKey.trim())) return 'The stream key should not contain spaces, slashes, "?" or "#".';
   return undefined;
+}
+
+/** The host's own check of an rtmpUrl (the same function), said in a streamer's words. */
+function urlProblem(failure: Extract<RtmpUrlParse, { ok: false }>): string {
+  switch (failure.problem) {
+    case 'scheme':
+      return failure.scheme === undefined
+        ? 'The server URL should look like rtmp://server/app or rtmps://server/app.'
+        : `The server URL must start with rtmp:// or rtmps://, not ${failure.scheme}://.`;
+    case 'host':
+      return /has no host$/.test(failure.error) ? 'The server URL has no server name.' : `${failure.error}.`;
+    case 'application':
+      return 'The server URL has no application after the server name, e.g. rtmp://server/live.';
+    default:
+      return `${failure.error}.`;
+  }
 }
 
 const MASK = '••••';

@@ -1,5 +1,6 @@
 // The Settings panel: every setting from GET /api/settings with its explanation, edited as drafts,
 // validated here before PUT /api/settings (which validates again and answers a refusal with the key as a field).
+import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
 import { ApiError } from '../services/api.js';
 import type { StudioServices } from '../services/index.js';
 import { messageOf, patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
@@ -78,7 +79,7 @@ export function validateSetting(key: string, value: string, bounds: Bounds = {})
     return undefined;
   }
   if (key.endsWith('_url')) {
-    if (!/^rtmps?:\/\/[^/\s]+/.test(v)) return `${key} must be an rtmp:// or rtmps:// URL, got "${v}"`;
+    if (!checkRtmpUrlSyntax(v, key).ok) return `${key} must be an rtmp:// or rtmps:// URL, got "${v}"`;
     return undefined;
   }
   if (key.endsWith('_address')) {

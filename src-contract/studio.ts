@@ -1,0 +1,45 @@
+// The studio's own routes beside the WCS API (docs/PROTOCOL.md): the media folder, the saved targets and what
+// the host is. Declared once (TypeBox) for the routes, the OpenAPI document, the host and the studio.
+import Type, { type Static } from 'typebox';
+
+/** One WAV file of the media folder; `durationMs` when its header reads, `error` (why not) otherwise. */
+export const MediaFile = Type.Object({
+  name: Type.String(),
+  size: Type.Integer(),
+  durationMs: Type.Optional(Type.Number()),
+  error: Type.Optional(Type.String()),
+});
+export type MediaFile = Static<typeof MediaFile>;
+
+/** `GET /api/media`, and the answer to an upload. */
+export const MediaList = Type.Object({ files: Type.Array(MediaFile) });
+export type MediaList = Static<typeof MediaList>;
+
+/** `GET /api/info`. */
+export const HostInfo = Type.Object({
+  version: Type.String(),
+  /** The embedded RTMP server's URL; null when it is disabled or could not start. */
+  localRtmpUrl: Type.Unsafe<string | null>({ type: ['string', 'null'] }),
+  /** Where the embedded server's HTTP-FLV preview is served; null without it. */
+  previewBaseUrl: Type.Unsafe<string | null>({ type: ['string', 'null'] }),
+  mediaDir: Type.String(),
+  dataDir: Type.String(),
+  /** How saved keys are kept: Electron's safeStorage backend, or a mode-0600 file (headless). */
+  secretStorage: Type.String(),
+});
+export type HostInfo = Static<typeof HostInfo>;
+
+export const TARGET_KINDS = ['youtube', 'youtube-backup', 'facebook', 'twitch', 'local', 'custom'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** A saved target (`GET`/`PUT /api/targets`, a JSON array of them). */
+export const Target = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.Unsafe<TargetKind>({ type: 'string', enum: [...TARGET_KINDS] }),
+  rtmpUrl: Type.String(),
+  /** The stream key: a secret (masked in the UI, encrypted at rest). */
+  streamKey: Type.String(),
+});
+export type Target = Static<typeof Target>;
+export const TargetList = Type.Array(Target);

@@ -1,0 +1,122 @@
+// The transponder as it travels on the wire (DESIGN.md §4): the WCS transponder object, its stats, and the
+// bodies of `/rest-api/push/*`. Declared once as JSON Schema (TypeBox): fastify validates and serializes with
+// these schemas, the OpenAPI document prints them, and the host, the relay, the studio and the SDK take their
+// types from them (`Static<typeof Transponder>`). This folder has no server code and imports nothing of ours,
+// so the renderer may import it too.
+import Type, { type Static } from 'typebox';
+
+/** Longest stream name or mediaSessionId a body may carry. */
+export const MAX_NAME = 256;
+/** Longest rtmpUrl a body may carry. */
+export const MAX_URL = 2048;
+/** Longest sound file name (a bare file name of the media folder). */
+export const MAX_SOUND_FILE = 255;
+
+/** A `{type: 'string', enum}` schema typed as the union of its values. */
+function stringEnum<const T extends readonly string[]>(values: T) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+}
+
+export const TRANSPONDER_STATUSES = ['CONNECTING', 'PUBLISHING', 'RECONNECTING', 'FAILED', 'STOPPED'] as const;
+export const TransponderStatus = stringEnum(TRANSPONDER_STATUSES);
+export type TransponderStatus = Static<typeof TransponderStatus>;
+
+/** `options.audioCodec`: AAC (default) or the other codecs RTMP carries (DESIGN.md §3). */
+export const AUDIO_CODECS = ['aac', 'pcma', 'pcmu', 'speex'] as const;
+export const AudioCodec = stringEnum(AUDIO_CODECS);
+export type AudioCodec = Static<typeof AudioCodec>;
+
+const SoundFile = Type.String({ minLength: 1, maxLength: MAX_SOUND_FILE });
+
+/** `options` of startup (DESIGN.md §4), echoed back in the transponder object. Unknown keys of other WCS
+ *  versions pass validation; the route keeps only these. */
+export const TransponderOptions = Type.Object(
+  {
+    action: Type.Optional(stringEnum(['mute', 'sound_on'] as const)),
+    soundFile: Type.Optional(SoundFile),
+    loop: Type.Optional(Type.Boolean()),
+    audioCodec: Type.Optional(AudioCodec),
+  },
+  { additionalProperties: true },
+);
+export type TransponderOptions = Static<typeof TransponderOptions>;
+
+export const TransponderStats = Type.Object(
+  {
+    /** Video+audio bitrate sent, kb/s, over the last second. */
+    bitrateKbps: Type.Number(),
+    fps: Type.Number(),
+    droppedFrames: Type.Number(),
+    /** Milliseconds since it last reached PUBLISHING (0 when not publishing). */
+    uptimeMs: Type.Number(),
+    reconnects: Type.Number(),
+    /** Current reconnect attempt number and when the next try starts (epoch ms), while RECONNECTING. */
+    attempt: Type.Optional(Type.Number()),
+    nextRetryAt: Type.Optional(Type.Number()),
+    /** Queued unsent video in milliseconds (congestion figure). */
+    queuedMs: Type.Number(),
+  },
+  { additionalProperties: true },
+);
+export type TransponderStats = Static<typeof TransponderStats>;
+
+/** The WCS transponder object (DESIGN.md §4) plus our additions (`sourceStreamName`, `status`, `info`, `stats`). */
+export const Transponder = Type.Object(
+  {
+    mediaSessionId: Type.String(),
+    streamName: Type.String({ description: 'Name published on the target (prefix applied).' }),
+    /** The source stream's name. */
+    sourceStreamName: Type.String(),
+    rtmpUrl: Type.String(),
+    /** From the source's SPS; 0 until known. */
+    width: Type.Integer(),
+    height: Type.Integer(),
+    muted: Type.Boolean(),
+    /** True while a sound is being injected. */
+    soundEnabled: Type.Boolean(),
+    options: TransponderOptions,
+    status: TransponderStatus,
+    /** Why it failed, stopped or is reconnecting. */
+    info: Type.Optional(Type.String()),
+    stats: TransponderStats,
+  },
+  { additionalProperties: true },
+);
+export type Transponder = Static<typeof Transponder>;
+
+const Name = Type.String({ minLength: 1, maxLength: MAX_NAME });
+
+/** `startup`: push a published stream to an RTMP(S) URL. */
+export const StartupBody = Type.Object({
+  /** The published source stream. */
+  streamName: Name,
+  rtmpUrl: Type.String({ minLength: 1, maxLength: MAX_URL }),
+  options: Type.Optional(TransponderOptions),
+  /** This transponder's override of the `rtmp_transponder_full_url` setting (WCS). */
+  rtmpTransponderFullUrl: Type.Optional(Type.Boolean()),
+  /** flashVer sent in `connect` (WCS); default "FMLE/3.0 (compatible; Castbridge/<version>)". */
+  rtmpFlashVersion: Type.Optional(Type.String({ maxLength: 256 })),
+  /** Publish streamName as given, without rtmp_transponder_stream_name_prefix (Castbridge's; the studio's
+   *  presets send it with their stream key). */
+  noPrefix: Type.Optional(Type.Boolean()),
+});
+export type StartupBody = Static<typeof StartupBody>;
+
+/** `find`: any of these; every one given must match. */
+export const FindBody = Type.Object(
+  {
+    streamName: Type.Optional(Name),
+    rtmpUrl: Type.Optional(Type.String({ maxLength: MAX_URL })),
+    mediaSessionId: Type.Optional(Name),
+  },
+  { minProperties: 1 },
+);
+export type FindBody = Static<typeof FindBody>;
+
+/** `terminate`, `mute`, `unmute`, `sound_off`. */
+export const MediaSessionBody = Type.Object({ mediaSessionId: Name });
+export type MediaSessionBody = Static<typeof MediaSessionBody>;
+
+/** `sound_on`: a WAV file of the media folder. */
+export const SoundOnBody = Type.Object({ mediaSessionId: Name, soundFile: SoundFile, loop: Type.Optional(Type.Boolean()) });
+export type SoundOnBody = Static<typeof SoundOnBody>;

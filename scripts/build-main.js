@@ -18,7 +18,7 @@
 //
 // Several processes may build at once (tests run beside each other): every file is written to a temporary
 // name and renamed into place, so a reader sees an old file or a new one, never half of one. Chunks of
-// earlier builds are left for processes that may still load them and removed once they are an hour old.
+// earlier builds are left for processes that may still load them and removed once they are a day old.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ const ENTRIES = { 'node/cli': 'src-main/cli.ts', 'electron/app': 'src-main/elect
 const COPIES = { 'electron/main.js': 'src-main/electron/boot.mjs', 'electron/preload.cjs': 'src-main/electron/preload.cjs' };
 /** Inputs besides the bundled sources whose change makes a new build. */
 const CONFIG_INPUTS = ['scripts/build-main.js', 'tsconfig.json', 'package.json'];
-const OLD_CHUNK_MS = 60 * 60_000;
+const OLD_CHUNK_MS = 24 * 60 * 60_000;
 
 const toPosix = (path) => path.split(sep).join('/');
 

@@ -12,8 +12,8 @@ import type { RtmpTarget } from './rtmp/url.js';
 import { RtmpPublisher } from './rtmp/publisher.js';
 import { RtmpError } from './rtmp/errors.js';
 import { redactText, redactUrl } from './redact.js';
-import { onMetaData } from './flv/tags.js';
-import { FlvMuxer, type FlvTag, type StreamTagBodies } from './flv/muxer.js';
+import { onMetaData, type FlvMediaTag } from './flv/tags.js';
+import { FlvMuxer, type StreamTagBodies } from './flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './transponder-state.js';
 
 const RELAY_VERSION = '0.1.0';
@@ -343,13 +343,10 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     return audio !== undefined && video !== undefined && audio < video;
   }
 
-  private write(publisher: RtmpPublisher, tags: FlvTag[]): void {
+  private write(publisher: RtmpPublisher, tags: FlvMediaTag[]): void {
     for (const tag of tags) {
-      if (tag.kind === 'audio') publisher.writeAudio(tag.time, tag.body);
-      else {
-        publisher.writeVideo(tag.time, tag.body, tag.keyframe);
-        if (!tag.sequenceHeader) this.sentFrames += 1;
-      }
+      publisher.writeTag(tag);
+      if (tag.kind === 'video' && !tag.sequenceHeader) this.sentFrames += 1;
     }
   }
 }

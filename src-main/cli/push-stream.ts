@@ -3,7 +3,7 @@
 // reaching its congestion drop limit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FlvTag } from '../../src-relay/flv/file.js';
-import { TagType, videoTagInfo } from '../../src-relay/flv/tags.js';
+import { mediaTag, TagType } from '../../src-relay/flv/tags.js';
 import { RtmpError, type RtmpPublisher } from '../../src-relay/rtmp/publisher.js';
 import { buildPushMetadata, haveBothHeaders } from './file-metadata.js';
 import type { FlvBatch } from './flv-file.js';
@@ -129,8 +129,8 @@ export async function pushTags(publisher: RtmpPublisher, batches: AsyncIterable<
           cork();
         }
         watch.check();
-        if (tag.type === TagType.video) publisher.writeVideo(ms, tag.body, videoTagInfo(tag.body).keyframe, release);
-        else if (tag.type === TagType.audio) publisher.writeAudio(ms, tag.body, release);
+        const media = mediaTag(tag.type, ms, tag.body);
+        if (media) publisher.writeTag(media, release);
         else release();
         lastMs = Math.max(lastMs, ms);
         count++;

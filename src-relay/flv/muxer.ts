@@ -14,19 +14,13 @@
 //   is not sent, so both tracks start together (docs/DECISIONS.md).
 import type { AudioFrame, H264Params, VideoFrame } from '../media.js';
 import { FlvClock, type Track } from '../transponder-clock.js';
-import { aacSequenceHeaderBody, audioFrameBody, avcFrameBody, avcSequenceHeaderBody } from './tags.js';
+import { aacSequenceHeaderBody, audioFrameBody, avcFrameBody, avcSequenceHeaderBody, type FlvMediaTag } from './tags.js';
 
 export type FlvMuxerInput =
   /** `params`: the stream's SPS/PPS when the frame arrived (undefined until known). */
   | { kind: 'video'; frame: VideoFrame; params: H264Params | undefined }
   /** `audioSpecificConfig`: the AAC encoder's, for the sequence header (undefined for other codecs). */
   | { kind: 'audio'; frame: AudioFrame; audioSpecificConfig: Buffer | undefined };
-
-/** One tag to publish: `time` in ms from the connection's first keyframe, `body` the FLV tag body. */
-export type FlvTag =
-  /** A sequence header is flagged `keyframe` (its FrameType is 1), though no picture follows from it alone. */
-  | { kind: 'video'; time: number; body: Buffer; keyframe: boolean; sequenceHeader: boolean }
-  | { kind: 'audio'; time: number; body: Buffer; sequenceHeader: boolean };
 
 export interface FlvMuxerStats {
   /** True until the first IDR of the connection was sent. */
@@ -64,8 +58,11 @@ export class FlvMuxer {
   /** `bodies`: the stream's shared frame bodies (StreamTagBodies); a private one when alone. */
   constructor(private readonly bodies: StreamTagBodies = new StreamTagBodies()) {}
 
-  /** The tags to publish for one frame, in order (none, one, or a sequence header and the frame). */
-  processInput(input: FlvMuxerInput): FlvTag[] {
+  /**
+   * The tags to publish for one frame, in order (none, one, or a sequence header and the frame); their
+   * `time` counts ms from the connection's first keyframe.
+   */
+  processInput(input: FlvMuxerInput): FlvMediaTag[] {
     return input.kind === 'video' ? this.video(input.frame, input.params) : this.audio(input.frame, input.audioSpecificConfig);
   }
 
@@ -78,7 +75,7 @@ export class FlvMuxer {
     return { waitingForKeyframe: !this.clock.started, ...this.stats };
   }
 
-  private video(frame: VideoFrame, params: H264Params | undefined): FlvTag[] {
+  private video(frame: VideoFrame, params: H264Params | undefined): FlvMediaTag[] {
     if (!this.clock.started) {
       if (!frame.keyframe || !params) {
         this.stats.droppedVideoBeforeKeyframe++;
@@ -88,7 +85,7 @@ export class FlvMuxer {
     }
     const time = this.clock.toFlv('video', frame.dts);
     if (time === undefined) return []; // not reached: the clock's base is the first keyframe's dts
-    const out: FlvTag[] = [];
+    const out: FlvMediaTag[] = [];
     if (frame.keyframe && params && !sameParams(params, this.sentParams)) {
       out.push({ kind: 'video', time, body: avcSequenceHeaderBody(params), keyframe: true, sequenceHeader: true });
       this.sentParams = params;
@@ -100,7 +97,7 @@ export class FlvMuxer {
     return out;
   }
 
-  private audio(frame: AudioFrame, audioSpecificConfig: Buffer | undefined): FlvTag[] {
+  private audio(frame: AudioFrame, audioSpecificConfig: Buffer | undefined): FlvMediaTag[] {
     if (!this.clock.started) {
       this.stats.droppedAudioBeforeKeyframe++;
       return [];
@@ -110,7 +107,7 @@ export class FlvMuxer {
       this.stats.droppedAudioBeforeKeyframe++;
       return [];
     }
-    const out: FlvTag[] = [];
+    const out: FlvMediaTag[] = [];
     if (frame.codec === 'aac' && !this.aacHeaderSent) {
       if (!audioSpecificConfig) {
         this.stats.droppedAudioWithoutConfig++;

@@ -164,6 +164,34 @@ export function onMetaData(meta: MetaInput): Record<string, MetaValue> {
   return out;
 }
 
+/**
+ * One audio or video tag to publish, as an RTMP audio (8) or video (9) message carries it (RTMP 1.0
+ * §7.1.4–7.1.5): `time` in ms, `body` the tag body, and what a sender's congestion policy needs to know
+ * of it without reading the body.
+ */
+export type FlvMediaTag =
+  /** A sequence header is flagged `keyframe` (its FrameType is 1), though no picture follows from it alone. */
+  | { kind: 'video'; time: number; body: Buffer; keyframe: boolean; sequenceHeader: boolean }
+  | { kind: 'audio'; time: number; body: Buffer; sequenceHeader: boolean };
+
+/**
+ * The media tag of a tag body read from elsewhere (an FLV file), its flags read from its first bytes;
+ * undefined for script data. Throws on an empty video body (videoTagInfo).
+ */
+export function mediaTag(type: number, time: number, body: Buffer): FlvMediaTag | undefined {
+  if (type === TagType.video) {
+    const { keyframe, sequenceHeader } = videoTagInfo(body);
+    return { kind: 'video', time, body, keyframe, sequenceHeader };
+  }
+  if (type === TagType.audio) return { kind: 'audio', time, body, sequenceHeader: isAacSequenceHeader(body) };
+  return undefined;
+}
+
+/** An AUDIODATA body holding the AAC AudioSpecificConfig (E.4.2.1: SoundFormat 10, AACPacketType 0). */
+function isAacSequenceHeader(body: Buffer): boolean {
+  return body.length > 1 && body[0] >> 4 === SoundFormat.aac && body[1] === AacPacketType.sequenceHeader;
+}
+
 /** What the first byte(s) of a video body say. */
 export function videoTagInfo(body: Buffer): { keyframe: boolean; codecId: number; sequenceHeader: boolean } {
   if (body.length === 0) throw new Error('video tag body is empty, expected at least 1 byte');

@@ -8,9 +8,10 @@ import { AuthSession } from './auth.js';
 import { ChunkStreamId, MessageType } from './control.js';
 import { RtmpError } from './errors.js';
 import type { HandshakeForm } from './handshake.js';
-import { SendQueue, type QueuedItem } from './queue.js';
+import { SendQueue, type QueuedItem, type VideoFrameKind } from './queue.js';
 import { RtmpSession } from './session.js';
 import type { RtmpTarget } from './url.js';
+import type { FlvMediaTag } from '../flv/tags.js';
 import { silentLog, type Log } from '../log.js';
 import { redactName, redactUrl } from '../redact.js';
 
@@ -50,13 +51,18 @@ export const PublisherDefaults = {
   audioCoalesceMs: 40,
 } as const;
 
-// FLV VIDEODATA (FLV spec v10.1 §E.4.3.1): [frame type(4) | codec id(4)] [AVCPacketType] …; 0 = sequence header
-const AVC_CODEC_ID = 7;
-const AVC_SEQUENCE_HEADER = 0;
+/** The chunk stream and message type of each kind of message the publisher sends (RTMP 1.0 §7.1, control.ts). */
+const MessageRoute = {
+  video: { csid: ChunkStreamId.video, typeId: MessageType.video },
+  audio: { csid: ChunkStreamId.audio, typeId: MessageType.audio },
+  data: { csid: ChunkStreamId.data, typeId: MessageType.dataAmf0 },
+} as const;
 
-function isVideoSequenceHeader(body: Buffer): boolean {
-  return body.length >= 2 && (body[0] & 0x0f) === AVC_CODEC_ID && body[1] === AVC_SEQUENCE_HEADER;
-}
+/** A message to queue, before its chunks are encoded. */
+type OutgoingMessage = { timestamp: number; payload: Buffer; done: (() => void) | undefined } & (
+  | { kind: 'video'; frame: VideoFrameKind }
+  | { kind: 'audio' | 'data' }
+);
 
 export interface RtmpPublisherEvents {
   /** The connection ended after start() resolved; error undefined after stop()/destroy(). Emitted once. */
@@ -204,43 +210,32 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
 
   /** @setDataFrame onMetaData with the properties as an ECMA array (FLV spec §E.5, as encoders send it). */
   writeMetadata(meta: Record<string, Amf0Value>): void {
-    this.enqueue('data', 0, MessageType.dataAmf0, ChunkStreamId.data, encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray(meta)), false, false);
+    this.enqueue({ kind: 'data', timestamp: 0, payload: encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray(meta)), done: undefined });
   }
 
   /**
-   * body = FLV VIDEODATA tag body (frame type/codec byte, AVCPacketType, composition time, data). `done`,
-   * if given, is called once when the body is no longer needed: its bytes were handed to the kernel, it was
+   * Sends one audio or video tag as an RTMP message of its kind (the tag body is the payload). Its
+   * `keyframe` and `sequenceHeader` flags decide what the congestion policy may drop (queue.ts). `done`, if
+   * given, is called once when the body is no longer needed: its bytes were handed to the kernel, it was
    * dropped, or the connection is gone (the caller may then reuse its memory).
    */
-  writeVideo(timestamp: number, body: Buffer, keyframe: boolean, done?: () => void): void {
-    const sequenceHeader = isVideoSequenceHeader(body);
-    // A sequence header (callers may flag it a keyframe) is never dropped, but no picture follows from it:
-    // only a real keyframe ends a dropping spell.
-    this.enqueue('video', timestamp, MessageType.video, ChunkStreamId.video, body, keyframe && !sequenceHeader, !keyframe && !sequenceHeader, done);
+  writeTag(tag: FlvMediaTag, done?: () => void): void {
+    if (tag.kind === 'audio') this.enqueue({ kind: 'audio', timestamp: tag.time, payload: tag.body, done });
+    else this.enqueue({ kind: 'video', frame: videoFrameKind(tag), timestamp: tag.time, payload: tag.body, done });
   }
 
-  /** body = FLV AUDIODATA tag body; `done` as for writeVideo(). */
-  writeAudio(timestamp: number, body: Buffer, done?: () => void): void {
-    this.enqueue('audio', timestamp, MessageType.audio, ChunkStreamId.audio, body, false, false, done);
-  }
-
-  private enqueue(
-    kind: QueuedItem['kind'],
-    timestamp: number,
-    typeId: number,
-    csid: number,
-    payload: Buffer,
-    keyframe: boolean,
-    droppable: boolean,
-    done?: () => void,
-  ): void {
+  private enqueue(message: OutgoingMessage): void {
     const session = this.session;
+    const { done } = message;
     if (this.state !== 'publishing' || !session) {
       done?.();
       return; // not (or no longer) connected: frames have nowhere to go
     }
-    const bytes = session.encodePieces({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload });
-    const dropped = this.queue.push(done ? { kind, timestamp, bytes, keyframe, droppable, done } : { kind, timestamp, bytes, keyframe, droppable });
+    const { csid, typeId } = MessageRoute[message.kind];
+    const timestamp = message.timestamp;
+    const bytes = session.encodePieces({ csid, timestamp: timestamp >>> 0, typeId, streamId: session.publishStreamId, payload: message.payload });
+    const item: QueuedItem = message.kind === 'video' ? { kind: 'video', frame: message.frame, timestamp, bytes, done } : { kind: message.kind, timestamp, bytes, done };
+    const dropped = this.queue.push(item);
     if (dropped > 0) {
       if (!this.wasDropping) this.log('rtmp.congestion', { queuedMs: this.queue.queuedMs, droppedFrames: this.queue.droppedFrames });
       this.emit('congestion', this.queue.droppedFrames);
@@ -250,7 +245,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       this.finish(new RtmpError('NETWORK', `target too slow: ${this.queue.bytes} bytes queued, the limit is ${this.options.maxQueueBytes}`));
       return;
     }
-    if (kind === 'video' || kind === 'command') this.pump();
+    if (message.kind === 'video') this.pump();
     else this.pumpSoon();
   }
 
@@ -364,7 +359,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     // encodeCommand writes the null command object itself: FCUnpublish(name), deleteStream(streamId) as
     // ffmpeg's rtmpproto.c sends them (an extra null put the name and the stream id where no server reads).
     for (const bytes of [session.encodeCommand('FCUnpublish', name), session.encodeCommand('deleteStream', session.publishStreamId)]) {
-      this.queue.push({ kind: 'command', timestamp: 0, bytes, keyframe: false, droppable: false });
+      this.queue.push({ kind: 'command', timestamp: 0, bytes });
     }
     const closed = new Promise<void>((resolve) => {
       if (socket.destroyed) return resolve();
@@ -412,4 +407,10 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private log(event: string, fields: Record<string, string | number | boolean> = {}): void {
     this.options.log(event, { ...this.logFields, ...fields });
   }
+}
+
+/** A sequence header is flagged a keyframe, but no picture follows from it: only a real keyframe ends a dropping spell. */
+function videoFrameKind(tag: { keyframe: boolean; sequenceHeader: boolean }): VideoFrameKind {
+  if (tag.sequenceHeader) return 'sequenceHeader';
+  return tag.keyframe ? 'keyframe' : 'inter';
 }

@@ -3,21 +3,22 @@
 // past the limit, unsent non-keyframe video is dropped and further non-keyframe video is dropped until the
 // next keyframe. Audio, keyframes, sequence headers, metadata and commands are never dropped. Pure.
 
-export type QueuedKind = 'video' | 'audio' | 'data' | 'command';
+/**
+ * What the drop policy needs of a video message: an inter frame may be dropped, a keyframe ends a dropping
+ * spell, a sequence header is neither (never dropped, but no picture follows from it alone).
+ */
+export type VideoFrameKind = 'keyframe' | 'inter' | 'sequenceHeader';
 
-export interface QueuedItem {
-  kind: QueuedKind;
+interface QueuedMessage {
   /** Milliseconds (the message timestamp). */
   timestamp: number;
   /** Encoded chunks ready for the socket: one buffer, or pieces written back to back (see ChunkWriter.writePieces). */
   bytes: Buffer | readonly Buffer[];
-  /** Video only: an inter frame the policy may drop (not a keyframe, not a sequence header). */
-  droppable: boolean;
-  /** Video only: a keyframe, which ends a dropping spell. */
-  keyframe: boolean;
   /** Called once when the item leaves without being sent: dropped here (the sender calls it otherwise). */
   done?: () => void;
 }
+
+export type QueuedItem = QueuedMessage & ({ kind: 'video'; frame: VideoFrameKind } | { kind: 'audio' | 'data' | 'command' });
 
 /** Bytes an item puts on the wire. */
 export function queuedItemSize(item: QueuedItem): number {
@@ -62,8 +63,8 @@ export class SendQueue {
 
   /** Queues an item, applying the drop policy; returns how many video frames this call dropped. */
   push(item: QueuedItem): number {
-    if (item.kind === 'video' && item.keyframe) this.dropping = false;
-    if (item.kind === 'video' && item.droppable && this.dropping) {
+    if (item.kind === 'video' && item.frame === 'keyframe') this.dropping = false;
+    if (item.kind === 'video' && item.frame === 'inter' && this.dropping) {
       this.droppedFrames++;
       item.done?.();
       return 1;
@@ -91,7 +92,7 @@ export class SendQueue {
     let dropped = 0;
     for (let i = this.head; i < this.items.length; i++) {
       const item = this.items[i];
-      if (item.kind === 'video' && item.droppable) {
+      if (item.kind === 'video' && item.frame === 'inter') {
         dropped++;
         this.queuedBytes -= queuedItemSize(item);
         item.done?.();

@@ -58,8 +58,8 @@ for (const mod of ['adobe', 'llnw'] as const satisfies readonly AuthMod[]) {
         assert.ok(server.connects[2].accepted);
         for (const c of server.connects) assert.ok(!c.tcUrl.includes(PASSWORD) && !c.app.includes(PASSWORD), `password sent in clear: ${c.tcUrl}`);
         assert.ok(lines.length > 0 && lines.every((l) => !l.includes(PASSWORD)), 'password in logs');
-        publisher.writeVideo(0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e]), true);
-        publisher.writeVideo(40, Buffer.from([0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41]), false);
+        publisher.writeTag({ kind: 'video', time: 0, body: Buffer.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e]), keyframe: true, sequenceHeader: true });
+        publisher.writeTag({ kind: 'video', time: 40, body: Buffer.from([0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41]), keyframe: false, sequenceHeader: false });
         for (let i = 0; i < 50 && record.media.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
         assert.deepEqual(record.media.map((m) => m.timestamp), [0, 40]);
       } finally {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { mediaTag } from '../../src-relay/flv/tags.js';
 import { asAmf0Record, decodeAmf0 } from '../../src-relay/rtmp/amf0.js';
 import { RtmpError } from '../../src-relay/rtmp/errors.js';
 import { HANDSHAKE_SIZE, makeS0S1S2 } from '../../src-relay/rtmp/handshake.js';
@@ -203,8 +204,8 @@ describe('RTMP publisher against failing servers', () => {
       timer = setInterval(() => {
         const ts = frame * 40;
         const isKey = frame % 25 === 0;
-        publisher.writeVideo(ts, isKey ? keyframe : inter, isKey);
-        publisher.writeAudio(ts, Buffer.from([0xaf, 0x01, 0x21, 0x00]));
+        publisher.writeTag({ kind: 'video', time: ts, body: isKey ? keyframe : inter, keyframe: isKey, sequenceHeader: false });
+        publisher.writeTag({ kind: 'audio', time: ts, body: Buffer.from([0xaf, 0x01, 0x21, 0x00]), sequenceHeader: false });
         frame++;
       }, 4);
       let late: NodeJS.Timeout | undefined;
@@ -328,8 +329,10 @@ describe('RTMP publisher against node-media-server', () => {
         if (tag.type === 18) {
           const [, meta] = decodeAmf0(tag.body);
           publisher.writeMetadata(asAmf0Record(meta) ?? {});
-        } else if (tag.type === 9) publisher.writeVideo(tag.timestamp, tag.body, tag.body[0] >> 4 === 1);
-        else if (tag.type === 8) publisher.writeAudio(tag.timestamp, tag.body);
+        } else {
+          const media = mediaTag(tag.type, tag.timestamp, tag.body);
+          if (media) publisher.writeTag(media);
+        }
         if (!probe && tag.timestamp >= 500) {
           probe = new Promise((resolve, reject) =>
             execFile(

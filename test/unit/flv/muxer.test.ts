@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlvMuxer, StreamTagBodies, type FlvTag } from '../../../src-relay/flv/muxer.js';
+import { FlvMuxer, StreamTagBodies } from '../../../src-relay/flv/muxer.js';
+import type { FlvMediaTag } from '../../../src-relay/flv/tags.js';
 import { h264Params } from '../../../src-relay/codec/h264.js';
 import type { AudioFrame, H264Params, VideoFrame } from '../../../src-relay/media.js';
 
@@ -18,11 +19,11 @@ const inter = (dts: number, nalu = '419a'): VideoFrame => ({ codec: 'h264', dts,
 const aac = (time: number, data = '2110'): AudioFrame => ({ codec: 'aac', time, data: hex(data) });
 
 /** A frame with the stream's SPS/PPS or the encoder's AudioSpecificConfig as the transponder passes them. */
-const video = (muxer: FlvMuxer, frame: VideoFrame, params: H264Params = PARAMS_360): FlvTag[] => muxer.processInput({ kind: 'video', frame, params });
-const audio = (muxer: FlvMuxer, frame: AudioFrame, asc: Buffer = ASC): FlvTag[] => muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: asc });
+const video = (muxer: FlvMuxer, frame: VideoFrame, params: H264Params = PARAMS_360): FlvMediaTag[] => muxer.processInput({ kind: 'video', frame, params });
+const audio = (muxer: FlvMuxer, frame: AudioFrame, asc: Buffer = ASC): FlvMediaTag[] => muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: asc });
 
 /** [kind, time, body as hex] of each tag: what the target receives. */
-const wire = (tags: FlvTag[]): [string, number, string][] => tags.map((t) => [t.kind, t.time, t.body.toString('hex')]);
+const wire = (tags: FlvMediaTag[]): [string, number, string][] => tags.map((t) => [t.kind, t.time, t.body.toString('hex')]);
 
 /** 17 00 000000 + AVCDecoderConfigurationRecord (version 1, profile/compat/level from the SPS, 4-byte lengths). */
 const sequenceHeader = (sps: Buffer): string =>
@@ -138,7 +139,7 @@ describe('FLV muxer: one transponder connection', () => {
 
   test('timestamps are monotonic per track, each track on its own', () => {
     const muxer = new FlvMuxer();
-    const times = (kind: string, tags: FlvTag[]): number[] => tags.filter((t) => t.kind === kind && !t.sequenceHeader).map((t) => t.time);
+    const times = (kind: string, tags: FlvMediaTag[]): number[] => tags.filter((t) => t.kind === kind && !t.sequenceHeader).map((t) => t.time);
     const videoTimes = times('video', video(muxer, idr(2000)));
     for (const dts of [2033, 2020, 2066, 2066.4, 2099.6]) videoTimes.push(...times('video', video(muxer, inter(dts))));
     const audioTimes: number[] = [];

@@ -7,6 +7,7 @@ import {
   avcFrameBody,
   avcSequenceHeaderBody,
   g711Body,
+  mediaTag,
   onMetaData,
   speexBody,
   videoTagInfo,
@@ -75,5 +76,29 @@ describe('onMetaData', () => {
     });
     const speex = onMetaData({ audioCodec: 'speex', version: '0.1.0' });
     assert.deepEqual([speex.audiocodecid, speex.audiosamplerate, speex.stereo, speex.width], [11, 16000, false, undefined]);
+  });
+});
+
+describe('media tags of bodies read from a file', () => {
+  test('a file tag carries its kind, time and the flags its first bytes say', () => {
+    const seq = hex('1700000000');
+    const key = hex('1701000000');
+    const inter = hex('2701000000');
+    assert.deepEqual(mediaTag(9, 40, seq), { kind: 'video', time: 40, body: seq, keyframe: true, sequenceHeader: true });
+    assert.deepEqual(mediaTag(9, 40, key), { kind: 'video', time: 40, body: key, keyframe: true, sequenceHeader: false });
+    assert.deepEqual(mediaTag(9, 80, inter), { kind: 'video', time: 80, body: inter, keyframe: false, sequenceHeader: false });
+    const other = hex('1200'); // an H.263 keyframe (CodecID 2): no AVCPacketType, never a sequence header
+    assert.deepEqual(mediaTag(9, 0, other), { kind: 'video', time: 0, body: other, keyframe: true, sequenceHeader: false });
+  });
+
+  test('only AAC with AACPacketType 0 is an audio sequence header', () => {
+    for (const [body, sequenceHeader] of [[hex('af001190'), true], [hex('af012110'), false], [hex('7200'), false], [hex('af'), false], [hex(''), false]] as const) {
+      assert.deepEqual(mediaTag(8, 20, body), { kind: 'audio', time: 20, body, sequenceHeader }, body.toString('hex'));
+    }
+  });
+
+  test('script data is no media tag; an empty video body is an error that says so', () => {
+    assert.equal(mediaTag(18, 0, hex('02000a6f6e4d65746144617461')), undefined);
+    assert.throws(() => mediaTag(9, 0, hex('')), /video tag body is empty/);
   });
 });

@@ -35,10 +35,10 @@ describe('RtmpPublisher', () => {
       assert.ok(publisher.connected);
       assert.match(server.connects[0].flashVer, /^FMLE\/3\.0 \(compatible; Castbridge\//);
       publisher.writeMetadata({ width: 160, height: 120, videocodecid: 7 });
-      publisher.writeVideo(0, AVC_SEQUENCE_HEADER, false);
+      publisher.writeTag({ kind: 'video', time: 0, body: AVC_SEQUENCE_HEADER, keyframe: true, sequenceHeader: true });
       const big = Buffer.alloc(20_000, 0x27);
-      publisher.writeVideo(0x1000000, Buffer.concat([Buffer.from([0x17]), big]), true); // past 0xFFFFFF: extended
-      publisher.writeAudio(0x1000010, Buffer.from([0xaf, 0x01, 0x21]));
+      publisher.writeTag({ kind: 'video', time: 0x1000000, body: Buffer.concat([Buffer.from([0x17]), big]), keyframe: true, sequenceHeader: false }); // past 0xFFFFFF: extended
+      publisher.writeTag({ kind: 'audio', time: 0x1000010, body: Buffer.from([0xaf, 0x01, 0x21]), sequenceHeader: false });
       await until('media', () => record.media.length === 3);
       assert.deepEqual(record.metadata, ['@setDataFrame', 'onMetaData', new EcmaArray({ width: 160, height: 120, videocodecid: 7 })]);
       assert.deepEqual(record.media.map((m) => [m.typeId, m.timestamp, m.length]), [
@@ -104,7 +104,7 @@ describe('RtmpPublisher', () => {
       assert.equal(closes.length, 1);
       assert.equal(closes[0]?.code, 'CLOSED');
       assert.equal(closes[0]?.retryable, true);
-      publisher.writeVideo(0, Buffer.from([0x27, 1]), false); // after close: ignored, no throw
+      publisher.writeTag({ kind: 'video', time: 0, body: Buffer.from([0x27, 1]), keyframe: false, sequenceHeader: false }); // after close: ignored, no throw
     } finally {
       publisher.destroy();
       await server.close();
@@ -132,7 +132,7 @@ describe('RtmpPublisher', () => {
       await new Promise((r) => setTimeout(r, 50)); // the server pauses its socket
       const keyframe = Buffer.alloc(500_000, 0x17);
       for (let i = 0; publisher.queuedBytes < 4_000_000 && i < 400; i++) {
-        publisher.writeVideo(i * 40, keyframe, true);
+        publisher.writeTag({ kind: 'video', time: i * 40, body: keyframe, keyframe: true, sequenceHeader: false });
         await new Promise((r) => setImmediate(r));
       }
       assert.ok(publisher.queuedBytes >= 4_000_000, `only ${publisher.queuedBytes} bytes queued: the target kept reading`);

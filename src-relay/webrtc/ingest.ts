@@ -8,6 +8,7 @@ import type { LiveStream, StreamRegistry } from '../streams.js';
 import { StreamNameInUseError } from '../streams.js';
 import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
 import { parseTrickleFragment } from './sdpfrag.js';
+import { enlargeReceiveBuffers } from './werift-sockets.js';
 import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import { IngestSession, type SessionState } from './session.js';
 
@@ -217,6 +218,8 @@ export class WebRtcIngest {
     }
     await pc.setLocalDescription(await pc.createAnswer());
     await waitForGathering(pc);
+    const buffers = enlargeReceiveBuffers(pc);
+    if (buffers.problem) this.log('ingest.socket_buffers_unchanged', { problem: buffers.problem });
     const sdp = pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
     return addH264AnswerParams(sdp, plan.video.payloadType);

@@ -2,17 +2,20 @@
 """A WHIP publisher built on aiortc (RFC 9725 §4.2, non-trickle): H.264 (libx264) + Opus from ffmpeg lavfi
 sources, a test picture at a known frame rate and a sine at a known pitch.
 
-usage: aiortc-publish.py WHIP_URL [--mode default|active|passive|nobundle] [--seconds N] [--fps N] [--tone HZ]
-    [--token T]
+usage: aiortc-publish.py WHIP_URL [--mode default|active|passive|nobundle|trickle] [--seconds N] [--fps N]
+    [--tone HZ] [--gop FRAMES] [--token T]
 
 The offer is aiortc's own, sent after ICE gathering (every candidate in it). --mode changes only the offer
 text we send, as other stacks write it: "active"/"passive" put that a=setup in every m-section (aiortc then
 takes the role the answer leaves it), "nobundle" removes the a=group:BUNDLE line (aiortc keeps one transport
-per m-section). One JSON object per line on stdout: {"event": ..., ...}. SIGTERM ends publishing early (with the
-DELETE). Exit status 0 when the connection came up and media was sent, 1 otherwise.
+per m-section), "trickle" sends the offer without candidates and PATCHes the BUNDLE-tag section's candidates
+after the 201 (RFC 9725 §4.3; an ICE restart PATCH first, which may be refused).
+One JSON object per line on stdout: {"event": ..., ...}. SIGTERM ends publishing early (with the DELETE).
+Exit status 0 when the connection came up and media was sent, 1 otherwise.
 """
 import argparse
 import asyncio
+import fractions
 import json
 import re
 import signal
@@ -22,15 +25,51 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import aiortc.codecs.h264 as aiortc_h264
+import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
+
+
+def use_gop(frames):
+    """A keyframe every `frames` frames, as broadcasters set their encoders (2 s for YouTube). aiortc 1.4's
+    H.264 encoder ignores PLI/FIR and leaves libx264 at its default of 250 frames between keyframes. Its
+    create_encoder_context opens the codec itself, so this is that function with gop_size set before open."""
+
+    def create_encoder_context(codec_name, width, height, bitrate):
+        codec = av.CodecContext.create(codec_name, "w")
+        codec.width = width
+        codec.height = height
+        codec.bit_rate = bitrate
+        codec.pix_fmt = "yuv420p"
+        codec.framerate = fractions.Fraction(aiortc_h264.MAX_FRAME_RATE, 1)
+        codec.time_base = fractions.Fraction(1, aiortc_h264.MAX_FRAME_RATE)
+        codec.gop_size = frames
+        codec.options = {"profile": "baseline", "level": "31", "tune": "zerolatency"}
+        codec.open()
+        return codec, codec_name == "h264_omx"
+
+    aiortc_h264.create_encoder_context = create_encoder_context
 
 
 def emit(event, **fields):
     print(json.dumps({"event": event, "t": round(time.monotonic(), 3), **fields}), flush=True)
 
 
+def tag_fragment(sdp):
+    """RFC 8840 fragment for the BUNDLE-tag m-section: its credentials, mid, candidates, end-of-candidates."""
+    group = re.search(r"^a=group:BUNDLE (\S+)", sdp, flags=re.M).group(1)
+    for section in re.split(r"\r\n(?=m=)", sdp)[1:]:
+        lines = section.split("\r\n")
+        if "a=mid:" + group in lines:
+            keep = [l for l in lines if l.startswith(("m=", "a=mid:", "a=ice-ufrag:", "a=ice-pwd:", "a=candidate:", "a=end-of-candidates"))]
+            return "\r\n".join(keep) + "\r\n"
+    raise ValueError("no BUNDLE tag section")
+
+
 def munge(sdp, mode):
+    if mode == "trickle":
+        return re.sub(r"^a=(candidate:[^\r\n]*|end-of-candidates)\r?\n", "", sdp, flags=re.M)
     if mode in ("active", "passive"):
         return re.sub(r"^a=setup:\w+", "a=setup:" + mode, sdp, flags=re.M)
     if mode == "nobundle":
@@ -48,6 +87,8 @@ def http(method, url, body=None, headers=None):
 
 
 async def publish(args):
+    if args.gop:
+        use_gop(args.gop)
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     states = []
 
@@ -77,6 +118,17 @@ async def publish(args):
     if status != 201:
         await pc.close()
         return 1
+    location = urllib.parse.urljoin(args.url, response_headers.get("location", ""))
+    if args.mode == "trickle":
+        # RFC 9725 §4.3: first an ICE restart attempt (new credentials, If-Match: *), then the real candidates
+        # with the session's entity-tag.
+        restart = "a=ice-ufrag:ysXw\r\na=ice-pwd:vw5LmwG4y/e6dPP/zAP9Gp5k\r\n"
+        status, _, body = http("PATCH", location, restart.encode(), {**headers, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*"})
+        emit("restart", status=status, body=body)
+        fragment = tag_fragment(pc.localDescription.sdp)
+        etag = response_headers.get("etag", "")
+        status, _, body = http("PATCH", location, fragment.encode(), {**headers, "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": etag})
+        emit("trickle", status=status, body=body, fragment=fragment)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
 
     deadline = time.monotonic() + 20
@@ -91,7 +143,6 @@ async def publish(args):
             await asyncio.wait_for(stop.wait(), args.seconds)
         except asyncio.TimeoutError:
             pass
-    location = urllib.parse.urljoin(args.url, response_headers.get("location", ""))
     status, _, _ = http("DELETE", location, headers={"Authorization": "Bearer " + args.token} if args.token else {})
     emit("deleted", status=status)
     await pc.close()
@@ -102,11 +153,12 @@ async def publish(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
-    parser.add_argument("--mode", default="default", choices=["default", "active", "passive", "nobundle"])
+    parser.add_argument("--mode", default="default", choices=["default", "active", "passive", "nobundle", "trickle"])
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--tone", type=int, default=1000)
     parser.add_argument("--token", default="")
+    parser.add_argument("--gop", type=int, default=0, help="frames between keyframes (0: aiortc's default, 250)")
     args = parser.parse_args()
     sys.exit(asyncio.run(publish(args)))
 

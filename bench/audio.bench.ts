@@ -464,9 +464,18 @@ interface AacCase {
   run: (dir: string, pcmFile: string, pcm: Buffer) => Promise<AacRun>;
 }
 
-function childCase(name: string, ffmpeg: string | undefined, coder: string | undefined): AacCase {
+/** The relay's command line with `-aac_coder` set to `coder`, or left out ('default': the build's default); undefined keeps it as the relay has it. */
+function childArgs(coder: string | undefined): string[] {
   const args = ffmpegEncoderArgs('aac', BITRATE);
-  if (coder) args.splice(args.indexOf('-b:a'), 0, '-aac_coder', coder);
+  if (coder === undefined) return args;
+  const at = args.indexOf('-aac_coder');
+  if (at >= 0) args.splice(at, 2);
+  if (coder !== 'default') args.splice(args.indexOf('-b:a'), 0, '-aac_coder', coder);
+  return args;
+}
+
+function childCase(name: string, ffmpeg: string | undefined, coder: string | undefined): AacCase {
+  const args = childArgs(coder);
   return {
     name,
     missing: ffmpeg && existsSync(TIME) ? undefined : ffmpeg ? `needs ${TIME}` : 'not installed',
@@ -514,16 +523,16 @@ async function aacTable(dir: string, signal: Int16Array): Promise<BenchResult> {
   const relayArgs = ffmpegEncoderArgs('aac', BITRATE);
   const cases: AacCase[] = [
     childCase(`relay as configured: ${relay === installer ? '@ffmpeg-installer' : relay || 'no ffmpeg'} ${relayArgs.slice(relayArgs.indexOf('-c:a'), relayArgs.indexOf('-ar', relayArgs.indexOf('-c:a'))).join(' ')}`, relay || undefined, undefined),
-    childCase(`@ffmpeg-installer ${installerVersion ?? ''} (2018), build default coder`, installer, undefined),
+    childCase(`@ffmpeg-installer ${installerVersion ?? ''} (2018), build default coder`, installer, 'default'),
     childCase(`@ffmpeg-installer ${installerVersion ?? ''}, aac_coder twoloop`, installer, 'twoloop'),
     childCase(`@ffmpeg-installer ${installerVersion ?? ''}, aac_coder fast`, installer, 'fast'),
-    childCase(`/usr/bin/ffmpeg ${systemVersion ?? ''}, build default coder`, system, undefined),
+    childCase(`/usr/bin/ffmpeg ${systemVersion ?? ''}, build default coder`, system, 'default'),
     childCase(`/usr/bin/ffmpeg ${systemVersion ?? ''}, aac_coder twoloop`, system, 'twoloop'),
     childCase(`/usr/bin/ffmpeg ${systemVersion ?? ''}, aac_coder fast`, system, 'fast'),
     nodeAvCase('twoloop'),
     nodeAvCase('fast'),
   ];
-  const toneStart = 2 * RATE;
+  const toneStart = Math.round(Math.min(2, TONE_SECONDS / 4) * RATE);
   const toneEnd = Math.round((TONE_SECONDS - 1) * RATE);
   const noiseStart = Math.round((TONE_SECONDS + 1) * RATE);
   const noiseEnd = Math.round((SECONDS - 1) * RATE);
@@ -562,6 +571,65 @@ async function aacTable(dir: string, signal: Int16Array): Promise<BenchResult> {
   return {
     title: `AAC-LC ${BITRATE / 1000} kb/s, ${SECONDS} s of 48 kHz stereo (tone ${TONE_SECONDS} s, then speech-like noise), median of ${RUNS}`,
     columns: ['encoder', 'CPU s', 'of it start-up s', 'RSS MB', 'first frame ms', 'tone Hz', 'tone level dB', 'tone THD+N dB', 'noise SNR dB', 'band error dB', 'delay'],
+    rows,
+  };
+}
+
+/** CPU by content: the AAC coders on what a relay encodes (speech from a mono microphone is L = R), a test tone and silence. */
+async function aacContentTable(dir: string): Promise<BenchResult> {
+  const speech = testSignal(SECONDS, 0);
+  const mono = speech.slice();
+  for (let i = 0; i < mono.length; i += 2) mono[i + 1] = mono[i]!;
+  const contents: { name: string; signal: Int16Array; kind: 'speech' | 'tone' | 'silence' }[] = [
+    { name: 'speech-like, mono microphone (L = R)', signal: mono, kind: 'speech' },
+    { name: 'speech-like, stereo', signal: speech, kind: 'speech' },
+    { name: '1 kHz tone, L = R', signal: testSignal(SECONDS, SECONDS), kind: 'tone' },
+    { name: 'silence', signal: new Int16Array(SECONDS * RATE * 2), kind: 'silence' },
+  ];
+  const installer = installerFfmpeg();
+  const system = existsSync(SYSTEM_FFMPEG) ? SYSTEM_FFMPEG : undefined;
+  const configs = [
+    { name: '@ffmpeg-installer, fast', ffmpeg: installer, coder: 'fast' },
+    { name: '@ffmpeg-installer, twoloop', ffmpeg: installer, coder: 'twoloop' },
+    { name: '/usr/bin/ffmpeg, fast', ffmpeg: system, coder: 'fast' },
+    { name: '/usr/bin/ffmpeg, twoloop', ffmpeg: system, coder: 'twoloop' },
+  ];
+  const rows: string[][] = [];
+  for (const content of contents) {
+    const pcm = Buffer.from(content.signal.buffer, content.signal.byteOffset, content.signal.byteLength);
+    for (const config of configs) {
+      process.stderr.write(`bench audio: ${content.name}, ${config.name}…\n`);
+      const c = childCase(config.name, config.ffmpeg, config.coder);
+      if (c.missing) {
+        rows.push([content.name, config.name, c.missing, '', '', '']);
+        continue;
+      }
+      const runs: AacRun[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await c.run(dir, '', pcm));
+      const last = runs[runs.length - 1]!;
+      let quality = ['—', '—', '—'];
+      if (system) {
+        const decoded = await decodeWithSystemFfmpeg(aacFlv(last.asc, last.frames), dir);
+        const end = (SECONDS - 1) * RATE;
+        if (content.kind === 'speech') {
+          const delay = findDelay(content.signal, decoded, RATE);
+          const noise = compareNoise(content.signal, decoded, delay, RATE, end);
+          quality = [fmt(noise.snrDb, 1), fmt(noise.bandErrorDb, 2), ''];
+        } else if (content.kind === 'tone') {
+          const tone = compareTone(content.signal, decoded, 1024, RATE, end);
+          quality = ['', '', `THD+N ${fmt(tone.thdnDb, 1)} dB, ${fmt(tone.hz, 1)} Hz, ${fmt(tone.levelDb, 2)} dB`];
+        } else {
+          let peak = 0;
+          for (const v of decoded) peak = Math.max(peak, Math.abs(v));
+          quality = ['', '', `peak ${peak}`];
+        }
+      }
+      rows.push([content.name, config.name, fmt(median(runs.map((r) => r.cpuS)), 2), ...quality]);
+    }
+  }
+  return {
+    title: `AAC-LC ${BITRATE / 1000} kb/s by content, ${SECONDS} s each, ffmpeg children with the relay's command line, median of ${RUNS}`,
+    columns: ['content', 'encoder', 'CPU s', 'SNR dB', 'band error dB', 'other'],
     rows,
   };
 }
@@ -622,7 +690,7 @@ export default async function audioBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-audio-bench-'));
   try {
     const signal = testSignal(SECONDS, TONE_SECONDS);
-    return [await aacTable(dir, signal), await opusTable(dir, signal)];
+    return [await aacTable(dir, signal), await aacContentTable(dir), await opusTable(dir, signal)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

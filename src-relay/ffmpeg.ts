@@ -1,5 +1,9 @@
 // Which ffmpeg the relay runs (AAC and Speex encoders). Order: $CASTBRIDGE_FFMPEG, then the platform binary
 // of the npm package @ffmpeg-installer/ffmpeg (what the packaged app ships), then `ffmpeg` on PATH.
+// The packaged static build comes before a newer system ffmpeg on purpose: with the same encoder options
+// (`-aac_coder fast`) both spend the same CPU per minute of AAC, while a distribution's dynamically linked
+// ffmpeg costs ~0.1 CPU s and ~200 ms more to start and 4× the memory (53 MB against 13 MB resident);
+// docs/BENCHMARKS.md, "Audio encode/decode".
 // In a packaged Electron app the package sits inside app.asar, which a child process cannot execute from:
 // electron-builder unpacks it to app.asar.unpacked (asarUnpack), so the path is rewritten to point there.
 

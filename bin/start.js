@@ -16,6 +16,8 @@ import { ensureMainBuiltOrExit } from '../scripts/build-main.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STUDIO_INDEX = join(ROOT, 'dist', 'renderer', 'index.html');
 const STUDIO_SOURCES = join(ROOT, 'src-renderer');
+/** The wire contract the studio bundles and its SDK declarations print. */
+const CONTRACT_SOURCES = join(ROOT, 'src-contract');
 const CLI = join(ROOT, 'bin', 'castbridge.js');
 
 /** The Electron binary's path, or undefined when the package or its download is missing (never throws). */
@@ -42,7 +44,8 @@ function studioIsCurrent() {
   if (!existsSync(STUDIO_INDEX)) return false;
   // A packaged app ships dist/renderer without its sources.
   if (!existsSync(STUDIO_SOURCES)) return true;
-  return statSync(STUDIO_INDEX).mtimeMs >= newestMtime(STUDIO_SOURCES);
+  const contract = existsSync(CONTRACT_SOURCES) ? newestMtime(CONTRACT_SOURCES) : 0;
+  return statSync(STUDIO_INDEX).mtimeMs >= Math.max(newestMtime(STUDIO_SOURCES), contract);
 }
 
 function buildStudioIfStale() {

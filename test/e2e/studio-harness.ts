@@ -25,7 +25,7 @@ function newestMtime(dir: string): number {
 
 /** `npm run build` unless dist/renderer is newer than every source file of the studio. */
 export function buildStudioIfStale(): void {
-  if (existsSync(STUDIO_INDEX) && statSync(STUDIO_INDEX).mtimeMs >= newestMtime(join(ROOT, 'src-renderer'))) return;
+  if (existsSync(STUDIO_INDEX) && statSync(STUDIO_INDEX).mtimeMs >= Math.max(newestMtime(join(ROOT, 'src-renderer')), newestMtime(join(ROOT, 'src-contract')))) return;
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
   if (result.status !== 0) throw new Error(`npm run build failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
 }

@@ -39,7 +39,8 @@ export function checkIfMatch(header: string | string[] | undefined, etag: string
   if (value === undefined || value.trim() === '') {
     throw new HttpError(428, `PATCH needs If-Match with the session's entity-tag (${etag}) or "*" (RFC 9725 §4.3.1)`);
   }
-  const tags = value.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  // Strong comparison (RFC 9110 §13.1.1): a weak tag (W/"…") never matches.
+  const tags = value.split(',').map((t) => t.trim());
   if (!tags.includes('*') && !tags.includes(etag)) {
     throw new HttpError(412, `If-Match ${value.slice(0, 100)} does not match the session's ICE session ${etag}`);
   }

@@ -87,6 +87,8 @@ describe('WHIP PATCH: trickle ICE on a session, ICE restart refused, reserved me
     assert.equal(missing.statusCode, 428);
     assert.match(missing.json().error, /If-Match/);
     assert.equal((await patch({ ...SDPFRAG, 'if-match': '"another"' }, good)).statusCode, 412);
+    assert.equal((await patch({ ...SDPFRAG, 'if-match': `W/${etag}` }, good)).statusCode, 412, 'a weak tag never matches (RFC 9110 §13.1.1)');
+    assert.equal((await patch({ ...SDPFRAG, 'if-match': `"another", ${etag}` }, good)).statusCode, 204, 'one of a list');
     assert.equal((await patch({ 'content-type': 'application/sdp', 'if-match': etag }, good)).statusCode, 415);
     assert.equal((await patch({ 'content-type': 'application/json', 'if-match': etag }, '{}')).statusCode, 415);
     const malformed = await patch({ ...SDPFRAG, 'if-match': etag }, 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:nonsense\r\n');

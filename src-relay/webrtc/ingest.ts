@@ -9,6 +9,7 @@ import { StreamNameInUseError } from '../streams.js';
 import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
 import { parseTrickleFragment } from './sdpfrag.js';
 import { enlargeReceiveBuffers } from './werift-sockets.js';
+import './werift-srtp-patch.js';
 import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import { IngestSession, type SessionState } from './session.js';
 

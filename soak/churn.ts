@@ -23,6 +23,8 @@ interface Sample {
 }
 
 export interface ChurnDetail {
+  /** Host log lines about streams or transponders ending or failing. */
+  hostLog: string[];
   restCycles: number;
   whipCycles: number;
   /** Answers other than the documented ones, as "call → status body". */
@@ -38,7 +40,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
   const host = new Host();
   let nginx: NginxRtmp | undefined;
   let browser: Browser | undefined;
-  const d: ChurnDetail = { restCycles: 0, whipCycles: 0, unexpected: [], answers: {}, samples: [], liveReconnects: -1, liveStatus: '', cycleMs: [] };
+  const d: ChurnDetail = { hostLog: [], restCycles: 0, whipCycles: 0, unexpected: [], answers: {}, samples: [], liveReconnects: -1, liveStatus: '', cycleMs: [] };
   const count = (key: string): void => void (d.answers[key] = (d.answers[key] ?? 0) + 1);
   const expect = (what: string, status: number, wanted: number, body: unknown): boolean => {
     count(`${what} ${status}`);
@@ -133,6 +135,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
     d.liveReconnects = liveNow?.stats.reconnects ?? -1;
     await host.rest('terminate', { mediaSessionId: live.mediaSessionId });
   } finally {
+    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder_failed|transponder_crash|uncaught|unhandled/).filter((l) => !l.includes("reason=STOPPED_BY_PUBLISHER_STOP")).slice(-8);
     await browser?.close().catch(() => undefined);
     await host.stop();
     await nginx?.stop().catch(() => undefined);
@@ -173,6 +176,7 @@ export default async function churn(args: Record<string, string>): Promise<Scena
     `churn: answers seen: ${Object.entries(d.answers).map(([k, n]) => `${k} ×${n}`).join(', ')}`,
     `churn: RSS/heap samples after GC: ${d.samples.map((x) => `${x.label} ${mb(x.rss)}/${mb(x.heap)}`).join('; ')}`,
     ...d.unexpected.slice(0, 10).map((u) => `churn: unexpected: ${u}`),
+    ...d.hostLog.map((l) => `churn: host log: ${l}`),
   ];
   return { figures: churnFigures(d, opts), scale: `${opts.warmup} warm-up + ${opts.cycles} REST startup/terminate cycles, then ${opts.whipCycles} WHIP publish/unpublish cycles, beside a live push; ${((Date.now() - started) / 60000).toFixed(1)} min`, notes };
 }

@@ -15,6 +15,8 @@ export interface DriftOptions {
 }
 
 export interface DriftDetail {
+  /** Host log lines about streams or transponders ending or failing. */
+  hostLog: string[];
   recordings: { timing: TimingReport; marks: MarkReport }[];
   /** Statuses other than PUBLISHING seen while the run lasted. */
   interruptions: string[];
@@ -29,7 +31,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
   const host = new Host();
   const targets: NginxRtmp[] = [];
   let browser: Browser | undefined;
-  const d: DriftDetail = { recordings: [], interruptions: [], rss: [], publisherLagsMs: [], firs: 0 };
+  const d: DriftDetail = { hostLog: [], recordings: [], interruptions: [], rss: [], publisherLagsMs: [], firs: 0 };
   try {
     let servers: NginxRtmp[];
     [, browser, ...servers] = await Promise.all([host.start(), launchBrowser(), ...Array.from({ length: opts.targets }, () => startNginxRtmp())]);
@@ -76,6 +78,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
       d.recordings.push({ timing: timing(file), marks: await avMarks(file, opts.markPeriodMs) });
     }
   } finally {
+    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder_failed|transponder_crash|uncaught|unhandled/).filter((l) => !l.includes("reason=STOPPED_BY_PUBLISHER_STOP")).slice(-8);
     await browser?.close().catch(() => undefined);
     await host.stop();
     for (const t of targets) {
@@ -135,6 +138,6 @@ export default async function drift(args: Record<string, string>): Promise<Scena
   if (!(minutes > 0)) throw new Error(`--minutes/--hours must be a positive number, got ${args.minutes ?? args.hours}`);
   const opts: DriftOptions = { durationMs: minutes * 60_000, markPeriodMs: 1000, targets: 2 };
   const d = await runDrift(opts);
-  const notes = d.interruptions.slice(0, 5).map((i) => `drift: ${i}`);
+  const notes = [...d.interruptions.slice(0, 5).map((i) => `drift: ${i}`), ...d.hostLog.map((l) => `drift: host log: ${l}`)];
   return { figures: driftFigures(d, opts), scale: `one marked stream (flash + beep every ${opts.markPeriodMs} ms) to ${opts.targets} nginx-rtmp targets for ${minutes} min`, notes };
 }

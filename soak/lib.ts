@@ -75,6 +75,7 @@ export class Host {
   private inspector: WebSocket | undefined;
   private inspectorCalls = new Map<number, (result: unknown) => void>();
   private nextCall = 1;
+  private snapshotChunks: string[] = [];
 
   get pid(): number {
     return this.child.pid!;
@@ -82,6 +83,11 @@ export class Host {
 
   stderr(): string {
     return this.stderrText;
+  }
+
+  /** The host's log lines (kept: the last 256 KiB) that match. */
+  logLines(pattern: RegExp): string[] {
+    return this.stderrText.split('\n').filter((l) => pattern.test(l));
   }
 
   async start(opts: HostOptions = {}): Promise<void> {
@@ -124,8 +130,9 @@ export class Host {
       const ws = new WebSocket(url);
       await once(ws, 'open');
       ws.on('message', (data: Buffer) => {
-        const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+        const msg = JSON.parse(data.toString()) as { id?: number; result?: unknown; method?: string; params?: { chunk?: string } };
         if (msg.id !== undefined) this.inspectorCalls.get(msg.id)?.(msg.result);
+        else if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') this.snapshotChunks.push(msg.params?.chunk ?? '');
       });
       this.inspector = ws;
     }
@@ -148,6 +155,32 @@ export class Host {
   async gc(): Promise<void> {
     await this.inspect('HeapProfiler.collectGarbage');
     await this.inspect('HeapProfiler.collectGarbage');
+  }
+
+  /** Live objects in the host's heap by constructor (a heap snapshot, counted): name → count and bytes. */
+  async heapCounts(): Promise<Map<string, { count: number; bytes: number }>> {
+    this.snapshotChunks = [];
+    await this.inspect('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    const snapshot = JSON.parse(this.snapshotChunks.join('')) as {
+      snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+      nodes: number[];
+      strings: string[];
+    };
+    this.snapshotChunks = [];
+    const fields = snapshot.snapshot.meta.node_fields;
+    const types = snapshot.snapshot.meta.node_types[0];
+    const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+    const counts = new Map<string, { count: number; bytes: number }>();
+    for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+      const type = types[snapshot.nodes[i + typeAt]!]!;
+      if (type !== 'object' && type !== 'closure' && type !== 'array') continue;
+      const key = `${type === 'object' ? '' : `(${type}) `}${snapshot.strings[snapshot.nodes[i + nameAt]!]}`;
+      const entry = counts.get(key) ?? { count: 0, bytes: 0 };
+      entry.count++;
+      entry.bytes += snapshot.nodes[i + sizeAt]!;
+      counts.set(key, entry);
+    }
+    return counts;
   }
 
   async heapUsed(): Promise<number> {
@@ -519,6 +552,16 @@ export function formatTable(figures: Figure[]): string {
 export function markdownTable(figures: Figure[]): string {
   const rows = figures.map((f) => `| ${f.scenario} | ${f.figure} | ${f.value} | ${f.goal} | ${f.ok === undefined ? '–' : f.ok ? 'yes' : '**no**'} |`);
   return ['| scenario | figure | value | goal | met |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The constructors whose live objects grew most between two heapCounts(), as "name +count (+bytes)". */
+export function heapGrowth(before: Map<string, { count: number; bytes: number }>, after: Map<string, { count: number; bytes: number }>, top = 8): string[] {
+  return [...after]
+    .map(([name, a]) => ({ name, count: a.count - (before.get(name)?.count ?? 0), bytes: a.bytes - (before.get(name)?.bytes ?? 0) }))
+    .filter((g) => g.count > 0)
+    .sort((x, y) => y.bytes - x.bytes)
+    .slice(0, top)
+    .map((g) => `${g.name} +${g.count} (+${(g.bytes / 1024).toFixed(0)} KB)`);
 }
 
 export function tmp(prefix: string): string {

@@ -7,13 +7,16 @@ import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { mulberry32 } from '../test/helpers/prng.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
-import { checkRecordingStart, Host, hostPage, launchBrowser, log, mb, publish, quantile, readRecording, sleep, until, type Figure, type ScenarioResult } from './lib.js';
+import { checkRecordingStart, heapGrowth, Host, hostPage, launchBrowser, log, mb, publish, quantile, readRecording, sleep, until, type Figure, type ScenarioResult } from './lib.js';
 
 export interface RestartOptions {
   restarts: number;
   minDowntimeMs: number;
   maxDowntimeMs: number;
   seed: number;
+  /** Heap snapshots after the first reconnect and at the end, to name what grew (they inflate the RSS
+   *  figures and pause the host for seconds, so they are off unless asked for). */
+  heapSnapshots?: boolean;
 }
 
 export const RESTART_DEFAULTS: RestartOptions = { restarts: 100, minDowntimeMs: 200, maxDowntimeMs: 10_000, seed: 0x7e57 };
@@ -25,6 +28,8 @@ const designedDelayMs = (attempt: number): number => Math.min(30_000, 1000 * 2 *
 const RUN_BETWEEN_MS = 2500;
 
 export interface RestartDetail {
+  /** Host log lines about streams or transponders ending or failing. */
+  hostLog: string[];
   resumed: number;
   restarts: number;
   recordingsOk: number;
@@ -38,6 +43,8 @@ export interface RestartDetail {
   rss: number[];
   fds: number[];
   heap: number[];
+  /** Constructors whose live objects grew most from the first to the last sample. */
+  heapGrowth: string[];
 }
 
 async function startOnPort(port: number): Promise<NginxRtmp> {
@@ -56,7 +63,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
   const host = new Host();
   const instances: NginxRtmp[] = [];
   let browser: Browser | undefined;
-  const d: RestartDetail = { resumed: 0, restarts: opts.restarts, recordingsOk: 0, recordingsTotal: 0, badRecordings: [], resumeMs: [], detectMs: [], delays: [], reconnectsCounted: 0, rss: [], fds: [], heap: [] };
+  const d: RestartDetail = { hostLog: [], resumed: 0, restarts: opts.restarts, recordingsOk: 0, recordingsTotal: 0, badRecordings: [], resumeMs: [], detectMs: [], delays: [], reconnectsCounted: 0, rss: [], fds: [], heap: [], heapGrowth: [] };
   try {
     const port = await freePort();
     [, browser] = await Promise.all([host.start({ inspect: true }), launchBrowser()]);
@@ -75,15 +82,17 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
     const id = start.mediaSessionId;
     const status = async (): Promise<string> => (await host.transponder(id))?.status ?? 'GONE';
     await until('PUBLISHING', async () => (await status()) === 'PUBLISHING', 30_000);
+    let firstCounts: Awaited<ReturnType<Host['heapCounts']>> | undefined;
     const sample = async (): Promise<void> => {
       await host.gc();
       d.rss.push(host.rss());
       d.heap.push(await host.heapUsed());
       d.fds.push(host.fds().total);
+      if (opts.heapSnapshots && !firstCounts && d.rss.length === 2) firstCounts = await host.heapCounts(); // after one reconnect
     };
     for (let i = 1; i <= opts.restarts; i++) {
       await sleep(RUN_BETWEEN_MS);
-      if (i === 1 || i % 10 === 0) await sample();
+      if (i === 1 || i % (opts.restarts <= 20 ? 1 : 10) === 0) await sample();
       const killedAt = Date.now();
       await instances.at(-1)!.kill();
       const downtime = opts.minDowntimeMs + next() * (opts.maxDowntimeMs - opts.minDowntimeMs);
@@ -120,6 +129,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
     }
     await sleep(RUN_BETWEEN_MS);
     await sample();
+    if (firstCounts) d.heapGrowth = heapGrowth(firstCounts, await host.heapCounts());
     const final = await host.transponder(id);
     d.reconnectsCounted = final?.stats.reconnects ?? -1;
     await sleep(RUN_BETWEEN_MS);
@@ -135,6 +145,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
       }
     }
   } finally {
+    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder_failed|transponder_crash|uncaught|unhandled/).filter((l) => !l.includes("reason=STOPPED_BY_PUBLISHER_STOP")).slice(-8);
     await browser?.close().catch(() => undefined);
     await host.stop();
     for (const nginx of instances) {
@@ -173,9 +184,19 @@ export function restartFigures(d: RestartDetail): Figure[] {
 }
 
 export default async function restart(args: Record<string, string>): Promise<ScenarioResult> {
-  const opts: RestartOptions = { ...RESTART_DEFAULTS, restarts: Number(args.restarts ?? RESTART_DEFAULTS.restarts) };
+  const opts: RestartOptions = {
+    ...RESTART_DEFAULTS,
+    restarts: Number(args.restarts ?? RESTART_DEFAULTS.restarts),
+    maxDowntimeMs: Number(args['max-downtime-ms'] ?? RESTART_DEFAULTS.maxDowntimeMs),
+    heapSnapshots: args['heap-snapshots'] === 'yes',
+  };
   const started = Date.now();
   const d = await runRestart(opts);
-  const notes = d.badRecordings.length ? [`restart: recordings that did not open right: ${d.badRecordings.slice(0, 10).join('; ')}`] : [];
+  const notes = [
+    `restart: host RSS / JS heap after GC at each sample: ${d.rss.map((r, k) => `${mb(r)}/${mb(d.heap[k] ?? 0)}`).join(', ')}`,
+    ...(opts.heapSnapshots ? [`restart: live objects that grew most from the second sample to the end (heap snapshots): ${d.heapGrowth.join(', ') || '–'}`] : []),
+    ...d.hostLog.map((l) => `restart: host log: ${l}`),
+    ...(d.badRecordings.length ? [`restart: recordings that did not open right: ${d.badRecordings.slice(0, 10).join('; ')}`] : []),
+  ];
   return { figures: restartFigures(d), scale: `${opts.restarts} SIGKILL restarts, downtime ${opts.minDowntimeMs / 1000}–${opts.maxDowntimeMs / 1000} s (seed ${opts.seed}), ${((Date.now() - started) / 60000).toFixed(1)} min`, notes };
 }

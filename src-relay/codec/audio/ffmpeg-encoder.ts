@@ -28,7 +28,8 @@ interface CodecSetup {
 const SETUP: Record<'aac' | 'speex', CodecSetup> = {
   aac: {
     // `-aac_coder fast` (the quantiser search): on speech, mono or stereo, it costs 2–3× less CPU than
-    // `twoloop` (the default from FFmpeg 5 on) and measures at least as well (docs/BENCHMARKS.md, "Audio").
+    // `twoloop`, the default of current FFmpeg (5.1, 8; the 2018 build we ship defaults to fast), and
+    // measures at least as well (docs/BENCHMARKS.md, "Audio encode/decode").
     args: (bitrate) => ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', String(bitrate), '-ar', '48000', '-ac', '2'],
     frameInput: 1024,
     // ffmpeg's AAC encoder primes with one frame (initial_padding 1024, ISO/IEC 14496-3 §4.5.2 overlap).

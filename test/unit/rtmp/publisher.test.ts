@@ -7,6 +7,7 @@ import { generate } from 'selfsigned';
 import { EcmaArray } from '../../../src-relay/rtmp/amf0.js';
 import { RtmpError } from '../../../src-relay/rtmp/errors.js';
 import { RtmpPublisher } from '../../../src-relay/rtmp/publisher.js';
+import type { Log, LogFields } from '../../../src-relay/log.js';
 import { resolveRtmpTarget } from '../../../src-relay/rtmp/url.js';
 import { startRtmpTestServer, type PublishRecord } from '../../helpers/rtmp-auth-server.js';
 
@@ -141,6 +142,40 @@ describe('RtmpPublisher', () => {
       const took = Date.now() - began;
       assert.ok(took < 3500, `stop() took ${took} ms`);
       assert.ok(!publisher.connected);
+    } finally {
+      publisher.destroy();
+      await server.close();
+    }
+  });
+
+  test('congestion drops inter frames until a real keyframe: a sequence header goes out but does not end the spell', async () => {
+    const server = await startRtmpTestServer({ stopReadingAfterPublish: true });
+    const spells: LogFields[] = [];
+    const log: Log = (event, fields = {}) => void (event === 'rtmp.congestion' && spells.push(fields));
+    const publisher = new RtmpPublisher(resolveRtmpTarget(`${server.baseUrl}/live`, 'cam', OPTS), { blackHoleMs: 60_000, log });
+    const video = (time: number, body: Buffer, keyframe: boolean, sequenceHeader = false): void =>
+      publisher.writeTag({ kind: 'video', time, body, keyframe, sequenceHeader });
+    const inter = Buffer.from([0x27, 0x01, 0, 0, 0, 0x41]);
+    try {
+      await publisher.start();
+      await new Promise((r) => setTimeout(r, 50)); // the server pauses its socket
+      // Keyframes at time 0 fill the socket and then our queue: never dropped, and no queued duration yet.
+      const big = Buffer.alloc(500_000, 0x17);
+      for (let i = 0; publisher.queuedBytes < 4_000_000 && i < 400; i++) {
+        video(0, big, true);
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(publisher.queuedBytes >= 4_000_000, `only ${publisher.queuedBytes} bytes queued: the target kept reading`);
+      for (let t = 40; t <= 720; t += 40) video(t, inter, false); // 720 ms queued: past the 700 ms limit
+      assert.equal(publisher.droppedFrames, 18);
+      video(760, AVC_SEQUENCE_HEADER, true, true);
+      video(800, inter, false);
+      assert.equal(publisher.droppedFrames, 19, 'the inter frame after the sequence header is dropped');
+      assert.equal(spells.length, 1, 'still the first dropping spell');
+      video(840, Buffer.from([0x17, 0x01, 0, 0, 0, 0x65]), true);
+      video(880, inter, false);
+      assert.equal(publisher.droppedFrames, 20);
+      assert.equal(spells.length, 2, 'the keyframe ended the spell; the next drop starts a new one');
     } finally {
       publisher.destroy();
       await server.close();

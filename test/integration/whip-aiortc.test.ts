@@ -156,7 +156,11 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
           const t = found.status === 200 ? (found.json() as { status: string; stats?: { fps?: number } }[])[0] : undefined;
           return t?.status === 'PUBLISHING' && (t.stats?.fps ?? 0) > 0;
         }, 20_000, 'the transponder PUBLISHING video');
+        let framesIn = 0;
+        const countFrame = (): void => void framesIn++;
+        stream.on('video', countFrame);
         await new Promise((r) => setTimeout(r, PUSH_MS));
+        stream.off('video', countFrame);
         assert.equal((await push(host.httpUrl, 'terminate', { mediaSessionId })).status, 200);
         const file = await nginx.waitForRecording();
 
@@ -166,17 +170,22 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
         assert.equal(summary.audio?.codec, 'aac');
         assert.ok(summary.durationSec > PUSH_MS / 1000 - 1, `recorded ${summary.durationSec} s`);
 
-        // The frame rate is the median spacing of the FLV timestamps. Whole-recording averages are not used:
-        // aiortc's sender reports pair each RTP timestamp with the time the packet was *sent* (after encoding),
-        // up to ~0.8 s late at start, and the ingest steers video onto the audio timeline by them; a jump of
-        // more than 1 s shows as a run of 1 ms spacings (seen without BUNDLE, where the two transports start apart).
+        // Every frame the ingest got while the target published reaches it. How many that is depends on
+        // aiortc, which encodes in Python's executor and sends fewer frames on a loaded machine.
         const times = await videoPacketTimes(file);
+        assert.ok(framesIn >= 30, `the ingest got ${framesIn} frames in ${PUSH_MS} ms`);
+        assert.ok(times.length >= framesIn * 0.9, `${times.length} frames recorded of ${framesIn} received`);
+        // The frame rate from the FLV timestamps: most spacings are one frame of the 30 fps source (33.3 ms),
+        // and their mean gives the rate. Longer ones are frames aiortc sent late, each with its own timestamp.
+        // The ingest steers video onto the audio timeline by the sender reports at up to 5 % (35 or 32 ms
+        // spacings meanwhile), and aiortc's reports are noisy: they pair each RTP timestamp with the time the
+        // packet was *sent* (after encoding, up to ~0.8 s late at start). A correction over 1 s is made at once
+        // and shows as a run of 1 ms spacings (docs/DECISIONS.md). Whole-recording averages are not used.
         const gaps = times.slice(1).map((t, i) => Math.round((t - times[i]!) * 1000));
-        const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
-        const fps = 1000 / median;
-        // aiortc encodes in Python's executor: on a loaded machine it sends fewer frames, each with its own timestamp.
-        assert.ok(times.length > (PUSH_MS / 1000) * FPS * 0.5, `${times.length} frames in ${PUSH_MS} ms`);
-        assert.ok(Math.abs(fps - FPS) < 2, `frame rate ${fps.toFixed(2)} (median spacing ${median} ms); spacings ${gaps.join(' ')}`);
+        const oneFrame = gaps.filter((g) => g >= 30 && g <= 37);
+        const fps = 1000 / (oneFrame.reduce((a, b) => a + b, 0) / oneFrame.length);
+        assert.ok(oneFrame.length >= gaps.length / 2, `most spacings are one frame; spacings ${gaps.join(' ')}`);
+        assert.ok(Math.abs(fps - FPS) <= FPS * 0.06, `frame rate ${fps.toFixed(2)}; spacings ${gaps.join(' ')}`);
         const squeezed = gaps.filter((g) => g <= 2).length;
         const pcm = await decodeAudio(file);
         const middle = pcm.subarray(RATE, pcm.length - RATE / 2);
@@ -184,7 +193,7 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
         const hz = peakFrequency(middle);
         assert.ok(Math.abs(hz - TONE_HZ) <= 5, `the tone is at ${hz} Hz`);
         assert.ok(toneAmplitude(middle, RATE, TONE_HZ) > 0.05, 'the tone is loud, not a trace');
-        t.diagnostic(`${mode}: ${fps.toFixed(2)} fps (median spacing) over ${times.length} frames, ${squeezed} spacings ≤ 2 ms, tone peak ${hz} Hz, ${summary.durationSec.toFixed(1)} s recorded`);
+        t.diagnostic(`${mode}: ${fps.toFixed(2)} fps, ${times.length} frames recorded of ${framesIn} received, ${squeezed} spacings ≤ 2 ms, tone peak ${hz} Hz, ${summary.durationSec.toFixed(1)} s recorded`);
 
         // The publisher hangs up the WHIP way: DELETE on its Location ends the stream at once.
         publisher.stop();

@@ -1,5 +1,7 @@
-// WebRTC ingest (JSEP answerer, RFC 8829; non-trickle as WHIP clients send, RFC 9725 §4.3): an SDP
-// offer in, werift's answer out, and the publisher's media registered as a LiveStream by name.
+// WebRTC ingest (JSEP answerer, RFC 8829): an SDP offer in, werift's answer out (with all our candidates:
+// WHIP sends none later, RFC 9725 §4.3), and the publisher's media registered as a LiveStream by name.
+// The offer is read as RFC 8843 (BUNDLE) and RFC 8842 (a=setup) say before werift sees it (bundle.ts,
+// sdp.ts); the publisher's own candidates may come in the offer or trickle in later (trickle()).
 import { randomUUID } from 'node:crypto';
 import { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } from 'werift';
 import { silentLog, type Log } from '../log.js';

@@ -21,6 +21,11 @@
 //    frame (33 ms) apart and p50 lands in either.
 //  - RELAY_BENCH_COUNTS, RELAY_BENCH_STARTS, RELAY_BENCH_WINDOW_S narrow a run; RELAY_BENCH_PROFILE=DIR writes
 //    a V8 CPU profile of each measurement window.
+//  - "host" rows: the compiled `castbridge --headless` (bin/castbridge.js) as users run it, in its own process,
+//    with the same Chromium publishing to its /whip and transponders started over its REST API: CPU (user+sys
+//    from /proc, so load from other work on the machine does not count) of the host and of the processes it
+//    started (the AAC encoders), and the RSS of them all together. RELAY_BENCH_HOST=0 leaves these rows out,
+//    RELAY_BENCH_HOST=only runs just them; with RELAY_BENCH_PROFILE the host writes a CPU profile of its life.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
@@ -39,6 +44,7 @@ import { publishWhip } from '../test/helpers/chromium.js';
 import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import type { BenchResult } from './run.js';
+import { compiledCli, ROOT } from './cli-entries.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
@@ -326,6 +332,132 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** RELAY_BENCH_HOST: '0' leaves the compiled-host rows out, 'only' runs just them. */
+const HOST_ROWS = process.env.RELAY_BENCH_HOST ?? '1';
+const HOST_TARGETS = 10;
+
+/** A process and every process under it (the host and its AAC encoders), from /proc. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = procStat(Number(d));
+    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(d)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** The compiled host's CPU % (user+sys; host and its children apart) over `seconds`, and RSS of the tree at the end. */
+async function measureHost(pid: number, seconds: number): Promise<{ hostPercent: number; childPercent: number; children: number; rssMb: number; hostRssMb: number }> {
+  const before = new Map(processTree(pid).map((p) => [p, procStat(p)?.ticks ?? 0]));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const wallMs = performance.now() - t0;
+  const tree = processTree(pid);
+  const percent = (ticks: number): number => ((ticks / CLOCK_TICKS) * 1000 * 100) / wallMs;
+  let childTicks = 0;
+  let rssMb = 0;
+  for (const p of tree) {
+    const s = procStat(p);
+    if (!s) continue;
+    rssMb += s.rssMb;
+    if (p !== pid) childTicks += s.ticks - (before.get(p) ?? 0);
+  }
+  const host = procStat(pid);
+  if (!host) throw new Error('the host exited during the measurement');
+  return { hostPercent: percent(host.ticks - (before.get(pid) ?? 0)), childPercent: percent(childTicks), children: tree.length - 1, rssMb, hostRssMb: host.rssMb };
+}
+
+/** Starts `castbridge --headless` (compiled) on free ports; resolves with its studio URL once it listens. */
+async function startHost(dataDir: string, profileDir: string | undefined): Promise<{ child: ChildProcess; base: string }> {
+  const ports = ['rest_http_port=0', 'rest_https_port=0', 'local_rtmp_port=0', 'local_rtmp_http_port=0', 'ws_port=0', 'wss_port=0'];
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=host.cpuprofile'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, await compiledCli(), '--headless', '--data-dir', dataDir, ...ports.flatMap((p) => ['--set', p])], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CASTBRIDGE_LOG: 'silent' },
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the host did not print its URL in 60 s:\n${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /studio: (http:\/\/[^\s/]+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the host exited ${code}:\n${out}`)));
+  });
+  return { child, base };
+}
+
+async function restPost(base: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+/**
+ * The compiled host in its own process, as users run it: Chromium publishes to its /whip, transponders start
+ * over its REST API. Rows: 0 and HOST_TARGETS transponders (CPU of the host and of its children, RSS of all).
+ */
+async function hostRows(browser: Browser, nginx: NginxRtmp, dir: string): Promise<string[][]> {
+  // A first start makes the data folder and its TLS certificate (key generation leaves V8's heap grown for
+  // the rest of that process); the measured host starts on it as every later start of a user's host does.
+  const first = await startHost(join(dir, 'host-data'), undefined);
+  const firstExit = once(first.child, 'exit');
+  first.child.kill('SIGTERM');
+  await firstExit;
+  const { child, base } = await startHost(join(dir, 'host-data'), PROFILE_DIR);
+  const page = await browser.newPage();
+  const rows: string[][] = [];
+  try {
+    await page.goto(`${base}/openapi.json`);
+    await publishWhip(page, `${base}/whip/hostbench`, { width: VIDEO.width, height: VIDEO.height, fps: VIDEO.fps });
+    await new Promise((r) => setTimeout(r, SETTLE_MS + 2000));
+    const row = (label: string, m: Awaited<ReturnType<typeof measureHost>>, notes: string): string[] => [
+      label,
+      (m.hostPercent + m.childPercent).toFixed(1),
+      m.rssMb.toFixed(0),
+      `host ${m.hostPercent.toFixed(1)} % and ${m.hostRssMb.toFixed(0)} MB; ${m.children} child process${m.children === 1 ? '' : 'es'} ${m.childPercent.toFixed(1)} %; ${notes}`,
+    ];
+    const idle = await measureHost(child.pid!, WINDOW_S);
+    rows.push(row('host (compiled), 1 stream, 0 transponders', idle, `goal ≤ 2 %: ${idle.hostPercent <= 2 ? 'met' : `×${(idle.hostPercent / 2).toFixed(1)}`}`));
+    for (let i = 0; i < HOST_TARGETS; i++) {
+      await restPost(base, '/rest-api/push/startup', { streamName: 'hostbench', rtmpUrl: `${nginx.url()}/hostbench_${i}`, rtmpTransponderFullUrl: true });
+    }
+    await waitForAsync(`${HOST_TARGETS} transponders PUBLISHING`, async () => {
+      const list = (await (await fetch(`${base}/rest-api/push/find_all`)).json()) as { status: string }[];
+      return list.length === HOST_TARGETS && list.every((t) => t.status === 'PUBLISHING');
+    }, 30_000);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const loaded = await measureHost(child.pid!, WINDOW_S);
+    rows.push(row(`host (compiled), 1 stream, ${HOST_TARGETS} transponders`, loaded, `RSS goal < 120 MB: ${loaded.rssMb < 120 ? 'met' : `×${(loaded.rssMb / 120).toFixed(2)}`}`));
+  } finally {
+    await page.close().catch(() => undefined);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  return rows;
+}
+
+async function waitForAsync(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export default async function relayBench(): Promise<BenchResult> {
   const y4m = await cachedY4m();
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-bench-relay-'));
@@ -354,6 +486,8 @@ export default async function relayBench(): Promise<BenchResult> {
         '--disable-backgrounding-occluded-windows',
       ],
     });
+    const title = `relay: Chromium 720p30 (noisy testsrc2) over WHIP → nginx-rtmp; CPU % of one core over ${WINDOW_S} s`;
+    if (HOST_ROWS === 'only') return { title, columns: ['case', 'CPU %', 'RSS MB', 'notes'], rows: await hostRows(browser, nginx, dir) };
     const page = await browser.newPage();
     await page.goto(`${whip.base}/`);
     await publishWhip(page, `${whip.base}/whip/bench`, { width: VIDEO.width, height: VIDEO.height, fps: VIDEO.fps });
@@ -407,6 +541,10 @@ export default async function relayBench(): Promise<BenchResult> {
     rows.push([`startup → publish (${STARTS} starts)`, '', '', fmt(starts.publish)]);
     rows.push([`startup → first keyframe written (${STARTS} starts)`, '', '', fmt(starts.written)]);
     rows.push([`startup → first keyframe at a player on nginx (${STARTS} starts)`, '', '', fmt(starts.atServer)]);
+    if (HOST_ROWS !== '0') {
+      await page.close(); // one publisher at a time: the host's rows get Chromium's whole encoder
+      rows.push(...(await hostRows(browser, nginx, dir)));
+    }
     return {
       title: `relay: Chromium 720p30 (noisy testsrc2) over WHIP → nginx-rtmp; CPU % of one core over ${WINDOW_S} s`,
       columns: ['case', 'CPU %', 'RSS MB', 'notes'],

@@ -26,7 +26,9 @@ export const HostInfo = Type.Object({
   dataDir: Type.String(),
   /** How saved keys are kept: Electron's safeStorage backend, or a mode-0600 file (headless). */
   secretStorage: Type.String(),
-});
+  // The list the API has always declared: fast-json-stringify writes these keys first, so it fixes the key
+  // order of the answer (see src-contract/transponder.ts); the type says the host always sends every field.
+}, { required: ['version', 'mediaDir', 'dataDir'] });
 export type HostInfo = Static<typeof HostInfo>;
 
 export const TARGET_KINDS = ['youtube', 'youtube-backup', 'facebook', 'twitch', 'local', 'custom'] as const;

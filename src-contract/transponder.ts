@@ -41,6 +41,10 @@ export const TransponderOptions = Type.Object(
 );
 export type TransponderOptions = Static<typeof TransponderOptions>;
 
+// On `required` below: fastify's serializer (fast-json-stringify) writes the keys listed in `required` first,
+// then the others, each in declaration order. The answers' lists are the ones the API has always declared, so
+// that the JSON the host sends keeps its key order byte for byte; the types (`Static`) still say what the
+// relay always fills in (every field but `info`, `attempt`, `nextRetryAt`).
 export const TransponderStats = Type.Object(
   {
     /** Video+audio bitrate sent, kb/s, over the last second. */
@@ -56,7 +60,7 @@ export const TransponderStats = Type.Object(
     /** Queued unsent video in milliseconds (congestion figure). */
     queuedMs: Type.Number(),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, required: [] },
 );
 export type TransponderStats = Static<typeof TransponderStats>;
 
@@ -80,7 +84,7 @@ export const Transponder = Type.Object(
     info: Type.Optional(Type.String()),
     stats: TransponderStats,
   },
-  { additionalProperties: true },
+  { additionalProperties: true, required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'] },
 );
 export type Transponder = Static<typeof Transponder>;
 

@@ -8,8 +8,10 @@
 // applies each bundled section's ice-ufrag/ice-pwd in turn to the shared transport, so the last section's
 // credentials win (and each change counts as an ICE restart): its checks go to the tagged section's
 // candidate with another section's ufrag, which the offerer answers with 400 Bad Request. Giving every
-// bundled m-section the tagged section's credentials, and dropping the candidates that belong to the
-// other sections' own ICE agents, makes werift's loop apply the same parameters every time.
+// bundled m-section the tagged section's credentials makes werift's loop apply the same parameters every
+// time. The other sections' candidates are dropped, whatever their credentials: they are the addresses of
+// transports the offerer closes once BUNDLE is accepted (Chromium with bundlePolicy balanced or max-compat
+// offers one per media type, under the same ufrag), and a pair nominated on one would die with it.
 //
 // A BUNDLE group that does not cover every m-section we take is refused as a whole (§7.3.3: the answer
 // carries no group); each m-section then keeps its own credentials and candidates.
@@ -21,8 +23,10 @@ export interface BundleDecision {
   bundle: { tag: string; mids: string[] } | undefined;
   /** Why a group present in the offer was refused. */
   refused?: string;
-  /** m-sections whose credentials were replaced by the tagged section's (their own candidates dropped). */
+  /** m-sections whose credentials were replaced by the tagged section's. */
   aligned: string[];
+  /** Candidates dropped from bundled m-sections other than the tag. */
+  droppedCandidates: number;
 }
 
 interface Section {
@@ -69,12 +73,12 @@ export function applyBundle(offerSdp: string): BundleDecision {
   const lines = offerSdp.split(/\r?\n/);
   const { session, media } = sectionsOf(lines);
   const groupAt = lines.findIndex((l, i) => i < session.end && /^a=group:BUNDLE(\s|$)/.test(l));
-  if (groupAt < 0) return { sdp: offerSdp, bundle: undefined, aligned: [] };
+  if (groupAt < 0) return { sdp: offerSdp, bundle: undefined, aligned: [], droppedCandidates: 0 };
   const mids = lines[groupAt].slice('a=group:BUNDLE'.length).trim().split(/\s+/).filter(Boolean);
 
   const refuse = (reason: string): BundleDecision => {
     const kept = lines.filter((l, i) => !(i < session.end && /^a=group:BUNDLE(\s|$)/.test(l)));
-    return { sdp: kept.join(eol), bundle: undefined, refused: reason, aligned: [] };
+    return { sdp: kept.join(eol), bundle: undefined, refused: reason, aligned: [], droppedCandidates: 0 };
   };
   const tag = media.find((m) => m.mid !== undefined && m.mid === mids[0]);
   if (!tag || !tag.active || tag.bundleOnly) return refuse(`the BUNDLE tag "${mids[0] ?? ''}" is not a usable m-section`);
@@ -84,26 +88,31 @@ export function applyBundle(offerSdp: string): BundleDecision {
   const tagUfrag = tag.ufrag ?? session.ufrag;
   const tagPwd = tag.pwd ?? session.pwd;
   const aligned: string[] = [];
+  let droppedCandidates = 0;
   const out: string[] = [];
   let cursor = 0;
   for (const m of media) {
     out.push(...lines.slice(cursor, m.start));
     cursor = m.end;
-    const ufrag = m.ufrag ?? session.ufrag;
-    const pwd = m.pwd ?? session.pwd;
-    const differs = m !== tag && tagUfrag !== undefined && tagPwd !== undefined && (ufrag !== tagUfrag || pwd !== tagPwd);
-    if (!differs || m.mid === undefined || !mids.includes(m.mid)) {
+    if (m === tag || m.mid === undefined || !mids.includes(m.mid)) {
       out.push(...lines.slice(m.start, m.end));
       continue;
     }
-    aligned.push(m.mid);
-    const body = lines.slice(m.start, m.end).filter((l) => !UFRAG.test(l) && !PWD.test(l) && !l.startsWith('a=candidate:'));
-    // Keep a trailing empty line (the SDP's final EOL) at the end of the last section.
-    const tail = body.length && body[body.length - 1] === '' ? body.splice(body.length - 1) : [];
-    out.push(...body, `a=ice-ufrag:${tagUfrag}`, `a=ice-pwd:${tagPwd}`, ...tail);
+    const differs = tagUfrag !== undefined && tagPwd !== undefined && ((m.ufrag ?? session.ufrag) !== tagUfrag || (m.pwd ?? session.pwd) !== tagPwd);
+    const body = lines.slice(m.start, m.end).filter((l) => {
+      if (l.startsWith('a=candidate:')) return (droppedCandidates++, false);
+      return !(differs && (UFRAG.test(l) || PWD.test(l)));
+    });
+    if (differs) {
+      aligned.push(m.mid);
+      // Before a trailing empty line (the SDP's final EOL) at the end of the last section.
+      const tail = body.length && body[body.length - 1] === '' ? body.splice(body.length - 1) : [];
+      body.push(`a=ice-ufrag:${tagUfrag}`, `a=ice-pwd:${tagPwd}`, ...tail);
+    }
+    out.push(...body);
   }
   out.push(...lines.slice(cursor));
-  return { sdp: out.join(eol), bundle: { tag: mids[0], mids }, aligned };
+  return { sdp: out.join(eol), bundle: { tag: mids[0], mids }, aligned, droppedCandidates };
 }
 
 export interface IceCredentials {

@@ -99,6 +99,7 @@ export class WebRtcIngest {
         bundle: bundle.bundle ? bundle.bundle.mids.join(' ') : 'none',
         ...(bundle.refused ? { bundleRefused: bundle.refused } : {}),
         ...(bundle.aligned.length ? { iceCredentialsFromTag: bundle.aligned.join(' ') } : {}),
+        ...(bundle.droppedCandidates ? { candidatesOfBundledSections: bundle.droppedCandidates } : {}),
       });
       return { sessionId, answerSdp, stream };
     } catch (error) {
@@ -110,9 +111,9 @@ export class WebRtcIngest {
 
   /**
    * A trickle-ICE fragment for a session (RFC 9725 §4.3, RFC 8840): its candidates go to the session's ICE
-   * agent. Credentials other than the session's mean an ICE restart, which is refused as a whole; a bundled
-   * m-section's own (offered) credentials name an agent the offerer dropped when BUNDLE was accepted, so
-   * those candidates are ignored. Throws IngestError for a malformed fragment or an unknown mid.
+   * agent. Credentials other than the session's mean an ICE restart, which is refused as a whole (a bundled
+   * m-section's own offered credentials are not new). Under BUNDLE the candidates of m-sections other than
+   * the tag are ignored. Throws IngestError for a malformed fragment or an unknown mid.
    */
   async trickle(sessionId: string, fragmentText: string): Promise<TrickleResult> {
     const session = this.sessions.get(sessionId);
@@ -131,10 +132,13 @@ export class WebRtcIngest {
       const ufrag = section.ufrag ?? fragment.ufrag;
       const pwd = section.pwd ?? fragment.pwd;
       if (ufrag === undefined || pwd === undefined) throw new IngestError(`the SDP fragment gives no a=ice-ufrag/a=ice-pwd for mid "${section.mid}" (RFC 8840 §9)`);
+      // Under BUNDLE only the tag's candidates are the transport's; another section's name the transport
+      // the publisher closes once BUNDLE is accepted (bundle.ts), under the tag's credentials or its own.
       const offered = ice.offered.get(section.mid);
-      const ownAgentOfBundled = ice.bundle !== undefined && section.mid !== ice.bundle.tag && offered?.ufrag === ufrag && offered.pwd === pwd;
-      if ((ufrag !== current.ufrag || pwd !== current.pwd) && !ownAgentOfBundled) return { kind: 'ice-restart' };
-      plan.push({ mid: section.mid, ufrag, candidates: section.candidates, end: section.endOfCandidates || fragment.endOfCandidates, use: !ownAgentOfBundled });
+      const bundledOntoTag = ice.bundle !== undefined && section.mid !== ice.bundle.tag && ice.bundle.mids.includes(section.mid);
+      const ownCredentials = bundledOntoTag && offered?.ufrag === ufrag && offered.pwd === pwd;
+      if ((ufrag !== current.ufrag || pwd !== current.pwd) && !ownCredentials) return { kind: 'ice-restart' };
+      plan.push({ mid: section.mid, ufrag, candidates: section.candidates, end: section.endOfCandidates || fragment.endOfCandidates, use: !bundledOntoTag });
     }
     let added = 0;
     let ignored = 0;

@@ -77,12 +77,15 @@ describe('BUNDLE (RFC 8843) before werift reads the offer', () => {
     assert.deepEqual(transports.map((t) => [t.mid, t.ufrag]), [['0', VIDEO.ufrag], ['1', AUDIO.ufrag]]);
   });
 
-  test('an offer whose sections already share credentials (Chromium) is left as it is', () => {
+  test('sections that share credentials (Chromium with bundlePolicy balanced): credentials kept, only the tag\'s candidates', () => {
     const shared = AIORTC_OFFER.replaceAll(AUDIO.ufrag, VIDEO.ufrag).replaceAll(AUDIO.pwd, VIDEO.pwd);
     const decision = applyBundle(shared);
-    assert.equal(decision.sdp, shared);
     assert.deepEqual(decision.aligned, []);
+    assert.equal(decision.droppedCandidates, 2, "the audio transport's two candidates");
     assert.deepEqual(decision.bundle, { tag: '0', mids: ['0', '1'] });
+    assert.equal(decision.sdp, shared.replace(/a=candidate:[^\r]* 52470 typ host\r\na=candidate:[^\r]* typ host\r\n(?=a=end-of-candidates\r\na=ice-ufrag:va11\r\na=ice-pwd:T4Ye5GCx0I58W3jODuHggw\r\na=fingerprint[^\r]*\r\na=setup:actpass\r\n$)/, ''));
+    assert.deepEqual(lines(section(decision.sdp, '1').join('\n'), 'a=candidate:'), []);
+    assert.deepEqual(section(decision.sdp, '0'), section(shared, '0'));
   });
 
   test('session-level credentials count as every section\'s; the tag is the first mid of the group, not the first m-line', () => {

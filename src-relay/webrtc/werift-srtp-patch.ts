@@ -542,4 +542,5 @@ export function sampleRtpPackets(): Array<{ header: HeaderShape; payload: Buffer
   ];
 }
 
-applyWeriftSrtpPatch();
+// CASTBRIDGE_WERIFT_PATCH=off runs werift as published, to measure what the patch saves (bench/relay.bench.ts).
+if (process.env.CASTBRIDGE_WERIFT_PATCH !== 'off') applyWeriftSrtpPatch();

@@ -463,14 +463,17 @@ export function applyWeriftSrtpPatch(): void {
     gcmProto.decryptRtp = original.gcmRtp;
     nackProto.setLost = original.setLost;
   };
-  const expected = selfTestRun();
+  // At import a few packets cover the paths (one-byte and two-byte extensions, CSRCs, padding, a full-size
+  // payload); the unit test runs every sample.
+  const sample = (): ReturnType<typeof sampleRtpPackets> => sampleRtpPackets().filter((_, i) => [0, 2, 3, 4, 8].includes(i));
+  const expected = selfTestRun(sample());
   (RtpHeader as unknown as Record<string, unknown>).deSerialize = deSerializeRtpHeader;
   cmProto.decryptRtp = cmDecryptRtp;
   cmProto.decryptRTCP = cmDecryptRtcp;
   gcmProto.decryptRtp = gcmDecryptRtp;
   nackProto.setLost = setLost;
   try {
-    const actual = selfTestRun();
+    const actual = selfTestRun(sample());
     for (let i = 0; i < expected.length; i++) {
       if (!actual[i]!.equals(expected[i]!)) throw new WeriftPatchError(`self-test case ${i} decrypts differently from werift's own method`);
     }
@@ -486,8 +489,7 @@ export function applyWeriftSrtpPatch(): void {
  * profiles, decrypted and re-parsed as the DTLS transport does: the bytes, both parsed headers and the
  * payload length, or how a decrypt refused.
  */
-export function selfTestRun(): Buffer[] {
-  const packets = sampleRtpPackets();
+export function selfTestRun(packets = sampleRtpPackets()): Buffer[] {
   const rtcp = Buffer.from('81c90007000000010000000200000000000000000000000000000000000000000000000000000000', 'hex');
   const results: Buffer[] = [];
   const attempt = (f: () => Buffer): Buffer => {

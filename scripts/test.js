@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: makes sure the real peers the tests use are installed (Debian's chromium, ffmpeg, nginx with
-// the RTMP module), type-checks, brings the compiled host (dist-main) up to date — the tests that start the
-// host or the CLI run bin/castbridge.js as a user does, which runs the compiled output — then runs every
-// test/**/*.test.ts with Node's own test runner (the tests themselves run from source through tsx).
+// the RTMP and stream modules, aiortc), type-checks, brings the compiled host (dist-main) up to date — the
+// tests that start the host or the CLI run bin/castbridge.js as a user does, which runs the compiled output —
+// then runs every test/**/*.test.ts with Node's own test runner (the tests themselves run from source
+// through tsx).
 //   npm test                      all tests
 //   npm test -- test/unit         only the files under a folder (or single files)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,8 +11,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureMainBuiltOrExit } from './build-main.js';
 
-const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp'];
-const NEEDED_FILES = ['/usr/bin/chromium', '/usr/bin/ffmpeg', '/usr/bin/ffprobe', '/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_rtmp_module.so'];
+// nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher.
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc'];
+const NEEDED_FILES = [
+  '/usr/bin/chromium',
+  '/usr/bin/ffmpeg',
+  '/usr/bin/ffprobe',
+  '/usr/sbin/nginx',
+  '/usr/lib/nginx/modules/ngx_rtmp_module.so',
+  '/usr/lib/nginx/modules/ngx_stream_module.so',
+  '/usr/lib/python3/dist-packages/aiortc/__init__.py',
+];
 
 function ensurePeers() {
   const missing = NEEDED_FILES.filter((f) => !existsSync(f));

@@ -11,6 +11,8 @@ export interface ChurnOptions {
   cycles: number;
   whipCycles: number;
   warmup: number;
+  /** Quiet time before the end sample (werift keeps a peer connection closed mid-DTLS-handshake ~33 s). */
+  settleMs?: number;
 }
 
 interface Sample {
@@ -128,7 +130,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
       if (i % Math.max(1, Math.floor(opts.whipCycles / 4)) === 0) await sample(`WHIP ${i}`);
     }
     await churnPage.close();
-    await sleep(3000);
+    await sleep(opts.settleMs ?? 3000);
     await sample('end');
     const liveNow = await host.transponder(live.mediaSessionId);
     d.liveStatus = liveNow?.status ?? 'GONE';
@@ -169,7 +171,7 @@ export function churnFigures(d: ChurnDetail, opts: ChurnOptions): Figure[] {
 }
 
 export default async function churn(args: Record<string, string>): Promise<ScenarioResult> {
-  const opts: ChurnOptions = { cycles: Number(args.cycles ?? 1000), whipCycles: Number(args['whip-cycles'] ?? 200), warmup: Number(args.warmup ?? 50) };
+  const opts: ChurnOptions = { cycles: Number(args.cycles ?? 1000), whipCycles: Number(args['whip-cycles'] ?? 200), warmup: Number(args.warmup ?? 50), settleMs: Number(args['settle-ms'] ?? 3000) };
   const started = Date.now();
   const d = await runChurn(opts);
   const notes = [

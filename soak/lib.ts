@@ -183,6 +183,15 @@ export class Host {
     return counts;
   }
 
+  /** A full heap snapshot of the host, parsed (V8's .heapsnapshot format). */
+  async heapSnapshot(): Promise<unknown> {
+    this.snapshotChunks = [];
+    await this.inspect('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    const parsed: unknown = JSON.parse(this.snapshotChunks.join(''));
+    this.snapshotChunks = [];
+    return parsed;
+  }
+
   async heapUsed(): Promise<number> {
     const r = (await this.inspect('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true })) as { result: { value: number } };
     return r.result.value;

@@ -2,8 +2,13 @@
 // WHIP sends none later, RFC 9725 §4.3), and the publisher's media registered as a LiveStream by name.
 // The offer is read as RFC 8843 (BUNDLE) and RFC 8842 (a=setup) say before werift sees it (bundle.ts,
 // sdp.ts); the publisher's own candidates may come in the offer or trickle in later (trickle()).
+//
+// werift (and IngestSession, which uses its RTCP classes) loads when the first offer arrives, not when the
+// host starts: importing it costs ~0.5 CPU s, which a host that never takes a WebRTC publisher should not
+// pay. Its runtime patches (werift-srtp-patch.ts, with their self-test) are applied in the same step, before
+// the first peer connection exists. Everything else here imports werift's types only.
 import { randomUUID } from 'node:crypto';
-import { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { silentLog, type Log } from '../log.js';
 import { redactName } from '../redact.js';
 import type { LiveStream, StreamRegistry } from '../streams.js';
@@ -11,12 +16,35 @@ import { StreamNameInUseError } from '../streams.js';
 import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
 import { parseTrickleFragment } from './sdpfrag.js';
 import { enlargeReceiveBuffers } from './werift-sockets.js';
-import './werift-srtp-patch.js';
 import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
-import { IngestSession, type SessionState } from './session.js';
+import type { IngestSession, SessionState } from './session.js';
 
 export { IngestError } from './sdp.js';
 export type { SessionState } from './session.js';
+
+/** werift, its patches applied, and the session class built on it: what a publish needs beyond this file. */
+interface WebRtcRuntime {
+  werift: typeof import('werift');
+  IngestSession: typeof IngestSession;
+}
+
+let runtime: Promise<WebRtcRuntime> | undefined;
+
+/**
+ * Loads werift once for the process, applying werift-srtp-patch.ts (which throws if its self-test fails)
+ * before anything uses it. A failed load is not kept, so the next offer tries again.
+ */
+export function loadWebRtcRuntime(): Promise<WebRtcRuntime> {
+  runtime ??= (async () => {
+    await import('./werift-srtp-patch.js');
+    const [werift, session] = await Promise.all([import('werift'), import('./session.js')]);
+    return { werift, IngestSession: session.IngestSession };
+  })().catch((error: unknown) => {
+    runtime = undefined;
+    throw new Error(`WebRTC could not be loaded (werift): ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return runtime;
+}
 
 /** Non-trickle: the answer waits for our candidates, but never longer than this (host candidates take ms). */
 const ICE_GATHERING_TIMEOUT_MS = 2000;
@@ -69,8 +97,9 @@ export class WebRtcIngest {
     const plan = planIngest(offerSdp);
     const dtlsRoles = answerDtlsRoles(offerSdp);
     const bundle = applyBundle(offerSdp);
+    const { werift, IngestSession } = await loadWebRtcRuntime();
     const sessionId = randomUUID();
-    const pc = this.createPeerConnection(plan, bundle);
+    const pc = this.createPeerConnection(werift, plan, bundle);
     const session = new IngestSession(pc, {
       sessionId,
       streamName,
@@ -186,7 +215,8 @@ export class WebRtcIngest {
     return undefined;
   }
 
-  private createPeerConnection(plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
+  private createPeerConnection(werift: WebRtcRuntime['werift'], plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
+    const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } = werift;
     // DESIGN §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
     const audio = plan.audio
       ? [

@@ -63,17 +63,22 @@ function split(rtmpUrl: string): RtmpUrlParts {
   const hostPort = at >= 0 ? authority.slice(at + 1) : authority;
 
   const hostMatch = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*)(?::(.*))?$/.exec(hostPort);
-  if (!hostMatch) throw new Refusal('host', `host "${hostPort.slice(0, 100)}" is not a host name or address`);
+  // Host and port text are never quoted: in a mistyped URL they are often the password or the stream key
+  // (rtmp://user:password/x@host, rtmp://host\app\key).
+  if (!hostMatch) throw new Refusal('host', 'host is not a host name or address');
   const [, hostText = '', portText] = hostMatch;
   if (!hostText) throw new Refusal('host', 'has no host');
   if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~%-]+)$/.test(hostText)) {
-    throw new Refusal('host', `host "${hostText.slice(0, 100)}" has characters a host name cannot have`);
+    throw new Refusal('host', 'host has characters a host name cannot have (a "\\" instead of "/"?)');
   }
   const tls = scheme === 'rtmps';
   let port: number = tls ? DefaultPort.rtmps : DefaultPort.rtmp;
   if (portText !== undefined) {
     port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= MAX_PORT)) throw new Refusal('port', `port "${portText.slice(0, 20)}" is not a number 1–${MAX_PORT}`);
+    if (!(port >= 1 && port <= MAX_PORT)) {
+      const shown = /^\d{1,5}$/.test(portText) ? ` "${portText}"` : '';
+      throw new Refusal('port', `port${shown} is not a number 1–${MAX_PORT}${shown ? '' : ' (a password goes before the host: rtmp://user:password@host/app)'}`);
+    }
   }
 
   const queryAt = afterAuthority.indexOf('?');

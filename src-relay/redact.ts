@@ -32,6 +32,8 @@ function redactPath(path: string): string {
   return segments.join('/');
 }
 
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._~% -]*)(:\d{0,5})?$/;
+
 /**
  * Masks the password, a key-like last path segment after the app and every query value of a URL. Works on
  * text that is not a valid URL too (best effort: the same rules by pattern).
@@ -41,12 +43,15 @@ export function redactUrl(url: string): string {
   if (!match) return url.includes('?') ? url.slice(0, url.indexOf('?')) + '?***' : url;
   const [, scheme, authority, path, query = '', fragment = ''] = match;
   const at = authority.lastIndexOf('@');
-  let host = authority;
+  const hostPort = authority.slice(at + 1);
+  // Anything but a plain host[:port] may be a password or key typed in the wrong place
+  // (rtmp://user:password/x@host, rtmp://host\app\key): masked whole.
+  let host = HOST_PORT.test(hostPort) ? hostPort : '***';
   if (at >= 0) {
     const userinfo = authority.slice(0, at);
     const colon = userinfo.indexOf(':');
     const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    host = `${user}${colon >= 0 ? ':***' : ''}@${authority.slice(at + 1)}`;
+    host = `${user}${colon >= 0 ? ':***' : ''}@${host}`;
   }
   const redactedQuery = query ? `?${redactQuery(query.slice(1))}` : '';
   return `${scheme}${host}${redactPath(path)}${redactedQuery}${fragment ? '#***' : ''}`;

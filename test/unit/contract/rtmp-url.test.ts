@@ -32,6 +32,10 @@ const BAD: [string, string][] = [
   ['rtmp://:hunter2@h/live', 'userinfo'],
   ['rtmp://h', 'application'],
   ['rtmp://h/?key=abcd-1234-key', 'application'],
+  // Typos that put the secret where the host or port goes: refused without quoting it.
+  ['rtmp://bob:hunter2/x@h/live', 'port'],
+  ['rtmp://bob:hun#ter2@h/live', 'port'],
+  ['rtmp://h\\live\\abcd-1234-key', 'host'],
 ];
 
 function target(rtmpUrl: string): Target {

@@ -17,6 +17,12 @@ test('redactUrl masks the password, a key-like last segment after the app and qu
   assert.equal(redactUrl('not a url?key=v'), 'not a url?***');
 });
 
+test('redactUrl masks a secret typed where the host or port goes', () => {
+  assert.equal(redactUrl('rtmp://bob:s3cr3tpass/x@host/live'), 'rtmp://***/x@host/live');
+  assert.equal(redactUrl('rtmp://host\\live\\abcd-efgh-ijkl-mnop'), 'rtmp://***');
+  assert.equal(redactUrl('rtmp://[::1]:1935/live'), 'rtmp://[::1]:1935/live');
+});
+
 test('redactText masks every occurrence of each secret, raw and URL-encoded', () => {
   const text = 'Stream abcd-efgh-ijkl is invalid (abcd-efgh-ijkl), pass=p%40ss';
   const out = redactText(text, ['abcd-efgh-ijkl', 'p@ss', '']);

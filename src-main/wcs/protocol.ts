@@ -108,7 +108,9 @@ export function parseClientFrame(text: string): ClientRequest {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return malformed(`the frame is not JSON (${(error as Error).message.slice(0, 100)})`);
+    // V8's message quotes the frame around the fault (it may hold an rtmpUrl): only the position is kept.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return malformed(`the frame is not JSON (${position === undefined ? '' : `at character ${position} of `}${text.length} characters)`);
   }
   if (!isObject(raw) || typeof raw.message !== 'string') return malformed('a frame must be a JSON object {"message": "<name>", "data": [...]}');
   const message = raw.message.slice(0, 100);

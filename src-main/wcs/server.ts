@@ -83,6 +83,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): Promise<WcsServers> {
+  if (opts.wssPort !== 0 && !opts.tls) throw new Error('wss_port needs the HTTPS certificate');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const listened: { ws?: number; wss?: number } = {};
   const servers: Server[] = [];
@@ -132,8 +133,7 @@ export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): P
     const port = await start(createServer(notWebSocket), opts.wsPort, 'ws_port');
     if (port !== undefined) listened.ws = port;
   }
-  if (opts.wssPort !== 0) {
-    if (!opts.tls) throw new Error('wss_port needs the HTTPS certificate');
+  if (opts.wssPort !== 0 && opts.tls) {
     const port = await start(createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, notWebSocket), opts.wssPort, 'wss_port');
     if (port !== undefined) listened.wss = port;
   }

@@ -147,6 +147,8 @@ export class WcsSession {
     try {
       published = await this.deps.ingest.publish(request.name, request.sdp);
     } catch (err) {
+      // Unpublished or closed meanwhile: the client was told already, a late FAILED would contradict it.
+      if (this.closed || this.streams.get(request.mediaSessionId) !== entry) return;
       this.streams.delete(request.mediaSessionId);
       if (err instanceof StreamNameInUseError) return fail(StreamInfo.nameInUse);
       if (err instanceof IngestError) return fail(`${StreamInfo.failedByError}: ${err.message}`);

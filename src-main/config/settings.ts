@@ -52,8 +52,8 @@ export const SETTING_SPECS = {
   rtmp_keyframe_interval_ms: {
     type: 'integer',
     default: '2000',
-    // The relay's keyframe scheduler needs ≥ 250 ms (src-relay/transponder-keyframes.ts); 0 used to be
-    // accepted here and made every transponder startup fail with a 500.
+    // The relay's keyframe scheduler needs ≥ 250 ms (src-relay/transponder-keyframes.ts); below that every
+    // transponder startup would fail.
     min: 250,
     max: 60000,
     description: 'Ask the publisher for a keyframe this often, in milliseconds (YouTube and Facebook want 2000).',
@@ -266,7 +266,9 @@ function originOf(text: string): string | undefined {
     return undefined;
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return undefined;
-  if (url.origin.toLowerCase() !== text.toLowerCase().replace(/\/$/, '')) return undefined;
+  // Only scheme://host[:port][/]: a path, query, fragment or user is not part of an origin. A default port
+  // (:443 for https) is accepted and dropped, as browsers leave it out of Origin.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '' || /[?#]$/.test(text)) return undefined;
   return url.origin.toLowerCase();
 }
 

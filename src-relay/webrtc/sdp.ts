@@ -193,7 +193,7 @@ export function answerDtlsRoles(offerSdp: string): Map<string, DtlsRole> {
   for (const section of sections) {
     const setup = section.setup ?? sessionSetup ?? 'actpass';
     if (setup === 'holdconn') throw new IngestError(`the offer's m-section "${section.mid ?? '?'}" has a=setup:holdconn: it will not connect`);
-    if (!['active', 'passive', 'actpass'].includes(setup)) throw new IngestError(`the offer has a=setup:${setup}; expected actpass, active or passive`);
+    if (!['active', 'passive', 'actpass'].includes(setup)) throw new IngestError(`the offer has a=setup:${setup.slice(0, 40)}; expected actpass, active or passive`);
     if (section.mid !== undefined) roles.set(section.mid, setup === 'active' ? 'server' : 'client');
   }
   return roles;

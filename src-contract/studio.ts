@@ -26,8 +26,7 @@ export const HostInfo = Type.Object({
   dataDir: Type.String(),
   /** How saved keys are kept: Electron's safeStorage backend, or a mode-0600 file (headless). */
   secretStorage: Type.String(),
-  // The list the API has always declared: fast-json-stringify writes these keys first, so it fixes the key
-  // order of the answer (see src-contract/transponder.ts); the type says the host always sends every field.
+  // fast-json-stringify writes these keys first, so this list fixes the key order of the answer (see src-contract/transponder.ts); the type says the host always sends every field.
 }, { required: ['version', 'mediaDir', 'dataDir'] });
 export type HostInfo = Static<typeof HostInfo>;
 

@@ -42,9 +42,9 @@ export const TransponderOptions = Type.Object(
 export type TransponderOptions = Static<typeof TransponderOptions>;
 
 // On `required` below: fastify's serializer (fast-json-stringify) writes the keys listed in `required` first,
-// then the others, each in declaration order. The answers' lists are the ones the API has always declared, so
-// that the JSON the host sends keeps its key order byte for byte; the types (`Static`) still say what the
-// relay always fills in (every field but `info`, `attempt`, `nextRetryAt`).
+// then the others, each in declaration order. The answers' lists fix that order on the wire (the API's
+// documented key order, which clients that compare or hash answers see); the types (`Static`) still say
+// what the relay always fills in (every field but `info`, `attempt`, `nextRetryAt`).
 export const TransponderStats = Type.Object(
   {
     /** Video+audio bitrate sent, kb/s, over the last second. */

@@ -1,4 +1,4 @@
-// Issue 4's audio acceptance tests, end to end through the real host: Chromium publishes over the host's own
+// Mute and sound injection, end to end through the real host: Chromium publishes over the host's own
 // /whip route, transponders are created and driven with POST /rest-api/push/*, nginx-rtmp records what
 // arrives, and ffmpeg decodes the recording for the checks (Goertzel per 20 ms window, RMS for silence).
 //

@@ -1,4 +1,4 @@
-// `castbridge push` is paced in real time by the FLV timestamps (issue 2 item 6), and `--no-pace` is not.
+// `castbridge push` is paced in real time by the FLV timestamps, and `--no-pace` is not.
 // Measured at the server: nginx-rtmp calls on_publish when the publish starts (before any media) and
 // on_record_done when the publisher has left; the time between the two is how long the stream lasted there.
 // This is behaviour (pacing), not a speed target: only "at least the file's length" and "far less" are asserted.

@@ -1,4 +1,4 @@
-// Congestion through a real transponder (issue 3 item 7, DESIGN.md §3): a stream fed from code pushes to the
+// Congestion through a real transponder (DESIGN.md §3): a stream fed from code pushes to the
 // test RTMP server (test/helpers/rtmp-auth-server.ts) through a proxy that first passes everything, then
 // forwards at a trickle (a slow uplink), then stops reading altogether (a black hole). Checked:
 //  - slow uplink: inter frames are dropped (stats.droppedFrames), the queue stays bounded (stats.queuedMs),

@@ -1,5 +1,5 @@
-// Fuzzed WAV files through `sound_on` against a real transponder on the real host (issue 4: "fuzzed WAV
-// files: the right status, and the host keeps serving"). Hand-written lying headers plus a few hundred
+// Fuzzed WAV files through `sound_on` against a real transponder on the real host (DESIGN.md §7): the right
+// status for each, and the host keeps serving. Hand-written lying headers plus a few hundred
 // seeded mutations (truncations, flipped header bytes, header fields set to edge values, junk chunks) of
 // valid files of every format we read. Each must answer 200, or 400 with an {"error"} that says what is
 // wrong; never 500; and afterwards the host still serves and the transponder still publishes.

@@ -154,12 +154,10 @@ describe('RTMPS through nginx stream + ssl in front of nginx-rtmp', { timeout: 3
     assert.ok(got.durationSec > CLIP.seconds - 0.5, `recorded ${got.durationSec} s of a ${CLIP.seconds} s file`);
   });
 
-  test('castbridge push without the CA fails at once, naming the certificate problem and the setting', async () => {
-    const began = Date.now();
+  test('castbridge push without the CA fails, naming the certificate problem and the setting', async () => {
     const result = await push([clip, front.url('signed'), '--stream-name', 'cli_untrusted']);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /the certificate of 127\.0\.0\.1:\d+ was issued by a CA this computer does not trust\. .*rtmps_ca_file setting\. \[TLS_CERTIFICATE\]/);
-    assert.ok(Date.now() - began < 10_000, 'no retries before giving up');
   });
 
   test('castbridge push with an rtmps_ca_file that does not exist: an error naming the setting and the path', async () => {

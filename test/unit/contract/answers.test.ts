@@ -1,6 +1,6 @@
-// The answers the routes serialize from the contract schemas keep the bytes they had when each route declared
-// its own JSON schema: fastify's serializer writes a schema's `required` keys first, so the key order on the
-// wire follows the contract's `required` lists. A client that compares or hashes answers sees no change.
+// The answers the routes serialize from the contract schemas have pinned bytes: fastify's serializer writes a
+// schema's `required` keys first, so the key order on the wire follows the contract's `required` lists, and a
+// client that compares or hashes answers must see the same bytes from one version to the next.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';

@@ -76,8 +76,8 @@ function compilerOptions(): ts.CompilerOptions {
   return { ...parsed.options, noEmit: true };
 }
 
-/** A file that exists only in the compiler's view of the tree: the renderer's HostInfo as it was before it was
- *  taken from the contract (every field but version optional, no secretStorage). */
+/** A file that exists only in the compiler's view of the tree: a hand-kept HostInfo that has drifted from the
+ *  contract (every field but version optional, no secretStorage). */
 const DRIFTED_FILE = `${ROOT}test/unit/renderer/drifted-host-info.ts`;
 const DRIFTED_SOURCE = `
 import { STUDIO_ROUTES } from '../../../src-main/rest/schemas.js';

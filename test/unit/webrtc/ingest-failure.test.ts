@@ -1,4 +1,4 @@
-// WebRtcIngest's other paths (issue 3 item 2, DESIGN.md §3), with werift as the publishing peer (the offerer):
+// WebRtcIngest's other paths (DESIGN.md §3), with werift as the publishing peer (the offerer):
 //  - a publisher whose ICE never completes (its peer connection closed right after offering) is unpublished
 //    within 10 s of its answer;
 //  - a G.711 A-law publisher (RFC 3551 §4.5.14, payload type 8) is ingested: its 1 kHz tone reaches the

@@ -21,6 +21,7 @@
 // name and renamed into place, so a reader sees an old file or a new one, never half of one. Chunks of
 // earlier builds are left for processes that may still load them and removed once they are a day old.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,7 +46,9 @@ const bundlePackages = {
   name: 'bundle-packages',
   setup(build) {
     const filter = new RegExp(`^(${BUNDLED_PACKAGES.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.*)?$`);
-    build.onResolve({ filter }, (args) => ({ path: fileURLToPath(import.meta.resolve(args.path)) }));
+    // Resolved from the app's root as Node resolves a package (its "exports"); "default" covers ESM-only ones.
+    const resolve = createRequire(join(ROOT, 'package.json')).resolve;
+    build.onResolve({ filter }, (args) => ({ path: resolve(args.path) }));
   },
 };
 

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TlsPair } from '../config/tls.js';
 import { buildApp } from './app.js';
 import type { RestDeps } from './deps.js';
+import { listenError, listenOn } from './listen.js';
 import { createWsEndpoint, type WsEndpoint } from './ws.js';
 
 export interface RestServerOptions {
@@ -51,34 +52,15 @@ export async function startRestServers(
   httpServer!.on('upgrade', ws.handleUpgrade);
   if (httpsServer && opts.https) {
     const server = httpsServer;
-    await listen(server, opts.https.port, opts.bind).catch(async (err: NodeJS.ErrnoException) => {
+    ports.https = await listenOn(server, opts.https.port, opts.bind, 'rest_https_port').catch(async (err: unknown) => {
       await closeAll(app, ws, undefined);
-      throw listenError(err, opts.bind, opts.https!.port, 'rest_https_port');
+      throw err;
     });
-    ports.https = (server.address() as AddressInfo).port;
     server.on('upgrade', ws.handleUpgrade);
   }
   const result: RestServers = { app, httpPort: ports.http, close: () => closeAll(app, ws, httpsServer) };
   if (ports.https !== undefined) result.httpsPort = ports.https;
   return result;
-}
-
-/** A listen failure as a sentence naming the address and the setting to change. */
-function listenError(err: NodeJS.ErrnoException, bind: string, port: number, setting: string): Error {
-  if (err.code === 'EADDRINUSE') return new Error(`${bind}:${port} (${setting}) is already in use by another program; change ${setting}`);
-  if (err.code === 'EADDRNOTAVAIL') return new Error(`${bind} (rest_bind_address) is not an address of this computer`);
-  if (err.code === 'EACCES') return new Error(`not allowed to listen on ${bind}:${port} (${setting}); use a port above 1023`);
-  return err;
-}
-
-function listen(server: HttpsServer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 async function closeAll(app: FastifyInstance, ws: WsEndpoint, httpsServer: HttpsServer | undefined): Promise<void> {

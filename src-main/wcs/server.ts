@@ -5,11 +5,11 @@
 // cannot set headers on a WebSocket).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { TlsPair } from '../config/tls.js';
 import type { RestDeps } from '../rest/deps.js';
+import { listenOn } from '../rest/listen.js';
 import { checkRequest, ownOrigins, tokenOk, type SecurityPolicy } from '../rest/security.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
 import { WcsSession, type KeepAlive } from './session.js';
@@ -55,25 +55,6 @@ function refuse(socket: Duplex, status: number, error: string): void {
 function notWebSocket(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket', connection: 'close' });
   res.end(JSON.stringify({ error: 'this is Castbridge\'s WCS WebSocket port: point the Web SDK\'s urlServer here (ws:// or wss://), not a browser tab' }));
-}
-
-/** A listen failure as a sentence naming the address and the setting to change. */
-function listenError(err: NodeJS.ErrnoException, bind: string, port: number, setting: string): Error {
-  if (err.code === 'EADDRINUSE') return new Error(`${bind}:${port} (${setting}) is already in use by another program; change ${setting}, or set it to 0 to turn the WCS WebSocket off`);
-  if (err.code === 'EADDRNOTAVAIL') return new Error(`${bind} (rest_bind_address) is not an address of this computer`);
-  if (err.code === 'EACCES') return new Error(`not allowed to listen on ${bind}:${port} (${setting}); use a port above 1023`);
-  return err;
-}
-
-function listen(server: Server, port: number, host: string, setting: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, setting));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -122,7 +103,7 @@ export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): P
     servers.push(server);
     server.on('upgrade', onUpgrade);
     try {
-      return await listen(server, port, opts.bind, setting);
+      return await listenOn(server, port, opts.bind, setting, ', or set it to 0 to turn the WCS WebSocket off');
     } catch (err) {
       unavailable.push((err as Error).message);
       deps.log('wcs.unavailable', { setting, error: (err as Error).message });

@@ -72,8 +72,8 @@ describe('the official WCS REST client against a live host', { timeout: 240_000 
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-wcs-rest-'));
     nginx = await startNginxRtmp();
     const files = { '/index.html': PAGE, '/flashphoner-rest-api.js': REST_CLIENT };
-    allowedPage = await startPageServer(files);
-    foreignPage = await startPageServer(files);
+    allowedPage = await startPageServer({ files });
+    foreignPage = await startPageServer({ files });
     host = await createHost({
       dataDir,
       log: silentLog,

@@ -6,18 +6,16 @@
 // no session.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, mkdtempSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { silentLog, consoleLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { probeStreams } from '../helpers/media.js';
+import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { call, waitUntil } from '../unit/rest/http-client.js';
 
@@ -31,49 +29,9 @@ const STEP_TIMEOUT_MS = 45_000;
 const PUBLISH_MS = 4000;
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css',
-  '.mp4': 'video/mp4',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.svg': 'image/svg+xml',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-};
-
-interface PageServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** Serves the SDK package folder as it is (plus SCRIPTED_PAGE) on an origin of its own. */
-async function serveSdk(): Promise<PageServer> {
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    if (path === SCRIPTED_PAGE) return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(SCRIPTED_HTML);
-    const file = normalize(join(SDK_DIR, path));
-    if (!file.startsWith(SDK_DIR + sep)) return void res.writeHead(403).end();
-    try {
-      if (!statSync(file).isFile()) throw new Error('not a file');
-    } catch {
-      return void res.writeHead(404).end();
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** The SDK package folder as it is, plus SCRIPTED_PAGE, on an origin of its own. */
+function serveSdk(): Promise<PageServer> {
+  return startPageServer({ files: { [SCRIPTED_PAGE]: SCRIPTED_HTML }, root: SDK_DIR });
 }
 
 describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, () => {

@@ -2,7 +2,6 @@
 // and kept in the data folder (`https-cert.pem`, `https-key.pem`, key mode 0600) for localhost names.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsPair {
   cert: string;
@@ -31,6 +30,8 @@ export async function loadTlsPair(dataDir: string, certPath: string, keyPath: st
 }
 
 async function makeSelfSigned(): Promise<{ cert: string; key: string }> {
+  // Loaded only here: it costs ~0.2 CPU s at every start, and only the first run makes a certificate.
+  const { generate } = await import('selfsigned');
   const notBeforeDate = new Date(Date.now() - DAY_MS);
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',

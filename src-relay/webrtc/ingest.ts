@@ -37,6 +37,7 @@ let runtime: Promise<WebRtcRuntime> | undefined;
 export function loadWebRtcRuntime(): Promise<WebRtcRuntime> {
   runtime ??= (async () => {
     await import('./werift-srtp-patch.js');
+    await import('./werift-dtls-patch.js');
     const [werift, session] = await Promise.all([import('werift'), import('./session.js')]);
     return { werift, IngestSession: session.IngestSession };
   })().catch((error: unknown) => {

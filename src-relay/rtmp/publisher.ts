@@ -3,6 +3,7 @@
 // congestion-aware SendQueue (queue.ts) so that memory stays bounded whatever the target does.
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
+import { AckTracker } from './acks.js';
 import { EcmaArray, encodeAmf0, type Amf0Value } from './amf0.js';
 import { AuthSession } from './auth.js';
 import { ChunkStreamId, MessageType } from './control.js';
@@ -22,7 +23,10 @@ export interface RtmpPublisherOptions {
   timeoutMs?: number;
   /** Queued unsent video beyond which inter frames are dropped (default 700). */
   maxQueueMs?: number;
-  /** Nothing drained for this long while data waits → BLACK_HOLE (default 15000). */
+  /**
+   * BLACK_HOLE after this long (default 13000) without progress: no Acknowledgement while the target owes
+   * one (targets that acknowledge), or nothing handed to the kernel while data waits (any target).
+   */
   blackHoleMs?: number;
   /** Bytes queued beyond which the target counts as too slow and the connection is dropped (default 32 MiB). */
   maxQueueBytes?: number;
@@ -35,7 +39,14 @@ export interface RtmpPublisherOptions {
 export const PublisherDefaults = {
   timeoutMs: 10_000,
   maxQueueMs: 700,
-  blackHoleMs: 15_000,
+  blackHoleMs: 13_000,
+  /**
+   * The Window Acknowledgement Size we announce after Publish.Start: the target acknowledges each 64 KiB it
+   * receives (under a second of a 0.6 Mb/s stream), so a silent target shows within blackHoleMs plus that.
+   */
+  ackWindow: 64 * 1024,
+  /** How often the black-hole rules are checked. */
+  watchdogMs: 250,
   maxQueueBytes: 32 * 1024 * 1024,
   /** Bytes left in the socket's own buffer before we stop handing it more (the rest waits in our queue). */
   socketHighWater: 64 * 1024,
@@ -77,7 +88,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private session?: RtmpSession;
   private state: 'idle' | 'starting' | 'publishing' | 'stopping' | 'closed' = 'idle';
   private sent = 0;
-  private stallSince?: number;
+  private readonly acks = new AckTracker(PublisherDefaults.ackWindow);
+  /** Since when data waits in our queue or the socket's buffer (the first watchdog tick that saw it). */
+  private waitingSince?: number;
   private lastFlushAt = 0;
   private watchdog?: NodeJS.Timeout;
   /** The coalescing timer (created once, re-armed with refresh()) and whether it is armed. */
@@ -201,6 +214,8 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
           if (this.state !== 'stopping') this.finish(error); // during stop() the server closing is expected
         });
         session.socket.on('drain', () => this.pump());
+        session.on('acknowledgement', (sequence) => this.acks.acknowledged(sequence, performance.now()));
+        session.announceAckWindow(PublisherDefaults.ackWindow);
         return;
       }
       appSuffix = result.query;
@@ -286,6 +301,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     if (!socket || socket.destroyed || this.queue.length === 0) return;
     // Corked, the items taken here leave in one writev (one system call) instead of one write each.
     socket.cork();
+    const sentBefore = this.sent;
     while (socket.writableLength < PublisherDefaults.socketHighWater) {
       const item = this.queue.shift();
       if (!item) break;
@@ -304,6 +320,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       }
     }
     socket.uncork();
+    if (this.sent > sentBefore) this.acks.wrote(this.sent - sentBefore, performance.now());
   }
 
   private readonly onFlushed = (err?: Error | null): void => {
@@ -317,25 +334,35 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     };
   }
 
-  /** Black hole: data waits but nothing has left for blackHoleMs (the target stopped reading). */
+  /**
+   * Black hole, by two rules checked every watchdogMs:
+   *  - a target that acknowledges (AckTracker): more than its window written and no Acknowledgement for
+   *    blackHoleMs. Bytes in the kernel's send buffer do not count as delivered here;
+   *  - any target: data waits and nothing was handed to the kernel for blackHoleMs, counted from the last
+   *    write that completed (or from when data began to wait, if later). For a target that never
+   *    acknowledges this is the only rule; it fires after the send buffer filled up.
+   */
   private watch(): void {
-    const period = Math.max(50, Math.min(1000, this.options.blackHoleMs / 4));
+    const period = Math.max(50, Math.min(PublisherDefaults.watchdogMs, this.options.blackHoleMs / 4));
     this.watchdog = setInterval(() => {
       const socket = this.session?.socket;
       if (!socket) return;
-      const waiting = this.queue.length > 0 || socket.writableLength > 0;
       const now = performance.now();
+      const overdue = this.acks.acknowledging ? this.acks.overdueMs(now) : 0;
+      if (overdue >= this.options.blackHoleMs) {
+        this.finish(new RtmpError('BLACK_HOLE', `target stopped acknowledging: ${this.acks.unacknowledged} bytes unacknowledged, no acknowledgement for ${Math.round(overdue)} ms`));
+        return;
+      }
+      const waiting = this.queue.length > 0 || socket.writableLength > 0;
       if (!waiting) {
-        this.stallSince = undefined;
+        this.waitingSince = undefined;
         return;
       }
-      if (this.stallSince === undefined || this.lastFlushAt >= this.stallSince) {
-        this.stallSince = now;
-        return;
-      }
-      if (now - this.stallSince >= this.options.blackHoleMs) {
+      this.waitingSince ??= now;
+      const since = Math.max(this.lastFlushAt, this.waitingSince);
+      if (now - since >= this.options.blackHoleMs) {
         const waitingBytes = this.queue.bytes + socket.writableLength;
-        this.finish(new RtmpError('BLACK_HOLE', `target stopped reading: ${waitingBytes} bytes waited ${Math.round(now - this.stallSince)} ms without draining`));
+        this.finish(new RtmpError('BLACK_HOLE', `target stopped reading: ${waitingBytes} bytes waited ${Math.round(now - since)} ms without draining`));
       }
     }, period);
     this.watchdog.unref();

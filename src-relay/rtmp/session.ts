@@ -78,6 +78,8 @@ function socketErrorCode(err: NodeJS.ErrnoException): RtmpErrorCode {
 export interface SessionEvents {
   /** The connection ended after publishing started (error undefined when we closed it). */
   closed: [error: RtmpError | undefined];
+  /** An Acknowledgement from the server (§5.4.3): its sequence number, the bytes it received modulo 2^32. */
+  acknowledgement: [sequence: number];
 }
 
 export class RtmpSession extends EventEmitter<SessionEvents> {
@@ -155,6 +157,11 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   encodeCommand(name: string, ...args: Amf0Value[]): Buffer {
     const transaction = this.nextTransaction++;
     return this.encode({ csid: ChunkStreamId.command, timestamp: 0, typeId: MessageType.commandAmf0, streamId: 0, payload: encodeAmf0(name, transaction, null, ...args) });
+  }
+
+  /** §5.4.4: asks the server to acknowledge each `size` bytes it receives (see AckTracker, acks.ts). */
+  announceAckWindow(size: number): void {
+    this.send(windowAckSizeMessage(size));
   }
 
   /** Ends the session without an error event (our own stop or a replaced connection). */
@@ -263,6 +270,9 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
           this.send(windowAckSizeMessage(message.payload.readUInt32BE(0)));
         }
         return;
+      case MessageType.acknowledgement:
+        this.emit('acknowledgement', readControlU32(message, 'Acknowledgement'));
+        return;
       case MessageType.userControl: {
         const event = decodeUserControl(message);
         if (event.event === UserControlEvent.pingRequest) this.send(userControlMessage(UserControlEvent.pingResponse, event.value));
@@ -274,7 +284,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
       case MessageType.commandAmf0:
         return this.onCommand(decodeAmf0(message.payload));
       default:
-        return; // Set Chunk Size and Abort are applied by the reader; acks, data and media are not for us
+        return; // Set Chunk Size and Abort are applied by the reader; data and media are not for us
     }
   }
 

@@ -3,7 +3,10 @@
 // forwards at a trickle (a slow uplink), then stops reading altogether (a black hole). Checked:
 //  - slow uplink: inter frames are dropped (stats.droppedFrames), the queue stays bounded (stats.queuedMs),
 //    keyframes are asked of the source, and the audio that reaches the server has no gap while video does;
-//  - black hole: the transponder goes RECONNECTING with BLACK_HOLE within ~20 s, memory bounded.
+//  - black hole: the transponder goes RECONNECTING with BLACK_HOLE, memory bounded. The test server never
+//    acknowledges, so this is the drain rule (send buffers fill, then PublisherDefaults.blackHoleMs);
+//  - black hole at nginx-rtmp, which acknowledges per the window we announce: RECONNECTING < 16 s after
+//    the stall (the acknowledgement rule: blackHoleMs + at most one window of stream + a watchdog tick).
 // The source behaves like a WebRTC encoder: a keyframe answers a request (at most one per 500 ms, as
 // libwebrtc rate-limits them), otherwise one every 10 s.
 import { after, describe, test } from 'node:test';
@@ -20,6 +23,7 @@ import { StreamRegistry } from '../../src-relay/streams.js';
 import { TransponderManager } from '../../src-relay/transponders.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
+import { startNginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
@@ -35,8 +39,10 @@ const TRICKLE_BYTES_PER_S = 300_000;
 const OPEN_MS = 1000;
 const TRICKLE_MS = 6000;
 const DRAIN_TIMEOUT_MS = 10_000;
-/** PublisherDefaults.blackHoleMs (15 s) plus time for the socket buffers to fill, on a loaded machine. */
+/** Drain rule: PublisherDefaults.blackHoleMs (13 s) plus time for the socket buffers to fill, on a loaded machine. */
 const BLACK_HOLE_WITHIN_MS = 25_000;
+/** Acknowledgement rule: the detection goal (DESIGN.md §3, ~15 s) with a margin for a loaded machine. */
+const ACK_BLACK_HOLE_WITHIN_MS = 16_000;
 /** PublisherDefaults.maxQueueMs is 700; queued keyframes and a stats sample's timing add some. */
 const QUEUED_MS_BOUND = 2500;
 const HEAP_GROWTH_BOUND = 150 * 1024 * 1024;
@@ -202,5 +208,60 @@ describe('a transponder under congestion, then into a black hole', { timeout: 90
       `${framesSent} frames sent, ${slow.stats.droppedFrames} dropped on the trickle, queuedMs peak ${maxQueuedMs}, ` +
         `${requestsAt.length} keyframe requests, RECONNECTING ${((performance.now() - stalledAt) / 1000).toFixed(1)} s after the stall`,
     );
+  });
+});
+
+describe('a transponder to nginx-rtmp, into a black hole', { timeout: 60_000 }, () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  test('the target stops acknowledging: RECONNECTING (BLACK_HOLE) within 16 s of the stall', async (t0) => {
+    const nginx = await startNginxRtmp();
+    cleanups.push(() => nginx.stop());
+    const proxy = await startThrottle(nginx.port);
+    cleanups.push(() => proxy.close());
+    const registry = new StreamRegistry();
+    let keyframeWanted = false;
+    const stream = registry.publish('dark', { requestKeyframe: () => (keyframeWanted = true), close: () => undefined, description: 'test' });
+    const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: false, keyframeIntervalMs: 60_000, log }));
+    cleanups.push(() => manager.stopAll());
+    cleanups.push(() => stream.end('test over'));
+    stream.pushParams(fixtureParams());
+    const startedAt = performance.now();
+    let videoMs = 0;
+    let pcmMs = 0;
+    let lastKeyframeAt = -Infinity;
+    // ~1 Mb/s: 5 kB inter frames at 25 fps, a keyframe when asked (at most every 500 ms) or every 10 s.
+    const pump = setInterval(() => {
+      const now = performance.now() - startedAt;
+      for (; pcmMs <= now; pcmMs += PCM_CHUNK_MS) stream.pushPcm({ time: pcmMs, samples: new Int16Array(48 * PCM_CHUNK_MS * 2).fill(3000) });
+      for (; videoMs <= now; videoMs += FRAME_MS) {
+        const keyframe = (keyframeWanted && videoMs - lastKeyframeAt >= KEYFRAME_MIN_GAP_MS) || videoMs - lastKeyframeAt >= KEYFRAME_PERIOD_MS;
+        if (keyframe) {
+          keyframeWanted = false;
+          lastKeyframeAt = videoMs;
+        }
+        const nalu = Buffer.alloc(keyframe ? 20_000 : 5000, 0x5a);
+        nalu[0] = keyframe ? 0x65 : 0x41;
+        stream.pushVideo({ codec: 'h264', dts: videoMs, cts: 0, keyframe, nalus: [nalu] });
+      }
+    }, 10);
+    cleanups.push(() => clearInterval(pump));
+
+    const t = manager.startup({ streamName: 'dark', rtmpUrl: `rtmp://127.0.0.1:${proxy.port}/live`, options: { audioCodec: 'pcmu' } });
+    const get = () => manager.find({ mediaSessionId: t.mediaSessionId })[0]!;
+    await waitFor('PUBLISHING', () => get()?.status === 'PUBLISHING', 15_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    proxy.setMode('stall');
+    const stalledAt = performance.now();
+    await waitFor('RECONNECTING after the black hole', () => get().status === 'RECONNECTING', 30_000);
+    const detectedMs = performance.now() - stalledAt;
+    const info = get().info ?? '';
+    t0.diagnostic(`RECONNECTING ${(detectedMs / 1000).toFixed(1)} s after the stall: ${info}`);
+    assert.match(info, /BLACK_HOLE/);
+    assert.match(info, /acknowledg/, 'detected by the acknowledgement rule');
+    assert.ok(detectedMs < ACK_BLACK_HOLE_WITHIN_MS, `RECONNECTING ${(detectedMs / 1000).toFixed(1)} s after the stall`);
   });
 });

@@ -109,6 +109,9 @@ describe('the RTMP publish sequence on the wire (castbridge push → test server
       'FCPublish',
       'createStream',
       'publish',
+      // Our Window Acknowledgement Size once publishing started: the server then acknowledges what it
+      // received, which is how a target that stops reading is told from a full send buffer (acks.ts).
+      'windowAckSize',
       'data:@setDataFrame onMetaData',
       'media',
       'FCUnpublish',

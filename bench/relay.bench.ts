@@ -35,12 +35,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { WebRtcIngest } from '../src-relay/webrtc/ingest.js';
 import { StreamRegistry, type LiveStream } from '../src-relay/streams.js';
 import { silentLog } from '../src-relay/log.js';
 import { TransponderManager } from '../src-relay/transponders.js';
-import { publishWhip } from '../test/helpers/chromium.js';
+import { launchChromium, publishWhip } from '../test/helpers/chromium.js';
 import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import type { BenchResult } from './run.js';
@@ -468,24 +468,7 @@ export default async function relayBench(): Promise<BenchResult> {
   const whip = await startWhipServer(ingest);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      timeout: 60_000,
-      args: [
-        '--no-sandbox',
-        `--use-fake-device-for-media-stream=fps=${VIDEO.fps}`,
-        `--use-file-for-fake-video-capture=${y4m}`,
-        '--use-fake-ui-for-media-stream',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding',
-        '--disable-backgrounding-occluded-windows',
-      ],
-    });
+    browser = await launchChromium({ fps: VIDEO.fps, extraArgs: [`--use-file-for-fake-video-capture=${y4m}`] });
     const title = `relay: Chromium 720p30 (noisy testsrc2) over WHIP → nginx-rtmp; CPU % of one core over ${WINDOW_S} s`;
     if (HOST_ROWS === 'only') return { title, columns: ['case', 'CPU %', 'RSS MB', 'notes'], rows: await hostRows(browser, nginx, dir) };
     const page = await browser.newPage();

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../test/helpers/chromium.js';
 import { freePort } from '../test/helpers/servers.js';
 import { readFlv, type FlvTag } from '../src-relay/flv/file.js';
 import { TagType, videoTagInfo } from '../src-relay/flv/tags.js';
@@ -297,24 +298,10 @@ export interface TransponderView {
 // ---------------------------------------------------------------------------------------------------------
 // Chromium
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--use-fake-device-for-media-stream=fps=30',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
-
 /** Debian's Chromium (headless); `executablePath` may be a wrapper that runs it in a network namespace. */
-export function launchBrowser(executablePath = CHROMIUM_PATH): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+export function launchBrowser(executablePath?: string): Promise<Browser> {
+  // The marks page plays its beep without a user gesture.
+  return launchChromium({ fps: 30, extraArgs: ['--autoplay-policy=no-user-gesture-required'], ...(executablePath ? { executablePath } : {}) });
 }
 
 /** A page on the host's own origin (what WHIP from the studio or the SDK page does). */

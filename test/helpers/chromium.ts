@@ -24,6 +24,10 @@ const PUBLISH_TIMEOUT_MS = 30_000;
 export interface ChromiumOptions {
   /** Frame rate of the fake camera (DESIGN §9: it runs at 20 fps unless told). Default 30. */
   fps?: number;
+  /** Flags added to the common ones, e.g. `--use-file-for-fake-audio-capture=…`. */
+  extraArgs?: string[];
+  /** Another executable, e.g. a wrapper that runs Chromium in a network namespace. */
+  executablePath?: string;
   width?: number;
   height?: number;
 }
@@ -33,7 +37,7 @@ export async function launchChromium(opts: ChromiumOptions = {}): Promise<Browse
   const args = BASE_ARGS.map((arg) =>
     arg === '--use-fake-device-for-media-stream' ? `--use-fake-device-for-media-stream=fps=${fps}` : arg,
   );
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args, timeout: 60_000 });
+  return chromium.launch({ executablePath: opts.executablePath ?? CHROMIUM_PATH, headless: true, args: [...args, ...(opts.extraArgs ?? [])], timeout: 60_000 });
 }
 
 export interface WhipPublishOptions {

@@ -17,12 +17,12 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { silentLog } from '../../src-relay/log.js';
 import type { TransponderJSON } from '../../src-relay/transponder-api.js';
 import { createHost, type Host } from '../../src-main/host.js';
-import { publishWhip, type WhipPublication } from '../helpers/chromium.js';
+import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
 import { keyframeTimes, videoPacketTimes } from '../helpers/media.js';
 import { push, waitUntil } from '../unit/rest/http-client.js';
@@ -243,24 +243,7 @@ describe('mute, unmute and sound injection through the REST API, heard in a real
     writeFileSync(join(media, 'tone-u8-11025.wav'), encodeWav(sine(SOUND_HZ, 11025, 1, 1, 0.5), 11025, 1, 8));
     writeFileSync(join(media, 'tone-f32-96k.wav'), encodeWav(sine(SOUND_HZ, 96000, 1, 2, 0.5), 96000, 2, 32, true));
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      timeout: 60_000,
-      args: [
-        '--no-sandbox',
-        '--use-fake-device-for-media-stream=fps=15',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-audio-capture=${micFile}`,
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding',
-        '--disable-backgrounding-occluded-windows',
-      ],
-    });
+    browser = await launchChromium({ fps: 15, extraArgs: [`--use-file-for-fake-audio-capture=${micFile}`] });
     page = await browser.newPage();
     await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
     // The helper asks for `audio: true`; turn off the processing that would reshape a steady tone.

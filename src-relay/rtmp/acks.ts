@@ -11,8 +11,9 @@ export class AckTracker {
   private lastSequence = 0;
   private acks = 0;
   /**
-   * The window the target acknowledges by: ours, or the largest step between two of its acknowledgements
-   * if larger (a server may keep its own window; it is then learnt from the second acknowledgement on).
+   * The window the target acknowledges by: ours, or what its acknowledgements show if larger (a server may
+   * keep a window of its own): the first one's number (which also counts the few bytes before publishing),
+   * then the largest step between two.
    */
   private effectiveWindow: number;
   /** Since when more than a window is unacknowledged with no acknowledgement after it (undefined: none owed). */
@@ -23,12 +24,9 @@ export class AckTracker {
     this.effectiveWindow = window;
   }
 
-  /**
-   * True once two acknowledgements arrived: the target acknowledges, and the step between them tells by
-   * what window (the first one's number also counts the bytes before publishing, so it tells nothing).
-   */
+  /** True once an acknowledgement arrived: the target acknowledges, so the acknowledgement rule applies. */
   get acknowledging(): boolean {
-    return this.acks >= 2;
+    return this.acks > 0;
   }
 
   get ackWindow(): number {
@@ -55,7 +53,7 @@ export class AckTracker {
     if (this.acks > 0 && seq === this.lastSequence) return; // no progress
     const wrapped = seq < this.lastSequence;
     const delta = wrapped ? seq + 2 ** 32 - this.lastSequence : seq - this.lastSequence;
-    if (this.acks > 0 && !wrapped) this.effectiveWindow = Math.max(this.effectiveWindow, delta);
+    if (!wrapped) this.effectiveWindow = Math.max(this.effectiveWindow, delta);
     this.acked = Math.min(this.sent, this.acked + delta);
     this.lastSequence = seq;
     this.acks++;

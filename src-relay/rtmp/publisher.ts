@@ -350,7 +350,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       const now = performance.now();
       const overdue = this.acks.acknowledging ? this.acks.overdueMs(now) : 0;
       if (overdue >= this.options.blackHoleMs) {
-        this.finish(new RtmpError('BLACK_HOLE', `target stopped acknowledging: ${this.acks.unacknowledged} bytes unacknowledged, no acknowledgement for ${Math.round(overdue)} ms`));
+        this.finish(new RtmpError('BLACK_HOLE', `target stopped acknowledging: ${this.acks.unacknowledged} bytes unacknowledged, an acknowledgement due for ${Math.round(overdue)} ms`));
         return;
       }
       const waiting = this.queue.length > 0 || socket.writableLength > 0;

@@ -11,9 +11,10 @@ import { MessageType, setChunkSizeMessage, userControlMessage, windowAckSizeMess
 import { FlvFormatError, FlvReader, readFlv, writeFlv, type FlvTag } from '../src-relay/flv/file.js';
 import { WavError, decodeWavTo48kStereo, encodeWav, parseWav } from '../src-relay/codec/audio/wav.js';
 import { IngestError, planIngest } from '../src-relay/webrtc/sdp.js';
+import { parseClientFrame, type ClientRequest } from '../src-main/wcs/protocol.js';
 import { mulberry32 } from '../test/helpers/prng.js';
 
-export const TARGETS = ['amf0', 'chunk', 'flv', 'wav', 'sdp'] as const;
+export const TARGETS = ['amf0', 'chunk', 'flv', 'wav', 'sdp', 'wcs'] as const;
 export type Target = (typeof TARGETS)[number];
 export const PROGRESS_EVERY = 500;
 const FIXTURES = new URL('../test/fixtures/', import.meta.url);
@@ -167,6 +168,158 @@ export function mutateSdp(sdp: string, next: () => number): string {
   return lines.join(next() < 0.1 ? '\n' : '\r\n');
 }
 
+// ---- WCS WebSocket frames ---------------------------------------------------------------------------------
+
+/** Frames as the official Web SDK sends them ({message, data: [argument]}): the corpus WCS frames mutate. */
+export function wcsCorpus(offer: string): Record<string, unknown>[] {
+  const stream = { mediaSessionId: 'fz-1', name: 'fuzzcam', published: true, hasVideo: true, hasAudio: true, status: 'PENDING', record: false, mediaProvider: 'WebRTC', sdp: offer };
+  return [
+    { message: 'connection', data: [{ appKey: 'defaultApp', mediaProviders: ['WebRTC'], keepAlive: false, clientVersion: '2.0', clientOSVersion: '5.0 (X11)', clientBrowserVersion: 'Mozilla/5.0', msePacketizationVersion: 2, custom: { page: 'p' } }] },
+    { message: 'publishStream', data: [{ ...stream, rtmpUrl: 'rtmp://127.0.0.1:1/live' }] },
+    { message: 'publishStream', data: [{ ...stream, mediaSessionId: 'fz-2', name: 'fuzzcam2' }] },
+    { message: 'publishStream', data: [{ ...stream, mediaSessionId: 'fz-3', name: 'fuzzcam3', rtmpUrl: '' }] },
+    { message: 'unPublishStream', data: [{ mediaSessionId: 'fz-1', name: 'fuzzcam' }] },
+    { message: 'unPublishStream', data: [{ mediaSessionId: 'fz-2', name: 'fuzzcam2' }] },
+    { message: 'ping', data: [null] },
+    { message: 'pong', data: [null] },
+    { message: 'playStream', data: [{ mediaSessionId: 'p1', name: 'fuzzcam', sdp: offer }] },
+    { message: 'availableStream', data: [{ mediaSessionId: 'p2', name: 'fuzzcam' }] },
+    { message: 'call', data: [{ callId: 'c1', callee: 'bob', sdp: offer }] },
+    { message: 'sendData', data: [{ operationId: 'op1', payload: { a: 1 } }] },
+    { message: 'snapshot', data: [{ mediaSessionId: 's1', name: 'fuzzcam' }] },
+    { message: 'pushLogs', data: ['a log line'] },
+    { message: 'sendStreamEvent', data: [{ mediaSessionId: 'fz-1', type: 'audioMuted' }] },
+  ];
+}
+
+const WCS_KEYS = ['message', 'data', 'mediaSessionId', 'name', 'sdp', 'rtmpUrl', 'record', 'appKey', 'custom', 'callId', 'operationId', '__proto__', 'constructor', 'prototype', 'toString', ''];
+const WCS_STRINGS = ['', 'connection', 'publishStream', 'unPublishStream', 'ping', 'pong', 'playStream', 'fail', 'v=0', 'rtmp://127.0.0.1:1/live', 'http://x/', '\u0000', '\ud800', '\n\r', '../../etc/passwd', '__proto__', 'x'.repeat(257)];
+
+function randomJson(next: () => number, depth: number): unknown {
+  switch (Math.floor(next() * (depth > 4 ? 5 : 7))) {
+    case 0:
+      return null;
+    case 1:
+      return next() < 0.5;
+    case 2:
+      return [0, -1, 1e308, -0, 2 ** 53 + 1, 0.5, Math.floor((next() - 0.5) * 2 ** (next() * 64))][Math.floor(next() * 7)];
+    case 3:
+    case 4:
+      return WCS_STRINGS[Math.floor(next() * WCS_STRINGS.length)];
+    case 5:
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomJson(next, depth + 1));
+    default: {
+      const o: Record<string, unknown> = {};
+      for (let k = Math.floor(next() * 5); k > 0; k--) Object.defineProperty(o, WCS_KEYS[Math.floor(next() * WCS_KEYS.length)]!, { value: randomJson(next, depth + 1), enumerable: true, configurable: true, writable: true });
+      return o;
+    }
+  }
+}
+
+/** Something big or deep: a huge string or array, or nesting thousands of levels deep. */
+function monster(next: () => number): string {
+  const n = Math.floor(next() * 100_000);
+  switch (Math.floor(next() * 4)) {
+    case 0:
+      return JSON.stringify('x'.repeat(n * 3));
+    case 1:
+      return `[${new Array(n).fill(0).join(',')}]`;
+    case 2:
+      return '['.repeat(n) + ']'.repeat(next() < 0.8 ? n : Math.floor(next() * n));
+    default:
+      return '{"a":'.repeat(n / 5) + '1' + '}'.repeat(n / 5);
+  }
+}
+
+/** Replaces, removes or adds one value somewhere in a frame (a random walk down from the top). */
+function mutateValue(value: unknown, next: () => number, depth = 0): unknown {
+  const isObj = typeof value === 'object' && value !== null;
+  if (!isObj || depth > 4 || next() < 0.3) return next() < 0.85 ? randomJson(next, depth) : undefined;
+  if (Array.isArray(value)) {
+    const out = [...value];
+    const at = Math.floor(next() * (out.length + 1));
+    out[at] = mutateValue(out[at], next, depth + 1);
+    return out;
+  }
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const keys = Object.keys(out);
+  const key = next() < 0.8 && keys.length ? keys[Math.floor(next() * keys.length)]! : WCS_KEYS[Math.floor(next() * WCS_KEYS.length)]!;
+  const v = mutateValue(out[key], next, depth + 1);
+  if (v === undefined) delete out[key];
+  else Object.defineProperty(out, key, { value: v, enumerable: true, configurable: true, writable: true });
+  return out;
+}
+
+/** One WCS client frame's text: mutated SDK frames (values, text, bytes), random JSON, monsters, noise. */
+export function wcsFrameText(i: number, next: () => number, corpus: Record<string, unknown>[]): string {
+  const base = corpus[i % corpus.length]!;
+  const pick = next();
+  if (pick < 0.1) return JSON.stringify(base);
+  if (pick < 0.45) return JSON.stringify(mutateValue(base, next)) ?? 'undefined';
+  if (pick < 0.6) return mutateMany(Buffer.from(JSON.stringify(base)), next).toString(next() < 0.5 ? 'utf8' : 'latin1');
+  if (pick < 0.67) {
+    const text = JSON.stringify(base);
+    return text.slice(0, Math.floor(next() * text.length));
+  }
+  if (pick < 0.77) return JSON.stringify(randomJson(next, 0)) ?? 'null';
+  if (pick < 0.87) return JSON.stringify({ message: randomJson(next, 2), data: randomJson(next, 1) }) ?? '{}';
+  if (pick < 0.9) {
+    // a monster as the frame's argument, as the frame itself, or as its data
+    const m = monster(next);
+    const where = Math.floor(next() * 3);
+    return where === 0 ? `{"message":${JSON.stringify(base.message)},"data":[${m}]}` : where === 1 ? m : `{"message":${JSON.stringify(base.message)},"data":${m}}`;
+  }
+  if (pick < 0.95) {
+    // __proto__ / constructor keys at the top, in the argument, or as the message
+    const key = ['__proto__', 'constructor', 'prototype'][Math.floor(next() * 3)]!;
+    const arg = JSON.stringify((base.data as unknown[])[0] ?? {});
+    const inner = arg.startsWith('{') && arg.length > 2 ? `{"${key}":{"polluted":true,"mediaSessionId":"pp"},${arg.slice(1)}` : arg;
+    return [`{"${key}":{"message":"ping"},"message":${JSON.stringify(base.message)},"data":[${inner}]}`, `{"message":"${key}","data":[${inner}]}`, `{"message":${JSON.stringify(base.message)},"data":[${inner}]}`][Math.floor(next() * 3)]!;
+  }
+  return randomBytes(next, 200).toString(next() < 0.5 ? 'utf8' : 'latin1');
+}
+
+const WCS_KINDS = new Set(['connection', 'ping', 'pong', 'publishStream', 'unPublishStream', 'unsupported', 'ignored', 'malformed']);
+
+/** A `malformed` frame's answer: what the session sends back, counted as a refusal. */
+export class WcsRefusal extends Error {}
+
+/** An info text a person can read: a short single-line sentence, no stack, no control characters. */
+export function isSentence(info: unknown): boolean {
+  return typeof info === 'string' && info.length >= 10 && info.length <= 400 && /^[A-Za-z"]/.test(info) && !/[\u0000-\u001f\u007f]/.test(info) && !/\bat .*:\d+:\d+/.test(info);
+}
+
+/** Checks what parseClientFrame made of a frame; throws MISMATCH for a broken contract, WcsRefusal for `malformed`. */
+export function checkClientRequest(r: ClientRequest): void {
+  if (typeof r !== 'object' || r === null || !WCS_KINDS.has(r.kind)) mismatch(`unknown kind ${JSON.stringify((r as { kind?: unknown } | null)?.kind)}`);
+  const id = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 256;
+  switch (r.kind) {
+    case 'malformed': {
+      const info = (r.reply.data?.[0] as { info?: unknown } | undefined)?.info;
+      if (r.reply.message !== 'fail' || !Array.isArray(r.reply.data)) mismatch(`a malformed frame answered by ${r.reply.message}`);
+      if (!isSentence(info)) mismatch(`a fail info that is not a sentence: ${JSON.stringify(info)?.slice(0, 200)}`);
+      if (JSON.stringify(r.reply).length > 4096) mismatch('a fail frame over 4 KiB');
+      throw new WcsRefusal(info as string);
+    }
+    case 'unsupported':
+      if (typeof r.reply.message !== 'string' || !Array.isArray(r.reply.data) || typeof r.reply.data[0] !== 'object') mismatch(`an unsupported reply the SDK cannot read: ${JSON.stringify(r.reply).slice(0, 200)}`);
+      if (JSON.stringify(r.reply).length > 4096) mismatch('an unsupported reply over 4 KiB');
+      return;
+    case 'publishStream':
+      if (!id(r.request.mediaSessionId) || typeof r.request.name !== 'string' || !r.request.name || !r.request.sdp.startsWith('v=0') || typeof r.request.record !== 'boolean') mismatch('a publishStream request without its fields');
+      if (r.request.rtmpUrl !== undefined && (typeof r.request.rtmpUrl !== 'string' || r.request.rtmpUrl.trim() === '')) mismatch('an empty rtmpUrl kept');
+      return;
+    case 'unPublishStream':
+      if (!id(r.stream.mediaSessionId)) mismatch('an unPublishStream without a mediaSessionId');
+      return;
+    case 'connection':
+      if (typeof r.config !== 'object' || r.config === null || Array.isArray(r.config)) mismatch('a connection config that is not an object');
+      return;
+    default:
+      return;
+  }
+}
+
 // ---- one case per target ---------------------------------------------------------------------------------
 
 const sameMessages = (a: RtmpMessage[], b: RtmpMessage[]): boolean =>
@@ -187,6 +340,7 @@ function makeRunners(): Record<Target, Runner> {
   const flvs = flvCorpus();
   const wavs = wavCorpus();
   const sdps = sdpCorpus();
+  const frames = wcsCorpus(CHROMIUM_OFFER);
   return {
     amf0: (i, next) => {
       const input = next() < 0.3 ? randomBytes(next, 96) : mutateMany(amf[i % amf.length]!, next);
@@ -270,6 +424,11 @@ function makeRunners(): Record<Target, Runner> {
     sdp: (i, next) => {
       const text = mutateSdp(sdps[i % sdps.length]!, next);
       return { input: Buffer.from(text, 'latin1'), typed: IngestError, run: () => void planIngest(text) };
+    },
+    // parseClientFrame never throws: a throw, an unknown kind or a bad answer is a crash; `malformed` a refusal.
+    wcs: (i, next) => {
+      const text = wcsFrameText(i, next, frames);
+      return { input: Buffer.from(text), typed: WcsRefusal, run: () => checkClientRequest(parseClientFrame(text)) };
     },
   };
 }

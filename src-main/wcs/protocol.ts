@@ -98,6 +98,11 @@ function idOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH ? value : undefined;
 }
 
+/** A message name as it appears in an info text: control characters (a frame may carry any) shown as "?". */
+function shown(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
 function malformed(info: string, apiMethod = 'unknown'): ClientRequest {
   return { kind: 'malformed', reply: failFrame(apiMethod, info) };
 }
@@ -114,7 +119,7 @@ export function parseClientFrame(text: string): ClientRequest {
   }
   if (!isObject(raw) || typeof raw.message !== 'string') return malformed('a frame must be a JSON object {"message": "<name>", "data": [...]}');
   const message = raw.message.slice(0, 100);
-  if (raw.data !== undefined && !Array.isArray(raw.data)) return malformed(`"data" of ${message} must be an array`, message);
+  if (raw.data !== undefined && !Array.isArray(raw.data)) return malformed(`"data" of ${shown(message)} must be an array`, message);
   const arg: unknown = Array.isArray(raw.data) ? raw.data[0] : undefined;
   return parseRequest(message, arg);
 }
@@ -192,7 +197,7 @@ function unsupported(message: string, arg: unknown): ClientRequest {
     default:
       break;
   }
-  return reply(failFrame(message, `${NOT_SERVED}: "${message}" is not supported`, ref?.mediaSessionId));
+  return reply(failFrame(message, `${NOT_SERVED}: "${shown(message)}" is not supported`, ref?.mediaSessionId));
 }
 
 /**

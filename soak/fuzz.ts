@@ -301,7 +301,9 @@ async function wcsConnection(url: string, c: number, corpus: Record<string, unkn
   // Half the connections close while their publishes are still being answered, half once they are answered.
   if (next() < 0.5) await new Promise((resolve) => setTimeout(resolve, 1500));
   if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ message: 'ping', data: [null] }));
-  const first = await Promise.race([ponged.then(() => 'pong' as const), closed.then(() => 'closed' as const), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const first = await Promise.race([ponged.then(() => 'pong' as const), closed.then(() => 'closed' as const), new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)))]);
+  clearTimeout(timer);
   if (first === 'pong') {
     r.answered++;
     closedByUs = true;

@@ -59,7 +59,9 @@ export class WcsSession {
       void this.handle(data.toString());
     });
     socket.on('close', () => this.close());
-    socket.on('error', () => socket.terminate());
+    // A protocol error (a frame over the size limit, say): ws has queued the close frame with its code behind
+    // the replies still being sent; the socket goes once the client answers it, or a second later.
+    socket.on('error', () => setTimeout(() => socket.terminate(), 1000).unref());
     this.pinger = setInterval(() => this.keepAlive(), keepAliveTiming.pingMs);
     this.pinger.unref();
   }

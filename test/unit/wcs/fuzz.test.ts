@@ -83,4 +83,16 @@ describe('WCS frames, fuzzed over a socket', () => {
     await waitUntil(() => world.registry.list().length === 0, 3000, 'every stream the session published ends with it');
     assert.equal(world.transponders.list().length, transpondersBefore);
   });
+
+  test('found by the fuzzer: a frame over the size limit right behind frames still being answered closes with 1009, not without a close frame', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${servers.wsPort}`, { handshakeTimeout: 5000 });
+      ws.on('error', () => undefined);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      for (let i = 0; i < 200; i++) ws.send('{"message": "publishStream", ');
+      ws.send(JSON.stringify({ message: 'pushLogs', data: ['x'.repeat(600 * 1024)] }));
+      assert.equal(await closed, 1009, `attempt ${attempt}: closed as too big, with the code`);
+    }
+  });
 });

@@ -12,13 +12,8 @@
 // connection reports 'closed' (what RTCPeerConnection.close() does), or the DTLS socket was closed. The
 // version guard and the shape checks below throw WeriftDtlsPatchError, so an upgrade cannot silently run a
 // patch that no longer fits.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { DtlsClient } from 'werift';
-
-/** The werift versions whose Flight.transmit this file was checked against. */
-export const PATCHED_WERIFT_VERSIONS = ['0.24.4'] as const;
+import { weriftVersionMismatch } from './werift-version.js';
 
 /** werift's ICE connection state once closed (ice/src/ice.ts). */
 const ICE_CLOSED = 'closed';
@@ -105,22 +100,6 @@ async function transmit(this: FlightShape, buffers: Buffer[]): Promise<void> {
   if (retransmitCount > limit) throw new Error(`over retransmitCount : ${this.flight} ${this.nextFlight}`);
 }
 
-function weriftVersion(): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('werift'));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'werift') return pkg.version ?? 'unknown';
-    } catch {
-      // not this directory
-    }
-    const up = dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
-
 /**
  * werift's Flight class is not exported. DtlsClient.connect() builds a Flight1 first thing, whose constructor
  * assigns `this.nextFlight`; a setter on Object.prototype, there only for that synchronous call, catches the
@@ -161,12 +140,8 @@ export let weriftOriginalTransmit: { proto: Record<string, unknown>; transmit: u
 /** Replaces werift's Flight.transmit (once); throws WeriftDtlsPatchError when werift is not the version or shape patched. */
 export function applyWeriftDtlsPatch(): void {
   if (applied) return;
-  const version = weriftVersion();
-  if (!(PATCHED_WERIFT_VERSIONS as readonly string[]).includes(version)) {
-    throw new WeriftDtlsPatchError(
-      `written for werift ${PATCHED_WERIFT_VERSIONS.join(', ')}, found ${version}: check src-relay/webrtc/werift-dtls-patch.ts against its source and add the version`,
-    );
-  }
+  const mismatch = weriftVersionMismatch('src-relay/webrtc/werift-dtls-patch.ts');
+  if (mismatch !== undefined) throw new WeriftDtlsPatchError(mismatch);
   const proto = flightPrototype();
   const original = proto.transmit;
   const source = String(original);

@@ -21,13 +21,8 @@
 // give the same bytes as werift's own on packets werift itself encrypted; either failing throws, so an
 // upgrade cannot silently run a patch that no longer fits.
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { RTCRtpReceiver, RtpHeader, RtpPacket, SrtcpSession, SrtpAuthenticationError, SrtpSession } from 'werift';
-
-/** The werift versions whose internals this file was checked against (the self-test still runs). */
-export const PATCHED_WERIFT_VERSIONS = ['0.24.4'] as const;
+import { weriftVersionMismatch } from './werift-version.js';
 
 /** werift's ProtectionProfile constants (dtls/src/context/srtp.ts). */
 export const SrtpProfile = { aes128CmHmacSha1_80: 1, aeadAes128Gcm: 7 } as const;
@@ -369,22 +364,6 @@ function setLost(this: NackShape, seq: number, count: number): void {
   }, 5);
 }
 
-function weriftVersion(): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('werift'));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'werift') return pkg.version ?? 'unknown';
-    } catch {
-      // not this directory
-    }
-    const up = dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
-
 function requireMethod(proto: object, name: string, what: string): void {
   if (typeof (proto as Record<string, unknown>)[name] !== 'function') throw new WeriftPatchError(`${what} has no method ${name}; werift's shape changed`);
 }
@@ -413,12 +392,8 @@ export let weriftOriginals: Record<'deSerialize' | 'cmRtp' | 'cmRtcp' | 'gcmRtp'
 /** Replaces werift's methods (once); throws WeriftPatchError when werift is not the version or shape patched. */
 export function applyWeriftSrtpPatch(): void {
   if (applied) return;
-  const version = weriftVersion();
-  if (!(PATCHED_WERIFT_VERSIONS as readonly string[]).includes(version)) {
-    throw new WeriftPatchError(
-      `written for werift ${PATCHED_WERIFT_VERSIONS.join(', ')}, found ${version}: check src-relay/webrtc/werift-srtp-patch.ts against its source and add the version`,
-    );
-  }
+  const mismatch = weriftVersionMismatch('src-relay/webrtc/werift-srtp-patch.ts');
+  if (mismatch !== undefined) throw new WeriftPatchError(mismatch);
   const cm = weriftContexts(SrtpProfile.aes128CmHmacSha1_80);
   const gcm = weriftContexts(SrtpProfile.aeadAes128Gcm);
   const cmProto = Object.getPrototypeOf(cm.rtp.cipher) as Record<string, unknown>;

@@ -25,11 +25,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ffmpegEncoderArgs } from '../src-relay/codec/audio/ffmpeg-encoder.js';
-import { FlvAudioReader } from '../src-relay/codec/audio/ffmpeg-flv.js';
-import { findFfmpeg } from '../src-relay/ffmpeg.js';
-import { aacFrameBody, aacSequenceHeaderBody, TagType } from '../src-relay/flv/tags.js';
-import { writeFlv, type FlvTag } from '../src-relay/flv/file.js';
+import { aacFrameBody, aacSequenceHeaderBody, ffmpegEncoderArgs, findFfmpeg, FlvAudioReader, type FlvTag, TagType, writeFlv } from '../src-relay/index.js';
 import { compareNoise, compareTone, findDelay, RATE, testSignal } from '../test/helpers/audio-quality.js';
 import type { BenchResult } from './run.js';
 

@@ -36,10 +36,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { WebRtcIngest } from '../src-relay/webrtc/ingest.js';
-import { StreamRegistry, type LiveStream } from '../src-relay/streams.js';
-import { silentLog } from '../src-relay/log.js';
-import { TransponderManager } from '../src-relay/transponders.js';
+import { type LiveStream, silentLog, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
 import { launchChromium, publishWhip } from '../test/helpers/chromium.js';
 import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
@@ -504,7 +501,7 @@ export default async function relayBench(): Promise<BenchResult> {
     };
     for (const count of COUNTS) rows.push(await loadRow(count, `relay, ${count} transponder${count === 1 ? '' : 's'}`, `relay-${count}`));
     // The relay's encoder is the bundled @ffmpeg-installer build; the ffmpeg row runs /usr/bin/ffmpeg. The same
-    // load with the relay's encoder on /usr/bin/ffmpeg (CASTBRIDGE_FFMPEG, src-relay/ffmpeg.ts) compares like
+    // load with the relay's encoder on /usr/bin/ffmpeg (CASTBRIDGE_FFMPEG, src-relay/transponder/audio/ffmpeg.ts) compares like
     // with like.
     const top = Math.max(...COUNTS);
     if (top > 0) {

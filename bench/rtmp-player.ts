@@ -3,10 +3,7 @@
 // is seen from outside the relay. Built on the relay's own chunk, handshake and AMF0 code; it plays, it does
 // not decode. Adobe RTMP specification 1.0 §7.2.1.1 (connect), §7.2.1.3 (createStream), §7.2.2.1 (play).
 import { connect, type Socket } from 'node:net';
-import { decodeAmf0, encodeAmf0, type Amf0Value } from '../src-relay/rtmp/amf0.js';
-import { ChunkReader, ChunkWriter, type RtmpMessage } from '../src-relay/rtmp/chunk.js';
-import { acknowledgementMessage, ChunkStreamId, decodeUserControl, MessageType, UserControlEvent, userControlMessage } from '../src-relay/rtmp/control.js';
-import { ClientHandshake } from '../src-relay/rtmp/handshake.js';
+import { acknowledgementMessage, type Amf0Value, ChunkReader, ChunkStreamId, ChunkWriter, ClientHandshake, decodeAmf0, decodeUserControl, encodeAmf0, MessageType, type RtmpMessage, UserControlEvent, userControlMessage } from '../src-relay/index.js';
 
 /** play's Start argument (§7.2.2.1): -1 plays only a live stream, waiting for it when it is not there yet. */
 const PLAY_LIVE_ONLY = -1;

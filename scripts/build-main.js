@@ -52,6 +52,23 @@ const bundlePackages = {
   },
 };
 
+/**
+ * The relay's modules have no import-time effects (werift and its patches load through import() at the
+ * first offer), so a re-export of src-relay/index.ts that an entry does not use is left out: `push` takes
+ * only the publisher's modules through the front door, not the transponders or WebRTC ingest.
+ */
+const relayHasNoSideEffects = {
+  name: 'relay-side-effect-free',
+  setup(build) {
+    const relayDir = join(ROOT, 'src-relay') + sep;
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const path = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      return path.startsWith(relayDir) && existsSync(path) ? { path, sideEffects: false } : undefined;
+    });
+  },
+};
+
 const toPosix = (path) => path.split(sep).join('/');
 
 function mtimeOf(rel) {
@@ -127,7 +144,7 @@ export async function buildMain() {
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    plugins: [bundlePackages],
+    plugins: [bundlePackages, relayHasNoSideEffects],
     sourcemap: 'linked',
     sourcesContent: false,
     chunkNames: 'chunks/[name]-[hash]',

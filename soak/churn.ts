@@ -137,7 +137,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
     d.liveReconnects = liveNow?.stats.reconnects ?? -1;
     await host.rest('terminate', { mediaSessionId: live.mediaSessionId });
   } finally {
-    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder_failed|transponder_crash|uncaught|unhandled/).filter((l) => !l.includes('reason=STOPPED_BY_PUBLISHER_STOP')).slice(-8);
+    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder.failed|transponder.crash|uncaught|unhandled/).filter((l) => !l.includes('reason=STOPPED_BY_PUBLISHER_STOP')).slice(-8);
     await browser?.close().catch(() => undefined);
     await host.stop();
     await nginx?.stop().catch(() => undefined);

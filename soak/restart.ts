@@ -145,7 +145,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
       }
     }
   } finally {
-    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder_failed|transponder_crash|uncaught|unhandled/).filter((l) => !l.includes('reason=STOPPED_BY_PUBLISHER_STOP')).slice(-8);
+    d.hostLog = host.logLines(/ingest\.closed|stream_end|transponder.failed|transponder.crash|uncaught|unhandled/).filter((l) => !l.includes('reason=STOPPED_BY_PUBLISHER_STOP')).slice(-8);
     await browser?.close().catch(() => undefined);
     await host.stop();
     for (const nginx of instances) {

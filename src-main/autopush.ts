@@ -1,10 +1,7 @@
 // Automatic push (DESIGN.md §5, WCS `rtmp_push_auto_start`): every stream that starts publishing gets a
 // transponder to `rtmp_push_auto_start_url`. The settings are read at each publish, so a change applies to
 // the next stream without a restart.
-import type { Log } from '../src-relay/log.js';
-import { redactName, redactUrl } from '../src-relay/redact.js';
-import type { LiveStream, StreamRegistry } from '../src-relay/streams.js';
-import type { TransponderService } from '../src-relay/transponder-api.js';
+import { type LiveStream, type Log, redactName, redactUrl, type StreamRegistry, type TransponderService } from '../src-relay/index.js';
 
 export interface AutoPushSettings {
   enabled: boolean;
@@ -22,7 +19,7 @@ export function startAutoPush(
     const { enabled, rtmpUrl } = settings();
     if (!enabled) return;
     if (rtmpUrl === '') {
-      log('auto_push_skipped', { streamName: redactName(stream.name), reason: 'rtmp_push_auto_start_url is empty' });
+      log('auto_push.skipped', { streamName: redactName(stream.name), reason: 'rtmp_push_auto_start_url is empty' });
       return;
     }
     // After the publisher's own 'published' listeners ran (the registry emits synchronously).
@@ -30,9 +27,9 @@ export function startAutoPush(
       if (stream.ended) return;
       try {
         const t = transponders.startup({ streamName: stream.name, rtmpUrl });
-        log('auto_push_started', { mediaSessionId: t.mediaSessionId, rtmpUrl: redactUrl(rtmpUrl) });
+        log('auto_push.started', { mediaSessionId: t.mediaSessionId, rtmpUrl: redactUrl(rtmpUrl) });
       } catch (err) {
-        log('auto_push_failed', { streamName: redactName(stream.name), rtmpUrl: redactUrl(rtmpUrl), error: (err as Error).message });
+        log('auto_push.failed', { streamName: redactName(stream.name), rtmpUrl: redactUrl(rtmpUrl), error: (err as Error).message });
       }
     });
   };

@@ -1,6 +1,6 @@
 // `castbridge [--headless] [--data-dir DIR] [--set key=value ...]`: the host without Electron (CLI, servers,
 // CI). Prints the studio URL; Ctrl-C / SIGTERM ends every transponder cleanly and resolves 0.
-import { consoleLog } from '../src-relay/log.js';
+import { consoleLog } from '../src-relay/index.js';
 import { defaultDataDir } from './config/paths.js';
 import { createHost } from './host.js';
 
@@ -76,11 +76,11 @@ function untilSignal(): Promise<void> {
     let received = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) {
-        consoleLog('host_signal_ignored', { signal, reason: 'already stopping' });
+        consoleLog('host.signal_ignored', { signal, reason: 'already stopping' });
         return;
       }
       received = true;
-      consoleLog('host_signal', { signal });
+      consoleLog('host.signal', { signal });
       resolve();
     };
     process.on('SIGINT', onSignal);

@@ -5,10 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { consoleLog, type Log } from '../src-relay/log.js';
-import { StreamRegistry } from '../src-relay/streams.js';
-import { TransponderManager, type RelayConfig } from '../src-relay/transponders.js';
-import { WebRtcIngest } from '../src-relay/webrtc/ingest.js';
+import { consoleLog, type Log, type RelayConfig, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
 import { startAutoPush } from './autopush.js';
 import { APP_ROOT, ensureDir, mediaDirOf, prepareMediaDir } from './config/paths.js';
 import { fileModeSecretBox, type SecretBox } from './config/secrets.js';
@@ -103,7 +100,7 @@ async function startLocalRtmpIfEnabled(settings: SettingsStore, dataDir: string,
     });
   } catch (err) {
     if (!(err instanceof LocalRtmpError)) throw err;
-    log('local_rtmp_unavailable', { error: err.message });
+    log('local_rtmp.unavailable', { error: err.message });
     return undefined;
   }
 }
@@ -112,7 +109,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const log = opts.log ?? consoleLog;
   const dataDir = ensureDir(opts.dataDir);
   const settings = SettingsStore.open(dataDir, opts.overrides ?? {});
-  for (const issue of settings.issues) log('settings_warning', { message: issue.message });
+  for (const issue of settings.issues) log('settings.warning', { message: issue.message });
   const s = settings.values;
   checkBindAllowed(s.rest_bind_address, s.rest_auth_token);
   const mediaDir = () => mediaDirOf(dataDir, settings.values.media_dir);
@@ -176,24 +173,24 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   }
   const restServers = rest;
   const host = urlHost(s.rest_bind_address);
-  log('host_started', { http: rest.httpPort, https: rest.httpsPort, ws: wcs.wsPort, wss: wcs.wssPort, localRtmp: localRtmp?.rtmpUrl });
+  log('host.started', { http: rest.httpPort, https: rest.httpsPort, ws: wcs.wsPort, wss: wcs.wssPort, localRtmp: localRtmp?.rtmpUrl });
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     stopAutoPush();
     await withTimeout(transponders.stopAll(), STOP_TRANSPONDERS_TIMEOUT_MS).catch((err: unknown) =>
-      log('host_stop_transponders_failed', { error: (err as Error).message }),
+      log('host.stop_transponders_failed', { error: (err as Error).message }),
     );
     await wcs.close();
     await restServers.close();
     // Wait for the peer connections (DTLS/UDP sockets) to close, bounded: a host closed and made again in
     // one process (tests, Electron's restart) must not inherit them.
     await withTimeout(ingest.closeAll(), STOP_INGEST_TIMEOUT_MS).catch((err: unknown) =>
-      log('host_stop_ingest_failed', { error: (err as Error).message }),
+      log('host.stop_ingest_failed', { error: (err as Error).message }),
     );
     registry.endAll('STOPPED_BY_HOST_SHUTDOWN');
     await localRtmp?.close();
-    log('host_stopped');
+    log('host.stopped');
   };
   const result: Host = {
     httpUrl: `http://${host}:${rest.httpPort}`,

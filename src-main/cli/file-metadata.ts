@@ -1,11 +1,6 @@
 // What the head of an FLV file says about its media (its own onMetaData, else its AVC and AAC sequence
 // headers), turned into the onMetaData a push announces (FLV spec v10.1 §E.5).
-import type { FlvTag } from '../../src-relay/flv/file.js';
-import { AacPacketType, AvcPacketType, onMetaData, SoundFormat, TagType, videoTagInfo, type MetaInput } from '../../src-relay/flv/tags.js';
-import { parseAvcDecoderConfigurationRecord, parseSps } from '../../src-relay/codec/h264.js';
-import { channelCount, parseAudioSpecificConfig } from '../../src-relay/codec/aac.js';
-import { asAmf0Record, decodeAmf0, type Amf0Value } from '../../src-relay/rtmp/amf0.js';
-import type { AudioCodec } from '../../src-relay/media.js';
+import { AacPacketType, type Amf0Value, asAmf0Record, type AudioCodec, AvcPacketType, channelCount, decodeAmf0, type FlvTag, type MetaInput, onMetaData, parseAudioSpecificConfig, parseAvcDecoderConfigurationRecord, parseSps, SoundFormat, TagType, videoTagInfo } from '../../src-relay/index.js';
 
 const CODEC_BY_SOUND_FORMAT: Partial<Record<number, AudioCodec>> = {
   [SoundFormat.aac]: 'aac',

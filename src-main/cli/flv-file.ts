@@ -4,7 +4,7 @@
 // read from it is done (sent to the kernel, dropped, or the connection gone), which the sender signals by
 // calling the batch's release() once per tag.
 import { open } from 'node:fs/promises';
-import { FlvReader, type FlvTag } from '../../src-relay/flv/file.js';
+import { FlvReader, type FlvTag } from '../../src-relay/index.js';
 
 /** Tags read together; release() once per tag when its body is no longer needed. */
 export interface FlvBatch {

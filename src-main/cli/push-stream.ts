@@ -2,9 +2,7 @@
 // by their timestamps (real time) or as fast as the publisher's queue drains (--no-pace) without ever
 // reaching its congestion drop limit.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FlvTag } from '../../src-relay/flv/file.js';
-import { mediaTag, TagType } from '../../src-relay/flv/tags.js';
-import { RtmpError, type RtmpPublisher } from '../../src-relay/rtmp/publisher.js';
+import { type FlvTag, mediaTag, RtmpError, type RtmpPublisher, TagType } from '../../src-relay/index.js';
 import { buildPushMetadata, haveBothHeaders } from './file-metadata.js';
 import type { FlvBatch } from './flv-file.js';
 

@@ -4,10 +4,7 @@
 // settings (DESIGN.md §5–6) as a transponder; never prints a stream key or password.
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { RtmpPublisher, RtmpError } from '../../src-relay/rtmp/publisher.js';
-import { RtmpUrlError, type RtmpTarget } from '../../src-relay/rtmp/url.js';
-import { redactName, redactUrl } from '../../src-relay/redact.js';
-import { consoleLog, silentLog } from '../../src-relay/log.js';
+import { consoleLog, redactName, redactUrl, RtmpError, RtmpPublisher, type RtmpTarget, RtmpUrlError, silentLog } from '../../src-relay/index.js';
 import { parsePushArgs, pushTarget, PushUsageError, PUSH_USAGE, type PushArgs } from './push-args.js';
 import { readFlvFile } from './flv-file.js';
 import { PushAborted, pushTags } from './push-stream.js';

@@ -3,7 +3,7 @@
 // comment-preserving edits live in properties.ts; this module only knows what the keys mean.
 import { isIP } from 'node:net';
 import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
-import { redactUrl } from '../../src-relay/redact.js';
+import { redactUrl } from '../../src-relay/index.js';
 
 export type SettingType = 'string' | 'boolean' | 'integer' | 'port' | 'rtmpUrl' | 'hostList' | 'originList' | 'address' | 'path';
 
@@ -52,7 +52,7 @@ export const SETTING_SPECS = {
   rtmp_keyframe_interval_ms: {
     type: 'integer',
     default: '2000',
-    // The relay's keyframe scheduler needs ≥ 250 ms (src-relay/transponder-keyframes.ts); below that every
+    // The relay's keyframe scheduler needs ≥ 250 ms (src-relay/transponder/keyframes.ts); below that every
     // transponder startup would fail.
     min: 250,
     max: 60000,

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
-import { consoleLog } from '../../src-relay/log.js';
+import { consoleLog } from '../../src-relay/index.js';
 import { APP_ROOT } from '../config/paths.js';
 import { appVersion, createHost, type Host } from '../host.js';
 import { IpcChannel, isAllowedChannel, type AppInfo } from './ipc.js';
@@ -20,7 +20,7 @@ const log = consoleLog;
 
 function setupSingleInstance(): boolean {
   if (app.requestSingleInstanceLock()) return true;
-  log('electron_second_instance', { action: 'quit' });
+  log('electron.second_instance', { action: 'quit' });
   app.quit();
   return false;
 }
@@ -96,7 +96,7 @@ async function boot(): Promise<void> {
   if (!setupSingleInstance()) return;
   await app.whenReady();
   const secrets = createSafeStorageBox(safeStorage);
-  if (secrets.warning) log('electron_secrets_warning', { kind: secrets.box.kind, warning: secrets.warning });
+  if (secrets.warning) log('electron.secrets_warning', { kind: secrets.box.kind, warning: secrets.warning });
   const host = await createHost({ dataDir: app.getPath('userData'), secretBox: secrets.box, log });
   const appOrigin = new URL(host.httpUrl).origin;
   const previewOrigin = host.localRtmp ? new URL(host.localRtmp.previewBaseUrl).origin : undefined;
@@ -115,7 +115,7 @@ async function boot(): Promise<void> {
 
 boot().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  log('electron_boot_failed', { error: message });
+  log('electron.boot_failed', { error: message });
   // Started from a desktop icon there is no terminal: without a box the app would just vanish. The host's
   // start-up errors are sentences naming the setting to change (e.g. a port in use).
   if (app.isReady()) dialog.showErrorBox('Castbridge cannot start', message);

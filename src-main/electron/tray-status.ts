@@ -1,5 +1,5 @@
 // The tray's one-line live status (pure, so it is tested without Electron).
-import type { TransponderJSON } from '../../src-relay/transponder-api.js';
+import type { TransponderJSON } from '../../src-relay/index.js';
 
 export function trayStatus(transponders: readonly Pick<TransponderJSON, 'status'>[]): string {
   const count = (status: TransponderJSON['status']): number => transponders.filter((t) => t.status === status).length;

@@ -12,8 +12,7 @@ import { createRequire } from 'node:module';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse, Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
-import type { Log } from '../../src-relay/log.js';
-import { redactUrl } from '../../src-relay/redact.js';
+import { type Log, redactUrl } from '../../src-relay/index.js';
 import { isLoopbackAddress, parseHostHeader } from '../rest/security.js';
 
 const require = createRequire(import.meta.url);
@@ -74,7 +73,7 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
   await nms.run();
   running = true;
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
-  opts.log('local_rtmp_started', { rtmpPort, httpPort });
+  opts.log('local_rtmp.started', { rtmpPort, httpPort });
   return {
     rtmpPort,
     httpPort,
@@ -91,7 +90,7 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
 function routeNmsLog(log: Log): void {
   const logger = require('node-media-server/src/core/logger.js') as { log: (message: string, level?: string) => void };
   logger.log = (message, level = 'info') => {
-    if (NMS_LOGGED_LEVELS.has(level)) log('local_rtmp_log', { level, message: redactUrl(String(message)) });
+    if (NMS_LOGGED_LEVELS.has(level)) log('local_rtmp.log', { level, message: redactUrl(String(message)) });
   };
 }
 
@@ -121,7 +120,7 @@ function guardRtmpSessions(nms: NmsInstance, log: Log): void {
     try {
       for (const listener of original) listener.call(server, socket);
     } catch (err) {
-      log('local_rtmp_session_error', { error: (err as Error).message });
+      log('local_rtmp.session_error', { error: (err as Error).message });
       socket.destroy();
       return;
     }
@@ -131,7 +130,7 @@ function guardRtmpSessions(nms: NmsInstance, log: Log): void {
       try {
         for (const handler of handlers) handler.call(socket, chunk);
       } catch (err) {
-        log('local_rtmp_session_error', { remote: socket.remoteAddress, error: (err as Error).message });
+        log('local_rtmp.session_error', { remote: socket.remoteAddress, error: (err as Error).message });
         socket.destroy();
       }
     });

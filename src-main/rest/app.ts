@@ -82,7 +82,7 @@ function installGate(app: FastifyInstance, deps: RestDeps): void {
       deps.security,
     );
     if (refusal) {
-      deps.log('http_refused', { status: refusal.status, method: req.method, remote: req.ip });
+      deps.log('http.refused', { status: refusal.status, method: req.method, remote: req.ip });
       return reply.code(refusal.status).send({ error: refusal.error });
     }
     if (origin !== undefined && originAllowed(origin, deps.security)) {

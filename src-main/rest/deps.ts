@@ -1,10 +1,7 @@
 // What the HTTP layer needs from the host, as interfaces: route logic is tested with fakes and no port.
 import type { EventEmitter } from 'node:events';
 import type { HostInfo } from '../../src-contract/studio.js';
-import type { Log } from '../../src-relay/log.js';
-import type { LiveStream, StreamRegistry } from '../../src-relay/streams.js';
-import type { TrickleResult } from '../../src-relay/webrtc/ingest.js';
-import type { TransponderService, TransponderServiceEvents } from '../../src-relay/transponder-api.js';
+import type { LiveStream, Log, StreamRegistry, TransponderService, TransponderServiceEvents, TrickleResult } from '../../src-relay/index.js';
 import type { SecretBox } from '../config/secrets.js';
 import type { SettingsStore } from '../config/store.js';
 import type { TargetStore } from '../config/targets.js';

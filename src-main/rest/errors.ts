@@ -1,9 +1,7 @@
 // One error handler for the whole server (after fastify/demo): every refusal is `{"error": "<sentence>"}`
 // with its 4xx status; anything else is our fault, logged, and answered 500 without internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamNameInUseError } from '../../src-relay/streams.js';
-import { TransponderError } from '../../src-relay/transponder-api.js';
-import type { Log } from '../../src-relay/log.js';
+import { type Log, StreamNameInUseError, TransponderError } from '../../src-relay/index.js';
 
 /** A refusal with its HTTP status, thrown by route handlers. */
 export class HttpError extends Error {
@@ -55,7 +53,7 @@ export function errorHandler(log: Log) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const { status, message } = statusAndMessage(error, { url: request.url, contentType: request.headers['content-type'] });
     if (status >= 500) {
-      log('http_internal_error', { method: request.method, route: request.routeOptions.url ?? 'unknown', error: (error as Error).message });
+      log('http.internal_error', { method: request.method, route: request.routeOptions.url ?? 'unknown', error: (error as Error).message });
     }
     void reply.code(status).type('application/json').send({ error: message });
   };

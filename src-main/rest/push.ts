@@ -4,8 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
 import type { FindBody, MediaSessionBody, SoundOnBody, StartupBody } from '../../src-contract/transponder.js';
-import type { StartupRequest, TransponderJSON, TransponderOptions } from '../../src-relay/transponder-api.js';
-import { redactUrl } from '../../src-relay/redact.js';
+import { redactUrl, type StartupRequest, type TransponderJSON, type TransponderOptions } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { PUSH_GET_ROUTES, PUSH_ROUTES, fastifySchema } from './schemas.js';
@@ -50,7 +49,7 @@ async function startup(deps: RestDeps, body: StartupBody): Promise<TransponderJS
   if (body.rtmpFlashVersion !== undefined) request.rtmpFlashVersion = body.rtmpFlashVersion;
   if (body.noPrefix !== undefined) request.noPrefix = body.noPrefix;
   const transponder = deps.transponders.startup(request, sound);
-  deps.log('rest_startup', { mediaSessionId: transponder.mediaSessionId, rtmpUrl: redactUrl(body.rtmpUrl) });
+  deps.log('rest.startup', { mediaSessionId: transponder.mediaSessionId, rtmpUrl: redactUrl(body.rtmpUrl) });
   return transponder;
 }
 
@@ -80,7 +79,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: RestDeps): void {
   app.post<{ Body: MediaSessionBody }>(R.terminate.url, { schema: fastifySchema(R.terminate) }, async (req) => {
     const transponder = findOne(deps, req.body.mediaSessionId);
     await deps.transponders.terminate(transponder.mediaSessionId);
-    deps.log('rest_terminate', { mediaSessionId: transponder.mediaSessionId });
+    deps.log('rest.terminate', { mediaSessionId: transponder.mediaSessionId });
     return { ...transponder, status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' };
   });
 

@@ -2,13 +2,11 @@
 // WebSDK terms: PUBLISHING on the first media, then the `rtmpUrl` republish WCS's createStream({rtmpUrl})
 // does, its refusal or later failure (FAILED_BY_RTMP_WRITER_ERROR), a REST terminate of it
 // (STOPPED_BY_REST_TERMINATE), and the stream's end. Each session turns these into its own frames.
-import type { LiveStream } from '../../src-relay/streams.js';
-import { redactName, redactUrl } from '../../src-relay/redact.js';
-import type { TransponderJSON } from '../../src-relay/transponder-api.js';
+import { type LiveStream, redactName, redactUrl, type TransponderJSON } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { statusAndMessage } from './errors.js';
 
-/** The transponder `info` of a REST terminate (src-relay/transponders.ts), also the WebSDK stream info. */
+/** The transponder `info` of a REST terminate (src-relay/transponder/manager.ts), also the WebSDK stream info. */
 export const REST_TERMINATE = 'STOPPED_BY_REST_TERMINATE';
 export const RTMP_WRITER_ERROR = 'FAILED_BY_RTMP_WRITER_ERROR';
 

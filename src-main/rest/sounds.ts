@@ -3,9 +3,7 @@
 // decoded once to the mixer's 48 kHz stereo s16 (src-relay/codec/audio/wav.ts).
 import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WAV_LIMITS, WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync, parseWav } from '../../src-relay/codec/audio/wav.js';
-import type { Sound } from '../../src-relay/transponder-api.js';
-import { PCM_CHANNELS, PCM_RATE } from '../../src-relay/media.js';
+import { decodeWavTo48kStereo, decodeWavTo48kStereoAsync, parseWav, PCM_CHANNELS, PCM_RATE, type Sound, WAV_LIMITS, WavError } from '../../src-relay/index.js';
 import { HttpError } from './errors.js';
 
 /** Largest sound file we read into memory. */

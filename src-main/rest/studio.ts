@@ -53,7 +53,7 @@ export function registerStudioRoutes(app: FastifyInstance, deps: RestDeps): void
       if (err instanceof SettingsError) return reply.code(400).send({ error: `setting "${err.key}": ${err.message}`, key: err.key });
       throw err;
     }
-    deps.log('settings_saved', { keys: Object.keys(req.body).join(',') });
+    deps.log('settings.saved', { keys: Object.keys(req.body).join(',') });
     return settingsView(deps);
   });
 
@@ -97,7 +97,7 @@ export function registerMediaUpload(app: FastifyInstance, deps: RestDeps): void 
     const temp = join(dir, `.${name}.upload`);
     await writeFile(temp, req.body);
     await rename(temp, join(dir, name));
-    deps.log('media_added', { name, bytes: req.body.length });
+    deps.log('media.added', { name, bytes: req.body.length });
     return listMedia(dir);
   });
 }

@@ -5,8 +5,7 @@
 // are 405, reserved by §4.2. This plugin parses only SDP and SDP-fragment bodies (anything else: 415).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { redactName } from '../../src-relay/redact.js';
-import { IngestError } from '../../src-relay/webrtc/sdp.js';
+import { IngestError, redactName } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { WHIP_NOT_ALLOWED, WHIP_ROUTES } from './schemas.js';
@@ -76,7 +75,7 @@ export function registerWhipRoutes(app: FastifyInstance, deps: RestDeps): void {
     const etag = `"${randomUUID()}"`;
     sessions.set(sessionId, { streamName, etag });
     stream.once('end', () => sessions.delete(sessionId));
-    deps.log('whip_publish', { streamName: redactName(streamName), sessionId, remote: req.ip });
+    deps.log('whip.publish', { streamName: redactName(streamName), sessionId, remote: req.ip });
     const location = `/whip/${encodeURIComponent(streamName)}/${sessionId}`;
     return reply.code(201).header('location', location).header('etag', etag).header('accept-patch', SDPFRAG_TYPE).type(SDP_TYPE).send(answerSdp);
   });

@@ -5,9 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveStream } from '../../src-relay/streams.js';
-import { redactName } from '../../src-relay/redact.js';
-import type { TransponderJSON } from '../../src-relay/transponder-api.js';
+import { type LiveStream, redactName, type TransponderJSON } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { statusAndMessage } from './errors.js';
 import { checkRtmpUrl } from './push.js';
@@ -101,7 +99,7 @@ class Session {
       const id = 'id' in message ? message.id : undefined;
       const { status, message: error } = statusAndMessage(err);
       // A refusal is the client's business; anything else is a fault of ours and must reach the log.
-      if (status >= 500) this.deps.log('ws_internal_error', { session: this.id, type: message.type, error: (err as Error).message });
+      if (status >= 500) this.deps.log('ws.internal_error', { session: this.id, type: message.type, error: (err as Error).message });
       this.send({ type: 'error', id, streamName: 'streamName' in message ? message.streamName : undefined, error });
     }
   }
@@ -123,7 +121,7 @@ class Session {
       return;
     }
     this.published.set(m.streamName, sessionId);
-    this.deps.log('ws_publish', { session: this.id, streamName: redactName(m.streamName) });
+    this.deps.log('ws.publish', { session: this.id, streamName: redactName(m.streamName) });
     this.send({ type: 'answer', id: m.id, streamName: m.streamName, sdp: answerSdp });
     this.send({ type: 'stream', streamName: m.streamName, status: 'PENDING' });
     const publication = followPublication(this.deps, stream, m.rtmpUrl, (event) => {
@@ -247,7 +245,7 @@ export function createWsEndpoint(deps: RestDeps): WsEndpoint {
         deps.security,
       );
       if (refusal) {
-        deps.log('ws_refused', { status: refusal.status, remote: req.socket.remoteAddress });
+        deps.log('ws.refused', { status: refusal.status, remote: req.socket.remoteAddress });
         return refuse(socket, refusal.status, refusal.error);
       }
       wss.handleUpgrade(req, socket, head, (ws) => new Session(ws, deps, hub));

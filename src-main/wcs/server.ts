@@ -12,7 +12,7 @@ import type { RestDeps } from '../rest/deps.js';
 import { listenOn } from '../rest/listen.js';
 import { checkRequest, ownOrigins, tokenOk, type SecurityPolicy } from '../rest/security.js';
 import { MAX_FRAME_BYTES } from './protocol.js';
-import { WcsSession, type KeepAlive } from './session.js';
+import { WcsSession, type KeepAlive } from './wcs-session.js';
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required' };
 

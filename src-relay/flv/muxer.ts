@@ -13,7 +13,7 @@
 // - Timestamps come from FlvClock: 0 at the first IDR, monotonic per track. Audio from before the first IDR
 //   is not sent, so both tracks start together (docs/DECISIONS.md).
 import type { AudioFrame, H264Params, VideoFrame } from '../media.js';
-import { FlvClock, type Track } from '../transponder-clock.js';
+import { FlvClock, type Track } from '../transponder/clock.js';
 import { aacSequenceHeaderBody, audioFrameBody, avcFrameBody, avcSequenceHeaderBody, type FlvMediaTag } from './tags.js';
 
 export type FlvMuxerInput =

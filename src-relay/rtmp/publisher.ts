@@ -10,7 +10,7 @@ import { ChunkStreamId, MessageType } from './control.js';
 import { RtmpError } from './errors.js';
 import type { HandshakeForm } from './handshake.js';
 import { SendQueue, type QueuedItem, type VideoFrameKind } from './queue.js';
-import { RtmpSession } from './session.js';
+import { RtmpSession } from './rtmp-session.js';
 import type { RtmpTarget } from './url.js';
 import type { FlvMediaTag } from '../flv/tags.js';
 import { silentLog, type Log } from '../log.js';
@@ -163,7 +163,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       this.session?.end();
       this.state = 'closed';
       const error = err instanceof RtmpError ? err : new RtmpError('NETWORK', String(err), { cause: err });
-      this.log('rtmp.start-failed', { code: error.code, reason: error.message });
+      this.log('rtmp.start_failed', { code: error.code, reason: error.message });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -200,7 +200,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       } catch (error) {
         // A server that closes on our digest C1 gets the simple one on a new connection (docs/DECISIONS.md).
         if (!(session.refusedHandshake && this.handshakeForm === 'digest' && this.state === 'starting')) throw error;
-        this.log('rtmp.handshake-refused', { handshake: this.handshakeForm, next: 'simple' });
+        this.log('rtmp.handshake_refused', { handshake: this.handshakeForm, next: 'simple' });
         this.handshakeForm = 'simple';
         attempt -= 1;
         continue;

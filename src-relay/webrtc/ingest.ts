@@ -17,10 +17,10 @@ import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredenti
 import { parseTrickleFragment } from './sdpfrag.js';
 import { enlargeReceiveBuffers } from './werift-sockets.js';
 import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
-import type { IngestSession, SessionState } from './session.js';
+import type { IngestSession, IngestSessionState } from './ingest-session.js';
 
 export { IngestError } from './sdp.js';
-export type { SessionState } from './session.js';
+export type { IngestSessionState } from './ingest-session.js';
 
 /** werift, its patches applied, and the session class built on it: what a publish needs beyond this file. */
 interface WebRtcRuntime {
@@ -38,7 +38,7 @@ export function loadWebRtcRuntime(): Promise<WebRtcRuntime> {
   runtime ??= (async () => {
     await import('./werift-srtp-patch.js');
     await import('./werift-dtls-patch.js');
-    const [werift, session] = await Promise.all([import('werift'), import('./session.js')]);
+    const [werift, session] = await Promise.all([import('werift'), import('./ingest-session.js')]);
     return { werift, IngestSession: session.IngestSession };
   })().catch((error: unknown) => {
     runtime = undefined;
@@ -55,7 +55,7 @@ export interface WebRtcIngestOptions {
   /** Extra host candidate addresses, e.g. ['127.0.0.1'] on a machine with loopback only (DESIGN §9). */
   iceAdditionalHostAddresses?: string[];
   /** Called when a session's connection changes state ('connected', 'disconnected', 'failed', 'closed'). */
-  onSessionState?: (event: { sessionId: string; streamName: string; state: SessionState }) => void;
+  onSessionState?: (event: { sessionId: string; streamName: string; state: IngestSessionState }) => void;
 }
 
 /** What a trickle-ICE fragment did to a session (RFC 9725 §4.3). */
@@ -263,7 +263,7 @@ export class WebRtcIngest {
     return addH264AnswerParams(sdp, plan.video.payloadType);
   }
 
-  private onState(sessionId: string, streamName: string, state: SessionState): void {
+  private onState(sessionId: string, streamName: string, state: IngestSessionState): void {
     this.options.onSessionState?.({ sessionId, streamName, state });
   }
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createAudioEncoder } from '../../src-relay/codec/audio/encoder.js';
+import { createAudioEncoder } from '../../src-relay/transponder/audio/encoder.js';
 import type { AudioFrame } from '../../src-relay/media.js';
 import { aacFrameBody, aacSequenceHeaderBody, TagType } from '../../src-relay/flv/tags.js';
 import { writeFlv, type FlvTag } from '../../src-relay/flv/file.js';

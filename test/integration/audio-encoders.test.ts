@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createAudioEncoder, type AudioEncoder } from '../../src-relay/codec/audio/encoder.js';
+import { createAudioEncoder, type AudioEncoder } from '../../src-relay/transponder/audio/encoder.js';
 import type { AudioCodec, AudioFrame } from '../../src-relay/media.js';
 import { aacFrameBody, aacSequenceHeaderBody, g711Body, speexBody, TagType } from '../../src-relay/flv/tags.js';
 import { writeFlv, type FlvTag } from '../../src-relay/flv/file.js';

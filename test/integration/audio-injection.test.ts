@@ -7,7 +7,7 @@
 // 1 kHz of the injected sounds, with the page's audio processing off (noise suppression eats steady tones).
 //
 // Timeline: a transponder's FLV time 0 is the stream time (dts) of the first keyframe it sends after
-// PUBLISHING (transponder-clock.ts). The test listens to the same stream: it notes that keyframe, and takes
+// PUBLISHING (transponder/clock.ts). The test listens to the same stream: it notes that keyframe, and takes
 // "the stream time now" as the end of the latest PCM chunk, so an API call made at stream time T should show
 // in the recording at T − base. The recording's keyframes must sit at stream keyframes − base (checked).
 import { test, describe, before, after } from 'node:test';
@@ -20,7 +20,7 @@ import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { silentLog } from '../../src-relay/log.js';
-import type { TransponderJSON } from '../../src-relay/transponder-api.js';
+import type { TransponderJSON } from '../../src-relay/transponder/service.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';

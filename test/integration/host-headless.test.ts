@@ -66,12 +66,12 @@ describe('castbridge --headless', { timeout: 120_000 }, () => {
       // keeps the shutdown busy (its grace period) while the second signal arrives.
       const upload = await startSlowUpload(url);
       child.kill('SIGTERM');
-      await waitUntil(() => stderr.includes('event=host_signal'), EXIT_TIMEOUT_MS, 'the host to take the first signal');
+      await waitUntil(() => stderr.includes('event=host.signal'), EXIT_TIMEOUT_MS, 'the host to take the first signal');
       child.kill('SIGINT');
       upload.on('error', () => {});
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), EXIT_TIMEOUT_MS))]);
       assert.equal(code, 0, `exit code after SIGTERM\n${stderr.slice(-2000)}`);
-      assert.match(stderr, /event=host_stopped/);
+      assert.match(stderr, /event=host.stopped/);
       upload.destroy();
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

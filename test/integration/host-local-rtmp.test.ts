@@ -141,7 +141,7 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
       });
       hosts.push(host);
       assert.equal(host.localRtmp, undefined);
-      const unavailable = logged.find(([e]) => e === 'local_rtmp_unavailable');
+      const unavailable = logged.find(([e]) => e === 'local_rtmp.unavailable');
       assert.ok(unavailable, 'logged');
       assert.match(String(unavailable[1]?.error), new RegExp(`127\\.0\\.0\\.1:${port} \\(local_rtmp_port\\) is already in use`));
       const info = await call(`${host.httpUrl}/api/info`);
@@ -203,7 +203,7 @@ describe('embedded RTMP server', { timeout: 180_000 }, () => {
     assert.equal((await call(`${host.httpUrl}/api/info`)).status, 200, 'the host still serves');
     // node-media-server 4.4.3 throws on some of these (out-of-bounds reads): the guard turned each throw into
     // one closed connection instead of a dead process.
-    assert.ok(events.includes('local_rtmp_session_error'), `the guard caught a throw: ${events.join(',')}`);
+    assert.ok(events.includes('local_rtmp.session_error'), `the guard caught a throw: ${events.join(',')}`);
 
     const ffmpeg = spawn('/usr/bin/ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '20',

@@ -68,6 +68,6 @@ describe('castbridge --headless: SIGTERM with a live transponder', { timeout: 18
     const deleteStream = record.commands.indexOf('deleteStream');
     assert.ok(fcUnpublish >= 0, `FCUnpublish received; commands: ${record.commands.join(',')}`);
     assert.ok(deleteStream > fcUnpublish, `deleteStream after FCUnpublish; commands: ${record.commands.join(',')}`);
-    assert.match(stderr, /event=host_stopped/);
+    assert.match(stderr, /event=host.stopped/);
   });
 });

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AudioCodec } from '../../src-relay/media.js';
 import { StreamRegistry } from '../../src-relay/streams.js';
-import { TransponderManager } from '../../src-relay/transponders.js';
+import { TransponderManager } from '../../src-relay/transponder/manager.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { makeTestFlv, probeStreams } from '../helpers/media.js';

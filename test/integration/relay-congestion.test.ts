@@ -20,7 +20,7 @@ import { h264Params, parseAvcDecoderConfigurationRecord } from '../../src-relay/
 import type { H264Params } from '../../src-relay/media.js';
 import { MessageType } from '../../src-relay/rtmp/control.js';
 import { StreamRegistry } from '../../src-relay/streams.js';
-import { TransponderManager } from '../../src-relay/transponders.js';
+import { TransponderManager } from '../../src-relay/transponder/manager.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
 import { startNginxRtmp } from '../helpers/servers.js';

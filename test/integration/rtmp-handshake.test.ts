@@ -125,7 +125,7 @@ describe('the RTMP handshake against real servers', { timeout: 120_000 }, () => 
       const logs = await publishOnce(`${front.url}/hs_fallback`);
       assert.equal(front.refused, 1);
       assert.equal(front.connections, 2);
-      assert.ok(logs.some((l) => l.event === 'rtmp.handshake-refused' && l.fields.next === 'simple'));
+      assert.ok(logs.some((l) => l.event === 'rtmp.handshake_refused' && l.fields.next === 'simple'));
       assert.deepEqual(handshakeOutcome(logs), { form: 'simple', serverDigest: false, serverSignedC1: false });
       assert.equal(plain.publishes.at(-1)?.streamName, 'hs_fallback');
     } finally {

@@ -11,8 +11,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamRegistry, type LiveStream } from '../../src-relay/streams.js';
-import { TransponderManager } from '../../src-relay/transponders.js';
-import type { TransponderJSON } from '../../src-relay/transponder-api.js';
+import { TransponderManager } from '../../src-relay/transponder/manager.js';
+import type { TransponderJSON } from '../../src-relay/transponder/service.js';
 import { consoleLog, type LogFields } from '../../src-relay/log.js';
 import { HANDSHAKE_SIZE } from '../../src-relay/rtmp/handshake.js';
 import { push } from '../helpers/castbridge-push.js';
@@ -126,9 +126,9 @@ describe('RTMPS through nginx stream + ssl in front of nginx-rtmp', { timeout: 3
     const seen = (history.get(t.mediaSessionId) ?? []).map((h) => h.status);
     assert.ok(!seen.includes('RECONNECTING'), `a certificate failure is not retried; statuses seen: ${seen.join(' → ')}`);
     assert.equal(
-      logs.filter((l) => l.event === 'transponder_retry' && l.fields.mediaSessionId === t.mediaSessionId).length,
+      logs.filter((l) => l.event === 'transponder.retry' && l.fields.mediaSessionId === t.mediaSessionId).length,
       0,
-      'no transponder_retry logged',
+      'no transponder.retry logged',
     );
     await manager.terminate(t.mediaSessionId).catch(() => undefined);
   }

@@ -88,7 +88,7 @@ describe('electron-builder.yml', () => {
     }
     const tree = treeFiles();
     const sources = tree.filter((file) => /\.(m|c)?ts$/.test(file) && !file.endsWith('.d.ts'));
-    assert.ok(sources.includes('src-main/host.ts') && sources.includes('src-relay/transponder.ts'), 'the walk sees the sources');
+    assert.ok(sources.includes('src-main/host.ts') && sources.includes('src-relay/transponder/transponder.ts'), 'the walk sees the sources');
     assert.deepEqual(sources.filter(packed), [], 'no TypeScript source is packed');
     for (const file of ['bin/castbridge.js', 'src-main/electron/boot.mjs', 'scripts/build-main.js', 'test/unit/packaging.test.ts', 'dist-main/build.json']) {
       assert.equal(packed(file), false, `${file} is not packed`);

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLV_SOUND_FLAGS, PcmClock } from '../../../src-relay/codec/audio/encoder-base.js';
-import { FlvAudioReader } from '../../../src-relay/codec/audio/ffmpeg-flv.js';
-import { createAudioEncoder } from '../../../src-relay/codec/audio/encoder.js';
+import { FLV_SOUND_FLAGS, PcmClock } from '../../../src-relay/transponder/audio/encoder-base.js';
+import { FlvAudioReader } from '../../../src-relay/transponder/audio/ffmpeg-flv.js';
+import { createAudioEncoder } from '../../../src-relay/transponder/audio/encoder.js';
 import { decodeAlaw } from '../../../src-relay/codec/audio/g711.js';
 import type { AudioFrame } from '../../../src-relay/media.js';
 import { sine, toneAmplitude } from './tone.js';

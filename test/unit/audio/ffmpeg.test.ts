@@ -1,6 +1,6 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findFfmpeg, unpackedAsarPath } from '../../../src-relay/ffmpeg.js';
+import { findFfmpeg, unpackedAsarPath } from '../../../src-relay/transponder/audio/ffmpeg.js';
 
 describe('findFfmpeg', () => {
   const saved = process.env.CASTBRIDGE_FFMPEG;

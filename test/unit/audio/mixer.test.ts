@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AudioMixer } from '../../../src-relay/codec/audio/mixer.js';
+import { AudioMixer } from '../../../src-relay/transponder/audio/mixer.js';
 import { sine } from './tone.js';
 
 const chunk = (time: number, samples: Int16Array) => ({ time, samples });

@@ -8,7 +8,7 @@ import { checkRtmpUrlSyntax, parseRtmpUrl } from '../../../src-contract/rtmp-url
 import { parseSettingValue } from '../../../src-main/config/settings.js';
 import { buildApp } from '../../../src-main/rest/app.js';
 import { resolveRtmpTarget } from '../../../src-relay/rtmp/url.js';
-import type { StartupRequest } from '../../../src-relay/transponder-api.js';
+import type { StartupRequest } from '../../../src-relay/transponder/service.js';
 import { validateSetting } from '../../../src-renderer/store/settings.js';
 import { startupBody, targetProblem, type Target } from '../../../src-renderer/store/presets.js';
 import { fakeWorld, nullSource, type FakeWorld } from '../rest/fakes.js';

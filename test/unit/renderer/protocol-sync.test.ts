@@ -12,7 +12,7 @@ import type { Static, TSchema } from 'typebox';
 import * as Contract from '../../../src-contract/transponder.js';
 import { HostInfo, MediaList, TargetList } from '../../../src-contract/studio.js';
 import { AUDIO_CODECS, type AudioCodec } from '../../../src-relay/media.js';
-import type * as Relay from '../../../src-relay/transponder-api.js';
+import type * as Relay from '../../../src-relay/transponder/service.js';
 import type { HostInfo as HandlerHostInfo } from '../../../src-main/rest/deps.js';
 import { buildOpenApi } from '../../../src-main/rest/openapi.js';
 import { ALL_ROUTES, PUSH_GET_ROUTES, PUSH_ROUTES, STUDIO_ROUTES } from '../../../src-main/rest/schemas.js';

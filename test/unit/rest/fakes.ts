@@ -14,7 +14,7 @@ import {
   type TransponderJSON,
   type TransponderService,
   type TransponderServiceEvents,
-} from '../../../src-relay/transponder-api.js';
+} from '../../../src-relay/transponder/service.js';
 import { IngestError } from '../../../src-relay/webrtc/sdp.js';
 import { parseTrickleFragment } from '../../../src-relay/webrtc/sdpfrag.js';
 import type { TrickleResult } from '../../../src-relay/webrtc/ingest.js';

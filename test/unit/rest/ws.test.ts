@@ -76,7 +76,7 @@ describe('/ws endpoint', () => {
       ws.send(JSON.stringify({ type: 'publish', id: 'r1', streamName: 'cam1', sdp: 'v=0\r\n' }));
       const error = await next('error');
       assert.deepEqual([error.id, error.error], ['r1', 'internal error (see the host log)']);
-      const entry = logged.find((l) => l.event === 'ws_internal_error');
+      const entry = logged.find((l) => l.event === 'ws.internal_error');
       assert.ok(entry, `logged: ${logged.map((l) => l.event).join(', ')}`);
       assert.equal(entry.fields?.type, 'publish');
       assert.match(String(entry.fields?.error), /a bug of ours/);

@@ -85,7 +85,7 @@ describe('RtmpPublisher', () => {
     try {
       await publisher.start();
       assert.ok(publisher.connected);
-      assert.equal(events.filter((e) => e === 'rtmp.bad-message').length, 2);
+      assert.equal(events.filter((e) => e === 'rtmp.bad_message').length, 2);
     } finally {
       await publisher.stop();
       await server.close();

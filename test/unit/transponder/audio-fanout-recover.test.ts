@@ -1,7 +1,7 @@
 import { test, describe, mock, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { AudioFanout, type FanoutEncoder, type FanoutMixer, type AudioSink } from '../../../src-relay/audio-fanout.js';
+import { AudioFanout, type FanoutEncoder, type FanoutMixer, type AudioSink } from '../../../src-relay/transponder/audio/fanout.js';
 import type { AudioCodec, AudioFrame, PcmChunk } from '../../../src-relay/media.js';
 import type { LogFields } from '../../../src-relay/log.js';
 
@@ -86,7 +86,7 @@ describe('audio fan-out: a failed encoder is replaced', () => {
     assert.deepEqual(sink.got, [0, 1, 2, 3], 'no chunk lost to the failure');
     assert.deepEqual(
       logs.map(([event]) => event),
-      ['audio_encoder_error', 'audio_encoder_restart'],
+      ['audio.encoder_error', 'audio.encoder_restart'],
     );
     assert.equal(logs[0]![1]!.group, 'aac:live');
     assert.equal(logs[0]![1]!.error, 'ffmpeg exited with code 1');
@@ -104,7 +104,7 @@ describe('audio fan-out: a failed encoder is replaced', () => {
     push();
     assert.equal(encoders.length, 11);
     assert.equal(sink.got.length, 11, 'every chunk was encoded');
-    assert.ok(!logs.some(([event]) => event === 'audio_encoder_gave_up'));
+    assert.ok(!logs.some(([event]) => event === 'audio.encoder_gave_up'));
     fanout.close();
   });
 
@@ -132,11 +132,11 @@ describe('audio fan-out: a failed encoder is replaced', () => {
     assert.equal(encoders.length, 4, 'gave up: no encoder spawned forever');
     assert.equal(fanout.encoderCount, 0);
     assert.deepEqual(sink.got, []);
-    const gaveUp = logs.filter(([event]) => event === 'audio_encoder_gave_up');
+    const gaveUp = logs.filter(([event]) => event === 'audio.encoder_gave_up');
     assert.equal(gaveUp.length, 1);
     assert.deepEqual(gaveUp[0]![1], { group: 'pcmu:live', failures: 4 });
     assert.deepEqual(
-      logs.filter(([event]) => event === 'audio_encoder_restart').map(([, f]) => f!.attempt),
+      logs.filter(([event]) => event === 'audio.encoder_restart').map(([, f]) => f!.attempt),
       [1, 2, 3],
     );
     assert.ok(encoders.every((e) => e.closed));

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { AudioFanout, fanoutKey, type FanoutEncoder, type FanoutMixer, type AudioSink } from '../../../src-relay/audio-fanout.js';
+import { AudioFanout, fanoutKey, type FanoutEncoder, type FanoutMixer, type AudioSink } from '../../../src-relay/transponder/audio/fanout.js';
 import type { AudioCodec, AudioFrame, PcmChunk } from '../../../src-relay/media.js';
 
 // Stand-ins for the codec modules: the fan-out's job is routing, so an "encoder" that turns each chunk into

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlvClock } from '../../../src-relay/transponder-clock.js';
+import { FlvClock } from '../../../src-relay/transponder/clock.js';
 
 describe('FLV timestamp rebasing', () => {
   test('starts at 0 at the first keyframe and keeps the stream-clock offset between audio and video', () => {

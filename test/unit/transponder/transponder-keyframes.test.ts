@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { KeyframeScheduler, KeyframeTiming } from '../../../src-relay/transponder-keyframes.js';
+import { KeyframeScheduler, KeyframeTiming } from '../../../src-relay/transponder/keyframes.js';
 
 /** A stream stand-in that counts keyframe requests. */
 class CountingStream extends EventEmitter<{ video: [frame: { keyframe: boolean }] }> {

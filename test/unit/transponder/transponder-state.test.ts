@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelayMs, canTransition, isFinished, Backoff } from '../../../src-relay/transponder-state.js';
+import { backoffDelayMs, canTransition, isFinished, Backoff } from '../../../src-relay/transponder/lifecycle.js';
 
 describe('reconnect backoff', () => {
   test('starts at 1 s and doubles up to 30 s (no jitter at random=0.5)', () => {

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { StreamRegistry } from '../../../src-relay/streams.js';
-import { TransponderManager, newMediaSessionId } from '../../../src-relay/transponders.js';
-import type { FanoutEncoder, FanoutMixer } from '../../../src-relay/audio-fanout.js';
+import { TransponderManager, newMediaSessionId } from '../../../src-relay/transponder/manager.js';
+import type { FanoutEncoder, FanoutMixer } from '../../../src-relay/transponder/audio/fanout.js';
 import type { AudioFrame, PcmChunk } from '../../../src-relay/media.js';
-import type { TransponderJSON } from '../../../src-relay/transponder-api.js';
+import type { TransponderJSON } from '../../../src-relay/transponder/service.js';
 
 // Audio stand-ins: these tests never send PCM, so no encoder would start anyway.
 const fanoutDeps = {

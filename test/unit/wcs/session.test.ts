@@ -1,9 +1,9 @@
-// A WCS session (src-main/wcs/session.ts, server.ts) on fakes over a real loopback socket: the frames the
+// A WCS session (src-main/wcs/wcs-session.ts, server.ts) on fakes over a real loopback socket: the frames the
 // Web SDK waits for, in its order; bad frames answered and survived; streams ended with the session.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import type { TransponderJSON } from '../../../src-relay/transponder-api.js';
+import type { TransponderJSON } from '../../../src-relay/transponder/service.js';
 import { startWcsServers, type WcsServers } from '../../../src-main/wcs/server.js';
 import { freePort } from '../../helpers/servers.js';
 import { waitUntil } from '../rest/http-client.js';

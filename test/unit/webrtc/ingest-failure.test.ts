@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useH264, type RTCRtpTransceiver } from 'werift';
 import { WebRtcIngest } from '../../../src-relay/webrtc/ingest.js';
-import { SESSION_TIMING } from '../../../src-relay/webrtc/session.js';
+import { INGEST_SESSION_TIMING } from '../../../src-relay/webrtc/ingest-session.js';
 import { StreamRegistry, type LiveStream } from '../../../src-relay/streams.js';
 import { PCM_CHANNELS, PCM_RATE, type PcmChunk } from '../../../src-relay/media.js';
 import { encodeAlaw } from '../../../src-relay/codec/audio/g711.js';
@@ -72,7 +72,7 @@ describe('WebRTC ingest failure paths and G.711 A-law (werift publisher)', { tim
     const afterMs = ended.at - answeredAt;
     t.diagnostic(`unpublished after ${afterMs.toFixed(0)} ms: ${ended.reason}`);
     t.diagnostic(`unpublished after ${afterMs.toFixed(0)} ms: ${ended.reason}`);
-    assert.ok(afterMs <= SESSION_TIMING.firstMediaTimeoutMs + UNPUBLISH_SLACK_MS, `unpublished ${afterMs.toFixed(0)} ms after the answer`);
+    assert.ok(afterMs <= INGEST_SESSION_TIMING.firstMediaTimeoutMs + UNPUBLISH_SLACK_MS, `unpublished ${afterMs.toFixed(0)} ms after the answer`);
     assert.match(ended.reason, /ICE|DTLS|no media/);
     assert.equal(registry.get('ice_never'), undefined);
     assert.equal(ingest.sessionOf('ice_never'), undefined, 'the session is forgotten');

@@ -1,13 +1,13 @@
-// The relay's output side as the host sees it (transponder-api.ts): creates, finds, mutes, feeds and ends
+// The relay's output side as the host sees it (transponder/service.ts): creates, finds, mutes, feeds and ends
 // transponders, keeps one keyframe scheduler and one audio fan-out per source stream, and pushes 'changed'
 // and once-a-second 'stats' events.
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
-import type { LiveStream, StreamRegistry } from './streams.js';
-import type { Log } from './log.js';
-import { silentLog } from './log.js';
-import type { AudioCodec } from './media.js';
-import { AUDIO_CODECS } from './media.js';
+import type { LiveStream, StreamRegistry } from '../streams.js';
+import type { Log } from '../log.js';
+import { silentLog } from '../log.js';
+import type { AudioCodec } from '../media.js';
+import { AUDIO_CODECS } from '../media.js';
 import {
   TransponderError,
   type FindQuery,
@@ -16,18 +16,18 @@ import {
   type TransponderJSON,
   type TransponderService,
   type TransponderServiceEvents,
-} from './transponder-api.js';
+} from './service.js';
 import { Transponder } from './transponder.js';
-import { KeyframeScheduler } from './transponder-keyframes.js';
-import { AudioFanout, type FanoutDeps } from './audio-fanout.js';
-import { StreamTagBodies } from './flv/muxer.js';
-import { isFinished } from './transponder-state.js';
-import { resolveRtmpTarget } from './rtmp/url.js';
-import type { RtmpTarget } from './rtmp/url.js';
-import { RtmpUrlError } from './rtmp/errors.js';
-import { redactName, redactUrl } from './redact.js';
-import { createAudioEncoder } from './codec/audio/encoder.js';
-import { AudioMixer } from './codec/audio/mixer.js';
+import { KeyframeScheduler } from './keyframes.js';
+import { AudioFanout, type FanoutDeps } from './audio/fanout.js';
+import { StreamTagBodies } from '../flv/muxer.js';
+import { isFinished } from './lifecycle.js';
+import { resolveRtmpTarget } from '../rtmp/url.js';
+import type { RtmpTarget } from '../rtmp/url.js';
+import { RtmpUrlError } from '../rtmp/errors.js';
+import { redactName, redactUrl } from '../redact.js';
+import { createAudioEncoder } from './audio/encoder.js';
+import { AudioMixer } from './audio/mixer.js';
 
 export interface RelayConfig {
   /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
@@ -118,7 +118,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     outputs.transponders.add(transponder);
     this.byId.set(mediaSessionId, transponder);
     transponder.on('changed', () => this.emit('changed', transponder.toJSON()));
-    this.log('transponder_startup', {
+    this.log('transponder.startup', {
       mediaSessionId,
       stream: stream.name,
       url: redactUrl(request.rtmpUrl),

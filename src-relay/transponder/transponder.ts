@@ -1,20 +1,20 @@
 // One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
-// backoff, stats, the audio tail on stop. The states and the backoff are in transponder-state.ts; which tags
+// backoff, stats, the audio tail on stop. The states and the backoff are in transponder/lifecycle.ts; which tags
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per connection).
 import { EventEmitter } from 'node:events';
-import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from './media.js';
-import type { LiveStream } from './streams.js';
-import type { Log } from './log.js';
-import type { Sound, TransponderJSON, TransponderOptions, TransponderStats, TransponderStatus } from './transponder-api.js';
-import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio-fanout.js';
-import type { KeyframeScheduler } from './transponder-keyframes.js';
-import type { RtmpTarget } from './rtmp/url.js';
-import { RtmpPublisher } from './rtmp/publisher.js';
-import { RtmpError } from './rtmp/errors.js';
-import { redactText, redactUrl } from './redact.js';
-import { onMetaData, type FlvMediaTag } from './flv/tags.js';
-import { FlvMuxer, type StreamTagBodies } from './flv/muxer.js';
-import { backoffDelayMs, canTransition, isFinished } from './transponder-state.js';
+import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
+import type { LiveStream } from '../streams.js';
+import type { Log } from '../log.js';
+import type { Sound, TransponderJSON, TransponderOptions, TransponderStats, TransponderStatus } from './service.js';
+import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio/fanout.js';
+import type { KeyframeScheduler } from './keyframes.js';
+import type { RtmpTarget } from '../rtmp/url.js';
+import { RtmpPublisher } from '../rtmp/publisher.js';
+import { RtmpError } from '../rtmp/errors.js';
+import { redactText, redactUrl } from '../redact.js';
+import { onMetaData, type FlvMediaTag } from '../flv/tags.js';
+import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
+import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
 
 const RELAY_VERSION = '0.1.0';
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
@@ -115,7 +115,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   /** Begins connecting; the outcome shows in `status` and 'changed' events. */
   start(): void {
     this.run().catch((error: unknown) => {
-      this.init.log('transponder_crash', { mediaSessionId: this.mediaSessionId, error: String(error) });
+      this.init.log('transponder.crash', { mediaSessionId: this.mediaSessionId, error: String(error) });
       this.fail(`internal error: ${(error as Error).message}`);
     });
   }
@@ -222,7 +222,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       const delay = backoffDelayMs(this.attempt);
       this.nextRetryAt = Date.now() + delay;
       this.setStatus('RECONNECTING', error ? `${errorCode(error)}: ${this.redact(error.message)}` : 'connection closed');
-      this.init.log('transponder_retry', { mediaSessionId: this.mediaSessionId, attempt: this.attempt, delayMs: delay });
+      this.init.log('transponder.retry', { mediaSessionId: this.mediaSessionId, attempt: this.attempt, delayMs: delay });
       await this.sleep(delay);
     }
   }
@@ -258,7 +258,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     publisher.writeMetadata(this.metadata(this.stream.params));
     this.setStatus('PUBLISHING', undefined);
     this.init.keyframes.request();
-    this.init.log('transponder_publishing', {
+    this.init.log('transponder.publishing', {
       mediaSessionId: this.mediaSessionId,
       url: redactUrl(this.rtmpUrl),
       reconnects: this.reconnects,
@@ -289,7 +289,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.detach();
     this.publisher?.destroy();
     this.publisher = undefined;
-    this.init.log('transponder_failed', { mediaSessionId: this.mediaSessionId, url: redactUrl(this.rtmpUrl), info });
+    this.init.log('transponder.failed', { mediaSessionId: this.mediaSessionId, url: redactUrl(this.rtmpUrl), info });
     this.setStatus('FAILED', info);
   }
 

@@ -40,9 +40,9 @@ export const StatusCode = {
 /** How long to wait for onStatus after a server already said onFCPublish(Publish.Start). */
 const FCPUBLISH_GRACE_MS = 1500;
 
-export type SessionResult = { kind: 'published'; streamId: number } | { kind: 'retry'; query: string };
+export type RtmpSessionResult = { kind: 'published'; streamId: number } | { kind: 'retry'; query: string };
 
-export interface SessionOptions {
+export interface RtmpSessionOptions {
   target: RtmpTarget;
   /** Appended to app and tcUrl ('' or an auth query). */
   appSuffix: string;
@@ -75,14 +75,14 @@ function socketErrorCode(err: NodeJS.ErrnoException): RtmpErrorCode {
   return RESET_ERRORS.has(err.code ?? '') ? 'CLOSED' : 'NETWORK';
 }
 
-export interface SessionEvents {
+export interface RtmpSessionEvents {
   /** The connection ended after publishing started (error undefined when we closed it). */
   closed: [error: RtmpError | undefined];
   /** An Acknowledgement from the server (§5.4.3): its sequence number, the bytes it received modulo 2^32. */
   acknowledgement: [sequence: number];
 }
 
-export class RtmpSession extends EventEmitter<SessionEvents> {
+export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
   readonly socket: Socket;
   private readonly reader = new ChunkReader();
   private readonly writer = new ChunkWriter();
@@ -95,13 +95,13 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   private lastAck = 0;
   private streamId = 0;
   private phase: 'starting' | 'published' | 'ended' = 'starting';
-  private settle?: { resolve: (r: SessionResult) => void; reject: (e: RtmpError) => void };
+  private settle?: { resolve: (r: RtmpSessionResult) => void; reject: (e: RtmpError) => void };
   private fcPublishStarted = false;
   private graceTimer?: NodeJS.Timeout;
   private readonly secrets: string[];
   private lastError?: RtmpError;
 
-  constructor(private readonly o: SessionOptions) {
+  constructor(private readonly o: RtmpSessionOptions) {
     super();
     const { target } = o;
     // A key may also sit in the app's last path segment (WCS rules put the whole path in the app).
@@ -114,7 +114,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   }
 
   /** Runs the handshake and the command sequence; resolves when publishing or when auth wants a retry. */
-  run(): Promise<SessionResult> {
+  run(): Promise<RtmpSessionResult> {
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
       const connectEvent = this.o.target.tls ? 'secureConnect' : 'connect';
@@ -192,7 +192,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     else this.emit('closed', error);
   }
 
-  private succeed(result: SessionResult): void {
+  private succeed(result: RtmpSessionResult): void {
     if (this.phase !== 'starting') return;
     clearTimeout(this.graceTimer);
     if (result.kind === 'published') this.phase = 'published';
@@ -255,7 +255,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
       this.onMessage(message);
     } catch (err) {
       if (!(err instanceof Amf0Error || err instanceof RtmpProtocolError)) throw err;
-      this.log('rtmp.bad-message', { typeId: message.typeId, length: message.payload.length, reason: err.message });
+      this.log('rtmp.bad_message', { typeId: message.typeId, length: message.payload.length, reason: err.message });
     }
   }
 
@@ -329,7 +329,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
   private onError(method: string, info: StatusInfo): void {
     const description = this.redact(info.description || info.code || 'no description');
     if (method === 'releaseStream' || method === 'FCPublish') {
-      this.log('rtmp.ignored-error', { method, description }); // Adobe-only commands: others refuse them harmlessly
+      this.log('rtmp.ignored_error', { method, description }); // Adobe-only commands: others refuse them harmlessly
       return;
     }
     if (method !== 'connect') {
@@ -337,7 +337,7 @@ export class RtmpSession extends EventEmitter<SessionEvents> {
     }
     const step = this.o.auth.next(info.description);
     if (step.kind === 'retry') {
-      this.log('rtmp.auth-challenge', { authmod: step.authmod });
+      this.log('rtmp.auth_challenge', { authmod: step.authmod });
       return this.succeed({ kind: 'retry', query: step.query });
     }
     if (step.kind === 'fail') return this.fail(new RtmpError(step.code, `${step.reason} (server: ${description})`));

@@ -114,7 +114,7 @@ export abstract class BaseAudioEncoder extends EventEmitter<{ frame: [AudioFrame
     }
     const gap = this.clock.gapBefore(chunk.time);
     if (gap > 0) {
-      this.log('audio_gap_filled', { codec: this.codec, ms: Math.round((gap * 1000) / PCM_RATE) });
+      this.log('audio.gap_filled', { codec: this.codec, ms: Math.round((gap * 1000) / PCM_RATE) });
       this.encodePcm(new Int16Array(gap * PCM_CHANNELS));
       this.clock.advance(gap);
     }
@@ -135,6 +135,6 @@ export abstract class BaseAudioEncoder extends EventEmitter<{ frame: [AudioFrame
     if (this.closed) return;
     this.close();
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else this.log('audio_encoder_error', { codec: this.codec, error: error.message });
+    else this.log('audio.encoder_error', { codec: this.codec, error: error.message });
   }
 }

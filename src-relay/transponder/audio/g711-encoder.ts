@@ -3,8 +3,8 @@
 
 import type { AudioCodec } from '../../media.js';
 import type { Log } from '../../log.js';
-import { encodeAlaw, encodeUlaw } from './g711.js';
-import { Resampler, stereoToMono } from './resample.js';
+import { encodeAlaw, encodeUlaw } from '../../codec/audio/g711.js';
+import { Resampler, stereoToMono } from '../../codec/audio/resample.js';
 import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
 
 export const G711 = { rate: 8000, frameSamples: 160, frameMs: 20 } as const;

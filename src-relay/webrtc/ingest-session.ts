@@ -22,7 +22,7 @@ import { AudioDepacketizer } from './audio.js';
 import { KeyframeRequester } from './keyframe.js';
 import type { IngestPlan } from './sdp.js';
 
-export const SESSION_TIMING = {
+export const INGEST_SESSION_TIMING = {
   /** No RTP at all this long after the answer: ICE/DTLS never came up. */
   firstMediaTimeoutMs: 10_000,
   /** No RTP for this long once media flowed: the publisher is gone (closed tab, lost network). */
@@ -31,15 +31,15 @@ export const SESSION_TIMING = {
   tickMs: 50,
 } as const;
 
-export type SessionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type IngestSessionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
-export interface SessionOptions {
+export interface IngestSessionOptions {
   sessionId: string;
   streamName: string;
   plan: IngestPlan;
   log: Log;
   description: string;
-  onState?: (state: SessionState) => void;
+  onState?: (state: IngestSessionState) => void;
 }
 
 interface ReorderablePacket {
@@ -76,7 +76,7 @@ export class IngestSession implements StreamSource {
 
   constructor(
     readonly pc: RTCPeerConnection,
-    private readonly options: SessionOptions,
+    private readonly options: IngestSessionOptions,
   ) {
     this.sessionId = options.sessionId;
     this.description = options.description;
@@ -86,7 +86,7 @@ export class IngestSession implements StreamSource {
     this.keyframes = new KeyframeRequester({ sendPli: () => this.sendPli(), sendFir: () => this.sendFir() });
     pc.onTrack.subscribe((track) => this.attachTrack(track));
     pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
-    this.ticker = setInterval(() => this.tick(), SESSION_TIMING.tickMs);
+    this.ticker = setInterval(() => this.tick(), INGEST_SESSION_TIMING.tickMs);
   }
 
   /** StreamSource: RTCP PLI now, FIR if no keyframe follows (keyframe.ts). */
@@ -263,11 +263,11 @@ export class IngestSession implements StreamSource {
     this.handleVideo(this.videoReorder.flush(now));
     this.handleAudio(this.audioReorder.flush(now));
     if (this.lastRtpAt === undefined) {
-      if (now - this.startedAt > SESSION_TIMING.firstMediaTimeoutMs) {
-        this.end(`no media within ${SESSION_TIMING.firstMediaTimeoutMs / 1000} s (ICE/DTLS did not connect)`);
+      if (now - this.startedAt > INGEST_SESSION_TIMING.firstMediaTimeoutMs) {
+        this.end(`no media within ${INGEST_SESSION_TIMING.firstMediaTimeoutMs / 1000} s (ICE/DTLS did not connect)`);
       }
-    } else if (now - this.lastRtpAt > SESSION_TIMING.mediaSilenceTimeoutMs) {
-      this.end(`no RTP for ${SESSION_TIMING.mediaSilenceTimeoutMs / 1000} s (publisher gone)`);
+    } else if (now - this.lastRtpAt > INGEST_SESSION_TIMING.mediaSilenceTimeoutMs) {
+      this.end(`no RTP for ${INGEST_SESSION_TIMING.mediaSilenceTimeoutMs / 1000} s (publisher gone)`);
     }
   }
 

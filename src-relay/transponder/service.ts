@@ -1,10 +1,10 @@
 // The contract between the host (REST API, GUI events, auto push) and the relay's transponders.
-// The relay implements it in transponders.ts; the host only sees these types.
+// The relay implements it in transponder/manager.ts; the host only sees these types.
 // The wire shapes (the transponder object, its stats, the startup and find bodies) are declared once, as
 // schemas, in src-contract/transponder.ts; the names below are the relay's words for them.
-import type { FindBody, StartupBody, Transponder } from '../src-contract/transponder.js';
+import type { FindBody, StartupBody, Transponder } from '../../src-contract/transponder.js';
 
-export type { TransponderOptions, TransponderStats, TransponderStatus } from '../src-contract/transponder.js';
+export type { TransponderOptions, TransponderStats, TransponderStatus } from '../../src-contract/transponder.js';
 
 /** The WCS transponder object (DESIGN.md §4) plus our additions, as sent on the wire. */
 export type TransponderJSON = Transponder;

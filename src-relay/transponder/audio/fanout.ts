@@ -19,15 +19,15 @@
 // A stream that sends no audio gets video only: encoders start on the first PCM chunk, so nothing is encoded
 // and no audio tag is sent (onMetaData still names the transponder's audio codec: at connect time the audio
 // may just not have arrived yet). Audio encoded before a connection's first keyframe is dropped so that both
-// tracks start together (transponder-clock.ts).
+// tracks start together (transponder/clock.ts).
 import { EventEmitter } from 'node:events';
-import type { AudioCodec, AudioFrame, PcmChunk } from './media.js';
-import { PCM_CHANNELS, PCM_RATE } from './media.js';
-import type { LiveStream } from './streams.js';
-import type { Log } from './log.js';
-import { silentLog } from './log.js';
+import type { AudioCodec, AudioFrame, PcmChunk } from '../../media.js';
+import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
+import type { LiveStream } from '../../streams.js';
+import type { Log } from '../../log.js';
+import { silentLog } from '../../log.js';
 
-/** What the fan-out needs of an encoder (src-relay/codec/audio/encoder.ts provides it). */
+/** What the fan-out needs of an encoder (src-relay/transponder/audio/encoder.ts provides it). */
 export interface FanoutEncoder extends EventEmitter<{ frame: [frame: AudioFrame]; error: [error: Error] }> {
   /** AudioSpecificConfig for the AAC sequence header (ISO 14496-3 §1.6.2.1); undefined for other codecs. */
   readonly audioSpecificConfig?: Buffer;
@@ -35,7 +35,7 @@ export interface FanoutEncoder extends EventEmitter<{ frame: [frame: AudioFrame]
   close(): void;
 }
 
-/** What the fan-out needs of a mixer (src-relay/codec/audio/mixer.ts provides it). */
+/** What the fan-out needs of a mixer (src-relay/transponder/audio/mixer.ts provides it). */
 export interface FanoutMixer extends EventEmitter<{ soundEnded: [] }> {
   muted: boolean;
   playSound(samples: Int16Array, loop: boolean): void;
@@ -112,7 +112,7 @@ class Group {
 
   private startEncoder(): FanoutEncoder | undefined {
     if (this.gaveUp || Date.now() < this.restartAt) return undefined;
-    if (this.failures > 0) this.log('audio_encoder_restart', { group: this.key, attempt: this.failures });
+    if (this.failures > 0) this.log('audio.encoder_restart', { group: this.key, attempt: this.failures });
     const encoder = this.createEncoder();
     encoder.on('frame', (frame) => {
       this.failures = 0;
@@ -124,13 +124,13 @@ class Group {
   }
 
   private encoderFailed(encoder: FanoutEncoder, error: Error): void {
-    this.log('audio_encoder_error', { group: this.key, error: error.message });
+    this.log('audio.encoder_error', { group: this.key, error: error.message });
     encoder.close();
     if (this.encoder !== encoder) return;
     this.encoder = undefined;
     if (this.failures >= ENCODER_RESTART_DELAYS_MS.length) {
       this.gaveUp = true;
-      this.log('audio_encoder_gave_up', { group: this.key, failures: this.failures + 1 });
+      this.log('audio.encoder_gave_up', { group: this.key, failures: this.failures + 1 });
       return;
     }
     this.restartAt = Date.now() + ENCODER_RESTART_DELAYS_MS[this.failures]!;
@@ -249,7 +249,7 @@ export class AudioFanout {
       try {
         group.encode(chunk);
       } catch (error) {
-        this.log('audio_group_error', { group: group.key, error: (error as Error).message });
+        this.log('audio.group_error', { group: group.key, error: (error as Error).message });
       }
     }
   }

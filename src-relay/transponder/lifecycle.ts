@@ -6,7 +6,7 @@
 //        │ retryable error        │                   └──┘
 //        └───────────────────────────────────────────▶ RECONNECTING
 //   any live state ──refusal retrying cannot fix──▶ FAILED      any state ──stop()──▶ STOPPED
-import type { TransponderStatus } from './transponder-api.js';
+import type { TransponderStatus } from './service.js';
 
 const NEXT: Readonly<Record<TransponderStatus, readonly TransponderStatus[]>> = {
   CONNECTING: ['PUBLISHING', 'RECONNECTING', 'FAILED', 'STOPPED'],

@@ -5,7 +5,7 @@
 //    a PLI storm would only add more IDRs and break the cadence);
 //  - while `isActive()` (some transponder is PUBLISHING) a periodic request aims the next keyframe at
 //    `intervalMs` after the last one seen, sent early by the measured PLI → IDR latency.
-import type { LiveStream } from './streams.js';
+import type { LiveStream } from '../streams.js';
 
 export const KeyframeTiming = {
   /** Requests closer than this to the previous one are merged. */

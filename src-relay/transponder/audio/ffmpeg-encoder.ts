@@ -9,10 +9,10 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { Log } from '../../log.js';
 import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
-import { findFfmpeg } from '../../ffmpeg.js';
+import { findFfmpeg } from './ffmpeg.js';
 import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
 import { FlvAudioReader } from './ffmpeg-flv.js';
-import { buildAudioSpecificConfig, parseAudioSpecificConfig } from '../aac.js';
+import { buildAudioSpecificConfig, parseAudioSpecificConfig } from '../../codec/aac.js';
 
 /** FLV AACPacketType (Annex E.4.2.2). */
 const AacPacketType = { sequenceHeader: 0, raw: 1 } as const;
@@ -95,7 +95,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
     }
     const child = spawn(ffmpeg, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
     this.child = child;
-    this.log('audio_encoder_start', { codec, pid: child.pid ?? -1 });
+    this.log('audio.encoder_start', { codec, pid: child.pid ?? -1 });
     child.stdin.on('error', () => {}); // EPIPE when ffmpeg dies: reported by the exit handler with stderr
     child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
@@ -154,7 +154,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
       child.stdout.removeAllListeners('data');
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    this.log('audio_encoder_stop', { codec: this.codec, frames: this.framesOut });
+    this.log('audio.encoder_stop', { codec: this.codec, frames: this.framesOut });
   }
 
   private onStdout(data: Buffer): void {

@@ -4,9 +4,7 @@
 // closed laptop lid sends no close frame).
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { redactName } from '../../src-relay/redact.js';
-import { StreamNameInUseError } from '../../src-relay/streams.js';
-import { IngestError } from '../../src-relay/webrtc/sdp.js';
+import { IngestError, redactName, StreamNameInUseError } from '../../src-relay/index.js';
 import type { RestDeps } from '../rest/deps.js';
 import { statusAndMessage } from '../rest/errors.js';
 import { checkRtmpUrl } from '../rest/push.js';

@@ -1,37 +1,121 @@
 // Registry of published streams: a name maps to one live media source that fans out to any number of
 // consumers (transponders). Ingest (WebRTC, WHIP, a file) publishes into it; transponders subscribe.
+//
+// A stream's video comes in one or more layers. A simulcast publisher (RFC 8853: `a=simulcast` with rids)
+// encodes the same picture at two or three sizes and bitrates; each encoding is a VideoLayer with its own
+// frames, parameter sets and keyframe requests. Any other publisher has one layer. The stream's own
+// `video`/`params` events and `params` carry its primary layer, the largest picture, so a consumer that
+// does not choose a layer gets what it got before simulcast existed.
 import { EventEmitter } from 'node:events';
 import type { H264Params, PcmChunk, VideoFrame } from './media.js';
 
 /** Events of a live stream. Every timestamp is in milliseconds on the stream's one clock. */
 export interface LiveStreamEvents {
-  /** A video access unit, in decode order. */
+  /** A video access unit of the primary layer, in decode order. */
   video: [frame: VideoFrame];
   /** Decoded audio, 48 kHz stereo s16, contiguous unless the publisher stalled. */
   pcm: [chunk: PcmChunk];
-  /** New SPS/PPS (first ones, or a resolution change). */
+  /** New SPS/PPS of the primary layer (first ones, a resolution change, or another layer became primary). */
   params: [params: H264Params];
+  /** A layer was added, or the layers' order changed (sizes became known). */
+  layers: [layers: readonly VideoLayer[]];
   /** The publisher is gone; no more events follow. */
   end: [reason: string];
 }
 
 /** What ingest provides to the registry for a published stream. */
 export interface StreamSource {
-  /** Ask the publisher for a keyframe (RTCP PLI, FIR if PLI is not honoured). */
-  requestKeyframe(): void;
+  /**
+   * Ask the publisher for a keyframe (RTCP PLI, FIR if PLI is not honoured) of one layer: `rid` names the
+   * simulcast layer, undefined is the only layer of a stream without simulcast.
+   */
+  requestKeyframe(rid?: string): void;
   /** Stop receiving (the stream is being unpublished by us). */
   close(reason: string): void;
   /** Publisher description for logs and the UI, e.g. "whip 127.0.0.1:53211". */
   readonly description: string;
 }
 
+export interface VideoLayerEvents {
+  /** A video access unit of this layer, in decode order. */
+  video: [frame: VideoFrame];
+  /** New SPS/PPS of this layer. */
+  params: [params: H264Params];
+}
+
+/** How long the layer's bitrate is averaged over. */
+const BITRATE_WINDOW_MS = 2000;
+
+/** One encoding of the stream's picture: its frames, parameter sets, measured bitrate and keyframe requests. */
+export class VideoLayer extends EventEmitter<VideoLayerEvents> {
+  /** Current parameter sets, undefined until the first SPS/PPS arrive. */
+  params: H264Params | undefined;
+  /** Frame sizes of the last BITRATE_WINDOW_MS: [dts, bytes]. */
+  private readonly window: Array<[number, number]> = [];
+  private windowBytes = 0;
+
+  constructor(
+    /** The simulcast rid (RFC 8851), undefined for a stream without simulcast. */
+    readonly rid: string | undefined,
+    private readonly stream: LiveStream,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get width(): number {
+    return this.params?.width ?? 0;
+  }
+
+  get height(): number {
+    return this.params?.height ?? 0;
+  }
+
+  /** H.264 payload rate over the last two seconds of frames, in kb/s (0 until two frames arrived). */
+  get bitrateKbps(): number {
+    if (this.window.length < 2) return 0;
+    const spanMs = this.window[this.window.length - 1]![0] - this.window[0]![0];
+    return spanMs > 0 ? Math.round((this.windowBytes * 8) / spanMs) : 0;
+  }
+
+  requestKeyframe(): void {
+    this.stream.requestLayerKeyframe(this.rid);
+  }
+
+  /** Ingest side: a new picture of this layer. */
+  pushVideo(frame: VideoFrame): void {
+    if (this.stream.ended) return;
+    let bytes = 0;
+    for (const nalu of frame.nalus) bytes += nalu.length;
+    this.window.push([frame.dts, bytes]);
+    this.windowBytes += bytes;
+    while (this.window.length > 2 && frame.dts - this.window[0]![0] > BITRATE_WINDOW_MS) this.windowBytes -= this.window.shift()![1];
+    this.emit('video', frame);
+    this.stream.layerVideo(this, frame);
+  }
+
+  /** Ingest side: new parameter sets of this layer. Emitted only when they differ from the current ones. */
+  pushParams(params: H264Params): void {
+    if (this.stream.ended) return;
+    const old = this.params;
+    if (old && old.sps.equals(params.sps) && old.pps.equals(params.pps)) return;
+    this.params = params;
+    this.emit('params', params);
+    this.stream.layerParams(this);
+  }
+}
+
 export class LiveStream extends EventEmitter<LiveStreamEvents> {
-  /** Current video parameters, undefined until the first SPS/PPS arrive. */
+  /** Current video parameters of the primary layer, undefined until its first SPS/PPS arrive. */
   params: H264Params | undefined;
   /** True when the publisher sends audio. */
   hasAudio = false;
   ended = false;
   readonly startedAt = Date.now();
+  private layerList: VideoLayer[] = [];
+  private primary: VideoLayer | undefined;
+  /** The primary layer changed: its frames reach the stream's `video` event from its next keyframe on. */
+  private primaryAwaitsKeyframe = false;
 
   constructor(
     readonly name: string,
@@ -45,22 +129,38 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     return this.source.description;
   }
 
+  /** The video layers, largest picture first (layers whose size is not known yet last, in arrival order). */
+  get layers(): readonly VideoLayer[] {
+    return this.layerList;
+  }
+
+  /**
+   * The layer with this rid, created on first use (ingest calls it for each rid it negotiated; undefined is
+   * the one layer of a stream without simulcast).
+   */
+  layer(rid?: string): VideoLayer {
+    let layer = this.layerList.find((l) => l.rid === rid);
+    if (!layer) {
+      layer = new VideoLayer(rid, this);
+      this.layerList.push(layer);
+      this.reorder();
+    }
+    return layer;
+  }
+
+  /** Asks for a keyframe of the primary layer. */
   requestKeyframe(): void {
-    if (!this.ended) this.source.requestKeyframe();
+    this.requestLayerKeyframe(this.primary?.rid);
   }
 
-  /** Ingest side: a new picture. */
+  /** Ingest side, a stream without simulcast: a new picture. */
   pushVideo(frame: VideoFrame): void {
-    if (!this.ended) this.emit('video', frame);
+    this.layer().pushVideo(frame);
   }
 
-  /** Ingest side: new parameter sets. Emitted only when they differ from the current ones. */
+  /** Ingest side, a stream without simulcast: new parameter sets. */
   pushParams(params: H264Params): void {
-    if (this.ended) return;
-    const old = this.params;
-    if (old && old.sps.equals(params.sps) && old.pps.equals(params.pps)) return;
-    this.params = params;
-    this.emit('params', params);
+    this.layer().pushParams(params);
   }
 
   /** Ingest side: decoded audio. */
@@ -76,6 +176,51 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     this.ended = true;
     this.source.close(reason);
     this.emit('end', reason);
+  }
+
+  /** @internal VideoLayer → stream. */
+  requestLayerKeyframe(rid: string | undefined): void {
+    if (!this.ended) this.source.requestKeyframe(rid);
+  }
+
+  /** @internal VideoLayer → stream: forwards the primary layer's frames. */
+  layerVideo(layer: VideoLayer, frame: VideoFrame): void {
+    if (layer !== this.primary) return;
+    if (this.primaryAwaitsKeyframe) {
+      if (!frame.keyframe) return;
+      this.primaryAwaitsKeyframe = false;
+    }
+    this.emit('video', frame);
+  }
+
+  /** @internal VideoLayer → stream: a layer's size may have changed the order. */
+  layerParams(layer: VideoLayer): void {
+    this.reorder();
+    if (layer === this.primary && layer.params && !this.primaryAwaitsKeyframe) this.setParams(layer.params);
+  }
+
+  private reorder(): void {
+    const order = [...this.layerList].sort((a, b) => b.width * b.height - a.width * a.height);
+    const changed = order.length !== this.layerList.length || order.some((layer, i) => layer !== this.layerList[i]);
+    this.layerList = order;
+    const primary = order[0];
+    if (primary !== this.primary) {
+      const hadOne = this.primary !== undefined;
+      this.primary = primary;
+      // The first layer is primary from its first frame; a later switch waits for the new one's keyframe
+      // so that no consumer decodes one layer's P-frames against another's pictures.
+      this.primaryAwaitsKeyframe = hadOne;
+      if (primary?.params) this.setParams(primary.params);
+      if (hadOne) this.requestLayerKeyframe(primary?.rid);
+    }
+    if (changed) this.emit('layers', this.layerList);
+  }
+
+  private setParams(params: H264Params): void {
+    const old = this.params;
+    if (old && old.sps.equals(params.sps) && old.pps.equals(params.pps)) return;
+    this.params = params;
+    this.emit('params', params);
   }
 }
 

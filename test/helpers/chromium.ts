@@ -46,7 +46,23 @@ export interface WhipPublishOptions {
   fps?: number;
   /** Publish the fake microphone too. Default true. */
   audio?: boolean;
+  /** H.264 simulcast: one encoding per entry (RFC 8853 rids), largest first. Default: one encoding. */
+  simulcast?: SimulcastLayer[];
 }
+
+export interface SimulcastLayer {
+  rid: string;
+  scaleResolutionDownBy: number;
+  /** Bits per second. */
+  maxBitrate: number;
+}
+
+/** Three layers of a 720p capture: 720p at 2.5 Mb/s, 360p at 800 kb/s, 180p at 250 kb/s. */
+export const THREE_LAYERS: SimulcastLayer[] = [
+  { rid: 'h', scaleResolutionDownBy: 1, maxBitrate: 2_500_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 800_000 },
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 250_000 },
+];
 
 export interface WhipPublication {
   /** The Location the WHIP server answered with, resolved against whipUrl. */
@@ -61,6 +77,7 @@ interface PageArgs {
   height: number;
   fps: number;
   audio: boolean;
+  simulcast: SimulcastLayer[] | undefined;
 }
 
 /** Runs inside the page: everything here is browser code, serialized by playwright. */
@@ -71,7 +88,8 @@ async function publishInPage(args: PageArgs): Promise<string> {
   });
   const pc = new RTCPeerConnection({ iceServers: [] });
   for (const track of media.getTracks()) {
-    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    const sendEncodings = track.kind === 'video' ? args.simulcast?.map((layer) => ({ ...layer })) : undefined;
+    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], ...(sendEncodings ? { sendEncodings } : {}) });
     if (track.kind === 'video') {
       const h264 = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => /h264/i.test(c.mimeType)) ?? [];
       if (h264.length === 0) throw new Error('this Chromium offers no H.264 encoder');
@@ -128,6 +146,7 @@ export async function publishWhip(page: Page, whipUrl: string, opts: WhipPublish
     height: opts.height ?? 720,
     fps: opts.fps ?? 30,
     audio: opts.audio ?? true,
+    simulcast: opts.simulcast,
   };
   const location = await withTimeout(page.evaluate(publishInPage, args), PUBLISH_TIMEOUT_MS, 'WHIP publish in Chromium');
   return {

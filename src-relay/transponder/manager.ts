@@ -27,6 +27,7 @@ import type { RtmpTarget } from '../rtmp/url.js';
 import { RtmpUrlError } from '../rtmp/errors.js';
 import { redactName, redactUrl } from '../redact.js';
 import { createAudioEncoder } from './audio/encoder.js';
+import type { RecordingSource } from '../recording/recorder.js';
 import { AudioMixer } from './audio/mixer.js';
 
 export interface RelayConfig {
@@ -60,6 +61,8 @@ interface StreamOutputs {
   /** Each frame's FLV body, built once for all the stream's transponders. */
   bodies: StreamTagBodies;
   transponders: Set<Transponder>;
+  /** Recordings holding these parts (recordingSource): they outlive the last transponder while held. */
+  recordings: number;
   onEnd: (reason: string) => void;
 }
 
@@ -174,6 +177,34 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     for (const t of all) this.remove(t);
   }
 
+  /**
+   * What a recording follows (recording/recorder.ts): the stream of transponder `mediaSessionId` with the
+   * video that transponder sends, or the stream `streamName`, and the parts its transponders share (frame
+   * bodies, audio fan-out, keyframe requests), held until `release()`. Throws TransponderError 404.
+   */
+  recordingSource(query: { mediaSessionId?: string; streamName?: string }): RecordingSource {
+    const transponder = query.mediaSessionId === undefined ? undefined : this.get(query.mediaSessionId);
+    const stream = transponder?.stream ?? this.registry.get(query.streamName ?? '');
+    if (!stream || stream.ended) throw new TransponderError(404, `stream "${query.streamName ?? ''}" is not being published`);
+    const outputs = this.outputsOf(stream);
+    outputs.recordings += 1;
+    let held = true;
+    return {
+      stream,
+      video: stream,
+      audio: outputs.audio,
+      keyframes: outputs.keyframes,
+      bodies: outputs.bodies,
+      muted: transponder?.muted ?? false,
+      release: () => {
+        if (!held) return;
+        held = false;
+        outputs.recordings -= 1;
+        this.dropOutputsIfUnused(stream, outputs);
+      },
+    };
+  }
+
   private get(mediaSessionId: string): Transponder {
     const transponder = this.byId.get(mediaSessionId);
     if (!transponder) throw new TransponderError(404, `transponder "${mediaSessionId}" not found`);
@@ -207,10 +238,11 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     outputs = {
       transponders,
       keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () =>
-        [...transponders].some((t) => t.status === 'PUBLISHING'),
+        [...transponders].some((t) => t.status === 'PUBLISHING') || (outputs?.recordings ?? 0) > 0,
       ),
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
       bodies: new StreamTagBodies(),
+      recordings: 0,
       onEnd,
     };
     stream.once('end', onEnd);
@@ -226,15 +258,18 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const outputs = this.outputs.get(transponder.stream);
     if (outputs) {
       outputs.transponders.delete(transponder);
-      if (outputs.transponders.size === 0) {
-        outputs.keyframes.close();
-        outputs.audio.close();
-        transponder.stream.off('end', outputs.onEnd);
-        this.outputs.delete(transponder.stream);
-      }
+      this.dropOutputsIfUnused(transponder.stream, outputs);
     }
     this.emit('removed', transponder.toJSON());
     if (this.byId.size === 0) this.stopStatsTimer();
+  }
+
+  private dropOutputsIfUnused(stream: LiveStream, outputs: StreamOutputs): void {
+    if (outputs.transponders.size > 0 || outputs.recordings > 0 || this.outputs.get(stream) !== outputs) return;
+    outputs.keyframes.close();
+    outputs.audio.close();
+    stream.off('end', outputs.onEnd);
+    this.outputs.delete(stream);
   }
 
   private ensureStatsTimer(): void {

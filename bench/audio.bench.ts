@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { aacFrameBody, aacSequenceHeaderBody, ffmpegEncoderArgs, findFfmpeg, FlvAudioReader, type FlvTag, TagType, writeFlv } from '../src-relay/index.js';
+import { aacFrameBody, aacSequenceHeaderBody, audioTagInfo, encoderOutputReader, ffmpegEncoderArgs, findFfmpeg, type FlvTag, TagType, writeFlv } from '../src-relay/index.js';
 import { compareNoise, compareTone, findDelay, RATE, testSignal } from '../test/helpers/audio-quality.js';
 import type { BenchResult } from './run.js';
 
@@ -101,7 +101,7 @@ async function feed(pcm: Buffer, write: (chunk: Buffer) => Promise<void>): Promi
 async function runChild(ffmpeg: string, args: string[], pcm: Buffer, dir: string): Promise<AacRun> {
   const timeFile = join(dir, `time-${process.hrtime.bigint()}.txt`);
   const child = spawn(TIME, ['-f', '%U %S %M', '-o', timeFile, ffmpeg, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const reader = new FlvAudioReader();
+  const reader = encoderOutputReader();
   const frames: Buffer[] = [];
   let asc = Buffer.alloc(0);
   let started = 0;
@@ -109,11 +109,13 @@ async function runChild(ffmpeg: string, args: string[], pcm: Buffer, dir: string
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   child.stdout.on('data', (d: Buffer) => {
-    for (const body of reader.push(d)) {
-      if (body[1] === 0) asc = Buffer.from(body.subarray(2));
+    for (const tag of reader.push(d)) {
+      const audio = tag.type === TagType.audio ? audioTagInfo(tag.body) : undefined;
+      if (!audio) continue;
+      if (audio.sequenceHeader) asc = Buffer.from(audio.payload);
       else {
         if (frames.length === 0) firstFrameMs = performance.now() - started;
-        frames.push(Buffer.from(body.subarray(2)));
+        frames.push(Buffer.from(audio.payload));
       }
     }
   });

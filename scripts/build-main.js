@@ -52,19 +52,69 @@ const bundlePackages = {
   },
 };
 
+const RELAY_INDEX = join(ROOT, 'src-relay', 'index.ts');
+/** `import {…} from '…'` / `export {…} from '…'` with a braced list (what src-relay/index.ts and its importers use). */
+const BRACED_FROM = /\b(import|export)(\s+type)?\s*\{([^}]*)\}\s*from\s*(['"])([^'"]+)\4\s*;?/g;
+
+/** `a`, `a as b`, `type a as b` → { type, name: a, as: b }. */
+function bracedNames(list) {
+  return list
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const match = /^(type\s+)?([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(item);
+      if (!match) throw new Error(`cannot read "${item}" in a braced import/export list`);
+      return { type: Boolean(match[1]), name: match[2], as: match[3] ?? match[2] };
+    });
+}
+
+/** What src-relay/index.ts re-exports: exported name → the module (absolute .js specifier) and its name there. */
+function relayExports() {
+  const map = new Map();
+  for (const match of readFileSync(RELAY_INDEX, 'utf8').matchAll(BRACED_FROM)) {
+    if (match[1] !== 'export') continue;
+    const module = join(dirname(RELAY_INDEX), match[5]);
+    for (const { name, as } of bracedNames(match[3])) map.set(as, { module, name });
+  }
+  return map;
+}
+
 /**
- * The relay's modules have no import-time effects (werift and its patches load through import() at the
- * first offer), so a re-export of src-relay/index.ts that an entry does not use is left out: `push` takes
- * only the publisher's modules through the front door, not the transponders or WebRTC ingest.
+ * The host imports the relay only through src-relay/index.ts, but with code splitting esbuild would put every
+ * module that front door re-exports into the chunk the `push` CLI loads at start (the transponders and WebRTC
+ * ingest included). So each `import {…} from '…/src-relay/index.js'` in src-main is compiled as imports from
+ * the modules index.ts takes those names from (read from index.ts itself), on the same line so that source
+ * maps still point at the right lines; a chunk then holds only what its entry reaches.
  */
-const relayHasNoSideEffects = {
-  name: 'relay-side-effect-free',
+const relayFrontDoorDirect = {
+  name: 'relay-front-door-direct',
   setup(build) {
-    const relayDir = join(ROOT, 'src-relay') + sep;
-    build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      if (args.kind !== 'import-statement') return undefined;
-      const path = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
-      return path.startsWith(relayDir) && existsSync(path) ? { path, sideEffects: false } : undefined;
+    const srcMain = join(ROOT, 'src-main') + sep;
+    const indexJs = RELAY_INDEX.replace(/\.ts$/, '.js');
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(srcMain)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('src-relay/index')) return undefined;
+      const exports = relayExports();
+      const dir = dirname(args.path);
+      const contents = source.replace(BRACED_FROM, (whole, keyword, typeOnly, list, _quote, specifier) => {
+        if (typeOnly || join(dir, specifier) !== indexJs) return whole;
+        const byModule = new Map();
+        for (const item of bracedNames(list)) {
+          const target = exports.get(item.name);
+          if (!target) throw new Error(`${relative(ROOT, args.path)}: ${item.name} is not re-exported by name from src-relay/index.ts`);
+          const names = byModule.get(target.module) ?? [];
+          names.push(`${item.type ? 'type ' : ''}${target.name === item.as ? target.name : `${target.name} as ${item.as}`}`);
+          byModule.set(target.module, names);
+        }
+        const statements = [...byModule].map(([module, names]) => {
+          const from = toPosix(relative(dir, module));
+          return `${keyword} { ${names.join(', ')} } from '${from.startsWith('.') ? from : `./${from}`}';`;
+        });
+        return statements.join(' ') + '\n'.repeat(whole.split('\n').length - 1);
+      });
+      return { contents, loader: 'ts' };
     });
   },
 };
@@ -144,7 +194,7 @@ export async function buildMain() {
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    plugins: [bundlePackages, relayHasNoSideEffects],
+    plugins: [bundlePackages, relayFrontDoorDirect],
     sourcemap: 'linked',
     sourcesContent: false,
     chunkNames: 'chunks/[name]-[hash]',

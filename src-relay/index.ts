@@ -19,8 +19,7 @@ export {
   type TransponderServiceEvents,
 } from './transponder/service.js';
 export { findFfmpeg } from './transponder/audio/ffmpeg.js';
-export { ffmpegEncoderArgs } from './transponder/audio/ffmpeg-encoder.js';
-export { FlvAudioReader } from './transponder/audio/ffmpeg-flv.js';
+export { encoderOutputReader, ffmpegEncoderArgs } from './transponder/audio/ffmpeg-encoder.js';
 
 // RTMP: the publisher (`castbridge push`), URL rules, and the protocol pieces test servers are built from.
 export { RtmpPublisher } from './rtmp/publisher.js';
@@ -33,7 +32,7 @@ export { acknowledgementMessage, ChunkStreamId, decodeUserControl, MessageType, 
 
 // Media formats.
 export { FlvReader, writeFlv, type FlvTag } from './flv/file.js';
-export { AacPacketType, AvcPacketType, aacFrameBody, aacSequenceHeaderBody, mediaTag, onMetaData, SoundFormat, TagType, videoTagInfo, type MetaInput } from './flv/tags.js';
+export { aacFrameBody, aacSequenceHeaderBody, audioTagInfo, avcConfigurationRecord, mediaTag, onMetaData, SoundFormat, TagType, videoTagInfo, type MetaInput } from './flv/tags.js';
 export { parseAvcDecoderConfigurationRecord, parseSps } from './codec/h264.js';
 export { channelCount, parseAudioSpecificConfig } from './codec/aac.js';
 export { WAV_LIMITS, WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync, parseWav } from './codec/audio/wav.js';

@@ -1,13 +1,6 @@
 // What the head of an FLV file says about its media (its own onMetaData, else its AVC and AAC sequence
 // headers), turned into the onMetaData a push announces (FLV spec v10.1 §E.5).
-import { AacPacketType, type Amf0Value, asAmf0Record, type AudioCodec, AvcPacketType, channelCount, decodeAmf0, type FlvTag, type MetaInput, onMetaData, parseAudioSpecificConfig, parseAvcDecoderConfigurationRecord, parseSps, SoundFormat, TagType, videoTagInfo } from '../../src-relay/index.js';
-
-const CODEC_BY_SOUND_FORMAT: Partial<Record<number, AudioCodec>> = {
-  [SoundFormat.aac]: 'aac',
-  [SoundFormat.g711Alaw]: 'pcma',
-  [SoundFormat.g711Mulaw]: 'pcmu',
-  [SoundFormat.speex]: 'speex',
-};
+import { type Amf0Value, asAmf0Record, audioTagInfo, avcConfigurationRecord, channelCount, decodeAmf0, type FlvTag, type MetaInput, onMetaData, parseAudioSpecificConfig, parseAvcDecoderConfigurationRecord, parseSps, SoundFormat, TagType } from '../../src-relay/index.js';
 
 /** onMetaData for the push: what the file says, else what its sequence headers say. */
 export function buildPushMetadata(head: FlvTag[], version: string): Record<string, Amf0Value> {
@@ -15,20 +8,21 @@ export function buildPushMetadata(head: FlvTag[], version: string): Record<strin
   let fileMeta: Record<string, Amf0Value> = {};
   for (const tag of head) {
     if (tag.type === TagType.script && Object.keys(fileMeta).length === 0) fileMeta = scriptMetadata(tag.body) ?? {};
-    if (tag.type === TagType.video && meta.width === undefined && videoTagInfo(tag.body).sequenceHeader) {
+    const record = tag.type === TagType.video && meta.width === undefined ? avcConfigurationRecord(tag.body) : undefined;
+    if (record) {
       try {
-        const sps = parseSps(parseAvcDecoderConfigurationRecord(tag.body.subarray(5)).sps[0] ?? Buffer.alloc(0));
+        const sps = parseSps(parseAvcDecoderConfigurationRecord(record).sps[0] ?? Buffer.alloc(0));
         Object.assign(meta, { width: sps.width, height: sps.height }, sps.fps !== undefined && { framerate: sps.fps });
       } catch {
         // an unreadable sequence header: the file's own metadata (if any) still says the size
       }
     }
-    if (tag.type === TagType.audio && meta.audioCodec === undefined && tag.body.length > 0) {
-      const codec = CODEC_BY_SOUND_FORMAT[tag.body[0] >> 4];
-      if (codec) meta.audioCodec = codec;
-      if (codec === 'aac' && tag.body[1] === AacPacketType.sequenceHeader) {
+    const audio = tag.type === TagType.audio && meta.audioCodec === undefined ? audioTagInfo(tag.body) : undefined;
+    if (audio) {
+      if (audio.codec) meta.audioCodec = audio.codec;
+      if (audio.sequenceHeader) {
         try {
-          const asc = parseAudioSpecificConfig(tag.body.subarray(2));
+          const asc = parseAudioSpecificConfig(audio.payload);
           meta.audioSampleRate = asc.sampleRate;
           meta.stereo = channelCount(asc.channelConfig) >= 2;
         } catch {
@@ -62,7 +56,10 @@ function scriptMetadata(body: Buffer): Record<string, Amf0Value> | undefined {
 
 /** True once the head holds the AVC sequence header and the audio one (AAC) or any audio (others). */
 export function haveBothHeaders(head: FlvTag[]): boolean {
-  const video = head.some((t) => t.type === TagType.video && t.body.length > 1 && t.body[1] === AvcPacketType.sequenceHeader);
-  const audio = head.some((t) => t.type === TagType.audio && t.body.length > 0 && (t.body[0] >> 4 !== SoundFormat.aac || t.body[1] === AacPacketType.sequenceHeader));
+  const video = head.some((t) => t.type === TagType.video && avcConfigurationRecord(t.body) !== undefined);
+  const audio = head.some((t) => {
+    const info = t.type === TagType.audio ? audioTagInfo(t.body) : undefined;
+    return info !== undefined && (info.soundFormat !== SoundFormat.aac || info.sequenceHeader);
+  });
   return video && audio;
 }

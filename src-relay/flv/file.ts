@@ -77,6 +77,7 @@ export class FlvFormatError extends Error {
  * the caller must not modify a chunk after pushing it.
  */
 export class FlvReader {
+  private readonly maxTagBody: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Bytes of pending[0] already consumed. */
@@ -86,6 +87,11 @@ export class FlvReader {
   /** The header's type flags, once read. */
   hasAudio = false;
   hasVideo = false;
+
+  /** maxTagBody: a tag whose DataSize is larger is refused as soon as its header is read (default 16 MB). */
+  constructor(options: { maxTagBody?: number } = {}) {
+    this.maxTagBody = Math.min(options.maxTagBody ?? MAX_TAG_BODY, MAX_TAG_BODY);
+  }
 
   push(chunk: Buffer): FlvTag[] {
     if (chunk.length) {
@@ -189,6 +195,7 @@ export class FlvReader {
     if (rawType & FILTER_BIT) throw new FlvFormatError(`FLV tag at byte ${at} is encrypted (Filter bit set), which is not supported`);
     if (!KNOWN_TAG_TYPES.has(type)) throw new FlvFormatError(`FLV tag at byte ${at} has TagType ${type}, expected 8, 9 or 18`);
     const size = header.readUIntBE(1, 3);
+    if (size > this.maxTagBody) throw new FlvFormatError(`FLV tag at byte ${at} has DataSize ${size}, over the ${this.maxTagBody} bytes this stream's tags may hold`);
     const timestamp = (header.readUIntBE(4, 3) | (header[7] << 24)) >>> 0;
     const total = TAG_HEADER_SIZE + size + PREVIOUS_TAG_SIZE;
     const whole = this.peek(total);

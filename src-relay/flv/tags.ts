@@ -36,17 +36,29 @@ function soundByte(format: number, rate: number, size: number, type: number): nu
   return (format << 4) | (rate << 2) | (size << 1) | type;
 }
 
-/** "AAC: always 0xAF": 44 kHz, 16-bit, stereo flags whatever the real config (the ASC says it). */
-const AAC_FLAGS = soundByte(SoundFormat.aac, SOUND_RATE_44K, SOUND_SIZE_16, SOUND_STEREO);
+/** The AUDIODATA flags byte each codec is sent with: what ffmpeg's FLV muxer writes and RTMP servers expect. */
+export const SOUND_FLAGS: Readonly<Record<AudioCodec, number>> = {
+  // "If the SoundFormat indicates AAC, the SoundType should be set to 1 (stereo) and the SoundRate should be
+  // set to 3 (44 kHz)", whatever the real config: the AudioSpecificConfig says it.
+  aac: soundByte(SoundFormat.aac, SOUND_RATE_44K, SOUND_SIZE_16, SOUND_STEREO), // 0xAF
+  // G.711 at 8 kHz mono; the flags say 16-bit as encoders write them.
+  pcma: soundByte(SoundFormat.g711Alaw, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO), // 0x72
+  pcmu: soundByte(SoundFormat.g711Mulaw, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO), // 0x82
+  // Speex is 16 kHz mono, "SoundRate 0, SoundSize 1, SoundType 0" (Flash Player writes 0xB2; ffmpeg's FLV
+  // muxer writes 0xB6, and every demuxer ignores the rate bits for Speex).
+  speex: soundByte(SoundFormat.speex, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO), // 0xB2
+};
 
 //  VIDEODATA for AVC (E.4.3.1 + AVCVIDEOPACKET):
 //  +-----------+---------+----------------+--------------------------+------------------------------+
 //  | FrameType | CodecID | AVCPacketType  | CompositionTime SI24 (ms)| data                         |
 //  |  4 bits   | 4 bits  |      u8        |                          | 0: AVCDecoderConfigRecord    |
 //  +-----------+---------+----------------+--------------------------+ 1: u32-length-prefixed NALUs |
+const AVC_HEADER_SIZE = 5;
+
 function avcHeader(frameType: number, packetType: number, cts: number): Buffer {
   if (!Number.isInteger(cts) || cts < -0x800000 || cts > 0x7fffff) throw new Error(`composition time ${cts} ms is outside the SI24 range ±8388607`);
-  const header = Buffer.alloc(5);
+  const header = Buffer.alloc(AVC_HEADER_SIZE);
   header[0] = (frameType << 4) | VideoCodecId.avc;
   header[1] = packetType;
   header.writeIntBE(cts, 2, 3);
@@ -85,23 +97,22 @@ export function avcEndOfSequenceBody(): Buffer {
 
 /** The AAC sequence header: AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1). */
 export function aacSequenceHeaderBody(asc: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([AAC_FLAGS, AacPacketType.sequenceHeader]), asc]);
+  return Buffer.concat([Buffer.from([SOUND_FLAGS.aac, AacPacketType.sequenceHeader]), asc]);
 }
 
 /** One raw AAC access unit (no ADTS header). */
 export function aacFrameBody(raw: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([AAC_FLAGS, AacPacketType.raw]), raw]);
+  return Buffer.concat([Buffer.from([SOUND_FLAGS.aac, AacPacketType.raw]), raw]);
 }
 
-/** G.711 A-law (format 7) or µ-law (8) at 8 kHz mono; flags say 16-bit as encoders write them. */
+/** G.711 A-law (format 7) or µ-law (8) at 8 kHz mono. */
 export function g711Body(law: 'pcma' | 'pcmu', data: Buffer): Buffer {
-  const format = law === 'pcma' ? SoundFormat.g711Alaw : SoundFormat.g711Mulaw;
-  return Buffer.concat([Buffer.from([soundByte(format, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO)]), data]);
+  return Buffer.concat([Buffer.from([SOUND_FLAGS[law]]), data]);
 }
 
-/** Speex (format 11): always 16 kHz mono; "SoundRate 0, SoundSize 1, SoundType 0" (E.4.2.1). */
+/** Speex (format 11): always 16 kHz mono. */
 export function speexBody(data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([soundByte(SoundFormat.speex, SOUND_RATE_SPECIAL, SOUND_SIZE_16, SOUND_MONO)]), data]);
+  return Buffer.concat([Buffer.from([SOUND_FLAGS.speex]), data]);
 }
 
 /** The AUDIODATA body of one encoded frame, by its codec (AAC raw, G.711, Speex). */
@@ -190,6 +201,43 @@ export function mediaTag(type: number, time: number, body: Buffer): FlvMediaTag 
 /** An AUDIODATA body holding the AAC AudioSpecificConfig (E.4.2.1: SoundFormat 10, AACPacketType 0). */
 function isAacSequenceHeader(body: Buffer): boolean {
   return body.length > 1 && body[0] >> 4 === SoundFormat.aac && body[1] === AacPacketType.sequenceHeader;
+}
+
+const CODEC_BY_SOUND_FORMAT: Partial<Record<number, AudioCodec>> = {
+  [SoundFormat.aac]: 'aac',
+  [SoundFormat.g711Alaw]: 'pcma',
+  [SoundFormat.g711Mulaw]: 'pcmu',
+  [SoundFormat.speex]: 'speex',
+};
+
+export interface AudioTagInfo {
+  soundFormat: number;
+  /** The codec of the SoundFormat, when it is one the relay sends. */
+  codec: AudioCodec | undefined;
+  /** An AAC sequence header: the payload is the AudioSpecificConfig. */
+  sequenceHeader: boolean;
+  /** The codec data after the flags byte (and after AACPacketType for AAC): one frame, or the ASC. */
+  payload: Buffer;
+}
+
+/**
+ * What an AUDIODATA body says (E.4.2.1); undefined for a body too short to be one: empty, or AAC without its
+ * AACPacketType byte. The payload is a view of the body.
+ */
+export function audioTagInfo(body: Buffer): AudioTagInfo | undefined {
+  if (body.length === 0) return undefined;
+  const soundFormat = body[0] >> 4;
+  if (soundFormat === SoundFormat.aac) {
+    if (body.length < 2) return undefined;
+    return { soundFormat, codec: 'aac', sequenceHeader: body[1] === AacPacketType.sequenceHeader, payload: body.subarray(2) };
+  }
+  return { soundFormat, codec: CODEC_BY_SOUND_FORMAT[soundFormat], sequenceHeader: false, payload: body.subarray(1) };
+}
+
+/** The AVCDecoderConfigurationRecord an AVC sequence header carries (after its 5-byte header), else undefined. */
+export function avcConfigurationRecord(body: Buffer): Buffer | undefined {
+  if (body.length < AVC_HEADER_SIZE || !videoTagInfo(body).sequenceHeader) return undefined;
+  return body.subarray(AVC_HEADER_SIZE);
 }
 
 /** What the first byte(s) of a video body say. */

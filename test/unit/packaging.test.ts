@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { describe, test } from 'node:test';
 import { Ajv } from 'ajv';
 import { ensureMainBuilt } from '../../scripts/build-main.js';
@@ -41,6 +41,36 @@ function treeFiles(dir = ROOT): string[] {
     return entry.isDirectory() ? treeFiles(path) : [relative(ROOT, path).split(sep).join('/')];
   });
 }
+
+/** The files a compiled module loads before it runs: itself and, transitively, its static imports (not import()). */
+function staticImportGraph(entry: string): string[] {
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s*(?:[^'"();]*?\sfrom\s*)?["'](\.[^"']+)["']/gm)) {
+      todo.push(join(dirname(file), match[1]!));
+    }
+  }
+  return [...seen];
+}
+
+describe('the compiled CLI', () => {
+  test('`castbridge push` loads at start the publisher, not the transponders or WebRTC ingest', async () => {
+    await ensureMainBuilt();
+    const files = staticImportGraph(join(ROOT, 'dist-main', 'node', 'cli.js'));
+    assert.ok(files.length >= 2, `cli.js imports its chunks: ${files.join(', ')}`);
+    const code = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    // esbuild marks where each source begins with a `// path` comment.
+    const sources = new Set([...code.matchAll(/^\/\/ (src-[\w-]+\/[\w/.-]+\.ts)$/gm)].map((m) => m[1]));
+    assert.ok(sources.has('src-relay/rtmp/publisher.ts') && sources.has('src-relay/flv/file.ts'), [...sources].join(', '));
+    assert.deepEqual([...sources].filter((s) => /^src-relay\/(transponder|webrtc)\//.test(s) || s === 'src-relay/streams.ts'), [], 'relay modules push does not use');
+    assert.doesNotMatch(code, /\b(class|var) (TransponderManager|WebRtcIngest)\b/);
+    assert.ok(code.length < 140_000, `push's static code is ${code.length} bytes`);
+  });
+});
 
 describe('electron-builder.yml', () => {
   test('is valid against electron-builder\'s schema', () => {

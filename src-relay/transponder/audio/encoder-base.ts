@@ -1,33 +1,10 @@
 // Shared by the audio encoders: the sample clock that stamps every frame with the stream-clock time of its
-// first input sample, the FLV sound flags (Adobe FLV spec v10.1, Annex E.4.2.1 AUDIODATA):
-//
-//    7 6 5 4    3 2     1      0
-//   +--------+-------+------+------+
-//   | format |  rate | size | type |   format: 7 A-law, 8 µ-law, 10 AAC, 11 Speex
-//   +--------+-------+------+------+   rate: 0 5.5k/special, 1 11k, 2 22k, 3 44k; size 1 = 16-bit; type 1 = stereo
+// first input sample, gap filling, and safe error reporting. The FLV flags byte of each codec is flv/tags.ts's.
 
 import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, PcmChunk } from '../../media.js';
 import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
 import type { Log } from '../../log.js';
-
-export const FlvSoundFormat = { alaw: 7, mulaw: 8, aac: 10, speex: 11 } as const;
-export const FlvSoundRate = { special: 0, khz11: 1, khz22: 2, khz44: 3 } as const;
-
-export function flvSoundFlags(format: number, rate: number, sixteenBit: boolean, stereo: boolean): number {
-  return (format << 4) | (rate << 2) | (sixteenBit ? 2 : 0) | (stereo ? 1 : 0);
-}
-
-/** What ffmpeg's FLV muxer writes and every RTMP server expects for each codec. */
-export const FLV_SOUND_FLAGS: Record<AudioCodec, number> = {
-  // E.4.2.1: "If the SoundFormat indicates AAC, the SoundType should be set to 1 (stereo) and the SoundRate should be set to 3"
-  aac: flvSoundFlags(FlvSoundFormat.aac, FlvSoundRate.khz44, true, true), // 0xAF
-  pcma: flvSoundFlags(FlvSoundFormat.alaw, FlvSoundRate.special, true, false), // 0x72
-  pcmu: flvSoundFlags(FlvSoundFormat.mulaw, FlvSoundRate.special, true, false), // 0x82
-  // E.4.2.1: Speex is 16 kHz mono, "SoundRate shall be 0, SoundSize 1, SoundType 0" (Flash Player writes 0xB2;
-  // ffmpeg's FLV muxer writes 0xB6, and every demuxer ignores the rate bits for Speex).
-  speex: flvSoundFlags(FlvSoundFormat.speex, FlvSoundRate.special, true, false), // 0xB2
-};
 
 export interface AudioEncoder extends EventEmitter<{ frame: [AudioFrame]; error: [Error] }> {
   readonly codec: AudioCodec;

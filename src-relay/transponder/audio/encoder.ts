@@ -10,7 +10,6 @@ import { FfmpegAudioEncoder } from './ffmpeg-encoder.js';
 import { G711Encoder } from './g711-encoder.js';
 
 export type { AudioEncoder, AudioEncoderOptions } from './encoder-base.js';
-export { FLV_SOUND_FLAGS } from './encoder-base.js';
 
 export function createAudioEncoder(codec: AudioCodec, options: AudioEncoderOptions = {}): AudioEncoder {
   const log = options.log ?? silentLog;

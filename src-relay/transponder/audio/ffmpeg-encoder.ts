@@ -1,5 +1,5 @@
 // AAC-LC (ISO/IEC 14496-3) and Speex (RFC 5574 payload, FLV SoundFormat 11) encoded by an ffmpeg child:
-// s16le 48 kHz stereo on stdin, FLV on stdout (FlvAudioReader splits it into tag bodies: for AAC the
+// s16le 48 kHz stereo on stdin, FLV on stdout (flv/'s FlvReader splits it into tags: for AAC the
 // sequence header carries the AudioSpecificConfig, then one raw frame of 1024 samples per tag; for Speex one
 // 20 ms frame of 320 samples at 16 kHz mono per tag, as FLV requires).
 // DESIGN §9: `-probesize 32 -analyzeduration 0` on the input gives the first frame in ~73 ms; never
@@ -10,12 +10,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { Log } from '../../log.js';
 import { PCM_CHANNELS, PCM_RATE } from '../../media.js';
 import { findFfmpeg } from './ffmpeg.js';
-import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
-import { FlvAudioReader } from './ffmpeg-flv.js';
+import { BaseAudioEncoder } from './encoder-base.js';
+import { FlvReader, type FlvTag } from '../../flv/file.js';
+import { audioTagInfo, SOUND_FLAGS, TagType } from '../../flv/tags.js';
 import { buildAudioSpecificConfig, parseAudioSpecificConfig } from '../../codec/aac.js';
-
-/** FLV AACPacketType (Annex E.4.2.2). */
-const AacPacketType = { sequenceHeader: 0, raw: 1 } as const;
 
 interface CodecSetup {
   args: (bitrate: number) => string[];
@@ -49,6 +47,13 @@ const BITRATE = { default: 128_000, min: 16_000, max: 512_000 } as const;
 const MAX_QUEUED_BYTES = 10 * PCM_RATE * PCM_CHANNELS * 2;
 const STDERR_TAIL_BYTES = 2000;
 const END_TIMEOUT_MS = 10_000;
+/** An encoder's audio tag is a few hundred bytes; a DataSize near this means the stream lost its framing. */
+const MAX_OUTPUT_TAG_BYTES = 1 << 20;
+
+/** The reader of an encoder child's stdout: FLV whose tags are refused above MAX_OUTPUT_TAG_BYTES. */
+export function encoderOutputReader(): FlvReader {
+  return new FlvReader({ maxTagBody: MAX_OUTPUT_TAG_BYTES });
+}
 
 /** The ffmpeg command line of an encoder child: s16le 48 kHz stereo on stdin, FLV on stdout. */
 export function ffmpegEncoderArgs(codec: 'aac' | 'speex', bitrate: number): string[] {
@@ -68,7 +73,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
   private readonly setup: CodecSetup;
   /** Undefined when no ffmpeg could be found (the encoder then only reports that error). */
   private readonly child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
-  private readonly reader = new FlvAudioReader();
+  private readonly reader = encoderOutputReader();
   private stderrTail = '';
   private framesOut = 0;
   private readonly exited: Promise<void>;
@@ -80,7 +85,7 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
       throw new RangeError(`bitrate must be an integer ${BITRATE.min}–${BITRATE.max} b/s, got ${bitrate}`);
     }
     this.setup = SETUP[codec];
-    this.flvSoundFlags = FLV_SOUND_FLAGS[codec];
+    this.flvSoundFlags = SOUND_FLAGS[codec];
     this.delayMs = (this.setup.delayInput * 1000) / PCM_RATE;
     const args = ffmpegEncoderArgs(codec, bitrate);
     let ffmpeg: string;
@@ -159,27 +164,21 @@ export class FfmpegAudioEncoder extends BaseAudioEncoder {
 
   private onStdout(data: Buffer): void {
     if (this.closed) return;
-    let bodies: Buffer[];
+    let tags: FlvTag[];
     try {
-      bodies = this.reader.push(data);
+      tags = this.reader.push(data);
     } catch (err) {
-      this.fail(new Error(`ffmpeg ${this.codec} encoder output: ${(err as Error).message}`));
+      this.fail(new Error(`ffmpeg ${this.codec} encoder output: ${(err as Error).message}`, { cause: err }));
       return;
     }
-    for (const body of bodies) this.onAudioBody(body);
+    for (const tag of tags) if (tag.type === TagType.audio) this.onAudioBody(tag.body);
   }
 
   private onAudioBody(body: Buffer): void {
-    if (this.codec === 'aac') {
-      if (body.length < 2) return;
-      if (body[1] === AacPacketType.sequenceHeader) {
-        this.asc = canonicalAsc(body.subarray(2));
-        return;
-      }
-      this.pushFrame(body.subarray(2));
-    } else {
-      this.pushFrame(body.subarray(1));
-    }
+    const audio = audioTagInfo(body);
+    if (!audio) return;
+    if (audio.sequenceHeader) this.asc = canonicalAsc(audio.payload);
+    else this.pushFrame(audio.payload);
   }
 
   private pushFrame(data: Buffer): void {

@@ -5,7 +5,8 @@ import type { AudioCodec } from '../../media.js';
 import type { Log } from '../../log.js';
 import { encodeAlaw, encodeUlaw } from '../../codec/audio/g711.js';
 import { Resampler, stereoToMono } from '../../codec/audio/resample.js';
-import { BaseAudioEncoder, FLV_SOUND_FLAGS } from './encoder-base.js';
+import { BaseAudioEncoder } from './encoder-base.js';
+import { SOUND_FLAGS } from '../../flv/tags.js';
 
 export const G711 = { rate: 8000, frameSamples: 160, frameMs: 20 } as const;
 /** 48000 / 8000: input sample frames per output sample. */
@@ -23,7 +24,7 @@ export class G711Encoder extends BaseAudioEncoder {
 
   constructor(readonly codec: Extract<AudioCodec, 'pcma' | 'pcmu'>, log: Log) {
     super(log);
-    this.flvSoundFlags = FLV_SOUND_FLAGS[codec];
+    this.flvSoundFlags = SOUND_FLAGS[codec];
     this.compand = codec === 'pcma' ? encodeAlaw : encodeUlaw;
   }
 

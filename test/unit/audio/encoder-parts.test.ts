@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLV_SOUND_FLAGS, PcmClock } from '../../../src-relay/transponder/audio/encoder-base.js';
-import { FlvAudioReader } from '../../../src-relay/transponder/audio/ffmpeg-flv.js';
+import { PcmClock } from '../../../src-relay/transponder/audio/encoder-base.js';
+import { encoderOutputReader } from '../../../src-relay/transponder/audio/ffmpeg-encoder.js';
+import { FlvFormatError } from '../../../src-relay/flv/file.js';
+import { SOUND_FLAGS, TagType } from '../../../src-relay/flv/tags.js';
 import { createAudioEncoder } from '../../../src-relay/transponder/audio/encoder.js';
 import { decodeAlaw } from '../../../src-relay/codec/audio/g711.js';
 import type { AudioFrame } from '../../../src-relay/media.js';
@@ -20,11 +22,11 @@ const FLV_HEADER = Buffer.from('464c5601040000000900000000', 'hex');
 
 describe('FLV sound flags (FLV spec E.4.2.1)', () => {
   test('match what RTMP servers expect for each codec', () => {
-    assert.deepEqual(FLV_SOUND_FLAGS, { aac: 0xaf, pcma: 0x72, pcmu: 0x82, speex: 0xb2 });
+    assert.deepEqual(SOUND_FLAGS, { aac: 0xaf, pcma: 0x72, pcmu: 0x82, speex: 0xb2 });
   });
 });
 
-describe('FlvAudioReader (ffmpeg stdout)', () => {
+describe('The encoder output reader (ffmpeg stdout)', () => {
   const stream = Buffer.concat([
     FLV_HEADER,
     flvTag(18, 0, Buffer.from('02000a6f6e4d65746144617461', 'hex')),
@@ -34,17 +36,25 @@ describe('FlvAudioReader (ffmpeg stdout)', () => {
 
   test('yields audio tag bodies only, whatever the read sizes', () => {
     for (const step of [1, 3, 16, stream.length]) {
-      const reader = new FlvAudioReader();
+      const reader = encoderOutputReader();
       const bodies: Buffer[] = [];
-      for (let i = 0; i < stream.length; i += step) bodies.push(...reader.push(stream.subarray(i, i + step)));
+      for (let i = 0; i < stream.length; i += step) {
+        for (const tag of reader.push(stream.subarray(i, i + step))) if (tag.type === TagType.audio) bodies.push(tag.body);
+      }
       assert.deepEqual(bodies.map((b) => b.toString('hex')), ['af001190', 'af01dead'], `step ${step}`);
     }
   });
 
   test('refuses output that is not FLV, or a tag too large to be audio', () => {
-    assert.throws(() => new FlvAudioReader().push(Buffer.from('not an flv stream')), /not FLV: starts with 6e6f74/);
+    assert.throws(
+      () => encoderOutputReader().push(Buffer.from('not an flv stream')),
+      (err: unknown) => err instanceof FlvFormatError && /not an FLV file: signature "not"/.test(err.message),
+    );
     const huge = Buffer.concat([FLV_HEADER, Buffer.from([8, 0x7f, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0])]);
-    assert.throws(() => new FlvAudioReader().push(huge), /FLV tag of 8388607 bytes exceeds 1048576/);
+    assert.throws(
+      () => encoderOutputReader().push(huge),
+      (err: unknown) => err instanceof FlvFormatError && /FLV tag at byte 13 has DataSize 8388607, over the 1048576 bytes/.test(err.message),
+    );
   });
 });
 

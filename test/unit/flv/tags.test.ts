@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import {
   aacFrameBody,
   aacSequenceHeaderBody,
+  audioTagInfo,
+  avcConfigurationRecord,
   avcEndOfSequenceBody,
   avcFrameBody,
   avcSequenceHeaderBody,
@@ -100,5 +102,27 @@ describe('media tags of bodies read from a file', () => {
   test('script data is no media tag; an empty video body is an error that says so', () => {
     assert.equal(mediaTag(18, 0, hex('02000a6f6e4d65746144617461')), undefined);
     assert.throws(() => mediaTag(9, 0, hex('')), /video tag body is empty/);
+  });
+});
+
+describe('what an audio or video body says', () => {
+  test('audioTagInfo: codec, AAC sequence header and the payload after the flags (and AACPacketType)', () => {
+    assert.deepEqual(audioTagInfo(hex('af001190')), { soundFormat: 10, codec: 'aac', sequenceHeader: true, payload: hex('1190') });
+    assert.deepEqual(audioTagInfo(hex('af01dead')), { soundFormat: 10, codec: 'aac', sequenceHeader: false, payload: hex('dead') });
+    assert.deepEqual(audioTagInfo(hex('72d5d5')), { soundFormat: 7, codec: 'pcma', sequenceHeader: false, payload: hex('d5d5') });
+    assert.deepEqual(audioTagInfo(hex('82ff')), { soundFormat: 8, codec: 'pcmu', sequenceHeader: false, payload: hex('ff') });
+    assert.deepEqual(audioTagInfo(hex('b21e')), { soundFormat: 11, codec: 'speex', sequenceHeader: false, payload: hex('1e') });
+    assert.deepEqual(audioTagInfo(hex('2fff')), { soundFormat: 2, codec: undefined, sequenceHeader: false, payload: hex('ff') }, 'MP3: not a codec the relay sends');
+    assert.equal(audioTagInfo(hex('')), undefined, 'empty');
+    assert.equal(audioTagInfo(hex('af')), undefined, 'AAC without its AACPacketType');
+  });
+
+  test('avcConfigurationRecord: the record after an AVC sequence header’s 5 bytes, nothing for other bodies', () => {
+    const body = avcSequenceHeaderBody(h264Params(SPS, PPS));
+    assert.deepEqual(parseAvcDecoderConfigurationRecord(avcConfigurationRecord(body)!).sps, [SPS]);
+    assert.equal(avcConfigurationRecord(hex('1701000000')), undefined, 'a keyframe');
+    assert.equal(avcConfigurationRecord(hex('1200000000')), undefined, 'H.263 (CodecID 2)');
+    assert.equal(avcConfigurationRecord(hex('17')), undefined, 'cut short');
+    assert.equal(avcConfigurationRecord(hex('')), undefined, 'empty');
   });
 });

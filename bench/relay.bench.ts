@@ -29,7 +29,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +41,7 @@ import { launchChromium, publishWhip } from '../test/helpers/chromium.js';
 import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import type { BenchResult } from './run.js';
-import { compiledCli, ROOT } from './cli-entries.js';
+import { measureHost, noisyY4m, procStat, restPost, startHost, waitForAsync } from './host-process.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
@@ -55,33 +55,8 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 /** RELAY_BENCH_PROFILE=DIR writes a V8 CPU profile of each measurement window (relay-<count>.cpuprofile). */
 const PROFILE_DIR = process.env.RELAY_BENCH_PROFILE;
 
-/** A noisy testsrc2 (noise defeats the encoder's easy wins, like a real camera), made once. */
 async function cachedY4m(): Promise<string> {
-  const file = join(tmpdir(), `castbridge-bench-testsrc2-noise-${VIDEO.width}x${VIDEO.height}p${VIDEO.fps}-${VIDEO.seconds}s.y4m`);
-  if (existsSync(file) && statSync(file).size > 0) return file;
-  const partial = `${file}.partial.y4m`;
-  const source = `testsrc2=size=${VIDEO.width}x${VIDEO.height}:rate=${VIDEO.fps},noise=alls=12:allf=t`;
-  const child = spawn(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(VIDEO.seconds), '-pix_fmt', 'yuv420p', partial], {
-    stdio: 'ignore',
-  });
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`ffmpeg could not make ${partial} (exit ${code})`);
-  renameSync(partial, file);
-  return file;
-}
-
-/** CPU ticks (user+sys) and RSS of a process from /proc. */
-function procStat(pid: number, path = `/proc/${pid}/stat`): { ticks: number; rssMb: number; ppid: number; comm: string } | undefined {
-  try {
-    const stat = readFileSync(path, 'utf8');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-    const rssPages = Number(fields[21]);
-    return { ticks: Number(fields[11]) + Number(fields[12]), rssMb: (rssPages * 4096) / 1e6, ppid: Number(fields[1]), comm };
-  } catch {
-    return undefined;
-  }
+  return noisyY4m(VIDEO);
 }
 
 /** CPU ticks (user+sys) of this process's main thread and of all its other threads (V8 and libuv helpers). */
@@ -334,72 +309,6 @@ const HOST_ROWS = process.env.RELAY_BENCH_HOST ?? '1';
 const HOST_TARGETS = 10;
 
 /** A process and every process under it (the host and its AAC encoders), from /proc. */
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const s = procStat(Number(d));
-    if (s) children.set(s.ppid, [...(children.get(s.ppid) ?? []), Number(d)]);
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  return tree;
-}
-
-/** The compiled host's CPU % (user+sys; host and its children apart) over `seconds`, and RSS of the tree at the end. */
-async function measureHost(pid: number, seconds: number): Promise<{ hostPercent: number; childPercent: number; children: number; rssMb: number; hostRssMb: number }> {
-  const before = new Map(processTree(pid).map((p) => [p, procStat(p)?.ticks ?? 0]));
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const wallMs = performance.now() - t0;
-  const tree = processTree(pid);
-  const percent = (ticks: number): number => ((ticks / CLOCK_TICKS) * 1000 * 100) / wallMs;
-  let childTicks = 0;
-  let rssMb = 0;
-  for (const p of tree) {
-    const s = procStat(p);
-    if (!s) continue;
-    rssMb += s.rssMb;
-    if (p !== pid) childTicks += s.ticks - (before.get(p) ?? 0);
-  }
-  const host = procStat(pid);
-  if (!host) throw new Error('the host exited during the measurement');
-  return { hostPercent: percent(host.ticks - (before.get(pid) ?? 0)), childPercent: percent(childTicks), children: tree.length - 1, rssMb, hostRssMb: host.rssMb };
-}
-
-/** Starts `castbridge --headless` (compiled) on free ports; resolves with its studio URL once it listens. */
-async function startHost(dataDir: string, profileDir: string | undefined): Promise<{ child: ChildProcess; base: string }> {
-  const ports = ['rest_http_port=0', 'rest_https_port=0', 'local_rtmp_port=0', 'local_rtmp_http_port=0', 'ws_port=0', 'wss_port=0'];
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=host.cpuprofile'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, await compiledCli(), '--headless', '--data-dir', dataDir, ...ports.flatMap((p) => ['--set', p])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CASTBRIDGE_LOG: 'silent' },
-  });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not print its URL in 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /studio: (http:\/\/[^\s/]+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the host exited ${code}:\n${out}`)));
-  });
-  return { child, base };
-}
-
-async function restPost(base: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as unknown;
-}
-
 /**
  * The compiled host in its own process, as users run it: Chromium publishes to its /whip, transponders start
  * over its REST API. Rows: 0 and HOST_TARGETS transponders (CPU of the host and of its children, RSS of all).
@@ -407,11 +316,11 @@ async function restPost(base: string, path: string, body: unknown): Promise<unkn
 async function hostRows(browser: Browser, nginx: NginxRtmp, dir: string): Promise<string[][]> {
   // A first start makes the data folder and its TLS certificate (key generation leaves V8's heap grown for
   // the rest of that process); the measured host starts on it as every later start of a user's host does.
-  const first = await startHost(join(dir, 'host-data'), undefined);
-  const firstExit = once(first.child, 'exit');
-  first.child.kill('SIGTERM');
-  await firstExit;
-  const { child, base } = await startHost(join(dir, 'host-data'), PROFILE_DIR);
+  const first = await startHost(join(dir, 'host-data'));
+  await first.stop();
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, '--cpu-prof-name=host.cpuprofile'] : [];
+  const host = await startHost(join(dir, 'host-data'), profileArgs);
+  const { child, base } = host;
   const page = await browser.newPage();
   const rows: string[][] = [];
   try {
@@ -438,21 +347,9 @@ async function hostRows(browser: Browser, nginx: NginxRtmp, dir: string): Promis
     rows.push(row(`host (compiled), 1 stream, ${HOST_TARGETS} transponders`, loaded, `RSS goal < 120 MB: ${loaded.rssMb < 120 ? 'met' : `×${(loaded.rssMb / 120).toFixed(2)}`}`));
   } finally {
     await page.close().catch(() => undefined);
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await host.stop();
   }
   return rows;
-}
-
-async function waitForAsync(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 export default async function relayBench(): Promise<BenchResult> {

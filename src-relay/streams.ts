@@ -135,8 +135,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
   }
 
   /**
-   * The layer with this rid, created on first use (ingest calls it for each rid it negotiated; undefined is
-   * the one layer of a stream without simulcast).
+   * The layer with this rid, created on first use (WebRTC ingest calls it for a negotiated rid when that
+   * layer's first picture or parameter sets arrive; undefined is the one layer of a stream without simulcast).
    */
   layer(rid?: string): VideoLayer {
     let layer = this.layerList.find((l) => l.rid === rid);
@@ -189,6 +189,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     if (this.primaryAwaitsKeyframe) {
       if (!frame.keyframe) return;
       this.primaryAwaitsKeyframe = false;
+      // Parameter sets that changed while waiting were held back: they belong with this keyframe.
+      if (layer.params) this.setParams(layer.params);
     }
     this.emit('video', frame);
   }

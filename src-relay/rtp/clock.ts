@@ -79,9 +79,13 @@ export class StreamClock {
     this.maxSlewErrorMs = options.maxSlewErrorMs ?? CLOCK_DEFAULTS.maxSlewErrorMs;
   }
 
-  addTrack(kind: 'audio' | 'video', clockRate: number): TrackClock {
+  /**
+   * A track of `kind`. It is the reference when its kind is the stream's reference kind, unless `reference`
+   * says otherwise: of several tracks of that kind (simulcast layers without audio) only one may be.
+   */
+  addTrack(kind: 'audio' | 'video', clockRate: number, options: { reference?: boolean } = {}): TrackClock {
     if (!Number.isFinite(clockRate) || clockRate <= 0) throw new Error(`clock rate must be positive, got ${clockRate}`);
-    const track = new TrackClock(this, kind === this.reference, clockRate);
+    const track = new TrackClock(this, options.reference ?? kind === this.reference, clockRate);
     this.tracks.push(track);
     return track;
   }

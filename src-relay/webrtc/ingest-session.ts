@@ -1,6 +1,13 @@
 // One publisher's WebRTC session: werift's peer connection in, a LiveStream out. Wires the pure stages
 // (reorder → depacketize → clock) per track, asks for keyframes, and ends the stream when the publisher
 // goes (connection failed/closed, or no RTP for a while).
+//
+// Video comes as one RTP stream, or with simulcast (RFC 8853) as one per rid: werift routes each packet
+// to the rid's track by the RID header extension (RFC 8852) and remembers the SSRC it came with, and
+// each layer gets its own pipeline here (reorder, depacketizer, track clock, keyframe requests to its
+// SSRC) feeding `stream.layer(rid)`. All layers' track clocks and the audio's belong to one StreamClock:
+// the layers are encodings of the same captured pictures, so the sender reports put the same picture of
+// every layer at the same stream time, and a consumer switching layers at a keyframe sees no jump.
 import {
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
@@ -19,7 +26,7 @@ import { ReorderBuffer, type ReorderOutput } from '../rtp/reorder.js';
 import { FIR_FMT, FIR_LENGTH_WORDS, serializeFirBody } from '../rtp/rtcp-fir.js';
 import type { LiveStream, StreamSource } from '../streams.js';
 import { AudioDepacketizer } from './audio.js';
-import { KeyframeRequester } from './keyframe.js';
+import { KeyframeRequester, type KeyframeSender } from './keyframe.js';
 import type { IngestPlan } from './sdp.js';
 
 export const INGEST_SESSION_TIMING = {
@@ -50,23 +57,45 @@ interface ReorderablePacket {
   arrival: number;
 }
 
+/** One video RTP stream: the only one, or one simulcast layer. */
+class VideoPipeline {
+  readonly reorder = new ReorderBuffer<ReorderablePacket>();
+  readonly h264 = new H264Depacketizer();
+  readonly keyframes: KeyframeRequester;
+  clock: TrackClock | undefined;
+  /** The layer's SSRC, learned from its RTP. */
+  ssrc: number | undefined;
+  lastDts = -Infinity;
+  frames = 0;
+  /** `ingest.layer` was logged (with the first parameter sets). */
+  announced = false;
+
+  constructor(
+    /** The simulcast rid, undefined for a publisher without simulcast. */
+    readonly rid: string | undefined,
+    sender: KeyframeSender,
+  ) {
+    this.keyframes = new KeyframeRequester(sender);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { rid: this.rid ?? null, ssrc: this.ssrc ?? null, frames: this.frames, video: this.h264.toJSON(), reorder: this.reorder.toJSON(), keyframes: this.keyframes.toJSON() };
+  }
+}
+
 export class IngestSession implements StreamSource {
   readonly sessionId: string;
   readonly description: string;
   stream: LiveStream | undefined;
   private readonly log: Log;
   private readonly clock: StreamClock;
-  private readonly videoReorder = new ReorderBuffer<ReorderablePacket>();
   private readonly audioReorder = new ReorderBuffer<ReorderablePacket>();
-  private readonly h264 = new H264Depacketizer();
   private readonly audio: AudioDepacketizer | undefined;
-  private videoClock: TrackClock | undefined;
   private audioClock: TrackClock | undefined;
   private videoReceiver: RTCRtpReceiver | undefined;
-  private videoSsrc: number | undefined;
+  /** By rid; the key undefined is the one video stream of a publisher without simulcast. */
+  private readonly video = new Map<string | undefined, VideoPipeline>();
   private firSequence = 0;
-  private readonly keyframes: KeyframeRequester;
-  private lastVideoDts = -Infinity;
   private readonly startedAt = performance.now();
   private lastRtpAt: number | undefined;
   private readonly ticker: NodeJS.Timeout;
@@ -83,15 +112,22 @@ export class IngestSession implements StreamSource {
     this.log = options.log;
     this.clock = new StreamClock({ reference: options.plan.audio ? 'audio' : 'video' });
     this.audio = options.plan.audio ? new AudioDepacketizer(options.plan.audio.codec, options.plan.audio.clockRate) : undefined;
-    this.keyframes = new KeyframeRequester({ sendPli: () => this.sendPli(), sendFir: () => this.sendFir() });
+    for (const rid of options.plan.video.simulcast?.rids ?? [undefined]) {
+      const pipeline: VideoPipeline = new VideoPipeline(rid, { sendPli: () => this.sendPli(pipeline), sendFir: () => this.sendFir(pipeline) });
+      this.video.set(rid, pipeline);
+    }
     pc.onTrack.subscribe((track) => this.attachTrack(track));
     pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
     this.ticker = setInterval(() => this.tick(), INGEST_SESSION_TIMING.tickMs);
   }
 
-  /** StreamSource: RTCP PLI now, FIR if no keyframe follows (keyframe.ts). */
-  requestKeyframe(): void {
-    this.keyframes.request();
+  /**
+   * StreamSource: RTCP PLI now, FIR if no keyframe follows (keyframe.ts), to the SSRC of the layer `rid`;
+   * undefined asks the only layer, or with simulcast the primary (largest) one.
+   */
+  requestKeyframe(rid?: string): void {
+    const pipeline = this.video.get(rid) ?? (rid === undefined ? this.video.get(this.stream?.layers[0]?.rid) : undefined);
+    pipeline?.keyframes.request();
   }
 
   /** StreamSource: called by LiveStream.end(); stops everything. Idempotent. */
@@ -99,15 +135,19 @@ export class IngestSession implements StreamSource {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.ticker);
-    this.keyframes.close();
+    for (const pipeline of this.video.values()) pipeline.keyframes.close();
     this.audio?.destroy();
+    const perLayer: Record<string, number | boolean> = {};
+    for (const pipeline of this.video.values()) {
+      const tag = pipeline.rid === undefined ? '' : `_${pipeline.rid}`;
+      Object.assign(perLayer, prefixed(`video${tag}`, pipeline.h264.toJSON()), prefixed(`keyframes${tag}`, pipeline.keyframes.toJSON()));
+    }
     this.log('ingest.closed', {
       mediaSessionId: this.sessionId,
       reason,
       videoFrames: this.videoFrames,
       pcmChunks: this.pcmChunks,
-      ...prefixed('video', this.h264.toJSON()),
-      ...prefixed('keyframes', this.keyframes.toJSON()),
+      ...perLayer,
     });
     this.options.onState?.('closed');
     this.pc.close().catch((error: unknown) => this.log('ingest.close_error', { mediaSessionId: this.sessionId, error: String(error) }));
@@ -118,14 +158,15 @@ export class IngestSession implements StreamSource {
   }
 
   toJSON(): Record<string, unknown> {
+    const single = this.video.get(undefined);
     return {
       sessionId: this.sessionId,
-      video: this.h264.toJSON(),
-      videoReorder: this.videoReorder.toJSON(),
+      ...(single
+        ? { video: single.h264.toJSON(), videoReorder: single.reorder.toJSON(), keyframes: single.keyframes.toJSON() }
+        : { layers: [...this.video.values()].map((p) => p.toJSON()) }),
       audio: this.audio?.toJSON(),
       audioReorder: this.audioReorder.toJSON(),
       clock: this.clock.toJSON(),
-      keyframes: this.keyframes.toJSON(),
     };
   }
 
@@ -139,12 +180,29 @@ export class IngestSession implements StreamSource {
     const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track === track || t.receiver.tracks.includes(track));
     if (track.kind === 'video') {
       this.videoReceiver = transceiver?.receiver;
-      this.videoClock ??= this.clock.addTrack('video', this.options.plan.video.clockRate);
-    } else if (track.kind === 'audio' && this.options.plan.audio) {
+      if (this.options.plan.video.simulcast) {
+        // werift reports the transceiver once; it holds one track per negotiated rid.
+        for (const ridTrack of transceiver?.receiver.tracks ?? [track]) {
+          const pipeline = ridTrack.rid === undefined ? undefined : this.video.get(ridTrack.rid);
+          if (pipeline) this.attachVideo(ridTrack, pipeline);
+        }
+      } else {
+        const pipeline = this.video.get(undefined)!;
+        pipeline.clock ??= this.clock.addTrack('video', this.options.plan.video.clockRate);
+        this.attachVideo(track, pipeline);
+      }
+      return;
+    }
+    if (track.kind === 'audio' && this.options.plan.audio) {
       this.audioClock ??= this.clock.addTrack('audio', this.options.plan.audio.clockRate);
     }
-    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', () => this.onRtp(track.kind, packet)));
-    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', () => this.onRtcp(track.kind, packet)));
+    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', () => this.onAudioRtp(packet)));
+    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', () => this.onRtcp(this.audioClock, packet)));
+  }
+
+  private attachVideo(track: MediaStreamTrack, pipeline: VideoPipeline): void {
+    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', () => this.onVideoRtp(pipeline, packet)));
+    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', () => this.onRtcp(pipeline.clock, packet)));
   }
 
   /** A malformed packet is logged and skipped, never allowed to kill the session. */
@@ -156,71 +214,78 @@ export class IngestSession implements StreamSource {
     }
   }
 
-  private onRtp(kind: string, packet: RtpPacket): void {
+  private packetInput(packet: RtpPacket, now: number): { packet: ReorderablePacket; now: number } {
+    const { header } = packet;
+    return {
+      packet: { sequenceNumber: header.sequenceNumber, timestamp: header.timestamp, marker: header.marker, payload: packet.payload, arrival: now },
+      now,
+    };
+  }
+
+  private onVideoRtp(pipeline: VideoPipeline, packet: RtpPacket): void {
     if (this.closed) return;
     const now = performance.now();
     this.lastRtpAt = now;
-    const { header } = packet;
-    const input = {
-      packet: {
-        sequenceNumber: header.sequenceNumber,
-        timestamp: header.timestamp,
-        marker: header.marker,
-        payload: packet.payload,
-        arrival: now,
-      },
-      now,
-    };
-    if (kind === 'video') {
-      if (header.payloadType !== this.options.plan.video.payloadType) return;
-      this.videoSsrc = header.ssrc;
-      this.handleVideo(this.videoReorder.processInput(input));
-    } else if (kind === 'audio' && this.options.plan.audio) {
-      if (header.payloadType !== this.options.plan.audio.payloadType) return;
-      this.handleAudio(this.audioReorder.processInput(input));
-    }
+    if (packet.header.payloadType !== this.options.plan.video.payloadType) return;
+    pipeline.ssrc = packet.header.ssrc;
+    // A simulcast layer's clock starts with its first packet; without audio the first layer to send is
+    // the reference the others follow.
+    pipeline.clock ??= this.clock.addTrack('video', this.options.plan.video.clockRate, {
+      reference: !this.options.plan.audio && ![...this.video.values()].some((p) => p.clock?.isReference),
+    });
+    this.handleVideo(pipeline, pipeline.reorder.processInput(this.packetInput(packet, now)));
   }
 
-  private onRtcp(kind: string, packet: RtcpPacket): void {
+  private onAudioRtp(packet: RtpPacket): void {
+    if (this.closed || !this.options.plan.audio) return;
+    const now = performance.now();
+    this.lastRtpAt = now;
+    if (packet.header.payloadType !== this.options.plan.audio.payloadType) return;
+    this.handleAudio(this.audioReorder.processInput(this.packetInput(packet, now)));
+  }
+
+  private onRtcp(clock: TrackClock | undefined, packet: RtcpPacket): void {
     if (!(packet instanceof RtcpSrPacket)) return;
-    const clock = kind === 'video' ? this.videoClock : this.audioClock;
     clock?.onSenderReport(packet.senderInfo.ntpTimestamp, packet.senderInfo.rtpTimestamp);
   }
 
-  private handleVideo(outputs: ReorderOutput<ReorderablePacket>[]): void {
+  private handleVideo(pipeline: VideoPipeline, outputs: ReorderOutput<ReorderablePacket>[]): void {
     for (const output of outputs) {
-      for (const result of this.h264.processInput(output)) this.onH264(result);
+      for (const result of pipeline.h264.processInput(output)) this.onH264(pipeline, result);
     }
   }
 
-  private onH264(result: H264Output): void {
+  private onH264(pipeline: VideoPipeline, result: H264Output): void {
     if (result.kind === 'dropped') {
       if (result.requestKeyframe) {
-        this.log('ingest.frame_dropped', { mediaSessionId: this.sessionId, reason: result.reason });
-        this.keyframes.request();
+        this.log('ingest.frame_dropped', { mediaSessionId: this.sessionId, reason: result.reason, ...(pipeline.rid === undefined ? {} : { rid: pipeline.rid }) });
+        pipeline.keyframes.request();
       }
       return;
     }
     if (result.keyframe) {
-      this.keyframes.onKeyframe();
-      this.updateParams(result.nalus);
+      pipeline.keyframes.onKeyframe();
+      this.updateParams(pipeline, result.nalus);
     }
-    const clock = this.videoClock;
+    const clock = pipeline.clock;
     if (!clock || !this.stream) return;
     const mapped = Math.round(clock.toStreamMs(result.timestamp, performance.now()));
-    const dts = mapped > this.lastVideoDts ? mapped : this.lastVideoDts + 1;
-    this.lastVideoDts = dts;
+    const dts = mapped > pipeline.lastDts ? mapped : pipeline.lastDts + 1;
+    pipeline.lastDts = dts;
+    pipeline.frames++;
     this.videoFrames++;
-    this.stream.pushVideo({ codec: 'h264', dts, cts: 0, keyframe: result.keyframe, nalus: result.nalus });
+    this.stream.layer(pipeline.rid).pushVideo({ codec: 'h264', dts, cts: 0, keyframe: result.keyframe, nalus: result.nalus });
   }
 
   /** SPS/PPS from the keyframe itself, else (first keyframe only) from the offer's sprop-parameter-sets. */
-  private updateParams(nalus: Buffer[]): void {
-    const outOfBand = this.stream?.params ? [] : (this.options.plan.video.parameterSets ?? []);
+  private updateParams(pipeline: VideoPipeline, nalus: Buffer[]): void {
+    if (!this.stream) return;
+    const layer = this.stream.layer(pipeline.rid);
+    const outOfBand = layer.params ? [] : (this.options.plan.video.parameterSets ?? []);
     const sps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.sps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.sps);
     const pps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.pps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.pps);
-    if (!sps || !pps || !this.stream) return;
-    const current = this.stream.params;
+    if (!sps || !pps) return;
+    const current = layer.params;
     if (current && current.sps.equals(sps) && current.pps.equals(pps)) return;
     let params: H264Params;
     try {
@@ -229,8 +294,13 @@ export class IngestSession implements StreamSource {
       this.log('ingest.bad_sps', { mediaSessionId: this.sessionId, error: error instanceof Error ? error.message : String(error) });
       return;
     }
-    this.log('ingest.params', { mediaSessionId: this.sessionId, width: params.width, height: params.height, profile: params.profile, level: params.level });
-    this.stream.pushParams(params);
+    const rid = pipeline.rid === undefined ? {} : { rid: pipeline.rid };
+    this.log('ingest.params', { mediaSessionId: this.sessionId, ...rid, width: params.width, height: params.height, profile: params.profile, level: params.level });
+    if (!pipeline.announced) {
+      pipeline.announced = true;
+      this.log('ingest.layer', { mediaSessionId: this.sessionId, rid: pipeline.rid ?? null, ssrc: pipeline.ssrc ?? null, width: params.width, height: params.height });
+    }
+    layer.pushParams(params);
   }
 
   private handleAudio(outputs: ReorderOutput<ReorderablePacket>[]): void {
@@ -260,7 +330,7 @@ export class IngestSession implements StreamSource {
 
   private tick(): void {
     const now = performance.now();
-    this.handleVideo(this.videoReorder.flush(now));
+    for (const pipeline of this.video.values()) this.handleVideo(pipeline, pipeline.reorder.flush(now));
     this.handleAudio(this.audioReorder.flush(now));
     if (this.lastRtpAt === undefined) {
       if (now - this.startedAt > INGEST_SESSION_TIMING.firstMediaTimeoutMs) {
@@ -271,22 +341,22 @@ export class IngestSession implements StreamSource {
     }
   }
 
-  /** The publisher's video SSRC: from its RTP, or before any RTP from the offer's a=ssrc line. */
-  private mediaSsrc(): number | undefined {
-    return this.videoSsrc ?? this.videoReceiver?.track.ssrc;
+  /** A layer's SSRC: from its RTP, or (without simulcast) before any RTP from the offer's a=ssrc line. */
+  private mediaSsrc(pipeline: VideoPipeline): number | undefined {
+    return pipeline.ssrc ?? (pipeline.rid === undefined ? this.videoReceiver?.track.ssrc : undefined);
   }
 
-  private sendPli(): void {
+  private sendPli(pipeline: VideoPipeline): void {
     const receiver = this.videoReceiver;
-    const ssrc = this.mediaSsrc();
+    const ssrc = this.mediaSsrc(pipeline);
     if (!receiver || ssrc === undefined) return;
     receiver.sendRtcpPLI(ssrc).catch(() => undefined);
   }
 
   /** RFC 5104 §4.3.1: the sequence number changes with every new request. */
-  private sendFir(): void {
+  private sendFir(pipeline: VideoPipeline): void {
     const receiver = this.videoReceiver;
-    const ssrc = this.mediaSsrc();
+    const ssrc = this.mediaSsrc(pipeline);
     if (!receiver || ssrc === undefined) return;
     this.firSequence = (this.firSequence + 1) & 0xff;
     const body = serializeFirBody(receiver.rtcpSsrc, ssrc, this.firSequence);
@@ -301,7 +371,7 @@ export class IngestSession implements StreamSource {
     };
     const packet = new RtcpPayloadSpecificFeedback({ feedback });
     receiver.dtlsTransport.sendRtcp([packet]).catch(() => undefined);
-    this.log('ingest.fir', { mediaSessionId: this.sessionId, sequence: this.firSequence });
+    this.log('ingest.fir', { mediaSessionId: this.sessionId, sequence: this.firSequence, ...(pipeline.rid === undefined ? {} : { rid: pipeline.rid }) });
   }
 }
 

@@ -16,7 +16,7 @@ import { StreamNameInUseError } from '../streams.js';
 import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
 import { parseTrickleFragment } from './sdpfrag.js';
 import { enlargeReceiveBuffers } from './werift-sockets.js';
-import { addH264AnswerParams, answerDtlsRoles, IngestError, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
+import { addH264AnswerParams, addSimulcastAnswer, answerDtlsRoles, IngestError, offerForWerift, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import type { IngestSession, IngestSessionState } from './ingest-session.js';
 
 export { IngestError } from './sdp.js';
@@ -97,7 +97,7 @@ export class WebRtcIngest {
     if (this.registry.get(streamName)) throw new StreamNameInUseError(streamName);
     const plan = planIngest(offerSdp);
     const dtlsRoles = answerDtlsRoles(offerSdp);
-    const bundle = applyBundle(offerSdp);
+    const bundle = applyBundle(offerForWerift(offerSdp, plan.video.simulcast));
     const { werift, IngestSession } = await loadWebRtcRuntime();
     const sessionId = randomUUID();
     const pc = this.createPeerConnection(werift, plan, bundle);
@@ -126,6 +126,7 @@ export class WebRtcIngest {
         videoPt: plan.video.payloadType,
         profileLevelId: plan.video.profileLevelId,
         audio: plan.audio?.codec ?? 'none',
+        ...(plan.video.simulcast ? { simulcast: plan.video.simulcast.rids.join(' ') } : {}),
         bundle: bundle.bundle ? bundle.bundle.mids.join(' ') : 'none',
         ...(bundle.refused ? { bundleRefused: bundle.refused } : {}),
         ...(bundle.aligned.length ? { iceCredentialsFromTag: bundle.aligned.join(' ') } : {}),
@@ -217,7 +218,7 @@ export class WebRtcIngest {
   }
 
   private createPeerConnection(werift: WebRtcRuntime['werift'], plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
-    const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } = werift;
+    const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU, useSdesMid, useSdesRTPStreamId, useRepairedRtpStreamId } = werift;
     // DESIGN §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
     const audio = plan.audio
       ? [
@@ -228,9 +229,17 @@ export class WebRtcIngest {
               : new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
         ]
       : [];
+    // Simulcast (RFC 8853) needs the RID header extension (RFC 8852) negotiated: werift routes each
+    // layer's RTP by it, and Chromium refuses an answer with simulcast but without it. werift answers only
+    // the extensions both this list and the offer name, with the offer's ids; other publishers get none.
+    const simulcast = plan.video.simulcast;
+    const headerExtensions = simulcast
+      ? { video: [useSdesMid(), useSdesRTPStreamId(), ...(simulcast.repairedRid ? [useRepairedRtpStreamId()] : [])], audio: [] }
+      : undefined;
     return new RTCPeerConnection({
       iceServers: [],
       codecs: { video: [useH264()], audio },
+      ...(headerExtensions ? { headerExtensions } : {}),
       iceAdditionalHostAddresses: this.options.iceAdditionalHostAddresses,
       // werift puts a BUNDLE group in every answer unless bundling is disabled; an offer without one (or
       // with one we refuse) must get an answer without one, and a transport per m-section (RFC 8843 §7.3.3).
@@ -260,7 +269,8 @@ export class WebRtcIngest {
     if (buffers.problem) this.log('ingest.socket_buffers_unchanged', { problem: buffers.problem });
     const sdp = pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
-    return addH264AnswerParams(sdp, plan.video.payloadType);
+    const answer = addH264AnswerParams(sdp, plan.video.payloadType);
+    return plan.video.simulcast ? addSimulcastAnswer(answer, plan.video.simulcast) : answer;
   }
 
   private onState(sessionId: string, streamName: string, state: IngestSessionState): void {

@@ -43,6 +43,12 @@ export interface OfferMedia {
   bundleOnly: boolean;
   direction: string;
   codecs: OfferCodec[];
+  /** a=extmap URIs offered (RFC 8285). */
+  extmaps: string[];
+  /** `a=rid:` values (RFC 8851), raw: "<id> <direction>[ <restrictions>]". */
+  rids: string[];
+  /** The `a=simulcast:` value (RFC 8853), raw. */
+  simulcast: string | undefined;
 }
 
 export interface IngestPlan {
@@ -52,8 +58,35 @@ export interface IngestPlan {
     clockRate: number;
     /** RFC 6184 §8.1 sprop-parameter-sets, decoded: SPS/PPS for publishers that send none in-band. */
     parameterSets?: Buffer[];
+    /** RFC 8853 simulcast, when the offer's video has `a=simulcast:send` and the RID header extension. */
+    simulcast?: SimulcastPlan;
   };
   audio: { payloadType: number; codec: IngestAudioCodec; clockRate: number; channels: number } | undefined;
+}
+
+/** RFC 8852 header extensions that name a simulcast RTP stream (and its RTX repair stream). */
+export const RTP_STREAM_ID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+export const REPAIRED_RTP_STREAM_ID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+export const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+
+/** One rid of an `a=simulcast` stream list (RFC 8853 §5.1): `~` marks it paused. */
+export interface SimulcastRid {
+  rid: string;
+  paused: boolean;
+}
+
+export interface SimulcastPlan {
+  /**
+   * The offer's send streams in its order (RFC 8853: the first is the publisher's preferred one), each a
+   * list of alternative rids; only rids we accept are kept, and a stream left with none is dropped.
+   */
+  streams: SimulcastRid[][];
+  /** Every accepted rid, in the order of `streams`. */
+  rids: string[];
+  /** The `a=rid:<id> send …` line of each accepted rid, restrictions kept (RFC 8851 §4). */
+  ridParams: Map<string, string>;
+  /** Whether the offer has the repaired-rtp-stream-id extension too (answered when offered). */
+  repairedRid: boolean;
 }
 
 /** Splits an SDP into its media sections and reads rtpmap/fmtp/direction of each (RFC 8866 §5.14, §6). */
@@ -64,13 +97,17 @@ export function parseOfferMedia(sdp: string): OfferMedia[] {
     const line = raw.trim();
     if (line.startsWith('m=')) {
       const [kind, port] = line.slice(2).split(' ');
-      current = { kind, port: Number(port), bundleOnly: false, direction: 'sendrecv', codecs: [] };
+      current = { kind, port: Number(port), bundleOnly: false, direction: 'sendrecv', codecs: [], extmaps: [], rids: [], simulcast: undefined };
       media.push(current);
       continue;
     }
     if (!current) continue;
     if (line === 'a=bundle-only') current.bundleOnly = true;
     if (/^a=(sendonly|recvonly|sendrecv|inactive)$/.test(line)) current.direction = line.slice(2);
+    const extmap = /^a=extmap:\d+(?:\/\w+)? (\S+)/.exec(line);
+    if (extmap) current.extmaps.push(extmap[1]);
+    if (line.startsWith('a=rid:')) current.rids.push(line.slice('a=rid:'.length));
+    if (line.startsWith('a=simulcast:')) current.simulcast = line.slice('a=simulcast:'.length).trim();
     const rtpmap = /^a=rtpmap:(\d+) ([^/\s]+)\/(\d+)/.exec(line);
     if (rtpmap) {
       current.codecs.push({ payloadType: Number(rtpmap[1]), name: rtpmap[2].toLowerCase(), clockRate: Number(rtpmap[3]), fmtp: {} });
@@ -111,7 +148,113 @@ export function planIngest(offerSdp: unknown): IngestPlan {
       throw new IngestError(`the offer's ${m.kind} is ${m.direction}: a publisher must send`);
     }
   }
-  return { video: chooseH264(videos[0]), audio: audios.length ? chooseAudio(audios[0]) : undefined };
+  const video = chooseH264(videos[0]);
+  const simulcast = planSimulcast(videos[0], video.payloadType);
+  return { video: simulcast ? { ...video, simulcast } : video, audio: audios.length ? chooseAudio(audios[0]) : undefined };
+}
+
+/** Limits on what a simulcast offer may list (browsers send two to four encodings). */
+const MAX_SIMULCAST_RIDS = 8;
+/** RFC 8851 §10: rid-syntax is alphanumerics, '-' and '_' (at most 255; we take 32). */
+const RID_SYNTAX = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * RFC 8853 simulcast of the offer's video, or undefined when it offers none. A simulcast offer is taken
+ * only with the RID header extension (RFC 8852): without it the layers' RTP cannot be told apart, so the
+ * answer leaves simulcast out and the publisher sends one encoding (RFC 8853 §5.3). Rids that are not
+ * `send`, or whose `pt=` restriction excludes the H.264 payload type we answer, are left out; the offer's
+ * stream order, alternatives (`,`) and paused marks (`~`) are kept for the rest.
+ */
+export function planSimulcast(video: OfferMedia, payloadType: number): SimulcastPlan | undefined {
+  if (video.simulcast === undefined || !video.extmaps.includes(RTP_STREAM_ID_URI)) return undefined;
+  const ridParams = new Map<string, string>();
+  for (const value of video.rids) {
+    const [rid, direction, ...rest] = value.split(/\s+/);
+    if (!rid || !RID_SYNTAX.test(rid) || direction !== 'send' || ridParams.has(rid)) continue;
+    const restrictions = rest.join(' ');
+    const pt = /(?:^|;)pt=([\d,]+)/.exec(restrictions)?.[1];
+    if (pt && !pt.split(',').map(Number).includes(payloadType)) continue;
+    ridParams.set(rid, restrictions);
+  }
+  // "send <streams>" possibly beside "recv <streams>" (RFC 8853 §5.1); we only receive.
+  const words = video.simulcast.split(/\s+/);
+  const sendAt = words.indexOf('send');
+  if (sendAt < 0 || sendAt + 1 >= words.length) return undefined;
+  const streams: SimulcastRid[][] = [];
+  const rids: string[] = [];
+  for (const streamText of words[sendAt + 1].split(';')) {
+    const alternatives: SimulcastRid[] = [];
+    for (const alt of streamText.split(',')) {
+      const paused = alt.startsWith('~');
+      const rid = paused ? alt.slice(1) : alt;
+      if (!ridParams.has(rid) || rids.includes(rid) || rids.length >= MAX_SIMULCAST_RIDS) continue;
+      alternatives.push({ rid, paused });
+      rids.push(rid);
+    }
+    if (alternatives.length) streams.push(alternatives);
+  }
+  if (rids.length === 0) return undefined;
+  for (const rid of [...ridParams.keys()]) if (!rids.includes(rid)) ridParams.delete(rid);
+  return { streams, rids, ridParams, repairedRid: video.extmaps.includes(REPAIRED_RTP_STREAM_ID_URI) };
+}
+
+/**
+ * What werift reads of the offer's video simulcast: the `a=rid` lines of the rids we take (werift
+ * registers a receiver per rid from them) and no `a=simulcast` line when we do not take simulcast, so
+ * that its answer carries none. Pure; line endings are kept.
+ */
+export function offerForWerift(offerSdp: string, simulcast: SimulcastPlan | undefined): string {
+  const eol = offerSdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = offerSdp.split(/\r?\n/);
+  let kind: string | undefined;
+  const out = lines.filter((line) => {
+    if (line.startsWith('m=')) kind = line.slice(2).split(' ')[0];
+    if (kind !== 'video') return true;
+    if (line.startsWith('a=simulcast:')) return simulcast !== undefined;
+    if (line.startsWith('a=rid:')) {
+      const rid = line.slice('a=rid:'.length).split(/\s+/)[0];
+      return simulcast !== undefined && simulcast.rids.includes(rid);
+    }
+    return true;
+  });
+  return out.join(eol);
+}
+
+/**
+ * The answer's simulcast lines in its video m-section (RFC 8853 §5.3): `a=rid:<id> recv` for each rid we
+ * take, and `a=simulcast:recv` with the offer's streams in the offer's order, alternatives and paused
+ * marks kept. werift writes its own lines from the offer's a=rid lines (no alternatives or pauses, and a
+ * rid with restrictions answered as "send"); they are replaced.
+ */
+export function addSimulcastAnswer(answerSdp: string, simulcast: SimulcastPlan): string {
+  const eol = answerSdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = answerSdp.split(/\r?\n/);
+  const out: string[] = [];
+  let kind: string | undefined;
+  let inserted = false;
+  const ours = [
+    ...simulcast.rids.map((rid) => `a=rid:${rid} recv`),
+    `a=simulcast:recv ${simulcast.streams.map((alts) => alts.map((a) => (a.paused ? '~' : '') + a.rid).join(',')).join(';')}`,
+  ];
+  const flush = (): void => {
+    if (kind === 'video' && !inserted) {
+      // Before a trailing empty line (the SDP's final EOL).
+      const tail = out.length && out[out.length - 1] === '' ? out.splice(out.length - 1) : [];
+      out.push(...ours, ...tail);
+      inserted = true;
+    }
+  };
+  for (const line of lines) {
+    if (line.startsWith('m=')) {
+      flush();
+      kind = line.slice(2).split(' ')[0];
+    }
+    if (kind === 'video' && (line.startsWith('a=rid:') || line.startsWith('a=simulcast:'))) continue;
+    out.push(line);
+  }
+  flush();
+  if (!inserted) throw new Error('the answer has no video m-section for simulcast');
+  return out.join(eol);
 }
 
 function chooseH264(video: OfferMedia): IngestPlan['video'] {

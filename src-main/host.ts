@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { consoleLog, type Log, type RelayConfig, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
+import { consoleLog, type Log, type RecordingManager, type RelayConfig, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
 import { startAutoPush } from './autopush.js';
+import { recordingsDirOf, startRecordings } from './recording/host.js';
 import { APP_ROOT, ensureDir, mediaDirOf, prepareMediaDir } from './config/paths.js';
 import { fileModeSecretBox, type SecretBox } from './config/secrets.js';
 import { SettingsStore } from './config/store.js';
@@ -43,6 +44,8 @@ export interface Host {
   settings: SettingsStore;
   registry: StreamRegistry;
   transponders: TransponderManager;
+  /** Local recordings (`/rest-api/recording/*`). */
+  recordings: RecordingManager;
   ingest: WebRtcIngest;
   /** The embedded RTMP server, when enabled and its ports were free. */
   localRtmp?: LocalRtmp;
@@ -53,6 +56,8 @@ export interface Host {
 }
 
 const STOP_TRANSPONDERS_TIMEOUT_MS = 8000;
+/** Recordings are remuxed to MP4 at shutdown; one that takes longer stays an FLV, remuxed at the next start. */
+const STOP_RECORDINGS_TIMEOUT_MS = 20000;
 const STOP_INGEST_TIMEOUT_MS = 5000;
 
 export function appVersion(): string {
@@ -126,6 +131,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   };
   const registry = new StreamRegistry();
   const transponders = new TransponderManager(registry, () => relayConfigOf(settings, log));
+  const recordings = startRecordings(transponders, () => recordingsDirOf(dataDir, settings.values.recordings_dir), log);
   const ingest = new WebRtcIngest(registry, loopbackOnly() ? { log, iceAdditionalHostAddresses: ['127.0.0.1'] } : { log });
   const stopAutoPush = startAutoPush(
     registry,
@@ -146,6 +152,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const deps: RestDeps = {
     registry,
     transponders,
+    recordings,
     ingest,
     settings,
     targets: new TargetStore(dataDir, secretBox),
@@ -178,6 +185,10 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     stopAutoPush();
+    await withTimeout(recordings.stopAll(), STOP_RECORDINGS_TIMEOUT_MS).catch((err: unknown) =>
+      log('host.stop_recordings_failed', { error: (err as Error).message }),
+    );
+    recordings.close();
     await withTimeout(transponders.stopAll(), STOP_TRANSPONDERS_TIMEOUT_MS).catch((err: unknown) =>
       log('host.stop_transponders_failed', { error: (err as Error).message }),
     );
@@ -197,6 +208,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     settings,
     registry,
     transponders,
+    recordings,
     ingest,
     dataDir,
     mediaDir,

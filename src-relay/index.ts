@@ -21,6 +21,9 @@ export {
 export { findFfmpeg } from './transponder/audio/ffmpeg.js';
 export { encoderOutputReader, ffmpegEncoderArgs } from './transponder/audio/ffmpeg-encoder.js';
 
+// Local recordings: what a transponder sends, or a stream, to an FLV file remuxed to MP4 on stop.
+export { RecordingError, RecordingManager, type RecordingService } from './recording/recordings.js';
+
 // RTMP: the publisher (`castbridge push`), URL rules, and the protocol pieces test servers are built from.
 export { RtmpPublisher } from './rtmp/publisher.js';
 export { RtmpError } from './rtmp/errors.js';

@@ -166,6 +166,11 @@ export const SETTING_SPECS = {
     default: '',
     description: 'Folder of the WAV files for sound injection. Empty: <data folder>/media.',
   },
+  recordings_dir: {
+    type: 'path',
+    default: '',
+    description: 'Folder of the local recordings (<stream>-<YYYYMMDD-HHMMSS>.mp4; .flv while recording). Empty: <data folder>/recordings.',
+  },
 } as const satisfies Record<string, SettingSpecBase>;
 
 export type SettingKey = keyof typeof SETTING_SPECS;

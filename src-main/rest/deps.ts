@@ -1,7 +1,7 @@
 // What the HTTP layer needs from the host, as interfaces: route logic is tested with fakes and no port.
 import type { EventEmitter } from 'node:events';
 import type { HostInfo } from '../../src-contract/studio.js';
-import type { LiveStream, Log, StreamRegistry, TransponderService, TransponderServiceEvents, TrickleResult } from '../../src-relay/index.js';
+import type { LiveStream, Log, RecordingService, StreamRegistry, TransponderService, TransponderServiceEvents, TrickleResult } from '../../src-relay/index.js';
 import type { SecretBox } from '../config/secrets.js';
 import type { SettingsStore } from '../config/store.js';
 import type { TargetStore } from '../config/targets.js';
@@ -28,6 +28,8 @@ export type HostResolver = (hostname: string) => Promise<void>;
 export interface RestDeps {
   registry: StreamRegistry;
   transponders: TransponderHub;
+  /** Local recordings (`/rest-api/recording/*`); a host without them answers as if none exist. */
+  recordings?: RecordingService;
   ingest: IngestService;
   settings: SettingsStore;
   targets: TargetStore;

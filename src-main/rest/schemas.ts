@@ -7,6 +7,7 @@ import Type from 'typebox';
 import type { TSchema } from 'typebox';
 import { HostInfo, MediaList, Target, TargetList } from '../../src-contract/studio.js';
 import { FindBody, MediaSessionBody, SoundOnBody, StartupBody, Transponder } from '../../src-contract/transponder.js';
+import { Recording, RecordingFileList, RecordingIdBody, RecordingList, RecordingStartupBody } from '../../src-contract/recording.js';
 
 export type JsonSchema = Readonly<Record<string, unknown>> | TSchema;
 
@@ -336,6 +337,52 @@ export const STUDIO_ROUTES = {
   },
 } as const satisfies Record<string, RouteSpec>;
 
+/** Local recordings (docs/DECISIONS.md "Recording"), beside the WCS push API and in its style: POST with a JSON body. */
+function recording(method: 'GET' | 'POST', name: string, summary: string, body: JsonSchema | undefined, responses: Record<number, ResponseSpec>): RouteSpec {
+  const spec: RouteSpec = {
+    method,
+    url: `/rest-api/recording/${name}`,
+    operationId: `recording_${name}${method === 'GET' && name === 'find_all' ? '_get' : ''}`,
+    summary,
+    tag: 'recording',
+    responses: method === 'POST' ? { ...responses, 401: E401, 403: E403, 413: E413, 415: E415 } : { ...responses, 401: E401, 403: E403 },
+  };
+  if (body) spec.body = body;
+  else if (method === 'POST') spec.bodyOptional = true;
+  return spec;
+}
+
+const OK_RECORDING = { description: 'The recording.', schema: Recording } satisfies ResponseSpec;
+const RECORDING_LIST = { description: 'Every recording: the live ones and the last ended ones.', schema: RecordingList } satisfies ResponseSpec;
+
+export const RECORDING_ROUTES = {
+  startup: recording(
+    'POST',
+    'startup',
+    'Start recording what a transponder sends (mediaSessionId) or a published stream (streamName) to <recordings_dir>/<stream>-<YYYYMMDD-HHMMSS>.flv, remuxed to .mp4 on stop.',
+    RecordingStartupBody,
+    {
+      200: OK_RECORDING,
+      400: err('Neither mediaSessionId nor streamName, wrong types, or a streamName the transponder does not send.'),
+      404: err('No transponder with that mediaSessionId, or no published stream of that name.'),
+      500: err('The recording file could not be created in the recordings folder (the sentence says why).'),
+    },
+  ),
+  terminate: recording('POST', 'terminate', 'Stop a recording; answers once its file is finalized (the MP4, or the FLV kept when the remux failed).', RecordingIdBody, {
+    200: OK_RECORDING,
+    400: E400,
+    404: err('No recording with that recordingId.'),
+  }),
+  find_all: recording('POST', 'find_all', 'List the recordings (an empty list when there is none).', undefined, {
+    200: RECORDING_LIST,
+    400: err('The body, if any, is not valid JSON.'),
+  }),
+  find_all_get: recording('GET', 'find_all', 'List the recordings (body-less GET).', undefined, { 200: RECORDING_LIST }),
+  files: recording('GET', 'files', 'The MP4 and FLV files of the recordings folder, with size, duration when it reads, and creation time.', undefined, {
+    200: { description: 'The folder and its recordings.', schema: RecordingFileList },
+  }),
+} as const satisfies Record<string, RouteSpec>;
+
 export const OPENAPI_ROUTE: RouteSpec = {
   method: 'GET',
   url: '/rest-api/openapi.json',
@@ -352,6 +399,7 @@ export const ALL_ROUTES: RouteSpec[] = [
   ...Object.values(WHIP_ROUTES),
   ...Object.values(WHIP_NOT_ALLOWED),
   ...Object.values(STUDIO_ROUTES),
+  ...Object.values(RECORDING_ROUTES),
   OPENAPI_ROUTE,
 ];
 

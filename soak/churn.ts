@@ -5,7 +5,8 @@
 import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
-import { Host, hostPage, launchBrowser, log, mb, publish, sleep, until, type Figure, type ScenarioResult } from './lib.js';
+import { Host, hostPage, launchBrowser, log, mb, publish, sleep, type Figure, type ScenarioResult } from './lib.js';
+import { waitFor } from '../test/helpers/wait.js';
 
 export interface ChurnOptions {
   cycles: number;
@@ -54,7 +55,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
     [, nginx, browser] = await Promise.all([host.start({ inspect: true }), startNginxRtmp({ apps: ['live', 'churn'] }), launchBrowser()]);
     const page = await hostPage(browser, host.base);
     await publish(page, host.base, 'live');
-    const live = await until(
+    const live = await waitFor(
       'startup of the live transponder',
       async () => {
         const r = await host.rest('startup', { streamName: 'live', rtmpUrl: nginx!.url('live') });
@@ -63,7 +64,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
       30_000,
       250,
     );
-    await until('live PUBLISHING', async () => (await host.transponder(live.mediaSessionId))?.status === 'PUBLISHING', 30_000);
+    await waitFor('live PUBLISHING', async () => (await host.transponder(live.mediaSessionId))?.status === 'PUBLISHING', 30_000);
 
     const sample = async (label: string): Promise<void> => {
       await sleep(500);
@@ -79,7 +80,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
       if (!expect('startup', r.status, 200, r.body)) return;
       const t = r.body as { mediaSessionId: string; status: string };
       if (t.status !== 'CONNECTING' && t.status !== 'PUBLISHING' && d.unexpected.length < 50) d.unexpected.push(`startup status ${t.status}`);
-      await until('PUBLISHING', async () => (await host.transponder(t.mediaSessionId))?.status === 'PUBLISHING', 30_000, 20).catch((e: Error) => d.unexpected.push(e.message));
+      await waitFor('PUBLISHING', async () => (await host.transponder(t.mediaSessionId))?.status === 'PUBLISHING', 30_000, 20).catch((e: Error) => d.unexpected.push(e.message));
       const term = await host.rest('terminate', { mediaSessionId: t.mediaSessionId });
       expect('terminate', term.status, 200, term.body);
       const gone = await host.rest('find', { mediaSessionId: t.mediaSessionId });
@@ -98,7 +99,7 @@ export async function runChurn(opts: ChurnOptions): Promise<ChurnDetail> {
       count(p ? 'WHIP POST 201' : 'WHIP POST failed');
       if (!p) return;
       // the stream exists: a startup to it is answered (then ended)
-      const r = await until('the WHIP stream to be published', async () => {
+      const r = await waitFor('the WHIP stream to be published', async () => {
         const a = await host.rest('startup', { streamName: `churn${i}`, rtmpUrl: nginx!.url('churn') });
         return a.status === 404 ? undefined : a;
       }, 20_000, 100).catch(() => undefined);

@@ -6,7 +6,8 @@ import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import { avMarks, summarizeOffsets, timing, type MarkReport, type TimingReport } from './analyze.js';
-import { Host, hostPage, launchBrowser, log, mb, publish, publisherLags, quantile, sleep, until, type Figure, type ScenarioResult } from './lib.js';
+import { Host, hostPage, launchBrowser, log, mb, publish, publisherLags, quantile, sleep, type Figure, type ScenarioResult } from './lib.js';
+import { waitFor } from '../test/helpers/wait.js';
 
 export interface DriftOptions {
   durationMs: number;
@@ -40,7 +41,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
     await publish(page, host.base, 'marks', { source: 'marks', markPeriodMs: opts.markPeriodMs });
     const ids: string[] = [];
     for (const target of targets) {
-      const t = await until(
+      const t = await waitFor(
         'startup',
         async () => {
           const r = await host.rest('startup', { streamName: 'marks', rtmpUrl: target.url() });
@@ -53,7 +54,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftDetail> {
       );
       ids.push(t.mediaSessionId);
     }
-    for (const id of ids) await until('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
+    for (const id of ids) await waitFor('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
     const end = Date.now() + opts.durationMs;
     let lastLog = Date.now();
     while (Date.now() < end) {

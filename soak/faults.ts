@@ -13,7 +13,8 @@ import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import { timing } from './analyze.js';
-import { decodeErrors, Host, hostPage, launchBrowser, log, publish, sleep, until, type Figure, type ScenarioResult } from './lib.js';
+import { decodeErrors, Host, hostPage, launchBrowser, log, publish, sleep, type Figure, type ScenarioResult } from './lib.js';
+import { waitFor } from '../test/helpers/wait.js';
 import { NetLink, NsNginx } from './netns.js';
 import { answerViaRelay, firstUdpCandidate, UdpImpairer, type Impairment } from './udp-impair.js';
 
@@ -192,7 +193,7 @@ async function runCondition(setup: LegSetup, leg: Leg, condition: Condition, sec
     keyframeRequests: 0,
   };
   // 404 until the WHIP stream has started
-  const start = await until(
+  const start = await waitFor(
     'the published stream',
     async () => {
       const a = await host.rest('startup', { streamName: 'cam', rtmpUrl: setup.rtmpUrl(condition.id), rtmpTransponderFullUrl: true });
@@ -203,7 +204,7 @@ async function runCondition(setup: LegSetup, leg: Leg, condition: Condition, sec
   );
   if (start.status !== 200) throw new Error(`startup ${condition.id}: ${start.status} ${JSON.stringify(start.body)}`);
   const id = (start.body as { mediaSessionId: string }).mediaSessionId;
-  await until('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
+  await waitFor('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
   await sleep(3000);
   r.bitrateBeforeKbps = (await host.transponder(id))?.stats.bitrateKbps ?? 0;
   const events = (name: string): number => host.events.get(name) ?? 0;
@@ -264,7 +265,7 @@ async function blackHole(setup: LegSetup): Promise<BlackHoleResult> {
   const { host } = setup;
   const start = await host.rest('startup', { streamName: 'cam', rtmpUrl: setup.rtmpUrl('blackhole'), rtmpTransponderFullUrl: true });
   const id = (start.body as { mediaSessionId: string }).mediaSessionId;
-  await until('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
+  await waitFor('PUBLISHING', async () => (await host.transponder(id))?.status === 'PUBLISHING', 30_000);
   await sleep(3000);
   await setup.blackout(true);
   const t0 = Date.now();
@@ -281,7 +282,7 @@ async function blackHole(setup: LegSetup): Promise<BlackHoleResult> {
   }
   await setup.blackout(false);
   const t1 = Date.now();
-  const resumed = await until('PUBLISHING again', async () => (await host.transponder(id))?.status === 'PUBLISHING', 60_000).then(() => Date.now() - t1, () => undefined);
+  const resumed = await waitFor('PUBLISHING again', async () => (await host.transponder(id))?.status === 'PUBLISHING', 60_000).then(() => Date.now() - t1, () => undefined);
   await host.rest('terminate', { mediaSessionId: id });
   return { detectedMs, info, resumedMs: resumed };
 }

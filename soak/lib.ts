@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { freePort } from '../test/helpers/servers.js';
+import { waitFor } from '../test/helpers/wait.js';
 import { readFlv, type FlvTag } from '../src-relay/flv/file.js';
 import { TagType, videoTagInfo } from '../src-relay/flv/tags.js';
 
@@ -38,17 +39,6 @@ export interface ScenarioResult {
 
 export function log(scenario: string, message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} soak.${scenario} ${message}\n`);
-}
-
-/** Polls `check` every `everyMs` until it returns a value other than undefined/false. */
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 export interface RestAnswer {
@@ -118,7 +108,7 @@ export class Host {
         if (event) this.events.set(event, (this.events.get(event) ?? 0) + 1);
       }
     });
-    this.base = await until(
+    this.base = await waitFor(
       'the host to print its studio URL',
       () => {
         if (this.child.exitCode !== null) throw new Error(`the host exited ${this.child.exitCode}:\n${stdout}\n${this.stderrText.slice(-3000)}`);
@@ -127,7 +117,7 @@ export class Host {
       HOST_START_TIMEOUT_MS,
     );
     if (opts.inspect) {
-      const url = await until('the inspector URL', () => /Debugger listening on (ws:\/\/\S+)/.exec(this.stderrText)?.[1], 10_000);
+      const url = await waitFor('the inspector URL', () => /Debugger listening on (ws:\/\/\S+)/.exec(this.stderrText)?.[1], 10_000);
       const ws = new WebSocket(url);
       await once(ws, 'open');
       ws.on('message', (data: Buffer) => {

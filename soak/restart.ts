@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { mulberry32 } from '../test/helpers/prng.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
-import { checkRecordingStart, heapGrowth, Host, hostPage, launchBrowser, log, mb, publish, quantile, readRecording, sleep, until, type Figure, type ScenarioResult } from './lib.js';
+import { checkRecordingStart, heapGrowth, Host, hostPage, launchBrowser, log, mb, publish, quantile, readRecording, sleep, type Figure, type ScenarioResult } from './lib.js';
+import { waitFor } from '../test/helpers/wait.js';
 
 export interface RestartOptions {
   restarts: number;
@@ -70,7 +71,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
     instances.push(await startOnPort(port));
     const page = await hostPage(browser, host.base);
     await publish(page, host.base, 'cam');
-    const start = await until(
+    const start = await waitFor(
       'startup to find the published stream',
       async () => {
         const r = await host.rest('startup', { streamName: 'cam', rtmpUrl: `rtmp://127.0.0.1:${port}/live` });
@@ -81,7 +82,7 @@ export async function runRestart(opts: RestartOptions): Promise<RestartDetail> {
     );
     const id = start.mediaSessionId;
     const status = async (): Promise<string> => (await host.transponder(id))?.status ?? 'GONE';
-    await until('PUBLISHING', async () => (await status()) === 'PUBLISHING', 30_000);
+    await waitFor('PUBLISHING', async () => (await status()) === 'PUBLISHING', 30_000);
     let firstCounts: Awaited<ReturnType<Host['heapCounts']>> | undefined;
     const sample = async (): Promise<void> => {
       await host.gc();

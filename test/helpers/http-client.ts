@@ -51,14 +51,3 @@ export function push(base: string, method: string, body: unknown, ca?: string, h
     ca,
   });
 }
-
-/** Polls `check` (sync or async) every 100 ms until it gives a value. */
-export async function waitUntil<T>(check: () => T | undefined | false | PromiseLike<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

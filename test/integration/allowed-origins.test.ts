@@ -10,7 +10,8 @@ import WebSocket from 'ws';
 import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { freePort, removeDir } from '../helpers/servers.js';
-import { call, waitUntil } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const LISTED = 'http://pages.example:8000';
 const ALSO_LISTED = 'https://studio.example';
@@ -35,7 +36,7 @@ async function wcsEstablished(url: string, origin?: string, extra: WebSocket.Cli
   const result = await handshake(url, origin, extra);
   if (!result.ws) return `refused ${result.status}`;
   result.ws.send(JSON.stringify({ message: 'connection', data: [{ appKey: 'defaultApp' }] }));
-  await waitUntil(() => result.frames.find((f) => f.message === 'getUserData'), 5000, 'getUserData');
+  await waitFor('getUserData', () => result.frames.find((f) => f.message === 'getUserData'), 5000);
   result.ws.close();
   return 'ESTABLISHED';
 }
@@ -87,7 +88,7 @@ describe('allowed_origins', { timeout: 60_000 }, () => {
     const url = `${host.httpUrl.replace(/^http/, 'ws')}/ws`;
     const ok = await handshake(url, LISTED);
     assert.ok(ok.ws, `status ${ok.status}`);
-    await waitUntil(() => ok.frames.find((f) => f.type === 'hello'), 5000, 'hello');
+    await waitFor('hello', () => ok.frames.find((f) => f.type === 'hello'), 5000);
     ok.ws!.close();
     assert.equal((await handshake(url, UNLISTED)).status, 403);
     assert.equal((await handshake(url, 'null')).status, 403);

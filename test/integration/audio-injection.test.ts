@@ -25,7 +25,8 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
 import { keyframeTimes, videoPacketTimes } from '../helpers/media.js';
-import { push, waitUntil } from '../unit/rest/http-client.js';
+import { push } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const FFMPEG = '/usr/bin/ffmpeg';
@@ -254,9 +255,9 @@ describe('mute, unmute and sound injection through the REST API, heard in a real
         original({ ...c, audio: c?.audio ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : false });
     });
     publication = await publishWhip(page, `${host.httpUrl}/whip/${STREAM}`, { width: 320, height: 240, fps: 15 });
-    await waitUntil(() => host.registry.get(STREAM)?.params, 30_000, "the stream's first SPS/PPS");
+    await waitFor("the stream's first SPS/PPS", () => host.registry.get(STREAM)?.params, 30_000);
     timeline = new Timeline(host);
-    await waitUntil(() => !Number.isNaN(timeline.now()), 15_000, 'the stream\'s first audio');
+    await waitFor('the stream\'s first audio', () => !Number.isNaN(timeline.now()), 15_000);
   });
 
   after(async () => {
@@ -277,7 +278,7 @@ describe('mute, unmute and sound injection through the REST API, heard in a real
     });
     assert.equal(reply.status, 200, reply.text);
     const id = reply.json().mediaSessionId as string;
-    await waitUntil(() => timeline.base(id) !== undefined, 30_000, `${name}'s first keyframe`);
+    await waitFor(`${name}'s first keyframe`, () => timeline.base(id) !== undefined, 30_000);
     return id;
   }
 

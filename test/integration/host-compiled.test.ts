@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { removeDir } from '../helpers/servers.js';
-import { call } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PROBE = join(ROOT, 'test', 'helpers', 'module-probe.mjs');

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDir } from '../helpers/servers.js';
-import { call, waitUntil } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
 const START_TIMEOUT_MS = 60_000;
@@ -66,7 +67,7 @@ describe('castbridge --headless', { timeout: 120_000 }, () => {
       // keeps the shutdown busy (its grace period) while the second signal arrives.
       const upload = await startSlowUpload(url);
       child.kill('SIGTERM');
-      await waitUntil(() => stderr.includes('event=host.signal'), EXIT_TIMEOUT_MS, 'the host to take the first signal');
+      await waitFor('the host to take the first signal', () => stderr.includes('event=host.signal'), EXIT_TIMEOUT_MS);
       child.kill('SIGINT');
       upload.on('error', () => {});
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), EXIT_TIMEOUT_MS))]);

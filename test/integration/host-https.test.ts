@@ -12,7 +12,7 @@ import { generate } from 'selfsigned';
 import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { removeDir } from '../helpers/servers.js';
-import { call } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
 
 const OVERRIDES = { rest_http_port: '0', rest_https_port: '0', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { LogFields } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { removeDir } from '../helpers/servers.js';
-import { call } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
 
 const RTMP_HANDSHAKE_SIZE = 1536;
 const RTMP_VERSION = 3;

@@ -13,7 +13,8 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { startRtmpTestServer, type RtmpTestServer } from '../helpers/rtmp-auth-server.js';
 import { removeDir } from '../helpers/servers.js';
-import { push, waitUntil } from '../unit/rest/http-client.js';
+import { push } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
 const START_TIMEOUT_MS = 60_000;
@@ -44,7 +45,7 @@ describe('castbridge --headless: SIGTERM with a live transponder', { timeout: 18
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    const url = await waitUntil(() => /studio: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1], START_TIMEOUT_MS, `the studio URL:\n${stdout}\n${stderr}`);
+    const url = await waitFor(`the studio URL:\n${stdout}\n${stderr}`, () => /studio: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1], START_TIMEOUT_MS);
 
     browser = await launchChromium({ fps: 15 });
     const page = await browser.newPage();
@@ -56,14 +57,14 @@ describe('castbridge --headless: SIGTERM with a live transponder', { timeout: 18
     assert.equal(startup.status, 200, startup.text);
     const record = await published;
     assert.equal(record.streamName, 'rtmp_cam');
-    await waitUntil(() => record.media.length >= 10, 20_000, 'media on the target');
+    await waitFor('media on the target', () => record.media.length >= 10, 20_000);
     const status = await push(url, 'find_all', {});
     assert.equal(status.json()[0]?.status, 'PUBLISHING');
 
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), EXIT_TIMEOUT_MS))]);
     assert.equal(code, 0, `exit code after SIGTERM\n${stderr.slice(-2000)}`);
-    await waitUntil(() => record.ended, 10_000, 'the target socket to close');
+    await waitFor('the target socket to close', () => record.ended, 10_000);
     const fcUnpublish = record.commands.indexOf('FCUnpublish');
     const deleteStream = record.commands.indexOf('deleteStream');
     assert.ok(fcUnpublish >= 0, `FCUnpublish received; commands: ${record.commands.join(',')}`);

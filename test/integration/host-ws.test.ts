@@ -13,7 +13,8 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
-import { call, waitUntil } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 type Message = Record<string, any>;
 
@@ -122,7 +123,7 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     assert.equal((await connect(wsUrl(host), { host: `rebind.example:${new URL(host.httpUrl).port}` })).status, 403);
     const ok = await connect(wsUrl(host), {}, own);
     assert.ok(ok.ws, 'connected');
-    await waitUntil(() => ok.messages.find((m) => m.type === 'hello'), 5000, 'hello');
+    await waitFor('hello', () => ok.messages.find((m) => m.type === 'hello'), 5000);
     assert.match(ok.messages[0]!.sessionId, /\w{8}/);
     ok.ws!.close();
   });
@@ -153,7 +154,7 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     const subscriber = await connect(wsUrl(host), {}, new URL(host.httpUrl).origin);
     assert.ok(subscriber.ws);
     subscriber.ws!.send(JSON.stringify({ type: 'subscribe-events' }));
-    await waitUntil(() => subscriber.messages.find((m) => m.type === 'streams'), 5000, 'the first streams event');
+    await waitFor('the first streams event', () => subscriber.messages.find((m) => m.type === 'streams'), 5000);
 
     browser = await launchChromium({ fps: 15 });
     page = await browser.newPage();
@@ -163,13 +164,13 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     assert.deepEqual(statuses.slice(0, 4), ['hello', 'answer', 'stream:PENDING', 'stream:PUBLISHING']);
     const published = await nginx.waitForPublish(before + 1, 30_000);
     assert.equal(published.name, 'rtmp_wscam');
-    await waitUntil(() => subscriber.messages.find((m) => m.type === 'transponder' && m.transponder.sourceStreamName === 'wscam'), 10_000, 'a transponder event');
-    await waitUntil(() => subscriber.messages.find((m) => m.type === 'stats'), 10_000, 'a stats event');
-    await waitUntil(() => subscriber.messages.find((m) => m.type === 'streams' && m.streams.some((s: Message) => s.streamName === 'wscam')), 10_000, 'a streams event');
+    await waitFor('a transponder event', () => subscriber.messages.find((m) => m.type === 'transponder' && m.transponder.sourceStreamName === 'wscam'), 10_000);
+    await waitFor('a stats event', () => subscriber.messages.find((m) => m.type === 'stats'), 10_000);
+    await waitFor('a streams event', () => subscriber.messages.find((m) => m.type === 'streams' && m.streams.some((s: Message) => s.streamName === 'wscam')), 10_000);
 
     await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wscam']!.close());
-    await waitUntil(() => !host.registry.get('wscam'), 15_000, 'the stream ends with its session');
-    await waitUntil(() => subscriber.messages.find((m) => m.type === 'transponder-removed'), 15_000, 'transponder-removed');
+    await waitFor('the stream ends with its session', () => !host.registry.get('wscam'), 15_000);
+    await waitFor('transponder-removed', () => subscriber.messages.find((m) => m.type === 'transponder-removed'), 15_000);
     assert.equal(host.transponders.find({ streamName: 'wscam' }).length, 0);
     subscriber.ws!.close();
   });
@@ -179,10 +180,10 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
     const refusing = await startRtmpTestServer({ publishStatus: { level: 'error', code: 'NetStream.Publish.BadName', description: `Stream ${key} is invalid` } });
     try {
       await publishOverWs(page, 'wsbad', `${refusing.baseUrl}/live/${key}`);
-      const failed = await waitUntil(
+      const failed = await waitFor(
+        'a FAILED stream message',
         async () => (await wsMessages(page, 'wsbad')).find((m) => m.type === 'stream' && m.status === 'FAILED'),
         30_000,
-        'a FAILED stream message',
       );
       assert.equal(failed.streamName, 'wsbad');
       assert.equal(failed.info, 'FAILED_BY_RTMP_WRITER_ERROR');
@@ -195,7 +196,7 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
       await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wsbad']?.close()).catch(() => undefined);
       await refusing.close();
     }
-    await waitUntil(() => !host.registry.get('wsbad'), 15_000, 'the stream ends with its session');
+    await waitFor('the stream ends with its session', () => !host.registry.get('wsbad'), 15_000);
   });
 
   test('a REST terminate of the session\'s transponder reaches it as STOPPED_BY_REST_TERMINATE', async () => {
@@ -210,15 +211,15 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
       body: JSON.stringify({ mediaSessionId: transponder.mediaSessionId }),
     });
     assert.equal(res.status, 200);
-    const stopped = await waitUntil(
+    const stopped = await waitFor(
+      'a STOPPED stream message',
       async () => (await wsMessages(page, 'wsterm')).find((m) => m.type === 'stream' && m.status === 'STOPPED'),
       15_000,
-      'a STOPPED stream message',
     );
     assert.deepEqual(stopped, { type: 'stream', streamName: 'wsterm', status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' });
     const messages = await wsMessages(page, 'wsterm');
     assert.ok(!messages.some((m) => m.status === 'FAILED'), 'a terminate is no failure');
     await page.evaluate(() => (window as unknown as { __ws: Record<string, WebSocket> }).__ws['wsterm']!.close());
-    await waitUntil(() => !host.registry.get('wsterm'), 15_000, 'the stream ends with its session');
+    await waitFor('the stream ends with its session', () => !host.registry.get('wsterm'), 15_000);
   });
 });

@@ -11,6 +11,7 @@ import { StreamNameInUseError, StreamRegistry, type LiveStream } from '../../src
 import type { H264Params, PcmChunk, VideoFrame } from '../../src-relay/media.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Recorder {
   stream: LiveStream;
@@ -26,14 +27,6 @@ function record(stream: LiveStream): Recorder {
   stream.on('video', (f) => rec.frames.push(f));
   stream.on('pcm', (c) => rec.pcm.push(c));
   return rec;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */

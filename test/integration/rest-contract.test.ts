@@ -15,7 +15,8 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
 import { probeStreams } from '../helpers/media.js';
-import { call, push, waitUntil, type Reply } from '../unit/rest/http-client.js';
+import { call, push, type Reply } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STREAM = 'cam1';
 /** How long the G.711 transponder publishes before it is ended and its recording probed. */
@@ -57,7 +58,7 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
     page = await browser.newPage();
     await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
     publication = await publishWhip(page, `${host.httpUrl}/whip/${STREAM}`, { width: 320, height: 240, fps: 15 });
-    await waitUntil(() => host.registry.get(STREAM)?.params, 30_000, 'the stream\'s first SPS/PPS');
+    await waitFor('the stream\'s first SPS/PPS', () => host.registry.get(STREAM)?.params, 30_000);
   });
 
   after(async () => {
@@ -173,7 +174,7 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
       return t?.status === 'PUBLISHING' && t.stats.uptimeMs >= PCMA_PUBLISH_MS;
     }, 30_000, `the pcma transponder publishing for ${PCMA_PUBLISH_MS} ms`);
     await push(host.httpUrl, 'terminate', { mediaSessionId: id });
-    const file = await waitUntil(() => nginx.recordings().find((f) => basename(f).startsWith('pcma_probe')), 20_000, 'the pcma recording');
+    const file = await waitFor('the pcma recording', () => nginx.recordings().find((f) => basename(f).startsWith('pcma_probe')), 20_000);
     // nginx finishes the file after the unpublish: probe until it reads, then check the codec.
     let probed: Awaited<ReturnType<typeof probeStreams>> | undefined;
     await pollUntil(async () => (probed = await probeStreams(file).catch(() => undefined))?.audio !== undefined, 20_000, 'an audio track in the pcma recording');
@@ -216,7 +217,7 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
       await second.stop();
       await put({ rtmp_push_auto_start: false });
     }
-    await waitUntil(() => host.transponders.find({ streamName: 'cam2' }).length === 0, 15_000, 'the auto-push transponder ends with its stream');
+    await waitFor('the auto-push transponder ends with its stream', () => host.transponders.find({ streamName: 'cam2' }).length === 0, 15_000);
   });
 
   test('WHIP: a second publisher of the same name gets 409; DELETE of the Location ends the stream', async () => {
@@ -239,7 +240,7 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
       assert.match(location.pathname, /^\/whip\/cam3\/[\w-]+$/);
       assert.ok(host.registry.get('cam3'), 'published');
       assert.equal((await call(location.href, { method: 'DELETE' })).status, 200);
-      await waitUntil(() => !host.registry.get('cam3'), 10_000, 'DELETE ends the stream');
+      await waitFor('DELETE ends the stream', () => !host.registry.get('cam3'), 10_000);
     } finally {
       await third.stop();
     }

@@ -19,7 +19,8 @@ import type { LiveStream } from '../../src-relay/streams.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { PUSH_ROUTES } from '../../src-main/rest/schemas.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
-import { call, push, waitUntil } from '../unit/rest/http-client.js';
+import { call, push } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const STREAM = 'fuzz_source';
@@ -130,7 +131,7 @@ describe('fuzzed JSON on every push method of a real host', { timeout: 300_000 }
     const reply = await push(host.httpUrl, 'startup', { streamName: STREAM, rtmpUrl: nginx.url('live'), options: { audioCodec: 'pcmu' } });
     assert.equal(reply.status, 200, reply.text);
     anchor = reply.json().mediaSessionId;
-    await waitUntil(() => host.transponders.find({ mediaSessionId: anchor })[0]?.status === 'PUBLISHING', 20_000, 'the anchor PUBLISHING');
+    await waitFor('the anchor PUBLISHING', () => host.transponders.find({ mediaSessionId: anchor })[0]?.status === 'PUBLISHING', 20_000);
   });
 
   after(async () => {
@@ -205,6 +206,6 @@ describe('fuzzed JSON on every push method of a real host', { timeout: 300_000 }
     for (const t of host.transponders.list()) if (t.mediaSessionId !== anchor) await host.transponders.terminate(t.mediaSessionId).catch(() => undefined);
     const fresh = await push(host.httpUrl, 'startup', { streamName: STREAM, rtmpUrl: `${nginx.url('live')}/after_fuzz`, rtmpTransponderFullUrl: true, options: { audioCodec: 'pcma' } });
     assert.equal(fresh.status, 200, fresh.text);
-    await waitUntil(() => host.transponders.find({ mediaSessionId: fresh.json().mediaSessionId })[0]?.status === 'PUBLISHING', 20_000, 'a new transponder PUBLISHING');
+    await waitFor('a new transponder PUBLISHING', () => host.transponders.find({ mediaSessionId: fresh.json().mediaSessionId })[0]?.status === 'PUBLISHING', 20_000);
   });
 });

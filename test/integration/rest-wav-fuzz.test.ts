@@ -18,7 +18,8 @@ import { silentLog } from '../../src-relay/log.js';
 import type { LiveStream } from '../../src-relay/streams.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
-import { push, waitUntil } from '../unit/rest/http-client.js';
+import { push } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const STREAM = 'fuzz_source';
@@ -215,7 +216,7 @@ describe('fuzzed WAV files through sound_on on a real host and transponder', { t
     assert.equal(reply.status, 200, reply.text);
     id = reply.json().mediaSessionId;
     await nginx.waitForPublish(1, 20_000);
-    await waitUntil(() => host.transponders.find({ mediaSessionId: id })[0]?.status === 'PUBLISHING', 20_000, 'PUBLISHING');
+    await waitFor('PUBLISHING', () => host.transponders.find({ mediaSessionId: id })[0]?.status === 'PUBLISHING', 20_000);
   });
 
   after(async () => {

@@ -17,7 +17,8 @@ import { launchChromium, publishWhip, type WhipPublication } from '../helpers/ch
 import { probeStreams } from '../helpers/media.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
-import { push, waitUntil } from '../unit/rest/http-client.js';
+import { push } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const STREAM = 'cam1';
 const SDK_DIR = dirname(createRequire(import.meta.url).resolve('@flashphoner/websdk/package.json'));
@@ -92,7 +93,7 @@ describe('the official WCS REST client against a live host', { timeout: 240_000 
     page = await browser.newPage();
     await page.goto(`${allowedPage.origin}/index.html`);
     publication = await publishWhip(page, `${host.httpUrl}/whip/${STREAM}`, { width: 320, height: 240, fps: 15 });
-    await waitUntil(() => host.registry.get(STREAM)?.params, 30_000, "the stream's first SPS/PPS");
+    await waitFor("the stream's first SPS/PPS", () => host.registry.get(STREAM)?.params, 30_000);
   });
 
   after(async () => {

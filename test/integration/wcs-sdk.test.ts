@@ -17,7 +17,8 @@ import { launchChromium } from '../helpers/chromium.js';
 import { probeStreams } from '../helpers/media.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
-import { call, waitUntil } from '../unit/rest/http-client.js';
+import { call } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SDK_DIR = dirname(createRequire(import.meta.url).resolve('@flashphoner/websdk/package.json'));
 const DEMO = '/examples/demo/streaming/webrtc-as-rtmp-republishing/webrtc-as-rtmp-republishing.html';
@@ -103,7 +104,7 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     await page.waitForTimeout(PUBLISH_MS);
     await page.locator('#publishBtn', { hasText: 'Stop' }).click();
     await page.locator('#status', { hasText: 'UNPUBLISHED' }).waitFor({ timeout: STEP_TIMEOUT_MS });
-    await waitUntil(() => !host.registry.get('wcsdemo'), 15_000, 'the stream ends on Stop');
+    await waitFor('the stream ends on Stop', () => !host.registry.get('wcsdemo'), 15_000);
     const done = await nginx.waitForPublishDone(1, STEP_TIMEOUT_MS);
     assert.deepEqual([done.app, done.name], ['live', 'rtmp_wcsdemo'], 'nginx saw the publisher leave (on_publish_done)');
     const recording = await nginx.waitForRecording(STEP_TIMEOUT_MS);
@@ -163,7 +164,7 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
       });
     });
     assert.equal(status, 'DISCONNECTED');
-    await waitUntil(() => !host.registry.get('wcsgone'), 15_000, 'the stream ends with its session');
+    await waitFor('the stream ends with its session', () => !host.registry.get('wcsgone'), 15_000);
     assert.deepEqual(pageErrors, []);
     await page.close();
   });
@@ -197,7 +198,7 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     assert.deepEqual(outcome.seen, ['PUBLISHING'], 'the camera was publishing before the target refused');
     assert.equal(outcome.session, 'ESTABLISHED', 'the session survives');
     assert.ok(nginx.refused.some((p) => p.name === 'rtmp_refused'), 'nginx refused the publish');
-    await waitUntil(() => !host.registry.get('refused'), 15_000, 'the failed stream is ended');
+    await waitFor('the failed stream is ended', () => !host.registry.get('refused'), 15_000);
     assert.equal(host.transponders.find({ streamName: 'refused' }).filter((t) => t.status !== 'FAILED').length, 0);
     await page.close();
   });

@@ -17,7 +17,7 @@ import { probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { toneAmplitude } from '../unit/audio/tone.js';
-import { push, waitUntil } from '../unit/rest/http-client.js';
+import { push } from '../helpers/http-client.js';
 
 const run = promisify(execFile);
 const PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'aiortc-publish.py');
@@ -119,7 +119,7 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
       const streamName = `aiortc_${mode}`;
       const publisher = startPublisher(`${host.httpUrl}/whip/${streamName}`, mode, 30);
       try {
-        await waitUntil(() => publisher.events.find((e) => e.event === 'answer'), 20_000, `the WHIP answer (${publisher.stderr().slice(-500)})`);
+        await waitFor(`the WHIP answer (${publisher.stderr().slice(-500)})`, () => publisher.events.find((e) => e.event === 'answer'), 20_000);
         const offer = publisher.events.find((e) => e.event === 'offer')!;
         const answer = publisher.events.find((e) => e.event === 'answer')!;
         assert.equal(answer.status, 201, String(answer.sdp));
@@ -134,13 +134,13 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
         if (mode === 'trickle') {
           assert.deepEqual(sdpLines(offer.sdp, 'a=candidate:'), [], 'the offer went without candidates');
           assert.match(String(answer.etag), /^".+"$/, 'the 201 names the ICE session');
-          const restart = await waitUntil(() => publisher.events.find((e) => e.event === 'restart'), 10_000, 'the ICE restart PATCH');
+          const restart = await waitFor('the ICE restart PATCH', () => publisher.events.find((e) => e.event === 'restart'), 10_000);
           assert.equal(restart.status, 422, String(restart.body));
-          const trickle = await waitUntil(() => publisher.events.find((e) => e.event === 'trickle'), 10_000, 'the trickle PATCH');
+          const trickle = await waitFor('the trickle PATCH', () => publisher.events.find((e) => e.event === 'trickle'), 10_000);
           assert.equal(trickle.status, 204, String(trickle.body));
         }
 
-        await waitUntil(() => publisher.events.find((e) => e.event === 'publishing'), 20_000, `aiortc connected (events ${JSON.stringify(publisher.events.map((e) => e.event))})`);
+        await waitFor(`aiortc connected (events ${JSON.stringify(publisher.events.map((e) => e.event))})`, () => publisher.events.find((e) => e.event === 'publishing'), 20_000);
         const stream = host.registry.get(streamName);
         assert.ok(stream, 'the stream is published on the host');
         await waitFor('SPS and audio from aiortc', () => stream.params !== undefined && stream.hasAudio, 15_000);
@@ -151,11 +151,11 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
         // aiortc 1.4 ignores PLI and FIR for H.264 (its encoder drops the keyframe request): a target started
         // mid-stream gets its first picture at the publisher's next periodic keyframe (GOP; libx264's default
         // would be 250 frames, 8.3 s).
-        await waitUntil(async () => {
+        await waitFor('the transponder PUBLISHING video', async () => {
           const found = await push(host.httpUrl, 'find', { mediaSessionId });
           const t = found.status === 200 ? (found.json() as { status: string; stats?: { fps?: number } }[])[0] : undefined;
           return t?.status === 'PUBLISHING' && (t.stats?.fps ?? 0) > 0;
-        }, 20_000, 'the transponder PUBLISHING video');
+        }, 20_000);
         let framesIn = 0;
         const countFrame = (): void => void framesIn++;
         stream.on('video', countFrame);

@@ -10,17 +10,13 @@ import { RtmpPublisher } from '../../../src-relay/rtmp/publisher.js';
 import type { Log, LogFields } from '../../../src-relay/log.js';
 import { resolveRtmpTarget } from '../../../src-relay/rtmp/url.js';
 import { startRtmpTestServer, type PublishRecord } from '../../helpers/rtmp-auth-server.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const OPTS = { prefix: 'rtmp_', fullUrl: false };
 const AVC_SEQUENCE_HEADER = Buffer.from([0x17, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e, 0xff]);
 
-async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** How long the publisher tests wait for what a local server sees. */
+const WAIT_MS = 3000;
 
 describe('RtmpPublisher', () => {
   test('sends metadata as @setDataFrame onMetaData, media with extended timestamps, answers pings, and unpublishes on stop', async () => {
@@ -40,7 +36,7 @@ describe('RtmpPublisher', () => {
       const big = Buffer.alloc(20_000, 0x27);
       publisher.writeTag({ kind: 'video', time: 0x1000000, body: Buffer.concat([Buffer.from([0x17]), big]), keyframe: true, sequenceHeader: false }); // past 0xFFFFFF: extended
       publisher.writeTag({ kind: 'audio', time: 0x1000010, body: Buffer.from([0xaf, 0x01, 0x21]), sequenceHeader: false });
-      await until('media', () => record.media.length === 3);
+      await waitFor('media', () => record.media.length === 3, WAIT_MS);
       assert.deepEqual(record.metadata, ['@setDataFrame', 'onMetaData', new EcmaArray({ width: 160, height: 120, videocodecid: 7 })]);
       assert.deepEqual(record.media.map((m) => [m.typeId, m.timestamp, m.length]), [
         [9, 0, AVC_SEQUENCE_HEADER.length],
@@ -53,7 +49,7 @@ describe('RtmpPublisher', () => {
       await publisher.stop();
       assert.ok(Date.now() - began < 2500);
       await publisher.stop(); // idempotent
-      await until('unpublish', () => record.commands.includes('deleteStream'));
+      await waitFor('unpublish', () => record.commands.includes('deleteStream'), WAIT_MS);
       assert.deepEqual(record.commands.slice(-2), ['FCUnpublish', 'deleteStream']);
       assert.deepEqual(closes, [undefined]);
       assert.ok(!publisher.connected);
@@ -70,7 +66,7 @@ describe('RtmpPublisher', () => {
       const published = server.nextPublish();
       await publisher.start();
       const record = await published;
-      await until('an acknowledgement of the filler', () => record.acks.some((n) => n >= 12_000));
+      await waitFor('an acknowledgement of the filler', () => record.acks.some((n) => n >= 12_000), WAIT_MS);
       assert.ok(record.acks.every((n, i) => i === 0 || n - record.acks[i - 1] >= 5000), `acks ${record.acks.join(',')}`);
     } finally {
       await publisher.stop();
@@ -100,7 +96,7 @@ describe('RtmpPublisher', () => {
     try {
       await publisher.start();
       await server.close();
-      await until('close event', () => closes.length > 0);
+      await waitFor('close event', () => closes.length > 0, WAIT_MS);
       publisher.destroy();
       assert.equal(closes.length, 1);
       assert.equal(closes[0]?.code, 'CLOSED');

@@ -8,7 +8,7 @@ import { parseClientFrame } from '../../../src-main/wcs/protocol.js';
 import { startWcsServers, type WcsServers } from '../../../src-main/wcs/server.js';
 import { caseRandom, checkClientRequest, isSentence, runCases, wcsCorpus, wcsFrameText } from '../../../soak/fuzz-cases.js';
 import { freePort } from '../../helpers/servers.js';
-import { waitUntil } from '../rest/http-client.js';
+import { waitFor } from '../../helpers/wait.js';
 import { fakeWorld, type FakeWorld } from '../rest/fakes.js';
 
 const SEED = 0x50a4;
@@ -67,7 +67,7 @@ describe('WCS frames, fuzzed over a socket', () => {
     ws.send(JSON.stringify(corpus[0]));
     for (let i = 0; i < 200; i++) ws.send(wcsFrameText(i, caseRandom(SEED + 17, i), corpus));
     ws.send(JSON.stringify({ message: 'ping', data: [null] }));
-    await waitUntil(() => frames.some((f) => f.message === 'pong'), 5000, 'a pong after the fuzzed frames');
+    await waitFor('a pong after the fuzzed frames', () => frames.some((f) => f.message === 'pong'), 5000);
     assert.equal(ws.readyState, WebSocket.OPEN);
     assert.ok(frames.some((f) => f.message === 'getUserData'), 'the session was established');
     const fails = frames.filter((f) => f.message === 'fail').map((f) => (f.data[0] as { info: string }).info);
@@ -80,7 +80,7 @@ describe('WCS frames, fuzzed over a socket', () => {
     const closed = new Promise((resolve) => ws.once('close', resolve));
     ws.close(1000);
     await closed;
-    await waitUntil(() => world.registry.list().length === 0, 3000, 'every stream the session published ends with it');
+    await waitFor('every stream the session published ends with it', () => world.registry.list().length === 0, 3000);
     assert.equal(world.transponders.list().length, transpondersBefore);
   });
 

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import type { TransponderJSON } from '../../../src-relay/transponder/service.js';
 import { startWcsServers, type WcsServers } from '../../../src-main/wcs/server.js';
 import { freePort } from '../../helpers/servers.js';
-import { waitUntil } from '../rest/http-client.js';
+import { waitFor } from '../../helpers/wait.js';
 import { fakeWorld, type FakeWorld } from '../rest/fakes.js';
 
 type Frame = { message: string; data: any[] };
@@ -34,7 +34,7 @@ async function connect(url: string, options: WebSocket.ClientOptions = {}): Prom
     frames,
     send: (message, data = null) => ws.send(JSON.stringify({ message, data: [data] })),
     next: async (message, match = () => true) => {
-      const frame = await waitUntil(() => frames.find((f) => !taken.has(f) && f.message === message && match(f)), 5000, `a ${message} frame`);
+      const frame = await waitFor(`a ${message} frame`, () => frames.find((f) => !taken.has(f) && f.message === message && match(f)), 5000);
       taken.add(frame);
       return frame;
     },
@@ -105,7 +105,7 @@ describe('WCS session', () => {
     world.transponders.emit('changed', { ...t, status: 'FAILED', info: 'BAD_NAME: refused' });
     const failed = (await client.next('notifyStreamStatusEvent', (f) => f.data[0].status === 'FAILED')).data[0];
     assert.deepEqual([failed.mediaSessionId, failed.info], ['m2', 'Failed by RTMP writer error']);
-    await waitUntil(() => !world.registry.get('cam2'), 2000, 'the stream ends with its failed republish');
+    await waitFor('the stream ends with its failed republish', () => !world.registry.get('cam2'), 2000);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(client.frames.filter((f) => f.message === 'notifyStreamStatusEvent' && f.data[0].mediaSessionId === 'm2').length, 2, 'nothing after FAILED');
     await world.transponders.terminate(t.mediaSessionId);
@@ -123,7 +123,7 @@ describe('WCS session', () => {
     world.transponders.emit('removed', { ...t, status: 'STOPPED', info: 'STOPPED_BY_REST_TERMINATE' });
     const stopped = (await client.next('notifyStreamStatusEvent', (f) => f.data[0].status === 'STOPPED')).data[0];
     assert.deepEqual([stopped.mediaSessionId, stopped.info], ['m4', 'Stopped by rest /terminate']);
-    await waitUntil(() => !world.registry.get('cam4'), 2000, 'the stream ends with its terminated republish');
+    await waitFor('the stream ends with its terminated republish', () => !world.registry.get('cam4'), 2000);
     client.ws.close();
   });
 
@@ -154,7 +154,7 @@ describe('WCS session', () => {
     fresh.send('publishStream', { mediaSessionId: 'e', name: 'early', sdp: OFFER });
     assert.deepEqual(await status(fresh, 'e').then((s) => [s.status, s.info]), ['FAILED', 'Session not ready']);
     for (const c of [first, second, fresh]) c.ws.close();
-    await waitUntil(() => !world.registry.get('taken'), 2000, 'the stream ends with its session');
+    await waitFor('the stream ends with its session', () => !world.registry.get('taken'), 2000);
   });
 
   test('malformed and binary frames get a fail frame and the session goes on; an oversized frame closes only that socket', async () => {
@@ -186,7 +186,7 @@ describe('WCS session', () => {
     const reasons: string[] = [];
     for (const name of ['gone1', 'gone2']) world.registry.get(name)!.once('end', (reason) => reasons.push(reason));
     client.ws.terminate();
-    await waitUntil(() => reasons.length === 2, 2000, 'both streams end');
+    await waitFor('both streams end', () => reasons.length === 2, 2000);
     assert.deepEqual(reasons, ['STOPPED_BY_SESSION_DISCONNECT', 'STOPPED_BY_SESSION_DISCONNECT']);
   });
 
@@ -201,7 +201,7 @@ describe('WCS session', () => {
       await silent.next('setRemoteSDP');
       const dropped = new Promise<void>((resolve) => silent.ws.once('close', () => resolve()));
       await dropped;
-      await waitUntil(() => !world.registry.get('silent'), 2000, 'its stream ends');
+      await waitFor('its stream ends', () => !world.registry.get('silent'), 2000);
       assert.ok(silent.frames.some((f) => f.message === 'ping'), 'it was pinged first');
       assert.equal(alive.ws.readyState, WebSocket.OPEN, 'the client answering pings stays');
       alive.ws.close();

@@ -2,10 +2,9 @@
 // transponders), the embedded RTMP server, the HTTP(S) server with the REST API, WHIP and /ws, and the WCS
 // client protocol's WebSocket ports.
 // Electron (src-main/electron) and the headless command (headless.ts) both start it through createHost.
-import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { consoleLog, type Log, type RecordingManager, type RelayConfig, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
+import { appVersion, consoleLog, type Log, type RecordingManager, type RelayConfig, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
 import { startAutoPush } from './autopush.js';
 import { recordingsDirOf, startRecordings } from './recording/host.js';
 import { APP_ROOT, ensureDir, mediaDirOf, prepareMediaDir } from './config/paths.js';
@@ -60,13 +59,8 @@ const STOP_TRANSPONDERS_TIMEOUT_MS = 8000;
 const STOP_RECORDINGS_TIMEOUT_MS = 20000;
 const STOP_INGEST_TIMEOUT_MS = 5000;
 
-export function appVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+/** The program version (src-relay/version.ts reads it once from package.json). */
+export { appVersion };
 
 function relayConfigOf(settings: SettingsStore, log: Log): RelayConfig {
   const s = settings.values;

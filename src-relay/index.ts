@@ -43,3 +43,6 @@ export { WAV_LIMITS, WavError, decodeWavTo48kStereo, decodeWavTo48kStereoAsync, 
 // Logging and secrets.
 export { consoleLog, silentLog, type Log } from './log.js';
 export { redactName, redactUrl } from './redact.js';
+
+// The program version (package.json), read once.
+export { appVersion } from './version.js';

@@ -143,7 +143,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     if (!layer) {
       layer = new VideoLayer(rid, this);
       this.layerList.push(layer);
-      this.reorder();
+      this.reorder(true);
     }
     return layer;
   }
@@ -201,9 +201,10 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     if (layer === this.primary && layer.params && !this.primaryAwaitsKeyframe) this.setParams(layer.params);
   }
 
-  private reorder(): void {
+  /** Sorts the layers by size; emits `layers` when the order changed or `added` (a new layer). */
+  private reorder(added = false): void {
     const order = [...this.layerList].sort((a, b) => b.width * b.height - a.width * a.height);
-    const changed = order.length !== this.layerList.length || order.some((layer, i) => layer !== this.layerList[i]);
+    const changed = added || order.some((layer, i) => layer !== this.layerList[i]);
     this.layerList = order;
     const primary = order[0];
     if (primary !== this.primary) {

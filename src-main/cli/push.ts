@@ -4,11 +4,10 @@
 // settings (DESIGN.md §5–6) as a transponder; never prints a stream key or password.
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { consoleLog, redactName, redactUrl, RtmpError, RtmpPublisher, type RtmpTarget, RtmpUrlError, silentLog } from '../../src-relay/index.js';
+import { appVersion, consoleLog, redactName, redactUrl, RtmpError, RtmpPublisher, type RtmpTarget, RtmpUrlError, silentLog } from '../../src-relay/index.js';
 import { parsePushArgs, pushTarget, PushUsageError, PUSH_USAGE, type PushArgs } from './push-args.js';
 import { readFlvFile } from './flv-file.js';
 import { PushAborted, pushTags } from './push-stream.js';
-import { packageVersion } from './version.js';
 
 export { PUSH_USAGE };
 
@@ -46,7 +45,7 @@ export async function runPush(argv: readonly string[], stderr: NodeJS.WritableSt
     say(`castbridge push: cannot read ${args.file}: ${(error as Error).message}`);
     return 1;
   }
-  const version = packageVersion();
+  const version = appVersion();
   const publisher = new RtmpPublisher(target, { log: args.verbose ? consoleLog : silentLog });
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();

@@ -5,11 +5,9 @@
 // full_url=true:  the first segment is the app; a last segment after app (and instance) is the stream name as
 //   written; the query rides inside app and tcUrl ("live/?user=u&pass=p").
 // Credentials never go into tcUrl: they answer the server's challenge (auth.ts).
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DefaultPort, parseRtmpUrl, type RtmpUrlParts } from '../../src-contract/rtmp-url.js';
 import { RtmpUrlError } from './errors.js';
+import { appVersion } from '../version.js';
 
 export { RtmpUrlError };
 
@@ -41,26 +39,8 @@ export interface ResolveOptions {
 
 export { DefaultPort };
 
-function packageVersion(): string {
-  // Walk up from this file to our package.json: works from the source tree, a build folder and an asar.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      try {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'castbridge' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // not ours or unreadable: keep walking
-      }
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
-
 /** flashVer sent in connect: encoders announce themselves as FMLE, which every ingest accepts. */
-export const DEFAULT_FLASH_VER = `FMLE/3.0 (compatible; Castbridge/${packageVersion()})`;
+export const DEFAULT_FLASH_VER = `FMLE/3.0 (compatible; Castbridge/${appVersion()})`;
 
 /** The shared rtmpUrl syntax (src-contract/rtmp-url.ts), as an RtmpUrlError when it is wrong. */
 function parseUrl(rtmpUrl: string): RtmpUrlParts {

@@ -11,6 +11,10 @@
 // - Every other track (video) is then steered onto the NTP timeline through that mapping: its offset
 //   slews toward the target at most `slewRate` ms per ms of media (no visible jump), and the caller
 //   keeps its decode times monotonic (never backwards).
+// - Until the reference track's first report (Chromium reports audio every ~5 s, video every ~1 s),
+//   the first other track placed by a report of its own stands in for it: the tracks after it (the
+//   other simulcast layers of the same pictures) are steered onto its timeline, so the layers agree
+//   from their first reports on. The stand-in itself does not move until the reference reports.
 //
 // Why our own and not werift's NtpTimeBase/LipsyncBase: those emit nothing for a track until its
 // first sender report arrives (audio dropped while waiting) and buffer frames for lipsync; we want
@@ -68,6 +72,8 @@ export class StreamClock {
   private origin: number | undefined;
   /** stream ms = NTP ms − ntpShift, learned from the reference track's sender reports. */
   ntpShift: number | undefined;
+  /** The same, from the first non-reference track with a report, while ntpShift is unknown. */
+  provisionalShift: number | undefined;
   readonly reference: 'audio' | 'video';
   readonly slewRate: number;
   readonly maxSlewErrorMs: number;
@@ -96,8 +102,8 @@ export class StreamClock {
     return arrivalMs - this.origin;
   }
 
-  toJSON(): { ntpShift: number | null; tracks: ReturnType<TrackClock['toJSON']>[] } {
-    return { ntpShift: this.ntpShift ?? null, tracks: this.tracks.map((t) => t.toJSON()) };
+  toJSON(): { ntpShift: number | null; provisionalShift: number | null; tracks: ReturnType<TrackClock['toJSON']>[] } {
+    return { ntpShift: this.ntpShift ?? null, provisionalShift: this.provisionalShift ?? null, tracks: this.tracks.map((t) => t.toJSON()) };
   }
 }
 
@@ -149,14 +155,14 @@ export class TrackClock {
   }
 
   private updateShift(): void {
-    if (this.isReference && this.offsetMs !== undefined && this.ntpOffsetMs !== undefined) {
-      this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
-    }
+    if (this.offsetMs === undefined || this.ntpOffsetMs === undefined) return;
+    if (this.isReference) this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
+    else this.stream.provisionalShift ??= this.ntpOffsetMs - this.offsetMs;
   }
 
   /** Where the sender reports put this track's offset, when they can (not for the reference). */
   private targetOffset(): number | undefined {
-    const shift = this.stream.ntpShift;
+    const shift = this.stream.ntpShift ?? this.stream.provisionalShift;
     if (this.isReference || shift === undefined || this.ntpOffsetMs === undefined) return undefined;
     return this.ntpOffsetMs - shift;
   }

@@ -15,8 +15,8 @@ import { redactText, redactUrl } from '../redact.js';
 import { onMetaData, type FlvMediaTag } from '../flv/tags.js';
 import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
+import { appVersion } from '../version.js';
 
-const RELAY_VERSION = '0.1.0';
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
 /**
@@ -318,7 +318,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       height: params?.height,
       framerate: this.streamFps > 0 ? Math.round(this.streamFps) : DEFAULT_FRAMERATE,
       audioCodec: this.init.audioCodec,
-      version: RELAY_VERSION,
+      version: appVersion(),
     });
   }
 

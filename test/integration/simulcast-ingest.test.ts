@@ -1,0 +1,160 @@
+// Debian Chromium (fake camera 1280x720@30, fake mic) publishes three-layer H.264 simulcast (RFC 8853:
+// rids h, m, l at 1, 1/2 and 1/4 of the size) over WHIP into WebRtcIngest. The LiveStream must get three
+// layers of three sizes, each with whole pictures at the camera's rate starting at a keyframe, a keyframe
+// of its own when asked (PLI to its SSRC), bitrates ordered by size, and timestamps on one clock: the
+// same captured picture has the same time in every layer, so switching layers does not jump time.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
+import { StreamRegistry, type LiveStream, type VideoLayer } from '../../src-relay/streams.js';
+import type { VideoFrame } from '../../src-relay/media.js';
+import { consoleLog } from '../../src-relay/log.js';
+import { launchChromium, publishWhip, THREE_LAYERS, type WhipPublication } from '../helpers/chromium.js';
+import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Chromium allots bitrate to the layers as its bandwidth estimate ramps up: all three may take seconds. */
+const ALL_LAYERS_TIMEOUT_MS = 20_000;
+const MEASURE_MS = 3000;
+
+interface LayerRecord {
+  layer: VideoLayer;
+  frames: Array<VideoFrame & { at: number }>;
+}
+
+/** The ingest's one session (its PLI counts per layer, and the StreamSource side of the stream). */
+function onlySession(ingest: WebRtcIngest): { toJSON(): Record<string, unknown>; requestKeyframe(rid?: string): void } {
+  const sessions = (ingest as unknown as { sessions: Map<string, ReturnType<typeof onlySession>> }).sessions;
+  assert.equal(sessions.size, 1);
+  return [...sessions.values()][0]!;
+}
+
+/** PLIs sent so far to each layer's SSRC, by rid. */
+function plisByRid(ingest: WebRtcIngest): Record<string, number> {
+  const layers = onlySession(ingest).toJSON().layers as Array<{ rid: string; keyframes: { plis: number } }>;
+  return Object.fromEntries(layers.map((l) => [l.rid, l.keyframes.plis]));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+describe('simulcast ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
+  const registry = new StreamRegistry();
+  const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
+  const log = (event: string, fields: Record<string, unknown> = {}): void => {
+    events.push({ event, fields });
+    if (process.env.CASTBRIDGE_TEST_VERBOSE) consoleLog(event, fields);
+  };
+  const ingest = new WebRtcIngest(registry, { log });
+  const layers = new Map<string, LayerRecord>();
+  let stream: LiveStream | undefined;
+  registry.on('published', (s) => {
+    stream = s;
+    s.on('layers', (list) => {
+      for (const layer of list) {
+        if (layer.rid === undefined || layers.has(layer.rid)) continue;
+        const record: LayerRecord = { layer, frames: [] };
+        layers.set(layer.rid, record);
+        layer.on('video', (frame) => record.frames.push({ ...frame, at: performance.now() }));
+      }
+    });
+  });
+  let whip: TestWhipServer;
+  let browser: Browser;
+  let page: Page;
+  let publication: WhipPublication | undefined;
+
+  before(async () => {
+    whip = await startWhipServer(ingest);
+    browser = await launchChromium({ fps: 30 });
+    page = await browser.newPage();
+    await page.goto(`${whip.base}/`);
+  });
+
+  after(async () => {
+    await publication?.stop().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await ingest.closeAll();
+    await whip?.close();
+  });
+
+  test('three layers of three sizes, each at the camera rate with keyframes on request, on one clock', async (t) => {
+    publication = await publishWhip(page, `${whip.base}/whip/sim`, { width: 1280, height: 720, fps: 30, simulcast: THREE_LAYERS });
+    const offer = whip.offers[0] ?? '';
+    assert.match(offer, /^a=simulcast:send h;m;l\r?$/m, 'Chromium offered three rids');
+
+    const started = performance.now();
+    await waitFor(
+      'three layers with parameter sets and pictures',
+      () => layers.size === 3 && [...layers.values()].every((r) => r.layer.params && r.frames.length > 0),
+      ALL_LAYERS_TIMEOUT_MS,
+    );
+    t.diagnostic(`all three layers after ${Math.round(performance.now() - started)} ms`);
+    assert.ok(stream);
+    const sizes = stream.layers.map((l) => `${l.rid}:${l.width}x${l.height}`);
+    assert.deepEqual(sizes, ['h:1280x720', 'm:640x360', 'l:320x180'], 'largest first');
+    assert.equal(stream.params?.width, 1280, "the stream's own params are the primary (largest) layer's");
+
+    const announced = events.filter((e) => e.event === 'ingest.layer');
+    assert.deepEqual(announced.map((e) => e.fields.rid).sort(), ['h', 'l', 'm'], 'ingest.layer logged once per layer');
+    assert.equal(new Set(announced.map((e) => e.fields.ssrc)).size, 3, 'three SSRCs');
+
+    for (const record of layers.values()) {
+      assert.equal(record.frames[0]!.keyframe, true, `layer ${record.layer.rid} starts at a keyframe`);
+    }
+
+    // Let the bandwidth estimate settle, then measure.
+    await new Promise((r) => setTimeout(r, 2000));
+    const from = performance.now();
+    await new Promise((r) => setTimeout(r, MEASURE_MS));
+    const bitrates: Record<string, number> = {};
+    for (const [rid, record] of layers) {
+      const frames = record.frames.filter((f) => f.at >= from);
+      for (let i = 1; i < record.frames.length; i++) {
+        assert.ok(record.frames[i]!.dts > record.frames[i - 1]!.dts, `layer ${rid}: dts increases`);
+      }
+      const spanMs = frames[frames.length - 1]!.dts - frames[0]!.dts;
+      const fps = ((frames.length - 1) * 1000) / spanMs;
+      bitrates[rid] = record.layer.bitrateKbps;
+      t.diagnostic(`layer ${rid} ${record.layer.width}x${record.layer.height}: ${fps.toFixed(1)} fps, ${record.layer.bitrateKbps} kb/s`);
+      assert.ok(fps > 20 && fps < 40, `layer ${rid}: ~30 fps on the stream clock, got ${fps.toFixed(1)}`);
+    }
+    assert.ok(bitrates.h! > bitrates.m! && bitrates.m! > bitrates.l! && bitrates.l! > 0, `bitrates ordered by size: ${JSON.stringify(bitrates)}`);
+
+    // One clock: every picture of a lower layer has a picture of the highest at the same time.
+    const high = layers.get('h')!.frames.filter((f) => f.at >= from).map((f) => f.dts);
+    for (const rid of ['m', 'l']) {
+      const offsets = layers
+        .get(rid)!
+        .frames.filter((f) => f.at >= from + 200 && f.at < from + MEASURE_MS - 200)
+        .map((f) => Math.min(...high.map((d) => Math.abs(d - f.dts))));
+      t.diagnostic(`layer ${rid} vs h: median ${median(offsets)} ms, max ${Math.max(...offsets)} ms`);
+      assert.ok(median(offsets) <= 5, `layer ${rid}'s pictures sit at the highest layer's times (median ${median(offsets)} ms)`);
+    }
+
+    // A keyframe request of one layer is answered by a keyframe of that layer (PLI to its SSRC).
+    for (const [rid, record] of layers) {
+      const asked = performance.now();
+      const others = [...layers.values()].filter((r) => r !== record);
+      const plisBefore = plisByRid(ingest);
+      record.layer.requestKeyframe();
+      const plisAfter = plisByRid(ingest);
+      for (const other of Object.keys(plisBefore)) {
+        assert.equal(plisAfter[other]! - plisBefore[other]!, other === rid ? 1 : 0, `asking layer ${rid}: one PLI, to ${rid}'s SSRC only (${other})`);
+      }
+      const answer = await waitFor(`a keyframe of layer ${rid}`, () => record.frames.find((f) => f.at > asked && f.keyframe), 2000);
+      const othersKeyframes = others.map((r) => `${r.layer.rid}:${r.frames.filter((f) => f.at > asked && f.keyframe).length}`).join(' ');
+      t.diagnostic(`layer ${rid}: keyframe ${Math.round(answer.at - asked)} ms after the request (keyframes of the others meanwhile: ${othersKeyframes})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    // Without a rid, the stream's source asks the primary (largest) layer.
+    const before = plisByRid(ingest);
+    onlySession(ingest).requestKeyframe(undefined);
+    const afterPli = plisByRid(ingest);
+    assert.deepEqual(afterPli, { ...before, h: before.h! + 1 }, 'requestKeyframe(undefined) is a PLI to the highest layer');
+  });
+});

@@ -26,12 +26,25 @@ export function describeTransponder(t: TransponderJSON, now = Date.now()): strin
   }
 }
 
-/** RTMP refusals (NetStream.Publish.BadName, auth failures, …) mapped to what the streamer can do. */
+/** `CODE: sentence`: the relay puts its typed code (an RTMP error code, or REFUSED) at the start of a failure's info. */
+const FAILURE_CODE = /^([A-Z][A-Z0-9_]*): /;
+/**
+ * Codes of a target refusing the stream: the stream name/key (BAD_NAME), the URL's user and password
+ * (AUTH_REQUIRED, AUTH_FAILED), or a server that closes every connection before publishing starts (REFUSED).
+ */
+const KEY_REFUSED_CODES: ReadonlySet<string> = new Set(['BAD_NAME', 'AUTH_REQUIRED', 'AUTH_FAILED', 'REFUSED']);
+/** The RTMP onStatus codes of a refused publish, wherever the info quotes the server. */
+const PUBLISH_REFUSED_STATUS = /\bNetStream\.Publish\.(BadName|Rejected)\b/;
+const TLS_CODES: ReadonlySet<string> = new Set(['TLS_CERTIFICATE', 'TLS_CA_FILE']);
+
+/** RTMP refusals (by their code or onStatus code) and connection failures mapped to what the streamer can do. */
 export function describeFailure(info: string): string {
-  if (/badname|stream key|key|publish\.rejected|forbidden|unauthori[sz]ed|auth/i.test(info)) {
+  const code = FAILURE_CODE.exec(info)?.[1];
+  if ((code !== undefined && KEY_REFUSED_CODES.has(code)) || PUBLISH_REFUSED_STATUS.test(info)) {
     return `The server refused the stream key. Check the key for this target and try again. (${info})`;
   }
-  if (/resolve|ENOTFOUND|EAI_AGAIN/i.test(info)) return `The server name could not be found: check the URL and your internet connection. (${info})`;
+  if (code === 'DNS' || /resolve|ENOTFOUND|EAI_AGAIN/i.test(info)) return `The server name could not be found: check the URL and your internet connection. (${info})`;
+  if (code !== undefined && TLS_CODES.has(code)) return `The secure (RTMPS) connection failed. (${info})`;
   if (/refused|ECONNREFUSED/i.test(info)) return `The server refused the connection: check the URL and port. (${info})`;
   if (/tls|certificate|ssl/i.test(info)) return `The secure (RTMPS) connection failed. (${info})`;
   return info ? `Failed: ${info}` : 'Failed.';

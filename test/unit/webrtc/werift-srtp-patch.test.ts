@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { RTCRtpReceiver, RtpHeader, RtpPacket, SrtpAuthenticationError } from 'werift';
 import { CounterModeKeystream, SrtpProfile, sampleRtpPackets, weriftContexts, weriftOriginals } from '../../../src-relay/webrtc/werift-srtp-patch.js';
 
-type Decrypt = (this: unknown, cipherText: Buffer, roc: number, header?: unknown) => [Buffer, Record<string, unknown>];
 type HeaderFields = Record<string, unknown>;
 
 /** What a parsed header says, as plain data (its payload views as hex). */

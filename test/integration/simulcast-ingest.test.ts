@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamRegistry, type LiveStream, type VideoLayer } from '../../src-relay/streams.js';
 import type { VideoFrame } from '../../src-relay/media.js';
-import { consoleLog } from '../../src-relay/log.js';
+import { consoleLog, type LogFields } from '../../src-relay/log.js';
 import { launchChromium, publishWhip, THREE_LAYERS, type WhipPublication } from '../helpers/chromium.js';
 import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -43,8 +43,8 @@ function median(values: number[]): number {
 
 describe('simulcast ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
   const registry = new StreamRegistry();
-  const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
-  const log = (event: string, fields: Record<string, unknown> = {}): void => {
+  const events: Array<{ event: string; fields: LogFields }> = [];
+  const log = (event: string, fields: LogFields = {}): void => {
     events.push({ event, fields });
     if (process.env.CASTBRIDGE_TEST_VERBOSE) consoleLog(event, fields);
   };

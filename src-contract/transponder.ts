@@ -28,6 +28,15 @@ export type AudioCodec = Static<typeof AudioCodec>;
 
 const SoundFile = Type.String({ minLength: 1, maxLength: MAX_SOUND_FILE });
 
+/**
+ * `options.quality`: which video layer of a simulcast publisher a target receives (layers are the sizes the
+ * publisher encodes at once; a publisher without simulcast has one, and every choice maps to it).
+ * "medium" is the middle of three layers, the lower of two.
+ */
+export const QUALITIES = ['highest', 'medium', 'lowest'] as const;
+export const Quality = stringEnum(QUALITIES);
+export type Quality = Static<typeof Quality>;
+
 /** `options` of startup (DESIGN.md §4), echoed back in the transponder object. Unknown keys of other WCS
  *  versions pass validation; the route keeps only these. */
 export const TransponderOptions = Type.Object(
@@ -36,6 +45,13 @@ export const TransponderOptions = Type.Object(
     soundFile: Type.Optional(SoundFile),
     loop: Type.Optional(Type.Boolean()),
     audioCodec: Type.Optional(AudioCodec),
+    quality: Type.Optional(Quality),
+    /** Send the largest layer whose measured video bitrate is at most this (kb/s); the lowest if none is. */
+    maxBitrateKbps: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** Send the largest layer at most this many pixels high; the lowest if none is. */
+    maxHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** Step down a layer under sustained congestion, back up after a stable period (default false). */
+    adaptive: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: true },
 );
@@ -64,6 +80,24 @@ export const TransponderStats = Type.Object(
 );
 export type TransponderStats = Static<typeof TransponderStats>;
 
+/** The video layer a transponder sends now: its simulcast rid (none without simulcast), size and measured bitrate. */
+export const TransponderLayer = Type.Object({
+  rid: Type.Optional(Type.String()),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  /** The layer's H.264 bitrate as received, kb/s over the last two seconds. */
+  bitrateKbps: Type.Number(),
+});
+export type TransponderLayer = Static<typeof TransponderLayer>;
+
+/** With `options.adaptive`: the last step taken and why; `stepsDown` layers below the chosen one now. */
+export const TransponderAdaptive = Type.Object({
+  stepped: Type.Optional(stringEnum(['down', 'up'] as const)),
+  reason: Type.Optional(Type.String()),
+  stepsDown: Type.Integer(),
+});
+export type TransponderAdaptive = Static<typeof TransponderAdaptive>;
+
 /** The WCS transponder object (DESIGN.md §4) plus our additions (`sourceStreamName`, `status`, `info`, `stats`). */
 export const Transponder = Type.Object(
   {
@@ -72,7 +106,7 @@ export const Transponder = Type.Object(
     /** The source stream's name. */
     sourceStreamName: Type.String(),
     rtmpUrl: Type.String(),
-    /** From the source's SPS; 0 until known. */
+    /** From the SPS of the layer sent; 0 until known. */
     width: Type.Integer(),
     height: Type.Integer(),
     muted: Type.Boolean(),
@@ -83,6 +117,10 @@ export const Transponder = Type.Object(
     /** Why it failed, stopped or is reconnecting. */
     info: Type.Optional(Type.String()),
     stats: TransponderStats,
+    /** The video layer sent now (absent until the stream has video). */
+    layer: Type.Optional(TransponderLayer),
+    /** Present with `options.adaptive`. */
+    adaptive: Type.Optional(TransponderAdaptive),
   },
   { additionalProperties: true, required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'] },
 );

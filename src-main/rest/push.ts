@@ -30,6 +30,10 @@ function knownOptions(given: TransponderOptions): TransponderOptions {
   if (given.soundFile !== undefined) options.soundFile = given.soundFile;
   if (given.loop !== undefined) options.loop = given.loop;
   if (given.audioCodec !== undefined) options.audioCodec = given.audioCodec;
+  if (given.quality !== undefined) options.quality = given.quality;
+  if (given.maxBitrateKbps !== undefined) options.maxBitrateKbps = given.maxBitrateKbps;
+  if (given.maxHeight !== undefined) options.maxHeight = given.maxHeight;
+  if (given.adaptive !== undefined) options.adaptive = given.adaptive;
   return options;
 }
 

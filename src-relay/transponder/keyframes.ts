@@ -1,11 +1,19 @@
-// Keyframe requests of one stream (DESIGN.md §3): Chromium sends no periodic keyframes at all, and YouTube
-// and Facebook want one every 2 s. One scheduler per stream, shared by all its transponders:
+// Keyframe requests of one video layer (DESIGN.md §3): Chromium sends no periodic keyframes at all, and
+// YouTube and Facebook want one every 2 s. One scheduler per layer of a stream (a simulcast publisher's
+// layers are encoded, and keyframe-requested, each on its own), shared by the transponders sending it:
 //  - `request()` when a transponder starts, reconnects or drops frames under congestion; requests within
 //    `coalesceMs` of the previous one are merged while its keyframe is still on its way (it serves them all;
 //    a PLI storm would only add more IDRs and break the cadence);
 //  - while `isActive()` (some transponder is PUBLISHING) a periodic request aims the next keyframe at
 //    `intervalMs` after the last one seen, sent early by the measured PLI → IDR latency.
-import type { LiveStream } from '../streams.js';
+import type { VideoFrame } from '../media.js';
+
+/** What the scheduler needs of a layer (VideoLayer) or a stream (LiveStream, its primary layer). */
+export interface KeyframeSource {
+  requestKeyframe(): void;
+  on(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+  off(event: 'video', listener: (frame: VideoFrame) => void): unknown;
+}
 
 export const KeyframeTiming = {
   /** Requests closer than this to the previous one are merged. */
@@ -40,12 +48,12 @@ export class KeyframeScheduler {
   private latencyMs: number = KeyframeTiming.initialLatencyMs;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly onVideo = (frame: { keyframe: boolean }): void => {
+  private readonly onVideo = (frame: VideoFrame): void => {
     if (frame.keyframe) this.keyframeSeen(this.now());
   };
 
   constructor(
-    private readonly stream: Pick<LiveStream, 'requestKeyframe' | 'on' | 'off'>,
+    private readonly stream: KeyframeSource,
     private readonly intervalMs: number,
     private readonly isActive: () => boolean,
     private readonly now: () => number = Date.now,

@@ -1,11 +1,18 @@
 // One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
 // backoff, stats, the audio tail on stop. The states and the backoff are in transponder/lifecycle.ts; which tags
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per connection).
+//
+// Video comes from one layer of the stream (streams.ts VideoLayer): the one options.quality / maxBitrateKbps /
+// maxHeight choose (layers.ts), and with options.adaptive as many layers lower as congestion asks
+// (adaptive.ts). A change of layer waits for a keyframe of the new one, asked for at once: until it comes
+// the old layer goes on, so the picture never breaks; that keyframe goes out after an onMetaData with the new
+// size and a new AVC sequence header (the muxer sends one whenever the SPS/PPS differ), on the same clock.
 import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
-import type { LiveStream } from '../streams.js';
+import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import type { Sound, TransponderJSON, TransponderOptions, TransponderStats, TransponderStatus } from './service.js';
+import type { TransponderAdaptive, TransponderLayer } from '../../src-contract/transponder.js';
 import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio/fanout.js';
 import type { KeyframeScheduler } from './keyframes.js';
 import type { RtmpTarget } from '../rtmp/url.js';
@@ -16,6 +23,8 @@ import { onMetaData, type FlvMediaTag } from '../flv/tags.js';
 import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
 import { appVersion } from '../version.js';
+import { chooseLayer, lowestLayer } from './layers.js';
+import { AdaptivePolicy, type AdaptiveTimingConfig } from './adaptive.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
@@ -41,9 +50,16 @@ export interface TransponderInit {
   options: TransponderOptions;
   audioCodec: AudioCodec;
   audio: AudioFanout;
-  keyframes: KeyframeScheduler;
-  /** The stream's frame bodies, shared by its transponders (built once per frame). */
+  /** The keyframe scheduler of a layer of the stream, shared by the transponders that send it. */
+  keyframesOf: (layer: VideoLayer) => KeyframeScheduler;
+  /**
+   * The stream's frame bodies, shared by its transponders (built once per frame). One cache serves every
+   * layer: a layer hands each frame to all its transponders in one synchronous emit, so the last frame's
+   * body is all there is to remember.
+   */
   bodies: StreamTagBodies;
+  /** Timing of options.adaptive (tests shorten the stable period); AdaptiveTiming by default. */
+  adaptiveTiming?: Partial<AdaptiveTimingConfig>;
   muted: boolean;
   sound?: { sound: Sound; loop: boolean };
   log: Log;
@@ -83,11 +99,21 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private streamFrames = 0;
   private stats: Pick<TransponderStats, 'bitrateKbps' | 'fps'> = { bitrateKbps: 0, fps: 0 };
   private streamFps = 0;
+  /** The layer whose frames are sent; undefined until the stream has one. */
+  private layer: VideoLayer | undefined;
+  /** The layer to change to at its next keyframe. */
+  private pending: VideoLayer | undefined;
+  /** options.adaptive: how many layers below the chosen one congestion has taken it. */
+  private stepsDown = 0;
+  private readonly policy: AdaptivePolicy | undefined;
+  private lastStep: Pick<TransponderAdaptive, 'stepped' | 'reason'> = {};
 
   private readonly onVideo = (frame: VideoFrame): void => this.sendVideo(frame);
+  private readonly onPendingVideo = (frame: VideoFrame): void => this.pendingVideo(frame);
   private readonly onParams = (): void => {
     this.emit('changed');
   };
+  private readonly onLayers = (): void => this.chooseLayer();
 
   constructor(private readonly init: TransponderInit) {
     super();
@@ -95,8 +121,9 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.stream = init.stream;
     this.rtmpUrl = init.rtmpUrl;
     this.mutedValue = init.muted;
-    this.stream.on('video', this.onVideo);
-    this.stream.on('params', this.onParams);
+    this.policy = init.options.adaptive ? new AdaptivePolicy(init.adaptiveTiming) : undefined;
+    this.stream.on('layers', this.onLayers);
+    this.chooseLayer();
     this.audio = init.audio.subscribe(init.audioCodec, init.muted, {
       frame: (frame, encoder) => this.sendAudio(frame, encoder),
       soundEnded: () => this.emit('changed'),
@@ -110,6 +137,11 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   get muted(): boolean {
     return this.mutedValue;
+  }
+
+  /** The transponder sends this layer's frames, or waits for its keyframe to change to it. */
+  uses(layer: VideoLayer): boolean {
+    return layer === this.layer || layer === this.pending;
   }
 
   /** Begins connecting; the outcome shows in `status` and 'changed' events. */
@@ -175,10 +207,14 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       this.streamFps = (this.streamFrames - this.lastSample.streamFrames) / seconds;
     }
     this.lastSample = { at: now, bytes, sentFrames: this.sentFrames, streamFrames: this.streamFrames };
+    this.adapt(now);
+    // A bitrate limit follows the layers' measured bitrates.
+    if (this.init.options.maxBitrateKbps !== undefined) this.chooseLayer();
   }
 
   toJSON(): TransponderJSON {
-    const params = this.stream.params;
+    const layer = this.layer;
+    const params = layer ? layer.params : this.stream.params;
     const publishing = this.statusValue === 'PUBLISHING';
     return {
       mediaSessionId: this.mediaSessionId,
@@ -201,6 +237,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
         ...(this.statusValue === 'RECONNECTING' ? { attempt: this.attempt, nextRetryAt: this.nextRetryAt } : {}),
         queuedMs: this.publisher?.queuedMs ?? 0,
       },
+      ...(layer ? { layer: layerJSON(layer) } : {}),
+      ...(this.policy ? { adaptive: { ...this.lastStep, stepsDown: this.stepsDown } } : {}),
     };
   }
 
@@ -242,7 +280,9 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     }
     this.silentRefusals = 0;
     if (this.stopping) return undefined;
-    publisher.on('congestion', () => this.init.keyframes.requestAfterCongestion());
+    publisher.on('congestion', () => {
+      if (this.layer) this.init.keyframesOf(this.layer).requestAfterCongestion();
+    });
     this.beginPublishing(publisher);
     const error = await closed;
     this.retire(publisher);
@@ -255,9 +295,11 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.nextRetryAt = undefined;
     this.publishingSince = Date.now();
     this.muxer = new FlvMuxer(this.init.bodies);
-    publisher.writeMetadata(this.metadata(this.stream.params));
+    // A change of layer that waited for a keyframe is made now: the new connection starts with one anyway.
+    if (this.pending) this.setLayer(this.pending);
+    publisher.writeMetadata(this.metadata(this.layer?.params));
     this.setStatus('PUBLISHING', undefined);
-    this.init.keyframes.request();
+    if (this.layer) this.init.keyframesOf(this.layer).request();
     this.init.log('transponder.publishing', {
       mediaSessionId: this.mediaSessionId,
       url: redactUrl(this.rtmpUrl),
@@ -294,8 +336,10 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   private detach(): void {
-    this.stream.off('video', this.onVideo);
-    this.stream.off('params', this.onParams);
+    this.stream.off('layers', this.onLayers);
+    this.layer?.off('video', this.onVideo);
+    this.layer?.off('params', this.onParams);
+    this.pending?.off('video', this.onPendingVideo);
     this.audio.close();
   }
 
@@ -326,7 +370,92 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.streamFrames += 1;
     const publisher = this.publisher;
     if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return;
-    this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params: this.stream.params }));
+    this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params: this.layer?.params }));
+  }
+
+  // ---- layers ------------------------------------------------------------------------------------------
+
+  /** Picks the layer to send from the stream's layers, the options and the adaptive steps; changes to it. */
+  private chooseLayer(): void {
+    if (this.stopping || isFinished(this.statusValue)) return;
+    const layers = this.stream.layers;
+    const current = this.layer ? layers.indexOf(this.layer) : -1;
+    const chosen = chooseLayer(layers, this.init.options, current >= 0 ? current : undefined);
+    if (chosen < 0) return;
+    const lowest = lowestLayer(layers);
+    this.stepsDown = Math.min(this.stepsDown, lowest - chosen);
+    this.changeTo(layers[chosen + this.stepsDown]!);
+  }
+
+  /**
+   * Sends `next` from now on: at once when nothing of the current layer was sent on this connection yet,
+   * otherwise from `next`'s next keyframe (asked for now).
+   */
+  private changeTo(next: VideoLayer): void {
+    if (next === this.layer) {
+      this.pending?.off('video', this.onPendingVideo);
+      this.pending = undefined;
+      return;
+    }
+    if (next === this.pending) return;
+    const publishing = this.statusValue === 'PUBLISHING' && this.publisher !== undefined;
+    if (!this.layer || !publishing || this.muxer?.lastTime('video') === undefined) {
+      this.pending?.off('video', this.onPendingVideo);
+      this.pending = undefined;
+      this.setLayer(next);
+      if (publishing) this.init.keyframesOf(next).request();
+      return;
+    }
+    this.pending?.off('video', this.onPendingVideo);
+    this.pending = next;
+    next.on('video', this.onPendingVideo);
+    this.init.keyframesOf(next).request();
+    this.init.log('transponder.layer_pending', { mediaSessionId: this.mediaSessionId, from: describeLayer(this.layer), to: describeLayer(next) });
+  }
+
+  /** A frame of the layer to change to: its first keyframe (with parameter sets) makes the change. */
+  private pendingVideo(frame: VideoFrame): void {
+    const next = this.pending;
+    if (!next || !frame.keyframe || !next.params) return;
+    const from = this.layer;
+    this.setLayer(next);
+    // Servers and players that read the size from the metadata see the new one; the sequence header follows
+    // with the keyframe (the muxer sends one because the SPS/PPS differ).
+    if (this.publisher && this.statusValue === 'PUBLISHING') this.publisher.writeMetadata(this.metadata(next.params));
+    this.init.log('transponder.layer', { mediaSessionId: this.mediaSessionId, from: from && describeLayer(from), to: describeLayer(next) });
+    this.sendVideo(frame);
+  }
+
+  private setLayer(next: VideoLayer): void {
+    this.pending?.off('video', this.onPendingVideo);
+    this.pending = undefined;
+    this.layer?.off('video', this.onVideo);
+    this.layer?.off('params', this.onParams);
+    this.layer = next;
+    next.on('video', this.onVideo);
+    next.on('params', this.onParams);
+    this.emit('changed');
+  }
+
+  /** options.adaptive: one sample of the send queue; a step changes the layer. */
+  private adapt(now: number): void {
+    const publisher = this.publisher;
+    if (!this.policy || !publisher || this.statusValue !== 'PUBLISHING' || !this.layer) return;
+    const layers = this.stream.layers;
+    const index = layers.indexOf(this.pending ?? this.layer);
+    const step = this.policy.processInput({
+      now,
+      queuedMs: publisher.queuedMs,
+      droppedFrames: this.droppedBefore + publisher.droppedFrames,
+      canStepDown: index >= 0 && index < lowestLayer(layers),
+      canStepUp: this.stepsDown > 0,
+    });
+    if (!step) return;
+    this.stepsDown += step === 'down' ? 1 : -1;
+    this.lastStep = step === 'down' ? { stepped: 'down', reason: 'congestion' } : { stepped: 'up', reason: 'stable' };
+    this.init.log('transponder.adaptive_step', { mediaSessionId: this.mediaSessionId, step, stepsDown: this.stepsDown, queuedMs: publisher.queuedMs });
+    this.chooseLayer();
+    this.emit('changed');
   }
 
   private sendAudio(frame: AudioFrame, encoder: FanoutEncoder): void {
@@ -349,6 +478,15 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       if (tag.kind === 'video' && !tag.sequenceHeader) this.sentFrames += 1;
     }
   }
+}
+
+function layerJSON(layer: VideoLayer): TransponderLayer {
+  return { ...(layer.rid === undefined ? {} : { rid: layer.rid }), width: layer.width, height: layer.height, bitrateKbps: layer.bitrateKbps };
+}
+
+/** For logs: "h 1280x720". */
+function describeLayer(layer: VideoLayer): string {
+  return `${layer.rid ?? 'single'} ${layer.width}x${layer.height}`;
 }
 
 function errorCode(error: Error): string {

@@ -1,9 +1,9 @@
 // The relay's output side as the host sees it (transponder/service.ts): creates, finds, mutes, feeds and ends
-// transponders, keeps one keyframe scheduler and one audio fan-out per source stream, and pushes 'changed'
-// and once-a-second 'stats' events.
+// transponders, keeps one audio fan-out per source stream and one keyframe scheduler per video layer of it,
+// and pushes 'changed' and once-a-second 'stats' events.
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
-import type { LiveStream, StreamRegistry } from '../streams.js';
+import type { LiveStream, StreamRegistry, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import { silentLog } from '../log.js';
 import type { AudioCodec } from '../media.js';
@@ -14,6 +14,7 @@ import {
   type Sound,
   type StartupRequest,
   type TransponderJSON,
+  type TransponderOptions,
   type TransponderService,
   type TransponderServiceEvents,
 } from './service.js';
@@ -29,6 +30,8 @@ import { redactName, redactUrl } from '../redact.js';
 import { createAudioEncoder } from './audio/encoder.js';
 import type { RecordingSource } from '../recording/recorder.js';
 import { AudioMixer } from './audio/mixer.js';
+import { layerChoiceProblem } from './layers.js';
+import type { AdaptiveTimingConfig } from './adaptive.js';
 
 export interface RelayConfig {
   /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
@@ -41,12 +44,21 @@ export interface RelayConfig {
   /** `rtmps_ca_file`: PEM file of CAs trusted for rtmps:// targets besides the system's (rtmp/tls.ts). */
   rtmpsCaFile?: string;
   log?: Log;
+  /** Timing of options.adaptive; tests shorten the stable period before a step up (AdaptiveTiming). */
+  adaptiveTiming?: Partial<AdaptiveTimingConfig>;
 }
 
 /** WCS's mediaSessionId: 26 characters of [a-z0-9]. */
 const SESSION_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const SESSION_ID_LENGTH = 26;
 const STATS_INTERVAL_MS = 1000;
+
+/** The layer options of a startup, for its log line. */
+function layerOptionsForLog(options: TransponderOptions): Record<string, string | number | boolean> {
+  const fields: Record<string, string | number | boolean> = {};
+  for (const key of ['quality', 'maxBitrateKbps', 'maxHeight', 'adaptive'] as const) if (options[key] !== undefined) fields[key] = options[key];
+  return fields;
+}
 
 export function newMediaSessionId(): string {
   let id = '';
@@ -56,7 +68,10 @@ export function newMediaSessionId(): string {
 
 /** Per source stream: what its transponders share. */
 interface StreamOutputs {
+  /** Keyframe requests of the stream's primary layer, for recordings that follow the stream. */
   keyframes: KeyframeScheduler;
+  /** Keyframe requests of each layer a transponder sends (created on first use). */
+  layerKeyframes: Map<VideoLayer, KeyframeScheduler>;
   audio: AudioFanout;
   /** Each frame's FLV body, built once for all the stream's transponders. */
   bodies: StreamTagBodies;
@@ -100,6 +115,9 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const audioCodec: AudioCodec = options.audioCodec ?? 'aac';
     if (!AUDIO_CODECS.includes(audioCodec)) throw new TransponderError(400, `options.audioCodec must be one of ${AUDIO_CODECS.join(', ')}, got ${String(audioCodec)}`);
     if (options.action === 'sound_on' && !sound) throw new TransponderError(400, 'options.action "sound_on" needs a decoded sound');
+    const layerProblem = layerChoiceProblem(options);
+    if (layerProblem) throw new TransponderError(400, layerProblem);
+    if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') throw new TransponderError(400, `options.adaptive must be true or false, got ${String(options.adaptive)}`);
     if (existing) this.remove(existing);
 
     const outputs = this.outputsOf(stream);
@@ -112,8 +130,9 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       options,
       audioCodec,
       audio: outputs.audio,
-      keyframes: outputs.keyframes,
+      keyframesOf: (layer) => this.layerKeyframes(outputs, layer),
       bodies: outputs.bodies,
+      ...(this.config().adaptiveTiming ? { adaptiveTiming: this.config().adaptiveTiming } : {}),
       muted: options.action === 'mute',
       sound: options.action === 'sound_on' && sound ? { sound, loop: options.loop ?? false } : undefined,
       log: this.log,
@@ -127,6 +146,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       url: redactUrl(request.rtmpUrl),
       name: redactName(target.streamName),
       audioCodec,
+      ...layerOptionsForLog(options),
     });
     this.emit('changed', transponder.toJSON());
     transponder.start();
@@ -237,9 +257,8 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     };
     outputs = {
       transponders,
-      keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () =>
-        [...transponders].some((t) => t.status === 'PUBLISHING') || (outputs?.recordings ?? 0) > 0,
-      ),
+      keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () => (outputs?.recordings ?? 0) > 0),
+      layerKeyframes: new Map(),
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
       bodies: new StreamTagBodies(),
       recordings: 0,
@@ -267,9 +286,22 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
   private dropOutputsIfUnused(stream: LiveStream, outputs: StreamOutputs): void {
     if (outputs.transponders.size > 0 || outputs.recordings > 0 || this.outputs.get(stream) !== outputs) return;
     outputs.keyframes.close();
+    for (const scheduler of outputs.layerKeyframes.values()) scheduler.close();
     outputs.audio.close();
     stream.off('end', outputs.onEnd);
     this.outputs.delete(stream);
+  }
+
+  /** The keyframe scheduler of one layer: periodic requests while a transponder publishing it uses it. */
+  private layerKeyframes(outputs: StreamOutputs, layer: VideoLayer): KeyframeScheduler {
+    let scheduler = outputs.layerKeyframes.get(layer);
+    if (!scheduler) {
+      scheduler = new KeyframeScheduler(layer, this.config().keyframeIntervalMs, () =>
+        [...outputs.transponders].some((t) => t.status === 'PUBLISHING' && t.uses(layer)),
+      );
+      outputs.layerKeyframes.set(layer, scheduler);
+    }
+    return scheduler;
   }
 
   private ensureStatsTimer(): void {

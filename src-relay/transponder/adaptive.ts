@@ -84,14 +84,15 @@ export class AdaptivePolicy {
     const dropped = this.lastDropped !== undefined && sample.droppedFrames > this.lastDropped;
     this.lastDropped = sample.droppedFrames;
     const congested = dropped || sample.queuedMs >= this.timing.congestedQueueMs;
-    if (congested) {
-      this.lastCongestedAt = now;
-      this.congestedSince ??= now;
-    } else if (this.congestedSince !== undefined && now - this.lastCongestedAt >= this.timing.clearMs) {
-      this.congestedSince = undefined;
-    }
+    if (congested) this.lastCongestedAt = now;
     if (this.lastStep === 'up' && now - this.lastStepAt >= this.timing.failWindowMs) this.stableWaitMs = this.timing.stableMs;
-    if (now - this.lastStepAt < this.timing.settleMs) return undefined;
+    if (now - this.lastStepAt < this.timing.settleMs) {
+      // What the old layer left queued is no verdict on the new one.
+      this.congestedSince = undefined;
+      return undefined;
+    }
+    if (congested) this.congestedSince ??= now;
+    else if (this.congestedSince !== undefined && now - this.lastCongestedAt >= this.timing.clearMs) this.congestedSince = undefined;
 
     if (congested && this.congestedSince !== undefined && now - this.congestedSince >= this.timing.sustainMs && sample.canStepDown) {
       if (this.lastStep === 'up' && now - this.lastStepAt < this.timing.failWindowMs) {

@@ -1,6 +1,7 @@
 // One window, two views: the studio (source, targets, transponders, preview) and the settings.
 import { useState } from 'react';
 import { useStudio } from '../store/hooks.js';
+import { RecordingsPanel } from './RecordingsPanel.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import { SourcePanel } from './SourcePanel.js';
 import { TargetPreview } from './TargetPreview.js';
@@ -47,6 +48,7 @@ export function App() {
           </div>
           <div className="col-side">
             <TargetsPanel />
+            <RecordingsPanel />
             <TargetPreview />
           </div>
         </main>

@@ -4,6 +4,7 @@
 // routes validate and serialize with.
 import type { HostInfo, MediaList, Target } from '../../src-contract/studio.js';
 import type { StartupBody } from '../../src-contract/transponder.js';
+import type { Recording, RecordingFileList, RecordingStartupBody } from '../../src-contract/recording.js';
 import type { TransponderJSON } from '../sdk/protocol.js';
 import type { SettingItem } from '../store/settings.js';
 
@@ -86,6 +87,12 @@ export function createApi(baseUrl = '') {
       soundOn: (mediaSessionId: string, soundFile: string, loop: boolean) =>
         call<unknown>('POST', '/rest-api/push/sound_on', { mediaSessionId, soundFile, loop }),
       soundOff: (mediaSessionId: string) => call<unknown>('POST', '/rest-api/push/sound_off', { mediaSessionId }),
+    },
+    recording: {
+      startup: (body: RecordingStartupBody) => call<Recording>('POST', '/rest-api/recording/startup', body),
+      terminate: (recordingId: string) => call<Recording>('POST', '/rest-api/recording/terminate', { recordingId }),
+      findAll: () => call<Recording[]>('GET', '/rest-api/recording/find_all'),
+      files: () => call<RecordingFileList>('GET', '/rest-api/recording/files'),
     },
   };
 }

@@ -6,6 +6,7 @@ import { createDevicesSlice } from './devices.js';
 import { createHostSlice } from './host.js';
 import { createMediaSlice } from './media.js';
 import { createPublishSlice } from './publish.js';
+import { createRecordingsSlice } from './recordings.js';
 import { createSettingsSlice } from './settings.js';
 import { createTargetsSlice } from './targets.js';
 import { createTranspondersSlice } from './transponders.js';
@@ -23,6 +24,7 @@ export function createStudioStore(options: { services?: StudioServices; streamNa
     transponders: createTranspondersSlice(set, services),
     media: createMediaSlice(set, services),
     settings: createSettingsSlice(set, get, services),
+    recordings: createRecordingsSlice(set, get, services),
   }));
 }
 

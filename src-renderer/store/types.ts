@@ -4,6 +4,7 @@ import type { DevicesSlice } from './devices.js';
 import type { HostSlice } from './host.js';
 import type { MediaSlice } from './media.js';
 import type { PublishSlice } from './publish.js';
+import type { RecordingsSlice } from './recordings.js';
 import type { SettingsSlice } from './settings.js';
 import type { TargetsSlice } from './targets.js';
 import type { TranspondersSlice } from './transponders.js';
@@ -16,6 +17,7 @@ export interface StudioState {
   transponders: TranspondersSlice;
   media: MediaSlice;
   settings: SettingsSlice;
+  recordings: RecordingsSlice;
 }
 
 export type SetStudio = StoreApi<StudioState>['setState'];

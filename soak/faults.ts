@@ -114,7 +114,7 @@ async function setupLeg(leg: Leg, index: number): Promise<LegSetup> {
       removals.push(dirname(nginx.recordDir));
       rewriteAnswer = true;
       const page = await hostPage(browser, host.base);
-      await page.exposeFunction('__soakRewriteAnswer', async (sdp: string) => {
+      await page.exposeFunction('__whipRewriteAnswer', async (sdp: string) => {
         const target = firstUdpCandidate(sdp);
         relay = new UdpImpairer(target.ip, target, 0x1ee7 + index);
         await relay.start();

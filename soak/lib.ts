@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../test/helpers/chromium.js';
+import { launchChromium, MARK_BOX, markLags, publishWhip, type WhipPublication } from '../test/helpers/chromium.js';
 import { freePort } from '../test/helpers/servers.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { readFlv, type FlvTag } from '../src-relay/flv/file.js';
@@ -303,169 +303,28 @@ export async function hostPage(browser: Browser, base: string): Promise<Page> {
   return page;
 }
 
-export interface PublishArgs {
-  whipUrl: string;
-  /** 'camera': the fake camera and microphone. 'marks': a canvas that flashes white exactly when a
-   *  WebAudio beep sounds (every `markPeriodMs`), for A/V offset measurement at the server. */
-  source: 'camera' | 'marks';
-  width: number;
-  height: number;
-  markPeriodMs: number;
-  /** Send the offer without candidates and let Node rewrite the answer (window.__soakRewriteAnswer). */
+export interface PublishOptions {
+  source?: 'camera' | 'marks';
+  width?: number;
+  height?: number;
+  markPeriodMs?: number;
+  /** Send the offer without candidates and let Node rewrite the answer (window.__whipRewriteAnswer). */
   rewriteAnswer?: boolean;
 }
 
-/** Runs in the page: publishes over WHIP (H.264 + Opus, non-trickle) and answers the POST status. */
-async function publishInPage(args: PublishArgs): Promise<{ status: number; location: string; body: string }> {
-  type Entry = { pc: RTCPeerConnection; tracks: MediaStreamTrack[]; location: string; stopDraw?: () => void };
-  const w = window as unknown as { __soak?: Entry[] };
-  let media: MediaStream;
-  let stopDraw: (() => void) | undefined;
-  if (args.source === 'camera') {
-    media = await navigator.mediaDevices.getUserMedia({ video: { width: { exact: args.width }, height: { exact: args.height }, frameRate: { ideal: 30 } }, audio: true });
-  } else {
-    const canvas = document.createElement('canvas');
-    canvas.width = args.width;
-    canvas.height = args.height;
-    document.body.appendChild(canvas);
-    const g = canvas.getContext('2d')!;
-    const ctx = new AudioContext({ sampleRate: 48000 });
-    await ctx.resume();
-    const osc = ctx.createOscillator();
-    osc.frequency.value = 1000;
-    const gain = ctx.createGain();
-    gain.gain.value = 0;
-    const dest = ctx.createMediaStreamDestination();
-    osc.connect(gain).connect(dest);
-    osc.start();
-    const period = args.markPeriodMs / 1000;
-    const beep = 0.1;
-    // Beeps are scheduled on the audio clock, sample-exact; the picture reads the same clock each frame.
-    const first = Math.ceil(ctx.currentTime + 0.5);
-    let scheduled = first;
-    const schedule = (): void => {
-      while (scheduled < ctx.currentTime + 2) {
-        gain.gain.setValueAtTime(0.5, scheduled);
-        gain.gain.setValueAtTime(0, scheduled + beep);
-        scheduled += period;
-      }
-    };
-    schedule();
-    let frame = 0;
-    let flashing = false;
-    // How late each flash was drawn after its beep started (ms): the publisher's own share of an offset.
-    const lags: number[] = ((window as unknown as { __soakLags: number[] }).__soakLags = []);
-    const draw = (): void => {
-      schedule();
-      const t = ctx.currentTime;
-      const phase = t >= first ? (t - first) % period : period;
-      const flash = phase < beep;
-      if (flash && !flashing) lags.push(Math.round(phase * 1000));
-      flashing = flash;
-      g.fillStyle = '#202020';
-      g.fillRect(0, 0, canvas.width, canvas.height);
-      // The mark is a white box in the corner (FLASH_BOX), small enough not to make the encoder cut a
-      // keyframe; moving detail elsewhere gives the encoder something to send between marks.
-      g.fillStyle = flash ? '#ffffff' : '#000000';
-      g.fillRect(0, 0, 160, 90);
-      g.fillStyle = '#808080';
-      g.fillRect((frame * 7) % canvas.width, canvas.height / 3, 40, canvas.height / 3);
-      g.fillStyle = '#a0a0a0';
-      g.font = '24px sans-serif';
-      g.fillText(String(frame), 10, canvas.height - 20);
-      frame++;
-    };
-    const timer = setInterval(draw, 1000 / 60);
-    stopDraw = () => {
-      clearInterval(timer);
-      void ctx.close();
-    };
-    const video = canvas.captureStream(60);
-    media = new MediaStream([...video.getVideoTracks(), ...dest.stream.getAudioTracks()]);
-  }
-  const pc = new RTCPeerConnection({ iceServers: [] });
-  for (const track of media.getTracks()) {
-    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
-    if (track.kind === 'video') {
-      const h264 = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => /h264/i.test(c.mimeType)) ?? [];
-      transceiver.setCodecPreferences(h264);
-      const params = transceiver.sender.getParameters();
-      (params as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
-      await transceiver.sender.setParameters(params);
-    }
-  }
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    const timer = setTimeout(resolve, 5000);
-    pc.addEventListener('icegatheringstatechange', () => {
-      if (pc.iceGatheringState === 'complete') {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+/** Publishes over WHIP to the host's /whip/<streamName> (640x360 unless told): test/helpers/chromium.ts publishWhip. */
+export function publish(page: Page, base: string, streamName: string, opts: PublishOptions = {}): Promise<WhipPublication> {
+  const whipUrl = `${base}/whip/${streamName}`;
+  return publishWhip(page, whipUrl, { width: 640, height: 360, ...opts, timeoutMs: 45_000 }).catch((error: Error) => {
+    throw new Error(`${streamName}: ${error.message}`);
   });
-  const offer = args.rewriteAnswer
-    ? pc.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates').join('\r\n')
-    : pc.localDescription!.sdp;
-  const response = await fetch(args.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
-  let body = await response.text();
-  if (response.status === 201 && args.rewriteAnswer) {
-    body = await (window as unknown as { __soakRewriteAnswer: (sdp: string) => Promise<string> }).__soakRewriteAnswer(body);
-  }
-  if (response.status !== 201) {
-    pc.close();
-    media.getTracks().forEach((t) => t.stop());
-    stopDraw?.();
-    return { status: response.status, location: '', body };
-  }
-  await pc.setRemoteDescription({ type: 'answer', sdp: body });
-  const location = new URL(response.headers.get('Location') ?? '', args.whipUrl).href;
-  (w.__soak ??= []).push({ pc, tracks: media.getTracks(), location, stopDraw });
-  return { status: 201, location, body: '' };
-}
-
-async function unpublishInPage(location: string): Promise<number> {
-  type Entry = { pc: RTCPeerConnection; tracks: MediaStreamTrack[]; location: string; stopDraw?: () => void };
-  const w = window as unknown as { __soak?: Entry[] };
-  const i = w.__soak?.findIndex((e) => e.location === location) ?? -1;
-  if (i < 0) return -1;
-  const entry = w.__soak!.splice(i, 1)[0]!;
-  entry.pc.close();
-  entry.tracks.forEach((t) => t.stop());
-  entry.stopDraw?.();
-  const res = await fetch(location, { method: 'DELETE' });
-  return res.status;
-}
-
-export interface Publication {
-  location: string;
-  /** Closes the peer connection and DELETEs the WHIP resource; answers the DELETE's status. */
-  stop(): Promise<number>;
-}
-
-export async function publish(page: Page, base: string, streamName: string, opts: Partial<Omit<PublishArgs, 'whipUrl'>> = {}): Promise<Publication> {
-  const args: PublishArgs = { whipUrl: `${base}/whip/${streamName}`, source: 'camera', width: 640, height: 360, markPeriodMs: 1000, ...opts };
-  const r = await withTimeout(page.evaluate(publishInPage, args), 45_000, `WHIP publish of ${streamName}`);
-  if (r.status !== 201) throw new Error(`WHIP POST ${streamName} answered ${r.status}: ${r.body.slice(0, 300)}`);
-  return { location: r.location, stop: () => withTimeout(page.evaluate(unpublishInPage, r.location), 15_000, `WHIP DELETE of ${streamName}`) };
 }
 
 /** The corner box of the 'marks' publisher that turns white at each beep (x, y, width, height). */
-export const FLASH_BOX = { x: 0, y: 0, width: 160, height: 90 } as const;
+export const FLASH_BOX = MARK_BOX;
 
 /** How late (ms) the 'marks' publisher in this page drew each flash after its beep began. */
-export async function publisherLags(page: Page): Promise<number[]> {
-  return page.evaluate(() => (window as unknown as { __soakLags?: number[] }).__soakLags ?? []);
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export const publisherLags = markLags;
 
 // ---------------------------------------------------------------------------------------------------------
 // Recordings

@@ -18,7 +18,7 @@ const BASE_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-/** How long a WHIP publish may take in the page (getUserMedia, ICE gathering, the POST). */
+/** How long a WHIP publish may take in the page by default (getUserMedia, ICE gathering, the POST). */
 const PUBLISH_TIMEOUT_MS = 30_000;
 
 export interface ChromiumOptions {
@@ -44,10 +44,24 @@ export interface WhipPublishOptions {
   width?: number;
   height?: number;
   fps?: number;
-  /** Publish the fake microphone too. Default true. */
+  /** Publish the fake microphone too (source 'camera'). Default true. */
   audio?: boolean;
   /** H.264 simulcast: one encoding per entry (RFC 8853 rids), largest first. Default: one encoding. */
   simulcast?: SimulcastLayer[];
+  /**
+   * 'camera' (default): the fake camera and microphone. 'marks': a canvas whose corner box (MARK_BOX) turns
+   * white exactly when a WebAudio beep sounds, every markPeriodMs, for measuring the A/V offset at a server.
+   */
+  source?: 'camera' | 'marks';
+  /** Default 1000. */
+  markPeriodMs?: number;
+  /**
+   * Send the offer without candidates and let the page's window.__whipRewriteAnswer (a function the caller
+   * exposed with page.exposeFunction) rewrite the answer before it is set.
+   */
+  rewriteAnswer?: boolean;
+  /** How long the publish may take in the page (getUserMedia, ICE gathering, the POST). Default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface SimulcastLayer {
@@ -64,11 +78,17 @@ export const THREE_LAYERS: SimulcastLayer[] = [
   { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 250_000 },
 ];
 
+/** The corner box of the 'marks' source that turns white at each beep (x, y, width, height in pixels). */
+export const MARK_BOX = { x: 0, y: 0, width: 160, height: 90 } as const;
+
 export interface WhipPublication {
   /** The Location the WHIP server answered with, resolved against whipUrl. */
   location: string;
-  /** Closes the peer connection, stops the tracks and DELETEs the WHIP resource. */
-  stop(): Promise<void>;
+  /**
+   * Closes the peer connection, stops the tracks and DELETEs the WHIP resource; answers the DELETE's status
+   * (-1 when the page is closed, no longer holds the publication, or the DELETE could not be sent).
+   */
+  stop(): Promise<number>;
 }
 
 interface PageArgs {
@@ -78,21 +98,97 @@ interface PageArgs {
   fps: number;
   audio: boolean;
   simulcast: SimulcastLayer[] | undefined;
+  source: 'camera' | 'marks';
+  markPeriodMs: number;
+  markBox: typeof MARK_BOX;
+  rewriteAnswer: boolean;
 }
 
 /** Runs inside the page: everything here is browser code, serialized by playwright. */
-async function publishInPage(args: PageArgs): Promise<string> {
-  const media = await navigator.mediaDevices.getUserMedia({
-    video: { width: { exact: args.width }, height: { exact: args.height }, frameRate: { ideal: args.fps } },
-    audio: args.audio,
-  });
+async function publishInPage(args: PageArgs): Promise<{ status: number; location: string; body: string }> {
+  let media: MediaStream;
+  let stopDraw: (() => void) | undefined;
+  if (args.source === 'camera') {
+    media = await navigator.mediaDevices.getUserMedia({
+      video: { width: { exact: args.width }, height: { exact: args.height }, frameRate: { ideal: args.fps } },
+      audio: args.audio,
+    });
+  } else {
+    const canvas = document.createElement('canvas');
+    canvas.width = args.width;
+    canvas.height = args.height;
+    document.body.appendChild(canvas);
+    const g = canvas.getContext('2d')!;
+    const ctx = new AudioContext({ sampleRate: 48000 });
+    await ctx.resume();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 1000;
+    const gain = ctx.createGain();
+    gain.gain.value = 0;
+    const dest = ctx.createMediaStreamDestination();
+    osc.connect(gain).connect(dest);
+    osc.start();
+    const period = args.markPeriodMs / 1000;
+    const beep = 0.1;
+    // Beeps are scheduled on the audio clock, sample-exact; the picture reads the same clock each frame.
+    const first = Math.ceil(ctx.currentTime + 0.5);
+    let scheduled = first;
+    const schedule = (): void => {
+      while (scheduled < ctx.currentTime + 2) {
+        gain.gain.setValueAtTime(0.5, scheduled);
+        gain.gain.setValueAtTime(0, scheduled + beep);
+        scheduled += period;
+      }
+    };
+    schedule();
+    let frame = 0;
+    let flashing = false;
+    // How late each flash was drawn after its beep started (ms): the publisher's own share of an offset.
+    const lags: number[] = ((window as unknown as { __whipMarkLags: number[] }).__whipMarkLags = []);
+    const box = args.markBox;
+    const draw = (): void => {
+      schedule();
+      const t = ctx.currentTime;
+      const phase = t >= first ? (t - first) % period : period;
+      const flash = phase < beep;
+      if (flash && !flashing) lags.push(Math.round(phase * 1000));
+      flashing = flash;
+      g.fillStyle = '#202020';
+      g.fillRect(0, 0, canvas.width, canvas.height);
+      // The mark is small enough not to make the encoder cut a keyframe; moving detail elsewhere gives the
+      // encoder something to send between marks.
+      g.fillStyle = flash ? '#ffffff' : '#000000';
+      g.fillRect(box.x, box.y, box.width, box.height);
+      g.fillStyle = '#808080';
+      g.fillRect((frame * 7) % canvas.width, canvas.height / 3, 40, canvas.height / 3);
+      g.fillStyle = '#a0a0a0';
+      g.font = '24px sans-serif';
+      g.fillText(String(frame), 10, canvas.height - 20);
+      frame++;
+    };
+    const timer = setInterval(draw, 1000 / 60);
+    stopDraw = () => {
+      clearInterval(timer);
+      void ctx.close();
+    };
+    const video = canvas.captureStream(60);
+    media = new MediaStream([...video.getVideoTracks(), ...dest.stream.getAudioTracks()]);
+  }
   const pc = new RTCPeerConnection({ iceServers: [] });
+  const release = (): void => {
+    pc.close();
+    for (const track of media.getTracks()) track.stop();
+    stopDraw?.();
+  };
   for (const track of media.getTracks()) {
     const sendEncodings = track.kind === 'video' ? args.simulcast?.map((layer) => ({ ...layer })) : undefined;
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], ...(sendEncodings ? { sendEncodings } : {}) });
     if (track.kind === 'video') {
       const h264 = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => /h264/i.test(c.mimeType)) ?? [];
-      if (h264.length === 0) throw new Error('this Chromium offers no H.264 encoder');
+      if (h264.length === 0) {
+        release();
+        throw new Error('this Chromium offers no H.264 encoder');
+      }
       transceiver.setCodecPreferences(h264);
       const params = transceiver.sender.getParameters();
       (params as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference =
@@ -111,33 +207,39 @@ async function publishInPage(args: PageArgs): Promise<string> {
       }
     });
   });
-  const response = await fetch(args.whipUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/sdp' },
-    body: pc.localDescription!.sdp,
-  });
-  const body = await response.text();
-  if (response.status !== 201) throw new Error(`WHIP POST answered ${response.status}: ${body}`);
+  const offer = args.rewriteAnswer
+    ? pc.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates').join('\r\n')
+    : pc.localDescription!.sdp;
+  const response = await fetch(args.whipUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: offer });
+  let body = await response.text();
+  if (response.status !== 201) {
+    release();
+    return { status: response.status, location: '', body };
+  }
+  if (args.rewriteAnswer) body = await (window as unknown as { __whipRewriteAnswer: (sdp: string) => Promise<string> }).__whipRewriteAnswer(body);
   await pc.setRemoteDescription({ type: 'answer', sdp: body });
   const location = new URL(response.headers.get('Location') ?? '', args.whipUrl).href;
-  const w = window as unknown as { __whip?: { pc: RTCPeerConnection; media: MediaStream; location: string }[] };
-  (w.__whip ??= []).push({ pc, media, location });
-  return location;
+  const w = window as unknown as { __whip?: { location: string; release: () => void }[] };
+  (w.__whip ??= []).push({ location, release });
+  return { status: 201, location, body: '' };
 }
 
-async function stopInPage(location: string): Promise<void> {
-  const w = window as unknown as { __whip?: { pc: RTCPeerConnection; media: MediaStream; location: string }[] };
-  const entry = w.__whip?.find((e) => e.location === location);
-  if (!entry) return;
-  entry.pc.close();
-  for (const track of entry.media.getTracks()) track.stop();
-  await fetch(location, { method: 'DELETE' }).catch(() => undefined);
+async function stopInPage(location: string): Promise<number> {
+  const w = window as unknown as { __whip?: { location: string; release: () => void }[] };
+  const i = w.__whip?.findIndex((e) => e.location === location) ?? -1;
+  if (i < 0) return -1;
+  w.__whip!.splice(i, 1)[0]!.release();
+  return fetch(location, { method: 'DELETE' }).then(
+    (res) => res.status,
+    () => -1,
+  );
 }
 
 /**
  * In `page` (navigate it first to a page of the WHIP server so that fetch is same-origin), publishes the
- * fake camera+mic at width x height@fps with degradationPreference 'maintain-resolution', H.264 + Opus,
- * sendonly, non-trickle (waits for ICE gathering), POSTs the offer to whipUrl and sets the answer.
+ * fake camera+mic (or the 'marks' canvas and beeps) at width x height@fps with degradationPreference
+ * 'maintain-resolution', H.264 + Opus, sendonly, non-trickle (waits for ICE gathering), POSTs the offer to
+ * whipUrl and sets the answer. A POST answered with anything but 201 is an error naming the status.
  */
 export async function publishWhip(page: Page, whipUrl: string, opts: WhipPublishOptions = {}): Promise<WhipPublication> {
   const args: PageArgs = {
@@ -147,17 +249,29 @@ export async function publishWhip(page: Page, whipUrl: string, opts: WhipPublish
     fps: opts.fps ?? 30,
     audio: opts.audio ?? true,
     simulcast: opts.simulcast,
+    source: opts.source ?? 'camera',
+    markPeriodMs: opts.markPeriodMs ?? 1000,
+    markBox: MARK_BOX,
+    rewriteAnswer: opts.rewriteAnswer ?? false,
   };
-  const location = await withTimeout(page.evaluate(publishInPage, args), PUBLISH_TIMEOUT_MS, 'WHIP publish in Chromium');
+  // tsx compiles with esbuild's keepNames: the named functions inside publishInPage call its __name helper.
+  await page.evaluate('globalThis.__name ??= (f) => f');
+  const answer = await withTimeout(page.evaluate(publishInPage, args), opts.timeoutMs ?? PUBLISH_TIMEOUT_MS, 'WHIP publish in Chromium');
+  if (answer.status !== 201) throw new Error(`WHIP POST answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+  const { location } = answer;
   return {
     location,
-    stop: async () => {
-      if (!page.isClosed()) await withTimeout(page.evaluate(stopInPage, location), 10_000, 'WHIP stop in Chromium');
-    },
+    stop: async () => (page.isClosed() ? -1 : withTimeout(page.evaluate(stopInPage, location), 15_000, 'WHIP stop in Chromium')),
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** How late (ms) the 'marks' source in this page drew each flash after its beep began. */
+export function markLags(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __whipMarkLags?: number[] }).__whipMarkLags ?? []);
+}
+
+/** Rejects naming `what` when `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);

@@ -64,11 +64,22 @@ if (!args.length) {
 
 await ensureMainBuiltOrExit();
 
-// One file at a time: the integration tests start real servers on fixed ports and Chromium, and this
-// machine has two cores.
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, CASTBRIDGE_TEST: '1' } },
-);
-process.exit(result.status ?? 1);
+// The unit tests (test/unit) run two files at a time: they start no servers and no browser, and on this
+// two-core machine half their time is each file's start-up. Every other test runs one file at a time: they
+// start Chromium, nginx, ffmpeg and the host, and measure frame rates and timing that a second heavy test
+// beside them would disturb.
+const isUnit = (file) => file.split(/[\\/]/)[1] === 'unit';
+const groups = [
+  { files: files.filter(isUnit), concurrency: 2 },
+  { files: files.filter((f) => !isUnit(f)), concurrency: 1 },
+].filter((group) => group.files.length > 0);
+let status = 0;
+for (const group of groups) {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
+    { stdio: 'inherit', env: { ...process.env, CASTBRIDGE_TEST: '1' } },
+  );
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);

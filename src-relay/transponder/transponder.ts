@@ -107,13 +107,27 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private stepsDown = 0;
   private readonly policy: AdaptivePolicy | undefined;
   private lastStep: Pick<TransponderAdaptive, 'stepped' | 'reason'> = {};
+  /** Stream time of the last picture handed to the muxer. */
+  private lastVideoDts: number | undefined;
+  /** While a change of layer is pending: the old layer's last picture, not sent yet (layerVideo). */
+  private held: VideoFrame | undefined;
 
-  private readonly onVideo = (frame: VideoFrame): void => this.sendVideo(frame);
+  private readonly onVideo = (frame: VideoFrame): void => this.layerVideo(frame);
   private readonly onPendingVideo = (frame: VideoFrame): void => this.pendingVideo(frame);
   private readonly onParams = (): void => {
     this.emit('changed');
   };
-  private readonly onLayers = (): void => this.chooseLayer();
+  /** Layers whose parameter sets are watched: a size that becomes known may change the choice. */
+  private readonly watched = new Set<VideoLayer>();
+  private readonly onLayers = (): void => {
+    for (const layer of this.stream.layers) {
+      if (this.watched.has(layer)) continue;
+      this.watched.add(layer);
+      layer.on('params', this.onLayerParams);
+    }
+    this.chooseLayer();
+  };
+  private readonly onLayerParams = (): void => this.chooseLayer();
 
   constructor(private readonly init: TransponderInit) {
     super();
@@ -123,7 +137,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.mutedValue = init.muted;
     this.policy = init.options.adaptive ? new AdaptivePolicy(init.adaptiveTiming) : undefined;
     this.stream.on('layers', this.onLayers);
-    this.chooseLayer();
+    this.onLayers();
     this.audio = init.audio.subscribe(init.audioCodec, init.muted, {
       frame: (frame, encoder) => this.sendAudio(frame, encoder),
       soundEnded: () => this.emit('changed'),
@@ -337,6 +351,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   private detach(): void {
     this.stream.off('layers', this.onLayers);
+    for (const layer of this.watched) layer.off('params', this.onLayerParams);
+    this.watched.clear();
     this.layer?.off('video', this.onVideo);
     this.layer?.off('params', this.onParams);
     this.pending?.off('video', this.onPendingVideo);
@@ -366,11 +382,33 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     });
   }
 
-  private sendVideo(frame: VideoFrame): void {
+  /**
+   * A picture of the layer sent. While a change of layer waits for the new layer's keyframe, each picture
+   * is held until the next one comes: the keyframe replaces a held picture of the same instant (layers share
+   * the capture clock), so the target never gets two pictures for one moment.
+   */
+  private layerVideo(frame: VideoFrame): void {
     this.streamFrames += 1;
+    if (!this.pending) {
+      this.sendVideo(frame);
+      return;
+    }
+    const held = this.held;
+    this.held = frame;
+    if (held) this.sendVideo(held);
+  }
+
+  private sendHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.sendVideo(held);
+  }
+
+  private sendVideo(frame: VideoFrame): void {
     const publisher = this.publisher;
     if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return;
     this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params: this.layer?.params }));
+    this.lastVideoDts = frame.dts;
   }
 
   // ---- layers ------------------------------------------------------------------------------------------
@@ -395,13 +433,12 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     if (next === this.layer) {
       this.pending?.off('video', this.onPendingVideo);
       this.pending = undefined;
+      this.sendHeld();
       return;
     }
     if (next === this.pending) return;
     const publishing = this.statusValue === 'PUBLISHING' && this.publisher !== undefined;
     if (!this.layer || !publishing || this.muxer?.lastTime('video') === undefined) {
-      this.pending?.off('video', this.onPendingVideo);
-      this.pending = undefined;
       this.setLayer(next);
       if (publishing) this.init.keyframesOf(next).request();
       return;
@@ -418,17 +455,23 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     const next = this.pending;
     if (!next || !frame.keyframe || !next.params) return;
     const from = this.layer;
+    if (this.held && this.held.dts < frame.dts) this.sendHeld();
+    this.held = undefined;
     this.setLayer(next);
     // Servers and players that read the size from the metadata see the new one; the sequence header follows
     // with the keyframe (the muxer sends one because the SPS/PPS differ).
     if (this.publisher && this.statusValue === 'PUBLISHING') this.publisher.writeMetadata(this.metadata(next.params));
     this.init.log('transponder.layer', { mediaSessionId: this.mediaSessionId, from: from && describeLayer(from), to: describeLayer(next) });
-    this.sendVideo(frame);
+    // Should a picture of the old layer at this instant or later have gone out, the keyframe still comes
+    // after it: a track's timestamps only grow.
+    const last = this.lastVideoDts;
+    this.sendVideo(last !== undefined && frame.dts <= last ? { ...frame, dts: last + 1 } : frame);
   }
 
   private setLayer(next: VideoLayer): void {
     this.pending?.off('video', this.onPendingVideo);
     this.pending = undefined;
+    this.held = undefined;
     this.layer?.off('video', this.onVideo);
     this.layer?.off('params', this.onParams);
     this.layer = next;

@@ -8,7 +8,8 @@ import { formatBytes, formatElapsed, recordingsSelectors, type Recording } from 
 import { targetsSelectors } from '../store/targets.js';
 import { transpondersSelectors } from '../store/transponders.js';
 
-const ROW = { display: 'flex', gap: 8, alignItems: 'center', marginTop: 8 } as const;
+const ROW = { display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', marginTop: 8 } as const;
+const LABEL = { flexBasis: '100%', marginTop: -4, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
 
 /** The time now, ticking once a second while `active`. */
 function useNow(active: boolean): number {
@@ -44,13 +45,13 @@ function RecordControl({ recording, onStart, label, testId }: { recording: Recor
       <span className="muted" data-testid="recording-size">
         {formatBytes(recording.bytes)}
       </span>
-      <span className="muted small" title={recording.file}>
-        {label}
-      </span>
       <span className="grow" />
       <button className="btn btn-danger small" data-testid="record-stop" disabled={stopping} onClick={() => void stop(recording.recordingId)}>
-        {stopping ? 'Saving…' : 'Stop recording'}
+        {stopping ? 'Saving…' : 'Stop'}
       </button>
+      <span className="muted small" style={LABEL} title={recording.file}>
+        Recording {label} to {recording.file}
+      </span>
     </div>
   );
 }

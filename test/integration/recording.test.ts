@@ -2,7 +2,9 @@
 // Chromium's fake camera and microphone over WHIP, ffmpeg/ffprobe reading the files.
 // 1. A recording started and stopped over REST while live is an MP4 with H.264 and AAC that ffmpeg reads
 //    without an error, as long as the time it was live.
-// 2. A host killed with SIGKILL mid-recording leaves an FLV that decodes up to its last second; the next start
+// 2. Recording what a target receives: a G.711 target's recording has the same pictures and AAC audio, and
+//    ends when that target is terminated.
+// 3. A host killed with SIGKILL mid-recording leaves an FLV that decodes up to its last second; the next start
 //    of the host remuxes it to an MP4 that plays.
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { ffprobe } from '../helpers/media.js';
 import { removeDir } from '../helpers/servers.js';
+import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'castbridge.js');
@@ -143,6 +146,39 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
 
     host.child.kill('SIGTERM');
     await host.exited;
+  });
+
+  test('a recording of a G.711 target has its pictures with AAC audio, and ends when the target is terminated', async () => {
+    const host = await startHost(dataDir);
+    hosts.push(host);
+    const target = await startRtmpTestServer();
+    try {
+      await publish(host);
+      const published = target.nextPublish();
+      const t = await rest(host.url, 'POST', '/rest-api/push/startup', { streamName: 'cam', rtmpUrl: `${target.baseUrl}/live`, options: { audioCodec: 'pcma' } });
+      assert.equal(t.status, 200, JSON.stringify(t.json));
+      await published;
+      const started = await rest(host.url, 'POST', '/rest-api/recording/startup', { mediaSessionId: t.json.mediaSessionId });
+      assert.equal(started.status, 200, JSON.stringify(started.json));
+      assert.equal(started.json.mediaSessionId, t.json.mediaSessionId);
+      await new Promise((r) => setTimeout(r, 3000));
+      const ended = await rest(host.url, 'POST', '/rest-api/push/terminate', { mediaSessionId: t.json.mediaSessionId });
+      assert.equal(ended.status, 200);
+      const done = await until(
+        'the recording to end with its target',
+        async () => (await rest(host.url, 'GET', '/rest-api/recording/find_all')).json.find((r: { recordingId: string; status: string }) => r.recordingId === started.json.recordingId && r.status !== 'RECORDING'),
+        20_000,
+      );
+      assert.equal(done.status, 'STOPPED', JSON.stringify(done));
+      assert.match(done.info, /^STOPPED_BY_TRANSPONDER_END$/);
+      const probe = await ffprobe(join(recordings, done.file));
+      assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+      assert.ok(Number(probe.format.duration) > 2, `duration ${probe.format.duration}`);
+    } finally {
+      await target.close();
+      host.child.kill('SIGTERM');
+      await host.exited;
+    }
   });
 
   test('a recording cut by SIGKILL decodes up to its last second, and the next start remuxes it to an MP4', async () => {

@@ -3,15 +3,13 @@
 // own typed error with a message; any other throw is a crash, reported with the input. Progress goes to the
 // parent every PROGRESS_EVERY cases, which kills a run that stops progressing (a hang).
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Amf0Error, EcmaArray, decodeAmf0, encodeAmf0 } from '../src-relay/rtmp/amf0.js';
-import { ChunkReader, ChunkWriter, RtmpProtocolError, type RtmpMessage } from '../src-relay/rtmp/chunk.js';
-import { MessageType, setChunkSizeMessage, userControlMessage, windowAckSizeMessage } from '../src-relay/rtmp/control.js';
+import { ChunkReader, RtmpProtocolError, type RtmpMessage } from '../src-relay/rtmp/chunk.js';
 import { FlvFormatError, FlvReader, readFlv, writeFlv, type FlvTag } from '../src-relay/flv/file.js';
 import { WavError, decodeWavTo48kStereo, encodeWav, parseWav } from '../src-relay/codec/audio/wav.js';
 import { IngestError, planIngest } from '../src-relay/webrtc/sdp.js';
 import { parseClientFrame, type ClientRequest } from '../src-main/wcs/protocol.js';
+import { AMF_CORPUS, BOUNDARY_U32, forceGc, mutateMany, randomBytes, writtenChunkStreams } from '../test/helpers/fuzz.js';
 import { mulberry32 } from '../test/helpers/prng.js';
 
 export const TARGETS = ['amf0', 'chunk', 'flv', 'wav', 'sdp', 'wcs'] as const;
@@ -37,71 +35,10 @@ export interface RunReport {
 
 // ---- inputs ---------------------------------------------------------------------------------------------
 
-function randomBytes(next: () => number, max: number): Buffer {
-  const b = Buffer.alloc(Math.floor(next() * max));
-  for (let i = 0; i < b.length; i++) b[i] = Math.floor(next() * 256);
-  return b;
-}
-
-const BOUNDARY_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
-
-/** One mutation: flip a bit, set a byte or a u32 to a boundary value, insert, delete, truncate, duplicate. */
-function mutate(input: Buffer, next: () => number): Buffer {
-  const b = Buffer.from(input);
-  const at = Math.floor(next() * Math.max(1, b.length));
-  switch (Math.floor(next() * 7)) {
-    case 0:
-      if (b.length) b[at] ^= 1 << Math.floor(next() * 8);
-      return b;
-    case 1:
-      if (b.length) b[at] = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x09, 0x03, 0x0a, 0x07][Math.floor(next() * 10)]!;
-      return b;
-    case 2:
-      if (b.length >= at + 4) (next() < 0.5 ? b.writeUInt32LE.bind(b) : b.writeUInt32BE.bind(b))(BOUNDARY_U32[Math.floor(next() * BOUNDARY_U32.length)]!, at);
-      return b;
-    case 3:
-      return Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(next() * 256)]), b.subarray(at)]);
-    case 4:
-      return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + Math.floor(next() * 8))]);
-    case 5:
-      return b.subarray(0, at);
-    default: {
-      const len = Math.floor(next() * 32);
-      return Buffer.concat([b.subarray(0, at + len), b.subarray(at)]);
-    }
-  }
-}
-
-function mutateMany(input: Buffer, next: () => number): Buffer {
-  let out = input;
-  const n = 1 + Math.floor(next() * 4);
-  for (let i = 0; i < n; i++) out = mutate(out, next);
-  return out;
-}
-
-const AMF_CORPUS = [
-  encodeAmf0('connect', 1, { app: 'live', type: 'nonprivate', flashVer: 'FMLE/3.0', tcUrl: 'rtmp://h/live' }),
-  encodeAmf0('_result', 1, { fmsVer: 'FMS/3,5,7,7009', capabilities: 31 }, { level: 'status', code: 'NetConnection.Connect.Success', objectEncoding: 0 }),
-  encodeAmf0('onStatus', 0, null, { level: 'error', code: 'NetStream.Publish.BadName', description: 'x'.repeat(70) }),
-  encodeAmf0('@setDataFrame', 'onMetaData', new EcmaArray({ width: 1280, height: 720, encoder: 'Castbridge', stereo: true })),
-  encodeAmf0([1, [2, [3, [null, undefined, new Date(0)]]], { a: { b: { c: 'd' } } }]),
-  Buffer.from('0a00000002030001610005000009070001', 'hex'),
-  Buffer.from('100003466f6f000161 0f00000003612f62 000009'.replace(/ /g, ''), 'hex'),
-];
-
 /** What servers sent our publisher (captured), and chunk forms they rarely use. */
 function chunkCorpus(): Buffer[] {
   const captured = ['nginx-rtmp-publish.server.bin', 'node-media-server-publish.server.bin', 'ffmpeg-listen-publish.server.bin'].map((f) => readFileSync(new URL(`rtmp/${f}`, FIXTURES)));
-  const w = new ChunkWriter();
-  const setSize = w.write(setChunkSizeMessage(256));
-  w.setChunkSize(256);
-  const command = (csid: number, payload: Buffer, ts: number): Buffer => w.write({ csid, timestamp: ts, typeId: MessageType.commandAmf0, streamId: 0, payload });
-  return [
-    ...captured,
-    Buffer.concat([w.write(windowAckSizeMessage(2_500_000)), setSize, command(3, AMF_CORPUS[1]!, 0), command(300, AMF_CORPUS[2]!, 0xffffff)]),
-    Buffer.concat([setSize, w.write({ csid: 6, timestamp: 0x1234567, typeId: 9, streamId: 1, payload: Buffer.alloc(700, 7) }), w.write(userControlMessage(6, 99))]),
-    Buffer.concat([command(65599, AMF_CORPUS[3]!, 40), command(3, AMF_CORPUS[0]!, 80)]),
-  ];
+  return [...captured, ...writtenChunkStreams()];
 }
 
 function flvCorpus(): Buffer[] {
@@ -441,8 +378,7 @@ const SLOW_CASE_MS = 250;
 
 /** Runs cases [from, to) of a target; `progress` is told every PROGRESS_EVERY cases. */
 export function runCases(target: Target, seed: number, from: number, to: number, progress: (i: number) => void): RunReport {
-  setFlagsFromString('--expose_gc');
-  const gc = runInNewContext('gc') as () => void;
+  const gc = forceGc();
   const runner = makeRunners()[target];
   gc();
   const report: RunReport = { target, from, to, accepted: 0, rejected: 0, crashes: [], maxCaseMs: 0, slowCases: 0, heapBefore: process.memoryUsage().heapUsed, heapAfter: 0, maxRss: 0 };

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Recording } from '../../src-contract/recording.js';
 import { type LiveStream, redactName, type TransponderJSON } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { statusAndMessage } from './errors.js';
@@ -110,6 +111,7 @@ class Session {
     this.hub.add(this);
     this.send(streamsEvent(this.deps));
     for (const t of this.deps.transponders.list()) this.send({ type: 'transponder', transponder: t });
+    for (const recording of this.deps.recordings?.list() ?? []) this.send({ type: 'recording', recording });
   }
 
   private async publish(m: { id?: string; streamName: string; sdp: string; rtmpUrl?: string }): Promise<void> {
@@ -181,6 +183,9 @@ class EventHub {
         following.delete(stream);
       });
     };
+    const onRecording = (recording: Recording) => broadcast({ type: 'recording', recording });
+    deps.recordings?.on('changed', onRecording);
+    this.detach.push(() => deps.recordings?.off('changed', onRecording));
     deps.transponders.on('changed', onChanged);
     deps.transponders.on('removed', onRemoved);
     deps.transponders.on('stats', onStats);

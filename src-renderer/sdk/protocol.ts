@@ -3,6 +3,7 @@
 // comes from the shared wire contract (src-contract/transponder.ts), which has no server code: the renderer
 // still reaches the host only over the wire.
 import type { Transponder, TransponderOptions, TransponderStats, TransponderStatus } from '../../src-contract/transponder.js';
+import type { Recording } from '../../src-contract/recording.js';
 
 export type { TransponderOptions, TransponderStats, TransponderStatus };
 
@@ -50,12 +51,14 @@ export type HostMessage =
   | { type: 'transponder'; transponder: TransponderJSON }
   | { type: 'transponder-removed'; transponder: TransponderJSON }
   | { type: 'stats'; transponders: TransponderJSON[] }
-  | { type: 'streams'; streams: StreamInfoJSON[] };
+  | { type: 'streams'; streams: StreamInfoJSON[] }
+  /** A local recording started, is being finalized, or ended (docs/PROTOCOL.md). */
+  | { type: 'recording'; recording: Recording };
 
 /** Events a subscriber receives (everything the host pushes after `subscribe-events`). */
-export type HostEvent = Extract<HostMessage, { type: 'transponder' | 'transponder-removed' | 'stats' | 'streams' }>;
+export type HostEvent = Extract<HostMessage, { type: 'transponder' | 'transponder-removed' | 'stats' | 'streams' | 'recording' }>;
 
-const HOST_TYPES = new Set(['hello', 'answer', 'error', 'stream', 'transponder', 'transponder-removed', 'stats', 'streams']);
+const HOST_TYPES = new Set(['hello', 'answer', 'error', 'stream', 'transponder', 'transponder-removed', 'stats', 'streams', 'recording']);
 
 /** Parses one text frame from the host; undefined for anything that is not a known message. */
 export function parseHostMessage(text: string): HostMessage | undefined {

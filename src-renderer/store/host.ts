@@ -47,7 +47,10 @@ export function createHostSlice(set: SetStudio, get: GetStudio, services: Studio
         if (get().host.wasEstablished) void get().host.resync();
         update(() => ({ wasEstablished: true }));
       })
-      .on('EVENT', (event) => get().transponders.apply(event))
+      .on('EVENT', (event) => {
+        if (event.type === 'recording') get().recordings.apply(event.recording);
+        else get().transponders.apply(event);
+      })
       .on('DISCONNECTED', () => retry('DISCONNECTED'))
       .on('FAILED', () => retry('FAILED'));
   }

@@ -97,7 +97,10 @@ export function createRecordingsSlice(set: SetStudio, get: GetStudio, services: 
     load,
     start,
     stop,
-    apply: (recording) => update((s) => withRecording(s, recording)),
+    apply: (recording) => {
+      update((s) => withRecording(s, recording));
+      if (!timer) schedule();
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // Recording from the studio, end to end: Debian's Chromium with fake devices goes live to the embedded RTMP
 // server, presses Record for the stream and for what the target receives, sees REC with a running time and a
-// growing size, stops both, and finds the MP4s in the list of recorded files (and in the folder).
+// growing size, stops both, and finds the MP4s in the list of recorded files (and in the folder); a recording
+// started and stopped over REST shows in the studio by itself.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,6 +70,25 @@ describe('studio: recording', { timeout: 300_000 }, () => {
       assert.equal(probe.audio?.codec, 'aac');
       assert.ok(probe.durationSec > 2, `${name}: ${probe.durationSec} s`);
     }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a recording started over REST shows in the studio by itself, and its stop too (/ws recording events)', async () => {
+    const res = await fetch(`${harness.host.httpUrl}/rest-api/recording/startup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streamName: 'studio' }),
+    });
+    assert.equal(res.status, 200);
+    const { recordingId } = (await res.json()) as { recordingId: string };
+    await page.locator(`${streamRow}[data-state="RECORDING"]`).waitFor({ timeout: 5000 });
+    const stop = await fetch(`${harness.host.httpUrl}/rest-api/recording/terminate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ recordingId }),
+    });
+    assert.equal(stop.status, 200);
+    await page.locator(`${streamRow}[data-state="IDLE"]`).waitFor({ timeout: 5000 });
     assert.deepEqual(pageErrors, []);
   });
 });

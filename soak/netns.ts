@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { run, sleep, tmp } from './lib.js';
+import { nginxRtmpConf } from '../test/helpers/servers.js';
 
 const SUBNET = '10.213';
 
@@ -91,28 +92,7 @@ export class NsNginx {
 
   async start(): Promise<void> {
     const conf = join(this.dir, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
-daemon off;
-master_process off;
-error_log ${join(this.dir, 'error.log')} info;
-pid ${join(this.dir, 'nginx.pid')};
-events { worker_connections 64; }
-rtmp {
-  server {
-    listen ${this.link.nsIp}:1935;
-    chunk_size 4096;
-    application live {
-      live on;
-      record all;
-      record_path ${this.recordDir};
-      record_unique on;
-    }
-  }
-}
-`,
-    );
+    writeFileSync(conf, nginxRtmpConf({ dir: this.dir, listen: `${this.link.nsIp}:1935`, recordDir: this.recordDir, chunkSize: 4096 }));
     this.child = this.link.spawn('/usr/sbin/nginx', ['-p', this.dir, '-e', join(this.dir, 'error.log'), '-c', conf], { stdio: 'ignore' });
     const deadline = Date.now() + 15_000;
     for (;;) {

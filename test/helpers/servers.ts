@@ -168,34 +168,48 @@ export interface NginxRtmp {
   stop(): Promise<void>;
 }
 
-function nginxConf(dir: string, port: number, hookPort: number, apps: string[], debugLog = false): string {
-  const hook = `http://127.0.0.1:${hookPort}`;
-  const applications = apps
+export interface NginxRtmpConf {
+  /** The folder of the pid file and error.log (and debug.log). */
+  dir: string;
+  /** address:port */
+  listen: string;
+  /** Where each application records every publish (record all, unique names). */
+  recordDir: string;
+  /** Default ['live']. */
+  apps?: string[];
+  /** Omitted: nginx-rtmp's default. */
+  chunkSize?: number;
+  /** HTTP notifications to `url`/<event>: on_connect for the server, the others for each application. */
+  hooks?: { url: string; events: Array<'connect' | 'publish' | 'publish_done' | 'record_done'> };
+  /** Also log at debug level, to debug.log. */
+  debugLog?: boolean;
+}
+
+/** The nginx.conf of an nginx-rtmp test server (the tests' startNginxRtmp, a restartable one, the soak's). */
+export function nginxRtmpConf(c: NginxRtmpConf): string {
+  const hook = (event: 'connect' | 'publish' | 'publish_done' | 'record_done'): string =>
+    c.hooks?.events.includes(event) ? `\n${event === 'connect' ? '    ' : '      '}on_${event} ${c.hooks.url}/${event};` : '';
+  const applications = (c.apps ?? ['live'])
     .map(
       (app) => `
     application ${app} {
       live on;
       record all;
-      record_path ${join(dir, 'rec')};
-      record_unique on;
-      on_publish ${hook}/publish;
-      on_publish_done ${hook}/publish_done;
-      on_record_done ${hook}/record_done;
+      record_path ${c.recordDir};
+      record_unique on;${hook('publish')}${hook('publish_done')}${hook('record_done')}
     }`,
     )
     .join('');
   return `load_module ${NGINX_RTMP_MODULE};
 daemon off;
 master_process off;
-error_log ${join(dir, 'error.log')} info;${debugLog ? `
-error_log ${join(dir, 'debug.log')} debug;` : ''}
-pid ${join(dir, 'nginx.pid')};
+error_log ${join(c.dir, 'error.log')} info;${c.debugLog ? `
+error_log ${join(c.dir, 'debug.log')} debug;` : ''}
+pid ${join(c.dir, 'nginx.pid')};
 events { worker_connections 64; }
 rtmp {
   server {
-    listen 127.0.0.1:${port};
-    chunk_size 4096;
-    on_connect ${hook}/connect;${applications}
+    listen ${c.listen};${c.chunkSize !== undefined ? `\n    chunk_size ${c.chunkSize};` : ''}${hook('connect')}${applications}
   }
 }
 `;
@@ -251,7 +265,18 @@ export async function startNginxRtmp(opts?: { apps?: string[]; debugLog?: boolea
   // `port`: listen where an earlier nginx listened (a restart on the same port), else a free one.
   const port = opts?.port ?? (await freePort());
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConf(dir, port, hookPort, apps, opts?.debugLog));
+  writeFileSync(
+    conf,
+    nginxRtmpConf({
+      dir,
+      listen: `127.0.0.1:${port}`,
+      recordDir,
+      apps,
+      chunkSize: 4096,
+      hooks: { url: `http://127.0.0.1:${hookPort}`, events: ['connect', 'publish', 'publish_done', 'record_done'] },
+      debugLog: opts?.debugLog,
+    }),
+  );
   const child = spawn('/bin/sh', ['-c', STDIN_WATCHDOG, 'nginx-watchdog', NGINX, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -21,7 +21,7 @@ import type { TransponderJSON } from '../../src-relay/transponder/service.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
-import { freePort } from '../helpers/servers.js';
+import { freePort, nginxRtmpConf } from '../helpers/servers.js';
 import { keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
 
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
@@ -69,28 +69,7 @@ class RestartableNginx {
     if (!this.hooks.listening) await new Promise<void>((r) => this.hooks.listen(0, '127.0.0.1', r));
     const hook = `http://127.0.0.1:${(this.hooks.address() as AddressInfo).port}`;
     const conf = join(this.dir, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
-daemon off;
-master_process off;
-error_log ${join(this.dir, 'error.log')} info;
-pid ${join(this.dir, 'nginx.pid')};
-events { worker_connections 64; }
-rtmp {
-  server {
-    listen 127.0.0.1:${this.port};
-    application live {
-      live on;
-      record all;
-      record_path ${this.recordDir};
-      record_unique on;
-      on_publish ${hook}/publish;
-    }
-  }
-}
-`,
-    );
+    writeFileSync(conf, nginxRtmpConf({ dir: this.dir, listen: `127.0.0.1:${this.port}`, recordDir: this.recordDir, hooks: { url: hook, events: ['publish'] } }));
     this.child = spawn('/usr/sbin/nginx', ['-p', this.dir, '-e', join(this.dir, 'error.log'), '-c', conf], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await isListening(this.port))) {

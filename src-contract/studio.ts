@@ -1,6 +1,7 @@
 // The studio's own routes beside the WCS API (docs/PROTOCOL.md): the media folder, the saved targets and what
 // the host is. Declared once (TypeBox) for the routes, the OpenAPI document, the host and the studio.
 import Type, { type Static } from 'typebox';
+import { Quality } from './transponder.js';
 
 /** One WAV file of the media folder; `durationMs` when its header reads, `error` (why not) otherwise. */
 export const MediaFile = Type.Object({
@@ -41,6 +42,8 @@ export const Target = Type.Object({
   rtmpUrl: Type.String(),
   /** The stream key: a secret (masked in the UI, encrypted at rest). */
   streamKey: Type.String(),
+  /** The video layer this target gets (`options.quality`); absent: its preset's default. */
+  quality: Type.Optional(Quality),
 });
 export type Target = Static<typeof Target>;
 export const TargetList = Type.Array(Target);

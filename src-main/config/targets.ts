@@ -3,6 +3,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretBox } from './secrets.js';
+import { QUALITIES, type Quality } from '../../src-contract/transponder.js';
 
 export const TARGET_KINDS = ['youtube', 'youtube-backup', 'facebook', 'twitch', 'local', 'custom'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -13,6 +14,8 @@ export interface SavedTarget {
   kind: TargetKind;
   rtmpUrl: string;
   streamKey: string;
+  /** The video layer the target gets; absent: its preset's default. */
+  quality?: Quality;
 }
 
 interface StoredFile {
@@ -79,7 +82,7 @@ export function parseTargets(input: unknown): SavedTarget[] {
 function parseTarget(item: unknown, i: number): SavedTarget {
   if (typeof item !== 'object' || item === null) throw new TargetError(`targets[${i}] must be an object`);
   const o = item as Record<string, unknown>;
-  const field = (name: keyof SavedTarget): string => {
+  const field = (name: Exclude<keyof SavedTarget, 'quality'>): string => {
     const v = o[name];
     if (typeof v !== 'string') throw new TargetError(`targets[${i}].${name} must be a string`);
     if (v.length > MAX_FIELD) throw new TargetError(`targets[${i}].${name} is longer than ${MAX_FIELD} characters`);
@@ -91,5 +94,10 @@ function parseTarget(item: unknown, i: number): SavedTarget {
   }
   const rtmpUrl = field('rtmpUrl');
   if (!/^rtmps?:\/\//i.test(rtmpUrl)) throw new TargetError(`targets[${i}].rtmpUrl must start with rtmp:// or rtmps://`);
-  return { id: field('id'), name: field('name'), kind: kind as TargetKind, rtmpUrl, streamKey: field('streamKey') };
+  const target: SavedTarget = { id: field('id'), name: field('name'), kind: kind as TargetKind, rtmpUrl, streamKey: field('streamKey') };
+  if (o.quality !== undefined) {
+    if (!(QUALITIES as readonly unknown[]).includes(o.quality)) throw new TargetError(`targets[${i}].quality must be one of ${QUALITIES.join(', ')}, got ${JSON.stringify(o.quality)}`);
+    target.quality = o.quality as Quality;
+  }
+  return target;
 }

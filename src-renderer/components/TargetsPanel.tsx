@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../store/hooks.js';
-import { presetFor, TARGET_PRESETS, targetProblem, type Target, type TargetKind } from '../store/presets.js';
+import { presetFor, TARGET_PRESETS, targetProblem, type Quality, type Target, type TargetKind } from '../store/presets.js';
 import { newTarget } from '../store/targets.js';
 
 function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void }) {
@@ -73,6 +73,33 @@ function TargetEditor({ initial, onDone }: { initial: Target; onDone: () => void
   );
 }
 
+const QUALITY_LABELS: Record<Quality, string> = { highest: 'Highest', medium: 'Medium', lowest: 'Lowest' };
+
+/** Which of the published sizes this target gets (with a simulcast camera); the preset's default when unset. */
+function QualitySelect({ target }: { target: Target }) {
+  const saveTarget = useStudio((s) => s.targets.save);
+  const fallback = presetFor(target.kind)?.layerLabel ?? 'highest';
+  return (
+    <select
+      className="small"
+      data-testid={`target-quality-${target.id}`}
+      title="Which size of your picture this target gets"
+      value={target.quality ?? ''}
+      onChange={(e) => {
+        const { quality: _old, ...rest } = target;
+        void saveTarget(e.target.value ? { ...rest, quality: e.target.value as Quality } : rest);
+      }}
+    >
+      <option value="">Auto ({fallback})</option>
+      {(Object.keys(QUALITY_LABELS) as Quality[]).map((q) => (
+        <option key={q} value={q}>
+          {QUALITY_LABELS[q]}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function TargetsPanel() {
   const t = useStudio(useShallow((s) => ({ list: s.targets.list, selectedIds: s.targets.selectedIds, error: s.targets.error, loaded: s.targets.loaded })));
   const toggle = useStudio((s) => s.targets.toggle);
@@ -101,6 +128,7 @@ export function TargetsPanel() {
               <span className={`badge badge-${target.kind}`}>{presetFor(target.kind)?.label ?? 'Local'}</span>
               <span className="target-name">{target.name}</span>
             </label>
+            <QualitySelect target={target} />
             {target.kind !== 'local' && (
               <button className="btn btn-ghost small" data-testid={`target-edit-${target.id}`} onClick={() => setEditing(target)}>
                 Edit

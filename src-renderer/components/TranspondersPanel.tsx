@@ -4,7 +4,7 @@ import { describeTransponder, formatUptime } from '../store/describe.js';
 import { useStudio } from '../store/hooks.js';
 import { maskUrl } from '../store/presets.js';
 import { targetsSelectors } from '../store/targets.js';
-import { transpondersSelectors } from '../store/transponders.js';
+import { describeLayer, transpondersSelectors } from '../store/transponders.js';
 import { useShallow } from 'zustand/react/shallow';
 import { Sparkline } from './Sparkline.js';
 
@@ -88,6 +88,10 @@ function TransponderCard({ id }: { id: string }) {
         <dl>
           <dt>Size</dt>
           <dd>{t.width && t.height ? `${t.width}×${t.height}` : '—'}</dd>
+          <dt>Layer</dt>
+          <dd data-testid="transponder-layer" data-stepped={t.adaptive?.stepped ?? ''} title={t.layer?.bitrateKbps ? `${t.layer.bitrateKbps} kb/s as received` : undefined}>
+            {describeLayer(t) || '—'}
+          </dd>
           <dt>Uptime</dt>
           <dd data-testid="transponder-uptime">{formatUptime(t.stats.uptimeMs)}</dd>
           <dt>Dropped</dt>

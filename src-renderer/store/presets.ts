@@ -5,9 +5,12 @@
 // A saved target and the startup body are the shared wire contract's (src-contract/), as the host declares them.
 import { checkRtmpUrlSyntax, type RtmpUrlParse } from '../../src-contract/rtmp-url.js';
 import type { TargetKind, Target } from '../../src-contract/studio.js';
-import type { StartupBody } from '../../src-contract/transponder.js';
+import type { Quality, StartupBody, TransponderOptions } from '../../src-contract/transponder.js';
 
-export type { StartupBody, Target, TargetKind };
+export type { Quality, StartupBody, Target, TargetKind };
+
+/** Which video layer a target gets (startup's options.quality / maxBitrateKbps / maxHeight). */
+export type LayerChoice = Pick<TransponderOptions, 'quality' | 'maxBitrateKbps' | 'maxHeight'>;
 
 export interface TargetPreset {
   kind: TargetKind;
@@ -15,15 +18,27 @@ export interface TargetPreset {
   rtmpUrl: string;
   /** Where the streamer finds the key. */
   keyHelp: string;
+  /** The layer this ingest gets unless the streamer picks one (what it accepts and most uplinks carry). */
+  layer: LayerChoice;
+  /** The default in words, for the quality picker. */
+  layerLabel: string;
 }
 
 export const TARGET_PRESETS: readonly TargetPreset[] = [
-  { kind: 'youtube', label: 'YouTube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', keyHelp: 'YouTube Studio → Go live → Stream key' },
-  { kind: 'youtube-backup', label: 'YouTube (backup)', rtmpUrl: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', keyHelp: 'the same key as the primary YouTube ingest' },
-  { kind: 'facebook', label: 'Facebook', rtmpUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/', keyHelp: 'Facebook Live Producer → Stream key' },
-  { kind: 'twitch', label: 'Twitch', rtmpUrl: 'rtmp://live.twitch.tv/app', keyHelp: 'Twitch Creator Dashboard → Settings → Stream → Primary stream key' },
-  { kind: 'custom', label: 'Custom RTMP server', rtmpUrl: 'rtmp://', keyHelp: 'optional: the stream name your server expects' },
+  // YouTube takes 1080p at 8–12 Mb/s: the highest layer.
+  { kind: 'youtube', label: 'YouTube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', keyHelp: 'YouTube Studio → Go live → Stream key', layer: { quality: 'highest' }, layerLabel: 'highest' },
+  { kind: 'youtube-backup', label: 'YouTube (backup)', rtmpUrl: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', keyHelp: 'the same key as the primary YouTube ingest', layer: { quality: 'highest' }, layerLabel: 'highest' },
+  // Facebook wants at most 4 Mb/s; Twitch caps most channels near 6 Mb/s.
+  { kind: 'facebook', label: 'Facebook', rtmpUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/', keyHelp: 'Facebook Live Producer → Stream key', layer: { maxBitrateKbps: 4000 }, layerLabel: 'up to 4 Mb/s' },
+  { kind: 'twitch', label: 'Twitch', rtmpUrl: 'rtmp://live.twitch.tv/app', keyHelp: 'Twitch Creator Dashboard → Settings → Stream → Primary stream key', layer: { maxBitrateKbps: 6000 }, layerLabel: 'up to 6 Mb/s' },
+  { kind: 'custom', label: 'Custom RTMP server', rtmpUrl: 'rtmp://', keyHelp: 'optional: the stream name your server expects', layer: { quality: 'highest' }, layerLabel: 'highest' },
 ];
+
+/** The layer a target gets: the streamer's pick, else its preset's default, else the highest. */
+export function targetLayer(target: Pick<Target, 'kind' | 'quality'>): LayerChoice {
+  if (target.quality) return { quality: target.quality };
+  return presetFor(target.kind)?.layer ?? { quality: 'highest' };
+}
 
 export const LOCAL_TARGET_ID = 'local';
 
@@ -44,11 +59,15 @@ export function urlWithKey(rtmpUrl: string, key: string): string {
   return `${base.replace(/\/+$/, '')}/${encodeURIComponent(key)}${query}`;
 }
 
-/** The body of `/rest-api/push/startup` for a target (DESIGN.md §4). */
+/**
+ * The body of `/rest-api/push/startup` for a target (DESIGN.md §4): its layer, adaptive under congestion
+ * (the studio's default; a home uplink rarely carries the highest layer to every target at once).
+ */
 export function startupBody(target: Target, sourceStreamName: string): StartupBody {
   const key = target.streamKey.trim();
-  if (target.kind === 'local' || key === '') return { streamName: sourceStreamName, rtmpUrl: target.rtmpUrl };
-  return { streamName: sourceStreamName, rtmpUrl: urlWithKey(target.rtmpUrl, key), noPrefix: true, rtmpTransponderFullUrl: true };
+  const options = { ...targetLayer(target), adaptive: true };
+  if (target.kind === 'local' || key === '') return { streamName: sourceStreamName, rtmpUrl: target.rtmpUrl, options };
+  return { streamName: sourceStreamName, rtmpUrl: urlWithKey(target.rtmpUrl, key), noPrefix: true, rtmpTransponderFullUrl: true, options };
 }
 
 /** Why a target cannot be used yet, in a streamer's words; undefined when it is fine. */

@@ -118,6 +118,17 @@ export function createTranspondersSlice(set: SetStudio, services: StudioServices
   };
 }
 
+/**
+ * The video layer a transponder sends, for its card: "720p", and with adaptive stepping "360p — stepped
+ * down: congestion"; "" until the size is known.
+ */
+export function describeLayer(t: Pick<TransponderJSON, 'height' | 'layer' | 'adaptive'>): string {
+  const height = t.layer?.height ?? t.height;
+  if (!height) return '';
+  const size = `${height}p`;
+  return t.adaptive?.stepped === 'down' && t.adaptive.stepsDown > 0 ? `${size} — stepped down: ${t.adaptive.reason ?? 'congestion'}` : size;
+}
+
 /** HTTP-FLV URL of a stream on the embedded server; `previewBaseUrl` may or may not end with the app (`/live`). */
 export function previewUrl(previewBaseUrl: string, streamName: string): string {
   const base = previewBaseUrl.replace(/\/+$/, '');

@@ -26,7 +26,18 @@ describe('target presets', () => {
       rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2/abcd-1234',
       noPrefix: true,
       rtmpTransponderFullUrl: true,
+      options: { quality: 'highest', adaptive: true },
     });
+  });
+
+  test('each preset gets a sensible layer, adaptive: YouTube the highest, Twitch ≤ 6 Mb/s, Facebook ≤ 4 Mb/s; the streamer\'s pick wins', () => {
+    const body = (kind: Target['kind'], quality?: Target['quality']) =>
+      startupBody(target({ kind, rtmpUrl: 'rtmp://x/app', streamKey: 'k123', ...(quality ? { quality } : {}) }), 's').options;
+    assert.deepEqual(body('youtube'), { quality: 'highest', adaptive: true });
+    assert.deepEqual(body('twitch'), { maxBitrateKbps: 6000, adaptive: true });
+    assert.deepEqual(body('facebook'), { maxBitrateKbps: 4000, adaptive: true });
+    assert.deepEqual(body('twitch', 'lowest'), { quality: 'lowest', adaptive: true });
+    assert.deepEqual(body('youtube', 'medium'), { quality: 'medium', adaptive: true });
   });
 
   test('the key goes before the query (YouTube backup) and after a trailing slash (Facebook)', () => {
@@ -35,8 +46,9 @@ describe('target presets', () => {
   });
 
   test('the local target and a custom URL without key keep the studio name (prefix applies)', () => {
-    assert.deepEqual(startupBody(target({ kind: 'local', rtmpUrl: LOCAL }), 'studio'), { streamName: 'studio', rtmpUrl: LOCAL });
-    assert.deepEqual(startupBody(target({}), 'cam'), { streamName: 'cam', rtmpUrl: 'rtmp://example.com/app' });
+    const options = { quality: 'highest', adaptive: true };
+    assert.deepEqual(startupBody(target({ kind: 'local', rtmpUrl: LOCAL }), 'studio'), { streamName: 'studio', rtmpUrl: LOCAL, options });
+    assert.deepEqual(startupBody(target({}), 'cam'), { streamName: 'cam', rtmpUrl: 'rtmp://example.com/app', options });
   });
 
   test('problems are explained in plain words', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { TransponderJSON } from '../../../src-renderer/sdk/protocol.js';
 import { describeTransponder } from '../../../src-renderer/store/describe.js';
 import { createStudioStore } from '../../../src-renderer/store/studio-store.js';
-import { HISTORY_LENGTH, transpondersSelectors } from '../../../src-renderer/store/transponders.js';
+import { describeLayer, HISTORY_LENGTH, transpondersSelectors } from '../../../src-renderer/store/transponders.js';
 
 function transponder(fields: Partial<TransponderJSON> = {}): TransponderJSON {
   return {
@@ -121,5 +121,14 @@ describe('transponders slice', () => {
     assert.equal(store.getState().transponders.byId.ms1?.actionError, 'no such file');
     store.getState().transponders.setActionError('nope', 'x');
     assert.equal(store.getState().transponders.byId.nope, undefined);
+  });
+
+  test('a card names the layer sent, and says when congestion stepped it down', () => {
+    assert.equal(describeLayer(transponder()), '720p');
+    assert.equal(describeLayer(transponder({ width: 0, height: 0 })), '');
+    const stepped = transponder({ height: 360, layer: { rid: 'm', width: 640, height: 360, bitrateKbps: 900 }, adaptive: { stepped: 'down', reason: 'congestion', stepsDown: 1 } });
+    assert.equal(describeLayer(stepped), '360p — stepped down: congestion');
+    const back = transponder({ layer: { rid: 'h', width: 1280, height: 720, bitrateKbps: 2500 }, adaptive: { stepped: 'up', reason: 'stable', stepsDown: 0 } });
+    assert.equal(describeLayer(back), '720p');
   });
 });

@@ -4,6 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src-main/rest/app.js';
+import { parseTargets } from '../../../src-main/config/targets.js';
 import { fakeWorld, nullSource, type FakeWorld } from './fakes.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -70,5 +71,12 @@ describe('startup options.quality / maxBitrateKbps / maxHeight / adaptive', () =
     const plain = all.find((x) => x.mediaSessionId !== id)!;
     assert.equal('layer' in plain, false);
     assert.equal('adaptive' in plain, false);
+  });
+
+  test('a saved target keeps the quality the streamer picked; a bad one is refused naming the field', () => {
+    const base = { id: 't1', name: 'Twitch', kind: 'twitch', rtmpUrl: 'rtmp://live.twitch.tv/app', streamKey: 'k' };
+    assert.deepEqual(parseTargets([{ ...base, quality: 'medium' }])[0], { ...base, quality: 'medium' });
+    assert.deepEqual(parseTargets([base])[0], base);
+    assert.throws(() => parseTargets([{ ...base, quality: 'best' }]), /targets\[0\]\.quality must be one of highest, medium, lowest/);
   });
 });

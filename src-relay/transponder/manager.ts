@@ -209,11 +209,13 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const outputs = this.outputsOf(stream);
     outputs.recordings += 1;
     let held = true;
+    // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer).
+    const layer = transponder ? stream.layers.find((l) => transponder.uses(l)) : undefined;
     return {
       stream,
-      video: stream,
+      video: layer ?? stream,
       audio: outputs.audio,
-      keyframes: outputs.keyframes,
+      keyframes: layer ? this.layerKeyframes(outputs, layer) : outputs.keyframes,
       bodies: outputs.bodies,
       muted: transponder?.muted ?? false,
       release: () => {

@@ -3,7 +3,8 @@
 // 1. A recording started and stopped over REST while live is an MP4 with H.264 and AAC that ffmpeg reads
 //    without an error, as long as the time it was live.
 // 2. Recording what a target receives: a G.711 target's recording has the same pictures and AAC audio, and
-//    ends when that target is terminated.
+//    ends when that target is terminated; with a simulcast publisher it has the layer that target receives,
+//    while a recording of the stream has the largest.
 // 3. A host killed with SIGKILL mid-recording leaves an FLV that decodes up to its last second; the next start
 //    of the host remuxes it to an MP4 that plays.
 import { test, describe, after, before } from 'node:test';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { launchChromium, publishWhip } from '../helpers/chromium.js';
+import { launchChromium, publishWhip, THREE_LAYERS } from '../helpers/chromium.js';
 import { ffprobe } from '../helpers/media.js';
 import { removeDir } from '../helpers/servers.js';
 import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
@@ -98,10 +99,10 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
     removeDir(dataDir);
   });
 
-  async function publish(host: RunningHost): Promise<void> {
+  async function publish(host: RunningHost, simulcast = false): Promise<void> {
     const page = await browser!.newPage();
     await page.goto(`${host.url}/rest-api/openapi.json`);
-    await publishWhip(page, `${host.url}/whip/cam`, { width: 640, height: 360, fps: 30 });
+    await publishWhip(page, `${host.url}/whip/cam`, simulcast ? { width: 1280, height: 720, fps: 30, simulcast: THREE_LAYERS } : { width: 640, height: 360, fps: 30 });
     // Let media flow (ICE, DTLS, the first pictures) before recording.
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -174,6 +175,43 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
       const probe = await ffprobe(join(recordings, done.file));
       assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
       assert.ok(Number(probe.format.duration) > 2, `duration ${probe.format.duration}`);
+    } finally {
+      await target.close();
+      host.child.kill('SIGTERM');
+      await host.exited;
+    }
+  });
+
+  test('with simulcast, a target\'s recording has the layer that target receives; the stream\'s recording the largest', async () => {
+    const host = await startHost(dataDir);
+    hosts.push(host);
+    const target = await startRtmpTestServer();
+    try {
+      await publish(host, true);
+      const published = target.nextPublish();
+      const t = await rest(host.url, 'POST', '/rest-api/push/startup', { streamName: 'cam', rtmpUrl: `${target.baseUrl}/live`, options: { quality: 'lowest' } });
+      assert.equal(t.status, 200, JSON.stringify(t.json));
+      await published;
+      const sent = await until(
+        'the target to send a layer',
+        async () => (await rest(host.url, 'POST', '/rest-api/push/find', { mediaSessionId: t.json.mediaSessionId })).json[0]?.layer?.height || undefined,
+        10_000,
+      );
+      const ofTarget = await rest(host.url, 'POST', '/rest-api/recording/startup', { mediaSessionId: t.json.mediaSessionId });
+      const ofStream = await rest(host.url, 'POST', '/rest-api/recording/startup', { streamName: 'cam' });
+      assert.equal(ofTarget.status, 200, JSON.stringify(ofTarget.json));
+      assert.equal(ofStream.status, 200, JSON.stringify(ofStream.json));
+      await new Promise((r) => setTimeout(r, 4000));
+      const heights: number[] = [];
+      for (const r of [ofTarget, ofStream]) {
+        const done = await rest(host.url, 'POST', '/rest-api/recording/terminate', { recordingId: r.json.recordingId });
+        assert.equal(done.status, 200, JSON.stringify(done.json));
+        const probe = await ffprobe(join(recordings, done.json.file));
+        heights.push(probe.streams.find((s) => s.codec_type === 'video')?.height ?? 0);
+      }
+      console.log(`simulcast: the target sends ${sent}p; recordings ${heights.join('p / ')}p (target / stream)`);
+      assert.equal(heights[0], sent, 'the target\'s recording has its layer');
+      assert.ok(heights[1]! > heights[0]!, 'the stream\'s recording has a larger layer');
     } finally {
       await target.close();
       host.child.kill('SIGTERM');

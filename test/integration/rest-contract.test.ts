@@ -22,14 +22,8 @@ const STREAM = 'cam1';
 /** How long the G.711 transponder publishes before it is ended and its recording probed. */
 const PCMA_PUBLISH_MS = 3000;
 
-/** Polls an async condition every 250 ms; rejects naming `what` after `timeoutMs`. */
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** How often the contract test polls the host for a condition. */
+const POLL_MS = 250;
 const SCHEMES = ['http', 'https'] as const;
 
 describe('WCS REST contract on a real host, stream and target', { timeout: 300_000 }, () => {
@@ -169,15 +163,15 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
     assert.equal(pcma.status, 200, pcma.text);
     const id = pcma.json().mediaSessionId as string;
     // Publishing for a few seconds, however long a loaded machine takes to get there.
-    await pollUntil(async () => {
+    await waitFor(`the pcma transponder publishing for ${PCMA_PUBLISH_MS} ms`, async () => {
       const [t] = (await push(host.httpUrl, 'find', { mediaSessionId: id })).json() as Array<{ status: string; stats: { uptimeMs: number } }>;
       return t?.status === 'PUBLISHING' && t.stats.uptimeMs >= PCMA_PUBLISH_MS;
-    }, 30_000, `the pcma transponder publishing for ${PCMA_PUBLISH_MS} ms`);
+    }, 30_000, POLL_MS);
     await push(host.httpUrl, 'terminate', { mediaSessionId: id });
     const file = await waitFor('the pcma recording', () => nginx.recordings().find((f) => basename(f).startsWith('pcma_probe')), 20_000);
     // nginx finishes the file after the unpublish: probe until it reads, then check the codec.
     let probed: Awaited<ReturnType<typeof probeStreams>> | undefined;
-    await pollUntil(async () => (probed = await probeStreams(file).catch(() => undefined))?.audio !== undefined, 20_000, 'an audio track in the pcma recording');
+    await waitFor('an audio track in the pcma recording', async () => (probed = await probeStreams(file).catch(() => undefined))?.audio !== undefined, 20_000, POLL_MS);
     assert.match(JSON.stringify(probed), /pcm_alaw/, `recording carries G.711 A-law: ${JSON.stringify(probed)}`);
   });
 

@@ -9,6 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { freePort } from '../test/helpers/servers.js';
+import { mutateText, randomJsonObject } from '../test/helpers/fuzz.js';
 import { caseRandom, mutateSdp, PROGRESS_EVERY, sdpCorpus, TARGETS, wcsCorpus, wcsFrameText, type RunReport, type Target } from './fuzz-cases.js';
 import { Host, log, mb, type Figure, type ScenarioResult } from './lib.js';
 
@@ -93,45 +94,6 @@ const SEED_BODIES = [
   { mediaSessionId: 'id1' },
 ];
 
-function randomValue(r: () => number, depth: number): unknown {
-  switch (Math.floor(r() * (depth > 3 ? 6 : 8))) {
-    case 0:
-      return null;
-    case 1:
-      return r() < 0.5;
-    case 2:
-      return Math.floor((r() - 0.5) * 2 ** (r() * 64));
-    case 3:
-    case 4:
-    case 5:
-      return STRINGS[Math.floor(r() * STRINGS.length)];
-    case 6:
-      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    default:
-      return randomObject(r, depth + 1);
-  }
-}
-
-function randomObject(r: () => number, depth: number): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  const n = Math.floor(r() * 5);
-  for (let i = 0; i < n; i++) o[KEYS[Math.floor(r() * KEYS.length)]!] = randomValue(r, depth);
-  return o;
-}
-
-function mutateText(r: () => number, text: string): string {
-  const chars = [...text];
-  const edits = 1 + Math.floor(r() * 4);
-  for (let i = 0; i < edits; i++) {
-    const at = Math.floor(r() * (chars.length + 1));
-    const kind = r();
-    if (kind < 0.33) chars.splice(at, 1);
-    else if (kind < 0.66) chars.splice(at, 0, String.fromCharCode(Math.floor(r() * 128)));
-    else chars.splice(at, 0, '{"[,:]}"\\'[Math.floor(r() * 9)]!);
-  }
-  return chars.join('');
-}
-
 interface HttpCase {
   method: string;
   path: string;
@@ -144,7 +106,7 @@ function restCase(i: number): HttpCase {
   const method = METHODS[Math.floor(r() * METHODS.length)]!;
   const pick = r();
   let body: string;
-  if (pick < 0.45) body = JSON.stringify(randomObject(r, 0));
+  if (pick < 0.45) body = JSON.stringify(randomJsonObject(r, { keys: KEYS, strings: STRINGS }));
   else if (pick < 0.9) body = mutateText(r, JSON.stringify(SEED_BODIES[Math.floor(r() * SEED_BODIES.length)]));
   else if (pick < 0.95) body = '['.repeat(Math.floor(r() * 5000)) + ']'.repeat(Math.floor(r() * 5000));
   else body = 'x'.repeat(Math.floor(r() * 200_000));

@@ -81,3 +81,50 @@ export function forceGc(): () => void {
   setFlagsFromString('--expose_gc');
   return runInNewContext('gc') as () => void;
 }
+
+/** The keys and strings random JSON bodies are made of (a REST route's field names and tricky values). */
+export interface JsonPool {
+  keys: readonly string[];
+  strings: readonly string[];
+}
+
+function randomJsonValue(r: () => number, pool: JsonPool, depth: number): unknown {
+  switch (Math.floor(r() * (depth > 3 ? 6 : 8))) {
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return Math.floor((r() - 0.5) * 2 ** (r() * 64));
+    case 3:
+    case 4:
+    case 5:
+      return pool.strings[Math.floor(r() * pool.strings.length)];
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomJsonValue(r, pool, depth + 1));
+    default:
+      return randomJsonObject(r, pool, depth + 1);
+  }
+}
+
+/** An object of up to four of the pool's keys with random values (nested up to about five levels). */
+export function randomJsonObject(r: () => number, pool: JsonPool, depth = 0): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  const n = Math.floor(r() * 5);
+  for (let i = 0; i < n; i++) o[pool.keys[Math.floor(r() * pool.keys.length)]!] = randomJsonValue(r, pool, depth);
+  return o;
+}
+
+/** One to four character edits of a text: a deletion, a random ASCII character, or JSON punctuation. */
+export function mutateText(r: () => number, text: string): string {
+  const chars = [...text];
+  const edits = 1 + Math.floor(r() * 4);
+  for (let i = 0; i < edits; i++) {
+    const at = Math.floor(r() * (chars.length + 1));
+    const kind = r();
+    if (kind < 0.33) chars.splice(at, 1);
+    else if (kind < 0.66) chars.splice(at, 0, String.fromCharCode(Math.floor(r() * 128)));
+    else chars.splice(at, 0, '{"[,:]}"\\'[Math.floor(r() * 9)]!);
+  }
+  return chars.join('');
+}

@@ -44,6 +44,7 @@ export class Recorder {
   private audioDone = false;
   private stopped: Promise<void> | undefined;
   private audioCaughtUp: (() => void) | undefined;
+  private readonly lastFileTime: Record<FlvMediaTag['kind'], number | undefined> = { video: undefined, audio: undefined };
   private readonly onVideo = (frame: VideoFrame): void => this.video(frame);
 
   constructor(
@@ -110,6 +111,19 @@ export class Recorder {
     if (this.audioCaughtUp && !this.audioBehindVideo()) this.audioCaughtUp();
   }
 
+  /**
+   * The tag's time in the file: an MP4 needs strictly increasing decode times per track, while the muxer's
+   * clock only promises non-decreasing milliseconds (two pictures 1 ms apart round to the same value when
+   * the stream clock steers video), so a frame that would repeat its track's last time goes 1 ms later.
+   */
+  private fileTime(tag: FlvMediaTag): number {
+    if (tag.sequenceHeader) return tag.time;
+    const last = this.lastFileTime[tag.kind];
+    const time = last !== undefined && tag.time <= last ? last + 1 : tag.time;
+    this.lastFileTime[tag.kind] = time;
+    return time;
+  }
+
   private audioBehindVideo(): boolean {
     const audio = this.muxer.lastTime('audio');
     const video = this.muxer.lastTime('video');
@@ -119,7 +133,7 @@ export class Recorder {
   private write(tags: FlvMediaTag[]): void {
     for (const tag of tags) {
       try {
-        this.writer.writeTag({ type: tag.kind === 'video' ? TagType.video : TagType.audio, timestamp: tag.time, body: tag.body });
+        this.writer.writeTag({ type: tag.kind === 'video' ? TagType.video : TagType.audio, timestamp: this.fileTime(tag), body: tag.body });
       } catch (error) {
         this.log('recording.tag_error', { recordingId: this.recordingId, error: (error as Error).message });
       }

@@ -125,8 +125,8 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
     hosts.push(host);
     await publish(host);
 
-    const started = await rest(host.url, 'POST', '/rest-api/recording/startup', { streamName: 'cam' });
     const t0 = Date.now();
+    const started = await rest(host.url, 'POST', '/rest-api/recording/startup', { streamName: 'cam' });
     assert.equal(started.status, 200, JSON.stringify(started.json));
     assert.equal(started.json.status, 'RECORDING');
     assert.match(started.json.file, /^cam-\d{8}-\d{6}\.flv$/);
@@ -134,8 +134,9 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
     const live = await rest(host.url, 'GET', '/rest-api/recording/find_all');
     assert.equal(live.json[0].status, 'RECORDING');
     assert.ok(live.json[0].bytes > 10_000, `bytes grow: ${live.json[0].bytes}`);
-    const stopped = await rest(host.url, 'POST', '/rest-api/recording/terminate', { recordingId: started.json.recordingId });
+    // Live time: from the Record request to the Stop request (the answer to Stop waits for the MP4).
     const liveSec = (Date.now() - t0) / 1000;
+    const stopped = await rest(host.url, 'POST', '/rest-api/recording/terminate', { recordingId: started.json.recordingId });
     assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
     assert.equal(stopped.json.status, 'STOPPED', JSON.stringify(stopped.json));
     assert.match(stopped.json.file, /\.mp4$/);

@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { IngestError, WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamNameInUseError, StreamRegistry, type LiveStream } from '../../src-relay/streams.js';
@@ -12,6 +11,7 @@ import type { H264Params, PcmChunk, VideoFrame } from '../../src-relay/media.js'
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/wait.js';
+import { startWhipServer } from '../helpers/whip-server.js';
 
 interface Recorder {
   stream: LiveStream;
@@ -27,36 +27,6 @@ function record(stream: LiveStream): Recorder {
   stream.on('video', (f) => rec.frames.push(f));
   stream.on('pcm', (c) => rec.pcm.push(c));
   return rec;
-}
-
-/** The minimal WHIP server of RFC 9725 §4.2 over the ingest API (the host's real route is elsewhere). */
-function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string; offers: string[] }> {
-  const offers: string[] = [];
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const parts = url.pathname.split('/').filter(Boolean);
-    try {
-      if (req.method === 'GET' && url.pathname === '/') {
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>whip</title>');
-      } else if (req.method === 'POST' && parts[0] === 'whip' && parts.length === 2) {
-        let body = '';
-        for await (const chunk of req) body += chunk;
-        offers.push(body);
-        const { sessionId, answerSdp } = await ingest.publish(parts[1], body);
-        res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/whip/${parts[1]}/${sessionId}` }).end(answerSdp);
-      } else if (req.method === 'DELETE' && parts[0] === 'whip' && parts.length === 3) {
-        res.writeHead(ingest.unpublish(parts[2], 'STOPPED_BY_PUBLISHER_STOP') ? 200 : 404).end();
-      } else {
-        res.writeHead(404).end();
-      }
-    } catch (error) {
-      const status = error instanceof StreamNameInUseError ? 409 : error instanceof IngestError ? 400 : 500;
-      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: String((error as Error).message) }));
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, offers })),
-  );
 }
 
 describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {

@@ -45,13 +45,23 @@ export const TransponderOptions = Type.Object(
     soundFile: Type.Optional(SoundFile),
     loop: Type.Optional(Type.Boolean()),
     audioCodec: Type.Optional(AudioCodec),
-    quality: Type.Optional(Quality),
+    quality: Type.Optional(
+      Type.Unsafe<Quality>({
+        type: 'string',
+        enum: [...QUALITIES],
+        description: 'Which video layer of a simulcast publisher this target gets (default highest; "medium" is the lower of two). Without simulcast every choice is the one layer.',
+      }),
+    ),
     /** Send the largest layer whose measured video bitrate is at most this (kb/s); the lowest if none is. */
-    maxBitrateKbps: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    maxBitrateKbps: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Send the largest layer whose measured video bitrate is at most this many kb/s; the lowest if none is.' }),
+    ),
     /** Send the largest layer at most this many pixels high; the lowest if none is. */
-    maxHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    maxHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Send the largest layer at most this many pixels high; the lowest if none is.' })),
     /** Step down a layer under sustained congestion, back up after a stable period (default false). */
-    adaptive: Type.Optional(Type.Boolean()),
+    adaptive: Type.Optional(
+      Type.Boolean({ description: 'Step down one layer after ~3 s of congestion on this target, back up after 20 s without (doubling after a failed try). Default false.' }),
+    ),
   },
   { additionalProperties: true },
 );

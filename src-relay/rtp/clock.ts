@@ -138,6 +138,27 @@ export class TrackClock {
     return mediaMs + this.offsetMs;
   }
 
+  /**
+   * Stream time of an RTP timestamp on the track's current mapping, without moving it (no unwrap state,
+   * no slew); undefined before the track's first packet.
+   */
+  peekStreamMs(rtpTimestamp: number): number | undefined {
+    if (this.offsetMs === undefined) return undefined;
+    return this.mediaMs(this.unwrapper.peek(rtpTimestamp)) + this.offsetMs;
+  }
+
+  /** Whether an RTP timestamp is later than the last one mapped with toStreamMs (or nothing was mapped yet). */
+  isAhead(rtpTimestamp: number): boolean {
+    return this.lastExt === undefined || this.unwrapper.peek(rtpTimestamp) > this.lastExt;
+  }
+
+  /** Where the sender reports put an RTP timestamp on the stream clock; undefined until they can. */
+  reportedStreamMs(rtpTimestamp: number): number | undefined {
+    const target = this.targetOffset();
+    if (target === undefined) return undefined;
+    return this.mediaMs(this.unwrapper.peek(rtpTimestamp)) + target;
+  }
+
   /** RFC 3550 §6.4.1: NTP timestamp and RTP timestamp of the same instant. */
   onSenderReport(ntpTimestamp: bigint, rtpTimestamp: number): void {
     const ext = this.unwrapper.peek(rtpTimestamp);

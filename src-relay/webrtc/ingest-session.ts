@@ -5,9 +5,9 @@
 // Video comes as one RTP stream, or with simulcast (RFC 8853) as one per rid: werift routes each packet
 // to the rid's track by the RID header extension (RFC 8852) and remembers the SSRC it came with, and
 // each layer gets its own pipeline here (reorder, depacketizer, track clock, keyframe requests to its
-// SSRC) feeding `stream.layer(rid)`. All layers' track clocks and the audio's belong to one StreamClock:
-// the layers are encodings of the same captured pictures, so the sender reports put the same picture of
-// every layer at the same stream time, and a consumer switching layers at a keyframe sees no jump.
+// SSRC) feeding `stream.layer(rid)`. All layers' track clocks and the audio's belong to one StreamClock,
+// and the layers' pictures are put on one timeline (simulcast-timeline.ts): the same captured picture has
+// the same time in every layer, so a consumer switching layers at a keyframe sees no jump.
 import {
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
@@ -21,6 +21,7 @@ import { h264Params } from '../codec/h264.js';
 import type { Log } from '../log.js';
 import type { H264Params } from '../media.js';
 import { StreamClock, type TrackClock } from '../rtp/clock.js';
+import { SimulcastTimeline } from '../rtp/simulcast-timeline.js';
 import { H264Depacketizer, RtpNalType, type H264Output } from '../rtp/h264.js';
 import { ReorderBuffer, type ReorderOutput } from '../rtp/reorder.js';
 import { FIR_FMT, FIR_LENGTH_WORDS, serializeFirBody } from '../rtp/rtcp-fir.js';
@@ -95,6 +96,8 @@ export class IngestSession implements StreamSource {
   private videoReceiver: RTCRtpReceiver | undefined;
   /** By rid; the key undefined is the one video stream of a publisher without simulcast. */
   private readonly video = new Map<string | undefined, VideoPipeline>();
+  /** Simulcast: the layers' pictures on one timeline (simulcast-timeline.ts). */
+  private readonly timeline = new SimulcastTimeline();
   private firSequence = 0;
   private readonly startedAt = performance.now();
   private lastRtpAt: number | undefined;
@@ -163,7 +166,7 @@ export class IngestSession implements StreamSource {
       sessionId: this.sessionId,
       ...(single
         ? { video: single.h264.toJSON(), videoReorder: single.reorder.toJSON(), keyframes: single.keyframes.toJSON() }
-        : { layers: [...this.video.values()].map((p) => p.toJSON()) }),
+        : { layers: [...this.video.values()].map((p) => p.toJSON()), timeline: this.timeline.toJSON() }),
       audio: this.audio?.toJSON(),
       audioReorder: this.audioReorder.toJSON(),
       clock: this.clock.toJSON(),
@@ -269,7 +272,9 @@ export class IngestSession implements StreamSource {
     }
     const clock = pipeline.clock;
     if (!clock || !this.stream) return;
-    const mapped = Math.round(clock.toStreamMs(result.timestamp, performance.now()));
+    const now = performance.now();
+    const exact = pipeline.rid === undefined ? clock.toStreamMs(result.timestamp, now) : this.timeline.map(pipeline.rid, clock, result.timestamp, now);
+    const mapped = Math.round(exact);
     const dts = mapped > pipeline.lastDts ? mapped : pipeline.lastDts + 1;
     pipeline.lastDts = dts;
     pipeline.frames++;

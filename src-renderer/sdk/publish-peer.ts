@@ -1,5 +1,11 @@
 // The WebRTC side of publishing: a sendonly RTCPeerConnection offering H.264 + Opus, non-trickle (the
 // host's ingest takes one offer with its candidates, as WHIP does: RFC 9725 §4.2).
+//
+// With simulcast (RFC 8853) the browser encodes the camera picture at up to three sizes at once, rids
+// 'h', 'm', 'l' at 1, 1/2 and 1/4 of the capture size, each with its own maximum bitrate; the host keeps
+// them as layers of one stream and each target may take another. A browser that refuses the encodings
+// publishes one, as without simulcast; a host that does not take simulcast answers without it and the
+// browser then sends one encoding too (RFC 8853 §5.3).
 
 /** How long to wait for ICE gathering before sending the offer with what was gathered. */
 const ICE_GATHERING_TIMEOUT_MS = 5000;
@@ -48,29 +54,88 @@ function waitForIceGathering(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
+/** The smallest layer worth sending: below 180 lines a picture is of no use to a streaming target. */
+const MIN_LAYER_HEIGHT = 180;
+const LAYER_RIDS = ['h', 'm', 'l'] as const;
+
+/** A maximum bitrate for a picture height, in bits/s (around what streaming services ask for each size). */
+function maxBitrateFor(height: number): number {
+  if (height >= 1080) return 4_500_000;
+  if (height >= 720) return 2_500_000;
+  if (height >= 540) return 1_500_000;
+  if (height >= 360) return 1_000_000;
+  if (height >= 270) return 600_000;
+  return 300_000;
+}
+
+/**
+ * The simulcast encodings for a capture `height` lines high, largest first: halving the size while the
+ * smaller layer keeps at least MIN_LAYER_HEIGHT lines, at most three (720p: 720/360/180; 1080p:
+ * 1080/540/270; 480p: 480/240; 360p: 360/180). Undefined when only one layer fits (or the size is unknown).
+ */
+export function simulcastEncodings(height: number | undefined): RTCRtpEncodingParameters[] | undefined {
+  if (!height || !Number.isFinite(height)) return undefined;
+  const encodings: RTCRtpEncodingParameters[] = [];
+  for (let i = 0; i < LAYER_RIDS.length; i++) {
+    const scale = 2 ** i;
+    const layerHeight = Math.round(height / scale);
+    if (i > 0 && layerHeight < MIN_LAYER_HEIGHT) break;
+    encodings.push({ rid: LAYER_RIDS[i], scaleResolutionDownBy: scale, maxBitrate: maxBitrateFor(layerHeight), active: true });
+  }
+  return encodings.length > 1 ? encodings : undefined;
+}
+
+/** addTransceiver for the video track, with simulcast encodings when asked and the browser takes them. */
+function addVideoTransceiver(pc: RTCPeerConnection, track: MediaStreamTrack, media: MediaStream, simulcast: boolean): { transceiver: RTCRtpTransceiver; layers: number } {
+  const sendEncodings = simulcast ? simulcastEncodings(track.getSettings().height) : undefined;
+  if (sendEncodings) {
+    try {
+      return { transceiver: pc.addTransceiver(track, { direction: 'sendonly', streams: [media], sendEncodings }), layers: sendEncodings.length };
+    } catch {
+      // An engine without simulcast (or with other limits) refuses the encodings: publish one.
+    }
+  }
+  return { transceiver: pc.addTransceiver(track, { direction: 'sendonly', streams: [media] }), layers: 1 };
+}
+
+export interface PublishPeerOptions {
+  /** Offer H.264 simulcast (up to three sizes of the picture). Default false. */
+  simulcast?: boolean;
+}
+
 export interface PublishPeer {
   pc: RTCPeerConnection;
   /** The complete offer, candidates included. */
   offerSdp: string;
   videoSender: RTCRtpSender | undefined;
+  /** Video encodings offered: 1, or 2–3 with simulcast. */
+  videoLayers: number;
 }
 
 /** Creates the peer connection for `media` and returns it with a complete offer. */
-export async function createPublishPeer(media: MediaStream): Promise<PublishPeer> {
+export async function createPublishPeer(media: MediaStream, options: PublishPeerOptions = {}): Promise<PublishPeer> {
   const pc = new RTCPeerConnection({ iceServers: [] });
   let videoSender: RTCRtpSender | undefined;
+  let videoLayers = 0;
   for (const track of media.getTracks()) {
     const kind = track.kind === 'video' ? 'video' : 'audio';
-    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    let transceiver: RTCRtpTransceiver;
+    if (kind === 'video') {
+      const added = addVideoTransceiver(pc, track, media, options.simulcast === true);
+      transceiver = added.transceiver;
+      videoLayers = added.layers;
+      videoSender = transceiver.sender;
+    } else {
+      transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    }
     preferCodec(transceiver, kind, kind === 'video' ? PREFERRED_VIDEO_CODEC : PREFERRED_AUDIO_CODEC);
-    if (kind === 'video') videoSender = transceiver.sender;
   }
   await pc.setLocalDescription(await pc.createOffer());
   if (videoSender) await maintainResolution(videoSender);
   await waitForIceGathering(pc);
   const offerSdp = pc.localDescription?.sdp;
   if (!offerSdp) throw new Error('the browser produced no SDP offer');
-  return { pc, offerSdp, videoSender };
+  return { pc, offerSdp, videoSender, videoLayers };
 }
 
 /** Applies the host's answer; re-asserts the degradation preference once the sender is negotiated. */

@@ -18,6 +18,12 @@ export interface StreamOptions {
   receiveAudio?: false;
   /** Publish this MediaStream instead of calling getUserMedia (screen capture, canvas, …). */
   mediaStream?: MediaStream;
+  /**
+   * Offer H.264 simulcast: the picture at up to three sizes (rids h/m/l at 1, 1/2, 1/4; fewer for captures
+   * of 360 lines or less), so that each RTMP target can take its own. Default false; a browser or host
+   * that does not take simulcast gets one encoding.
+   */
+  simulcast?: boolean;
 }
 
 export interface StreamEvents extends Record<string, unknown[]> {
@@ -118,7 +124,7 @@ export class Stream extends Emitter<StreamEvents> {
       void this.options.display.play().catch(() => undefined);
     }
     try {
-      this.peer = await createPublishPeer(this.media);
+      this.peer = await createPublishPeer(this.media, { simulcast: this.options.simulcast === true });
       if (!this.isActive()) return this.abandon();
       this.watchConnection(this.peer.pc);
       const answer = await this.transport.request(this, { type: 'publish', streamName: this.options.name, sdp: this.peer.offerSdp, rtmpUrl: this.options.rtmpUrl });

@@ -71,7 +71,8 @@ export function createPublishSlice(set: SetStudio, get: GetStudio, services: Stu
       return;
     }
     const streamName = get().publish.streamName;
-    const current = session.createStream({ name: streamName, mediaStream: media });
+    // Simulcast: the host keeps each size as a layer, so every target can take the one that suits it.
+    const current = session.createStream({ name: streamName, mediaStream: media, simulcast: true });
     update(() => ({ stream: current, error: undefined }));
     current
       .on('PENDING', () => setStatus('PENDING'))

@@ -63,9 +63,9 @@ export class Recorder {
     source.keyframes.request();
   }
 
-  /** Media time recorded so far: the later track's last tag (0 before the first keyframe). */
+  /** Media time recorded so far: the later track's last tag in the file (0 before the first keyframe). */
   get durationMs(): number {
-    return Math.max(this.muxer.lastTime('video') ?? 0, this.muxer.lastTime('audio') ?? 0);
+    return Math.max(this.lastFileTime.video ?? 0, this.lastFileTime.audio ?? 0);
   }
 
   get bytes(): number {

@@ -2,7 +2,7 @@
 // the delay between input and decoded output, the tone's frequency and level, the waveform SNR and a
 // third-octave band-energy error. Used by the audio bench and the AAC quality test.
 import { mulberry32 } from './prng.js';
-import { residualDb, toneAmplitude } from '../unit/audio/tone.js';
+import { residualDb, toneAmplitude } from './tone.js';
 
 export const RATE = 48000;
 export const TONE_HZ = 1000;

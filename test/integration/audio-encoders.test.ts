@@ -12,7 +12,7 @@ import type { AudioCodec, AudioFrame } from '../../src-relay/media.js';
 import { aacFrameBody, aacSequenceHeaderBody, g711Body, speexBody, TagType } from '../../src-relay/flv/tags.js';
 import { writeFlv, type FlvTag } from '../../src-relay/flv/file.js';
 import { probeStreams } from '../helpers/media.js';
-import { maxAbs, residualDb, sine, toneAmplitude } from '../unit/audio/tone.js';
+import { maxAbs, residualDb, sine, toneAmplitude } from '../helpers/tone.js';
 
 const run = promisify(execFile);
 const START_MS = 5000; // the stream clock does not start at 0

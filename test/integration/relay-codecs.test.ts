@@ -18,7 +18,7 @@ import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { makeTestFlv, probeStreams } from '../helpers/media.js';
 import { waitFor } from '../helpers/wait.js';
 import { videoOfFlv } from '../helpers/flv-video.js';
-import { toneAmplitude } from '../unit/audio/tone.js';
+import { toneAmplitude } from '../helpers/tone.js';
 
 const run = promisify(execFile);
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;

@@ -16,7 +16,7 @@ import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
-import { toneAmplitude } from '../unit/audio/tone.js';
+import { toneAmplitude } from '../helpers/tone.js';
 import { push } from '../helpers/http-client.js';
 
 const run = promisify(execFile);

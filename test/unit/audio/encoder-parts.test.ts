@@ -7,7 +7,7 @@ import { SOUND_FLAGS, TagType } from '../../../src-relay/flv/tags.js';
 import { createAudioEncoder } from '../../../src-relay/transponder/audio/encoder.js';
 import { decodeAlaw } from '../../../src-relay/codec/audio/g711.js';
 import type { AudioFrame } from '../../../src-relay/media.js';
-import { sine, toneAmplitude } from './tone.js';
+import { sine, toneAmplitude } from '../../helpers/tone.js';
 
 function flvTag(type: number, timestamp: number, body: Buffer): Buffer {
   const header = Buffer.alloc(11);

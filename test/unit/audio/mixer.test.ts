@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AudioMixer } from '../../../src-relay/transponder/audio/mixer.js';
-import { sine } from './tone.js';
+import { sine } from '../../helpers/tone.js';
 
 const chunk = (time: number, samples: Int16Array) => ({ time, samples });
 const FRAMES = 960; // 20 ms at 48 kHz

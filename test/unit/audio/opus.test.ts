@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type OpusScriptType from 'opusscript';
 import { OpusDecoder } from '../../../src-relay/codec/audio/opus.js';
-import { channelOf, residualDb, sine, toneAmplitude } from './tone.js';
+import { channelOf, residualDb, sine, toneAmplitude } from '../../helpers/tone.js';
 
 const require = createRequire(import.meta.url);
 const OpusScript = require('opusscript') as typeof OpusScriptType;

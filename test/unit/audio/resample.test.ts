@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { downmixToStereo, FloatResampler, Resampler } from '../../../src-relay/codec/audio/resample.js';
-import { channelOf, residualDb, rms, sine, toneAmplitude } from './tone.js';
+import { channelOf, residualDb, rms, sine, toneAmplitude } from '../../helpers/tone.js';
 
 /** Resamples in uneven chunks (streaming), then flushes. */
 function resampleStreaming(input: Int16Array, inRate: number, outRate: number, channels: number): Int16Array {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeWavTo48kStereo, encodeWav, parseWav, WavError } from '../../../src-relay/codec/audio/wav.js';
-import { channelOf, sine, toneAmplitude } from './tone.js';
+import { channelOf, sine, toneAmplitude } from '../../helpers/tone.js';
 
 /** A RIFF WAVE built chunk by chunk; `size` overrides the declared size (lying headers). */
 function riff(chunks: { id: string; body: Buffer; size?: number }[], riffSize?: number): Buffer {

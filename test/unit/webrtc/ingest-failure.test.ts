@@ -12,7 +12,7 @@ import { StreamRegistry, type LiveStream } from '../../../src-relay/streams.js';
 import { PCM_CHANNELS, PCM_RATE, type PcmChunk } from '../../../src-relay/media.js';
 import { encodeAlaw } from '../../../src-relay/codec/audio/g711.js';
 import { consoleLog, silentLog } from '../../../src-relay/log.js';
-import { channelOf, sine, toneAmplitude } from '../audio/tone.js';
+import { channelOf, sine, toneAmplitude } from '../../helpers/tone.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;

@@ -20,7 +20,7 @@ export interface StreamOptions {
   mediaStream?: MediaStream;
   /**
    * Offer H.264 simulcast: the picture at up to three sizes (rids h/m/l at 1, 1/2, 1/4; fewer for captures
-   * of 360 lines or less), so that each RTMP target can take its own. Default false; a browser or host
+   * under 720 lines, none under 360), so that each RTMP target can take its own. Default false; a browser or host
    * that does not take simulcast gets one encoding.
    */
   simulcast?: boolean;

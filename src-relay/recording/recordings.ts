@@ -259,6 +259,7 @@ export class RecordingManager extends EventEmitter<RecordingServiceEvents> imple
       }
       entry.recorder = undefined;
       let info = reason;
+      const remuxStart = Date.now();
       try {
         const mp4 = await remuxToMp4(entry.path, this.config.ffmpeg());
         entry.path = mp4;
@@ -269,7 +270,14 @@ export class RecordingManager extends EventEmitter<RecordingServiceEvents> imple
       }
       entry.json.status = failed ? 'FAILED' : 'STOPPED';
       entry.json.info = info;
-      this.log('recording.stopped', { recordingId: entry.json.recordingId, reason, file: entry.json.file, durationMs: entry.json.durationMs, bytes: entry.json.bytes });
+      this.log('recording.stopped', {
+        recordingId: entry.json.recordingId,
+        reason,
+        file: entry.json.file,
+        durationMs: entry.json.durationMs,
+        bytes: entry.json.bytes,
+        remuxMs: Date.now() - remuxStart,
+      });
       this.emit('changed', this.view(entry));
       this.trimEnded();
     })();

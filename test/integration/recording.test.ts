@@ -3,7 +3,7 @@
 // 1. A recording started and stopped over REST while live is an MP4 with H.264 and AAC that ffmpeg reads
 //    without an error, as long as the time it was live.
 // 2. Recording what a target receives: a G.711 target's recording has the same pictures and AAC audio, and
-//    ends when that target is terminated; with a simulcast publisher it has the layer that target receives,
+//    ends when that target is terminated (and a recording running at SIGTERM is finalized); with a simulcast publisher it has the layer that target receives,
 //    while a recording of the stream has the largest.
 // 3. A host killed with SIGKILL mid-recording leaves an FLV that decodes up to its last second; the next start
 //    of the host remuxes it to an MP4 that plays.
@@ -189,6 +189,16 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
       const probe = await ffprobe(join(recordings, done.file));
       assert.deepEqual(probe.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
       assert.ok(Number(probe.format.duration) > 2, `duration ${probe.format.duration}`);
+
+      // A recording running when the host is asked to stop (SIGTERM) is finalized: an MP4, no FLV left.
+      const running = await rest(host.url, 'POST', '/rest-api/recording/startup', { streamName: 'cam' });
+      assert.equal(running.status, 200);
+      await new Promise((r) => setTimeout(r, 2000));
+      host.child.kill('SIGTERM');
+      await host.exited;
+      assert.ok(!existsSync(join(recordings, running.json.file)), 'no FLV left');
+      const saved = await ffprobe(join(recordings, running.json.file.replace(/\.flv$/, '.mp4')));
+      assert.ok(Number(saved.format.duration) > 1, `saved at shutdown: ${saved.format.duration} s`);
     } finally {
       await target.close();
       host.child.kill('SIGTERM');

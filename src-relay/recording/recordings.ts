@@ -161,6 +161,8 @@ export class RecordingManager extends EventEmitter<RecordingServiceEvents> imple
     this.entries.set(recordingId, entry);
     this.log('recording.started', { recordingId, stream: stream.name, mediaSessionId: body.mediaSessionId, file: json.file });
     this.emit('changed', this.view(entry));
+    // The stream may have ended while the file was being created.
+    if (stream.ended) void this.finish(entry, 'STOPPED_BY_STREAM_END');
     return this.view(entry);
   }
 

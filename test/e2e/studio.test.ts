@@ -53,6 +53,17 @@ describe('studio', { timeout: 300_000 }, () => {
     await shot('02-live');
   });
 
+  test('the card names the layer it sends; each target has a quality picker, auto by default', async () => {
+    await page.waitForFunction(
+      (sel) => /^\d+p/.test(document.querySelector(sel)?.textContent ?? ''),
+      `${card()} [data-testid="transponder-layer"]`,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const picker = page.getByTestId('target-quality-local');
+    assert.equal(await picker.inputValue(), '');
+    assert.deepEqual(await picker.locator('option').allTextContents(), ['Auto (highest)', 'Highest', 'Medium', 'Lowest']);
+  });
+
   test('the preview of what the target receives shows moving video', async () => {
     const video = '[data-testid="target-preview"]';
     await page.waitForFunction(

@@ -31,8 +31,11 @@ const MANIFEST = join(OUT_DIR, 'build.json');
 const ENTRIES = { 'node/cli': 'src-main/cli.ts', 'electron/app': 'src-main/electron/main.ts' };
 /** Copied as they are: Electron's entry (which enables source maps before loading app.js) and the preload. */
 const COPIES = { 'electron/main.js': 'src-main/electron/boot.mjs', 'electron/preload.cjs': 'src-main/electron/preload.cjs' };
-/** Inputs besides the bundled sources whose change makes a new build. */
-const CONFIG_INPUTS = ['scripts/build-main.js', 'tsconfig.json', 'package.json'];
+/**
+ * Inputs besides the bundled sources whose change makes a new build. src-relay/index.ts is read by the
+ * relayFrontDoorDirect plugin rather than bundled, so it is listed here.
+ */
+const CONFIG_INPUTS = ['scripts/build-main.js', 'tsconfig.json', 'package.json', 'src-relay/index.ts'];
 const OLD_CHUNK_MS = 24 * 60 * 60_000;
 /**
  * Packages compiled into the bundle rather than loaded from node_modules: pure ESM without dependencies of

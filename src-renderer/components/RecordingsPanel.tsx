@@ -80,9 +80,13 @@ export function RecordingsPanel() {
   const load = useStudio((s) => s.recordings.load);
   const files = useStudio((s) => s.recordings.files);
   const dir = useStudio((s) => s.recordings.dir);
-  const error = useStudio((s) => s.recordings.error);
+  const error = useStudio((s) => s.recordings.error ?? s.recordings.listError);
   const targetIds = useStudio(useShallow(transpondersSelectors.ids));
-  useEffect(() => void load(), [load]);
+  // Read when the session to the host is up (again): the host may have restarted meanwhile.
+  const connected = useStudio((s) => s.host.connection === 'ESTABLISHED');
+  useEffect(() => {
+    if (connected) void load();
+  }, [connected, load]);
   return (
     <section className="panel recordings" data-testid="recordings-panel">
       <h2>Recording</h2>

@@ -19,8 +19,10 @@ export interface RecordingsSlice {
   files: RecordingFile[];
   /** The host's recordings folder. */
   dir: string | undefined;
-  /** The last refusal, in the host's words. */
+  /** The last refused start or stop, in the host's words. */
   error: string | undefined;
+  /** Why the list could not be read (cleared by the next read that works). */
+  listError: string | undefined;
   /** Reads the recordings and the files; keeps reading while one records. */
   load(): Promise<void>;
   /** Records the stream `streamName`, or what the transponder `mediaSessionId` sends. */
@@ -52,10 +54,10 @@ export function createRecordingsSlice(set: SetStudio, get: GetStudio, services: 
       update((s) => {
         let next: Pick<RecordingsSlice, 'byId' | 'order'> = { byId: {}, order: [] };
         for (const r of list) next = withRecording({ ...s, ...next }, r);
-        return { ...next, files: files.files, dir: files.dir };
+        return { ...next, files: files.files, dir: files.dir, listError: undefined };
       });
     } catch (error) {
-      update(() => ({ error: `The recordings could not be read: ${messageOf(error)}` }));
+      update(() => ({ listError: `The recordings could not be read: ${messageOf(error)}` }));
     }
     schedule();
   }
@@ -94,6 +96,7 @@ export function createRecordingsSlice(set: SetStudio, get: GetStudio, services: 
     files: [],
     dir: undefined,
     error: undefined,
+    listError: undefined,
     load,
     start,
     stop,

@@ -159,6 +159,7 @@ describe('local recording (castbridge --headless, Chromium over WHIP)', { timeou
     assert.ok(listed, `listed: ${JSON.stringify(files.json)}`);
     assert.ok(Math.abs(listed.durationMs / 1000 - duration) < 0.1, `listed duration ${listed.durationMs} ms`);
 
+    console.log(`recording: ${/event=recording\.stopped .*/.exec(host.output())?.[0] ?? 'no recording.stopped line'}`);
     host.child.kill('SIGTERM');
     await host.exited;
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src-main/rest/app.js';
 import { findFfmpeg, RecordingManager, TransponderManager } from '../../../src-relay/index.js';
+import { recordingsDirOf } from '../../../src-main/recording/host.js';
 import { fakeWorld, nullSource, type FakeWorld } from '../rest/fakes.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -105,5 +106,11 @@ describe('/rest-api/recording/* (route logic)', () => {
     assert.ok(existsSync(join(dir, 'broken-20250101-000000.flv')), 'kept');
     assert.ok(!existsSync(join(dir, 'x.mp4.part')), 'a partial MP4 is removed');
     assert.ok(!existsSync(join(dir, 'broken-20250101-000000.mp4')));
+  });
+
+  test('recordings_dir: empty is <data>/recordings, a relative path is under the data folder, an absolute one is kept', () => {
+    assert.equal(recordingsDirOf('/data', ''), join('/data', 'recordings'));
+    assert.equal(recordingsDirOf('/data', 'rec'), join('/data', 'rec'));
+    assert.equal(recordingsDirOf('/data', '/mnt/videos'), '/mnt/videos');
   });
 });

@@ -11,10 +11,6 @@
 // - Every other track (video) is then steered onto the NTP timeline through that mapping: its offset
 //   slews toward the target at most `slewRate` ms per ms of media (no visible jump), and the caller
 //   keeps its decode times monotonic (never backwards).
-// - Until the reference track's first report (Chromium reports audio every ~5 s, video every ~1 s),
-//   the first other track placed by a report of its own stands in for it: the tracks after it (the
-//   other simulcast layers of the same pictures) are steered onto its timeline, so the layers agree
-//   from their first reports on. The stand-in itself does not move until the reference reports.
 //
 // Why our own and not werift's NtpTimeBase/LipsyncBase: those emit nothing for a track until its
 // first sender report arrives (audio dropped while waiting) and buffer frames for lipsync; we want
@@ -72,8 +68,6 @@ export class StreamClock {
   private origin: number | undefined;
   /** stream ms = NTP ms − ntpShift, learned from the reference track's sender reports. */
   ntpShift: number | undefined;
-  /** The same, from the first non-reference track with a report, while ntpShift is unknown. */
-  provisionalShift: number | undefined;
   readonly reference: 'audio' | 'video';
   readonly slewRate: number;
   readonly maxSlewErrorMs: number;
@@ -102,8 +96,8 @@ export class StreamClock {
     return arrivalMs - this.origin;
   }
 
-  toJSON(): { ntpShift: number | null; provisionalShift: number | null; tracks: ReturnType<TrackClock['toJSON']>[] } {
-    return { ntpShift: this.ntpShift ?? null, provisionalShift: this.provisionalShift ?? null, tracks: this.tracks.map((t) => t.toJSON()) };
+  toJSON(): { ntpShift: number | null; tracks: ReturnType<TrackClock['toJSON']>[] } {
+    return { ntpShift: this.ntpShift ?? null, tracks: this.tracks.map((t) => t.toJSON()) };
   }
 }
 
@@ -152,11 +146,10 @@ export class TrackClock {
     return this.lastExt === undefined || this.unwrapper.peek(rtpTimestamp) > this.lastExt;
   }
 
-  /** Where the sender reports put an RTP timestamp on the stream clock; undefined until they can. */
-  reportedStreamMs(rtpTimestamp: number): number | undefined {
-    const target = this.targetOffset();
-    if (target === undefined) return undefined;
-    return this.mediaMs(this.unwrapper.peek(rtpTimestamp)) + target;
+  /** The sender's wallclock (NTP, ms) of an RTP timestamp by its latest report; undefined before one. */
+  ntpMs(rtpTimestamp: number): number | undefined {
+    if (this.ntpOffsetMs === undefined) return undefined;
+    return this.mediaMs(this.unwrapper.peek(rtpTimestamp)) + this.ntpOffsetMs;
   }
 
   /** RFC 3550 §6.4.1: NTP timestamp and RTP timestamp of the same instant. */
@@ -176,14 +169,14 @@ export class TrackClock {
   }
 
   private updateShift(): void {
-    if (this.offsetMs === undefined || this.ntpOffsetMs === undefined) return;
-    if (this.isReference) this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
-    else this.stream.provisionalShift ??= this.ntpOffsetMs - this.offsetMs;
+    if (this.isReference && this.offsetMs !== undefined && this.ntpOffsetMs !== undefined) {
+      this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
+    }
   }
 
   /** Where the sender reports put this track's offset, when they can (not for the reference). */
   private targetOffset(): number | undefined {
-    const shift = this.stream.ntpShift ?? this.stream.provisionalShift;
+    const shift = this.stream.ntpShift;
     if (this.isReference || shift === undefined || this.ntpOffsetMs === undefined) return undefined;
     return this.ntpOffsetMs - shift;
   }

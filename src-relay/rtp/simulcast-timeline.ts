@@ -1,13 +1,13 @@
 // RFC 8853 simulcast layers on one timeline. The layers are encodings of the same captured pictures, and
 // a sender like libwebrtc stamps a picture with the same capture time in every layer, each RTP stream
 // adding its own random timestamp base: the RTP timestamps of one picture differ between two layers by
-// a constant. Each layer's sender reports (RFC 3550 §6.4.1) say roughly where its pictures are, but only
-// to a few milliseconds (every report is stamped at its own instant), which is too coarse for a consumer
-// that switches layers at a keyframe. So: the first layer to send leads and keeps its own track clock;
-// another layer is placed by its own clock until the sender reports put one of its pictures on a single
-// picture of the leader (within matchWindowMs, no other near), the same constant found matchesToLock
-// times in a row; from then on its RTP timestamps, less that constant, are read on the leader's clock,
-// and the same picture has the same time in both. Until it is locked a layer keeps its own clock (sender reports or
+// a constant. Each layer's sender reports (RFC 3550 §6.4.1) say roughly when its pictures were taken, but
+// only to a few milliseconds (every report is stamped at its own instant), which is too coarse for a
+// consumer that switches layers at a keyframe. So: the first layer to send leads and keeps its own track
+// clock; another layer keeps its own until the reports' wallclock puts one of its pictures on a single
+// picture of the leader (within matchWindowMs, no other near, and the two arrived close together), the
+// same constant found matchesToLock times in a row; from then on its RTP timestamps, less that constant,
+// are read on the leader's clock, and the same picture has the same time in both. Until it is locked a layer keeps its own clock (sender reports or
 // arrival), as a stream without simulcast does.
 import type { TrackClock } from './clock.js';
 
@@ -18,6 +18,8 @@ export const SIMULCAST_TIMELINE = {
   ambiguousWithinMs: 24,
   /** The same RTP difference this many pictures in a row locks the layer onto the leader. */
   matchesToLock: 3,
+  /** ...and the two layers' own clocks (arrival, then reports) put them no further apart than this. */
+  maxArrivalSkewMs: 150,
   /** Pictures of the leader kept to match against (3 s at 30 fps). */
   leaderHistory: 90,
 } as const;
@@ -38,6 +40,9 @@ interface LayerState {
 const PENDING_MAX = 5;
 
 export class SimulcastTimeline {
+  /** Called when a layer locks onto the leader's timeline (for the log). */
+  onLock: ((event: { rid: string; leader: string; shiftMs: number }) => void) | undefined;
+
   private leader: string | undefined;
   private readonly layers = new Map<string, LayerState>();
   /** The leader's recent pictures' RTP timestamps. */
@@ -68,6 +73,11 @@ export class SimulcastTimeline {
     state.pending.push(rtpTimestamp >>> 0);
     if (state.pending.length > PENDING_MAX) state.pending.shift();
     this.settlePending(leaderClock);
+    if (state.delta !== undefined) {
+      // Locked with this picture: how far the layer's own clock had put it from the leader's timeline.
+      const onLeader = leaderClock.peekStreamMs((rtpTimestamp - state.delta + RTP_MOD) % RTP_MOD);
+      this.onLock?.({ rid, leader: this.leader, shiftMs: onLeader === undefined ? 0 : onLeader - own });
+    }
     return own;
   }
 
@@ -92,11 +102,11 @@ export class SimulcastTimeline {
    * pictures. False when the leader's picture of that instant has not come yet (try again later).
    */
   private tryMatch(state: LayerState, rtp: number, leaderClock: TrackClock): boolean {
-    const reported = state.clock.reportedStreamMs(rtp);
+    const reported = state.clock.ntpMs(rtp);
     if (reported === undefined) return true;
     const distances: Array<{ rtp: number; at: number; d: number }> = [];
     for (const h of this.history) {
-      const at = leaderClock.reportedStreamMs(h.rtp);
+      const at = leaderClock.ntpMs(h.rtp);
       if (at === undefined) return true;
       distances.push({ rtp: h.rtp, at, d: Math.abs(at - reported) });
     }
@@ -105,7 +115,12 @@ export class SimulcastTimeline {
     distances.sort((a, b) => a.d - b.d);
     const [best, second] = distances;
     const unambiguous = best && best.d <= SIMULCAST_TIMELINE.matchWindowMs && (!second || second.d > SIMULCAST_TIMELINE.ambiguousWithinMs);
-    if (!best || !unambiguous) {
+    // A report can be far off (a sender reporting a layer it had paused): the two pictures must also have
+    // arrived close together, as one captured picture's encodings do.
+    const own = state.clock.peekStreamMs(rtp);
+    const leaderAt = best ? leaderClock.peekStreamMs(best.rtp) : undefined;
+    const arrivedTogether = own !== undefined && leaderAt !== undefined && Math.abs(own - leaderAt) <= SIMULCAST_TIMELINE.maxArrivalSkewMs;
+    if (!best || !unambiguous || !arrivedTogether) {
       state.matches = 0;
       return true;
     }

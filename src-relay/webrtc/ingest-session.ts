@@ -119,6 +119,8 @@ export class IngestSession implements StreamSource {
       const pipeline: VideoPipeline = new VideoPipeline(rid, { sendPli: () => this.sendPli(pipeline), sendFir: () => this.sendFir(pipeline) });
       this.video.set(rid, pipeline);
     }
+    this.timeline.onLock = ({ rid, leader, shiftMs }) =>
+      this.log('ingest.layer_timeline', { mediaSessionId: this.sessionId, rid, leader, shiftMs: Math.round(shiftMs * 10) / 10 });
     pc.onTrack.subscribe((track) => this.attachTrack(track));
     pc.connectionStateChange.subscribe((state) => this.onConnectionState(state));
     this.ticker = setInterval(() => this.tick(), INGEST_SESSION_TIMING.tickMs);

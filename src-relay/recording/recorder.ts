@@ -117,8 +117,9 @@ export class Recorder {
    * the stream clock steers video), so a frame that would repeat its track's last time goes 1 ms later.
    */
   private fileTime(tag: FlvMediaTag): number {
-    if (tag.sequenceHeader) return tag.time;
     const last = this.lastFileTime[tag.kind];
+    // A sequence header shares its keyframe's time and is no frame: it never moves the track's clock.
+    if (tag.sequenceHeader) return Math.max(tag.time, last ?? 0);
     const time = last !== undefined && tag.time <= last ? last + 1 : tag.time;
     this.lastFileTime[tag.kind] = time;
     return time;

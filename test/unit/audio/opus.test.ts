@@ -63,6 +63,25 @@ describe('OpusDecoder', () => {
     }
   });
 
+  test('eight decoders in one process, interleaved, each decode its own stream cleanly', () => {
+    // One decoder per published stream share one libopus heap: a decoder writing outside its buffers
+    // (as opusscript's own wrapper does) breaks the others' audio or aborts the module at the third.
+    const streams = [220, 330, 440, 550, 660, 770, 880, 300].map((freq) => ({ freq, packets: encodeTone(freq, 30, 1), decoder: new OpusDecoder(), pcm: [] as number[] }));
+    try {
+      for (let p = 0; p < 30; p++) {
+        for (const s of streams) for (const v of s.decoder.decode(s.packets[p]!)) s.pcm.push(v);
+      }
+      for (const s of streams) {
+        const x = channelOf(s.pcm, 2, 0).subarray(FRAME * 5);
+        const amp = toneAmplitude(x, 48000, s.freq);
+        assert.ok(amp > 9000 && amp < 15000, `${s.freq} Hz amplitude ${amp.toFixed(0)}`);
+        assert.ok(residualDb(x, 48000, s.freq) < -20, `${s.freq} Hz residual ${residualDb(x, 48000, s.freq).toFixed(1)} dB`);
+      }
+    } finally {
+      for (const s of streams) s.decoder.destroy();
+    }
+  });
+
   test('bad input is an error naming the problem, not a crash', () => {
     const decoder = new OpusDecoder();
     assert.throws(() => decoder.decode(Buffer.alloc(0)), /empty Opus packet/);

@@ -78,6 +78,8 @@ interface StreamOutputs {
   transponders: Set<Transponder>;
   /** Recordings holding these parts (recordingSource): they outlive the last transponder while held. */
   recordings: number;
+  /** Recordings that follow one layer (a transponder's), by layer: that layer's keyframes stay periodic. */
+  layerRecordings: Map<VideoLayer, number>;
   onEnd: (reason: string) => void;
 }
 
@@ -211,6 +213,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     let held = true;
     // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer).
     const layer = transponder ? stream.layers.find((l) => transponder.uses(l)) : undefined;
+    if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 0) + 1);
     return {
       stream,
       video: layer ?? stream,
@@ -222,6 +225,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         if (!held) return;
         held = false;
         outputs.recordings -= 1;
+        if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 1) - 1);
         this.dropOutputsIfUnused(stream, outputs);
       },
     };
@@ -264,6 +268,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
       bodies: new StreamTagBodies(),
       recordings: 0,
+      layerRecordings: new Map(),
       onEnd,
     };
     stream.once('end', onEnd);
@@ -294,12 +299,12 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     this.outputs.delete(stream);
   }
 
-  /** The keyframe scheduler of one layer: periodic requests while a transponder publishing it uses it. */
+  /** The keyframe scheduler of one layer: periodic while a publishing transponder or a recording uses it. */
   private layerKeyframes(outputs: StreamOutputs, layer: VideoLayer): KeyframeScheduler {
     let scheduler = outputs.layerKeyframes.get(layer);
     if (!scheduler) {
       scheduler = new KeyframeScheduler(layer, this.config().keyframeIntervalMs, () =>
-        [...outputs.transponders].some((t) => t.status === 'PUBLISHING' && t.uses(layer)),
+        (outputs.layerRecordings.get(layer) ?? 0) > 0 || [...outputs.transponders].some((t) => t.status === 'PUBLISHING' && t.uses(layer)),
       );
       outputs.layerKeyframes.set(layer, scheduler);
     }

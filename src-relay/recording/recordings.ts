@@ -13,7 +13,7 @@ import type { Recording, RecordingFile, RecordingFileList, RecordingStartupBody 
 import type { Log } from '../log.js';
 import type { LiveStream } from '../streams.js';
 import { silentLog } from '../log.js';
-import type { TransponderJSON, TransponderServiceEvents } from '../transponder/service.js';
+import type { TransponderJSON } from '../transponder/service.js';
 import { TransponderError } from '../transponder/service.js';
 import { FlvFileWriter } from './flv-file-writer.js';
 import { Recorder, type RecordingSource } from './recorder.js';

@@ -1,6 +1,7 @@
 // One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
-// backoff, stats, the audio tail on stop. The states and the backoff are in transponder/lifecycle.ts; which tags
-// a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per connection).
+// backoff, the audio tail on stop. The states and the backoff are in lifecycle.ts, the stats counters in
+// stats.ts; which tags a connection sends, in which order and with which timestamps, in flv/muxer.ts (one
+// FlvMuxer per connection).
 //
 // Video comes from one layer of the stream (streams.ts VideoLayer): the one options.quality / maxBitrateKbps /
 // maxHeight choose (layers.ts), and with options.adaptive as many layers lower as congestion asks
@@ -11,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
-import type { Sound, TransponderJSON, TransponderOptions, TransponderStats, TransponderStatus } from './service.js';
+import type { Sound, TransponderJSON, TransponderOptions, TransponderStatus } from './service.js';
 import type { TransponderAdaptive, TransponderLayer } from '../../src-contract/transponder.js';
 import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio/fanout.js';
 import type { KeyframeScheduler } from './keyframes.js';
@@ -25,6 +26,7 @@ import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
 import { appVersion } from '../version.js';
 import { chooseLayer, lowestLayer } from './layers.js';
 import { AdaptivePolicy, type AdaptiveTimingConfig } from './adaptive.js';
+import { TransponderCounters } from './stats.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
@@ -91,14 +93,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private muxer: FlvMuxer | undefined;
   /** Resolved by sendAudio() once the audio has caught up with the video (stop's audio tail). */
   private audioCaughtUp: (() => void) | undefined;
-  // Stats: totals of the publishers before the current one, and the last 1 s sample.
-  private bytesBefore = 0;
-  private droppedBefore = 0;
-  private lastSample = { at: Date.now(), bytes: 0, sentFrames: 0, streamFrames: 0 };
-  private sentFrames = 0;
-  private streamFrames = 0;
-  private stats: Pick<TransponderStats, 'bitrateKbps' | 'fps'> = { bitrateKbps: 0, fps: 0 };
-  private streamFps = 0;
+  private readonly counters = new TransponderCounters();
   /** The layer whose frames are sent; undefined until the stream has one. */
   private layer: VideoLayer | undefined;
   /** The layer to change to at its next keyframe. */
@@ -211,16 +206,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** Called once a second by the manager: bitrate and fps over the last window. */
   sampleStats(now: number = Date.now()): void {
-    const seconds = (now - this.lastSample.at) / 1000;
-    const bytes = this.bytesBefore + (this.publisher?.bytesSent ?? 0);
-    if (seconds > 0) {
-      this.stats = {
-        bitrateKbps: Math.round(((bytes - this.lastSample.bytes) * 8) / 1000 / seconds),
-        fps: Math.round(((this.sentFrames - this.lastSample.sentFrames) / seconds) * 10) / 10,
-      };
-      this.streamFps = (this.streamFrames - this.lastSample.streamFrames) / seconds;
-    }
-    this.lastSample = { at: now, bytes, sentFrames: this.sentFrames, streamFrames: this.streamFrames };
+    this.counters.sample(this.publisher, now);
     this.adapt(now);
     // A bitrate limit follows the layers' measured bitrates.
     if (this.init.options.maxBitrateKbps !== undefined) this.chooseLayer();
@@ -243,9 +229,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       status: this.statusValue,
       ...(this.infoValue === undefined ? {} : { info: this.infoValue }),
       stats: {
-        bitrateKbps: publishing ? this.stats.bitrateKbps : 0,
-        fps: publishing ? this.stats.fps : 0,
-        droppedFrames: this.droppedBefore + (this.publisher?.droppedFrames ?? 0),
+        ...this.counters.rate(publishing),
+        droppedFrames: this.counters.droppedFrames(this.publisher),
         uptimeMs: publishing ? Date.now() - this.publishingSince : 0,
         reconnects: this.reconnects,
         ...(this.statusValue === 'RECONNECTING' ? { attempt: this.attempt, nextRetryAt: this.nextRetryAt } : {}),
@@ -324,8 +309,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   /** Folds a finished publisher's counters into the totals and closes it. */
   private retire(publisher: RtmpPublisher): void {
     if (this.publisher !== publisher) return;
-    this.bytesBefore += publisher.bytesSent;
-    this.droppedBefore += publisher.droppedFrames;
+    this.counters.retire(publisher);
     this.publisher = undefined;
     publisher.destroy();
   }
@@ -376,7 +360,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     return onMetaData({
       width: params?.width,
       height: params?.height,
-      framerate: this.streamFps > 0 ? Math.round(this.streamFps) : DEFAULT_FRAMERATE,
+      framerate: this.counters.streamFps > 0 ? Math.round(this.counters.streamFps) : DEFAULT_FRAMERATE,
       audioCodec: this.init.audioCodec,
       version: appVersion(),
     });
@@ -388,7 +372,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
    * the capture clock), so the target never gets two pictures for one moment.
    */
   private layerVideo(frame: VideoFrame): void {
-    this.streamFrames += 1;
+    this.counters.frameArrived();
     if (!this.pending) {
       this.sendVideo(frame);
       return;
@@ -489,7 +473,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     const step = this.policy.processInput({
       now,
       queuedMs: publisher.queuedMs,
-      droppedFrames: this.droppedBefore + publisher.droppedFrames,
+      droppedFrames: this.counters.droppedFrames(publisher),
       canStepDown: index >= 0 && index < lowestLayer(layers),
       canStepUp: this.stepsDown > 0,
     });
@@ -518,7 +502,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private write(publisher: RtmpPublisher, tags: FlvMediaTag[]): void {
     for (const tag of tags) {
       publisher.writeTag(tag);
-      if (tag.kind === 'video' && !tag.sequenceHeader) this.sentFrames += 1;
+      if (tag.kind === 'video' && !tag.sequenceHeader) this.counters.frameSent();
     }
   }
 }

@@ -1,19 +1,13 @@
 // One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
 // backoff, the audio tail on stop. The states and the backoff are in lifecycle.ts, the stats counters in
-// stats.ts; which tags a connection sends, in which order and with which timestamps, in flv/muxer.ts (one
-// FlvMuxer per connection).
-//
-// Video comes from one layer of the stream (streams.ts VideoLayer): the one options.quality / maxBitrateKbps /
-// maxHeight choose (layers.ts), and with options.adaptive as many layers lower as congestion asks
-// (adaptive.ts). A change of layer waits for a keyframe of the new one, asked for at once: until it comes
-// the old layer goes on, so the picture never breaks; that keyframe goes out after an onMetaData with the new
-// size and a new AVC sequence header (the muxer sends one whenever the SPS/PPS differ), on the same clock.
+// stats.ts, which layer of the stream's video is sent (and changing layers) in layer-follower.ts; which tags
+// a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per
+// connection).
 import { EventEmitter } from 'node:events';
 import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import type { Sound, TransponderJSON, TransponderOptions, TransponderStatus } from './service.js';
-import type { TransponderAdaptive, TransponderLayer } from '../../src-contract/transponder.js';
 import type { AudioFanout, AudioSubscription, FanoutEncoder } from './audio/fanout.js';
 import type { KeyframeScheduler } from './keyframes.js';
 import type { RtmpTarget } from '../rtmp/url.js';
@@ -24,8 +18,8 @@ import { onMetaData, type FlvMediaTag } from '../flv/tags.js';
 import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
 import { appVersion } from '../version.js';
-import { chooseLayer, lowestLayer } from './layers.js';
-import { AdaptivePolicy, type AdaptiveTimingConfig } from './adaptive.js';
+import type { AdaptiveTimingConfig } from './adaptive.js';
+import { LayerFollower } from './layer-follower.js';
 import { TransponderCounters } from './stats.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
@@ -94,45 +88,25 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   /** Resolved by sendAudio() once the audio has caught up with the video (stop's audio tail). */
   private audioCaughtUp: (() => void) | undefined;
   private readonly counters = new TransponderCounters();
-  /** The layer whose frames are sent; undefined until the stream has one. */
-  private layer: VideoLayer | undefined;
-  /** The layer to change to at its next keyframe. */
-  private pending: VideoLayer | undefined;
-  /** options.adaptive: how many layers below the chosen one congestion has taken it. */
-  private stepsDown = 0;
-  private readonly policy: AdaptivePolicy | undefined;
-  private lastStep: Pick<TransponderAdaptive, 'stepped' | 'reason'> = {};
-  /** Stream time of the last picture handed to the muxer. */
-  private lastVideoDts: number | undefined;
-  /** While a change of layer is pending: the old layer's last picture, not sent yet (layerVideo). */
-  private held: VideoFrame | undefined;
-
-  private readonly onVideo = (frame: VideoFrame): void => this.layerVideo(frame);
-  private readonly onPendingVideo = (frame: VideoFrame): void => this.pendingVideo(frame);
-  private readonly onParams = (): void => {
-    this.emit('changed');
-  };
-  /** Layers whose parameter sets are watched: a size that becomes known may change the choice. */
-  private readonly watched = new Set<VideoLayer>();
-  private readonly onLayers = (): void => {
-    for (const layer of this.stream.layers) {
-      if (this.watched.has(layer)) continue;
-      this.watched.add(layer);
-      layer.on('params', this.onLayerParams);
-    }
-    this.chooseLayer();
-  };
-  private readonly onLayerParams = (): void => this.chooseLayer();
-
+  private readonly video: LayerFollower;
   constructor(private readonly init: TransponderInit) {
     super();
     this.mediaSessionId = init.mediaSessionId;
     this.stream = init.stream;
     this.rtmpUrl = init.rtmpUrl;
     this.mutedValue = init.muted;
-    this.policy = init.options.adaptive ? new AdaptivePolicy(init.adaptiveTiming) : undefined;
-    this.stream.on('layers', this.onLayers);
-    this.onLayers();
+    this.video = new LayerFollower(init.stream, init.options, init.adaptiveTiming, {
+      video: (frame, params) => this.sendVideo(frame, params),
+      switching: (next) => this.publisher?.writeMetadata(this.metadata(next.params)),
+      arrived: () => this.counters.frameArrived(),
+      changed: () => this.emit('changed'),
+      publishing: () => this.statusValue === 'PUBLISHING' && this.publisher !== undefined,
+      videoSent: () => this.muxer?.lastTime('video') !== undefined,
+      finished: () => this.stopping || isFinished(this.statusValue),
+      keyframesOf: init.keyframesOf,
+      log: init.log,
+      mediaSessionId: init.mediaSessionId,
+    });
     this.audio = init.audio.subscribe(init.audioCodec, init.muted, {
       frame: (frame, encoder) => this.sendAudio(frame, encoder),
       soundEnded: () => this.emit('changed'),
@@ -150,7 +124,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** The transponder sends this layer's frames, or waits for its keyframe to change to it. */
   uses(layer: VideoLayer): boolean {
-    return layer === this.layer || layer === this.pending;
+    return this.video.uses(layer);
   }
 
   /** Begins connecting; the outcome shows in `status` and 'changed' events. */
@@ -207,13 +181,12 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   /** Called once a second by the manager: bitrate and fps over the last window. */
   sampleStats(now: number = Date.now()): void {
     this.counters.sample(this.publisher, now);
-    this.adapt(now);
-    // A bitrate limit follows the layers' measured bitrates.
-    if (this.init.options.maxBitrateKbps !== undefined) this.chooseLayer();
+    const publisher = this.publisher;
+    this.video.sample(publisher ? { now, queuedMs: publisher.queuedMs, droppedFrames: this.counters.droppedFrames(publisher) } : undefined);
   }
 
   toJSON(): TransponderJSON {
-    const layer = this.layer;
+    const layer = this.video.current;
     const params = layer ? layer.params : this.stream.params;
     const publishing = this.statusValue === 'PUBLISHING';
     return {
@@ -236,8 +209,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
         ...(this.statusValue === 'RECONNECTING' ? { attempt: this.attempt, nextRetryAt: this.nextRetryAt } : {}),
         queuedMs: this.publisher?.queuedMs ?? 0,
       },
-      ...(layer ? { layer: layerJSON(layer) } : {}),
-      ...(this.policy ? { adaptive: { ...this.lastStep, stepsDown: this.stepsDown } } : {}),
+      ...this.video.toJSON(),
     };
   }
 
@@ -279,9 +251,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     }
     this.silentRefusals = 0;
     if (this.stopping) return undefined;
-    publisher.on('congestion', () => {
-      if (this.layer) this.init.keyframesOf(this.layer).requestAfterCongestion();
-    });
+    publisher.on('congestion', () => this.video.requestKeyframe(true));
     this.beginPublishing(publisher);
     const error = await closed;
     this.retire(publisher);
@@ -294,11 +264,10 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.nextRetryAt = undefined;
     this.publishingSince = Date.now();
     this.muxer = new FlvMuxer(this.init.bodies);
-    // A change of layer that waited for a keyframe is made now: the new connection starts with one anyway.
-    if (this.pending) this.setLayer(this.pending);
-    publisher.writeMetadata(this.metadata(this.layer?.params));
+    this.video.connectionStarted();
+    publisher.writeMetadata(this.metadata(this.video.current?.params));
     this.setStatus('PUBLISHING', undefined);
-    if (this.layer) this.init.keyframesOf(this.layer).request();
+    this.video.requestKeyframe();
     this.init.log('transponder.publishing', {
       mediaSessionId: this.mediaSessionId,
       url: redactUrl(this.rtmpUrl),
@@ -334,12 +303,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   private detach(): void {
-    this.stream.off('layers', this.onLayers);
-    for (const layer of this.watched) layer.off('params', this.onLayerParams);
-    this.watched.clear();
-    this.layer?.off('video', this.onVideo);
-    this.layer?.off('params', this.onParams);
-    this.pending?.off('video', this.onPendingVideo);
+    this.video.close();
     this.audio.close();
   }
 
@@ -366,123 +330,12 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     });
   }
 
-  /**
-   * A picture of the layer sent. While a change of layer waits for the new layer's keyframe, each picture
-   * is held until the next one comes: the keyframe replaces a held picture of the same instant (layers share
-   * the capture clock), so the target never gets two pictures for one moment.
-   */
-  private layerVideo(frame: VideoFrame): void {
-    this.counters.frameArrived();
-    if (!this.pending) {
-      this.sendVideo(frame);
-      return;
-    }
-    const held = this.held;
-    this.held = frame;
-    if (held) this.sendVideo(held);
-  }
-
-  private sendHeld(): void {
-    const held = this.held;
-    this.held = undefined;
-    if (held) this.sendVideo(held);
-  }
-
-  private sendVideo(frame: VideoFrame): void {
+  /** A picture of the layer sent, written when publishing; false when not written. */
+  private sendVideo(frame: VideoFrame, params: H264Params | undefined): boolean {
     const publisher = this.publisher;
-    if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return;
-    this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params: this.layer?.params }));
-    this.lastVideoDts = frame.dts;
-  }
-
-  // ---- layers ------------------------------------------------------------------------------------------
-
-  /** Picks the layer to send from the stream's layers, the options and the adaptive steps; changes to it. */
-  private chooseLayer(): void {
-    if (this.stopping || isFinished(this.statusValue)) return;
-    const layers = this.stream.layers;
-    const current = this.layer ? layers.indexOf(this.layer) : -1;
-    const chosen = chooseLayer(layers, this.init.options, current >= 0 ? current : undefined);
-    if (chosen < 0) return;
-    const lowest = lowestLayer(layers);
-    this.stepsDown = Math.min(this.stepsDown, lowest - chosen);
-    this.changeTo(layers[chosen + this.stepsDown]!);
-  }
-
-  /**
-   * Sends `next` from now on: at once when nothing of the current layer was sent on this connection yet,
-   * otherwise from `next`'s next keyframe (asked for now).
-   */
-  private changeTo(next: VideoLayer): void {
-    if (next === this.layer) {
-      this.pending?.off('video', this.onPendingVideo);
-      this.pending = undefined;
-      this.sendHeld();
-      return;
-    }
-    if (next === this.pending) return;
-    const publishing = this.statusValue === 'PUBLISHING' && this.publisher !== undefined;
-    if (!this.layer || !publishing || this.muxer?.lastTime('video') === undefined) {
-      this.setLayer(next);
-      if (publishing) this.init.keyframesOf(next).request();
-      return;
-    }
-    this.pending?.off('video', this.onPendingVideo);
-    this.pending = next;
-    next.on('video', this.onPendingVideo);
-    this.init.keyframesOf(next).request();
-    this.init.log('transponder.layer_pending', { mediaSessionId: this.mediaSessionId, from: describeLayer(this.layer), to: describeLayer(next) });
-  }
-
-  /** A frame of the layer to change to: its first keyframe (with parameter sets) makes the change. */
-  private pendingVideo(frame: VideoFrame): void {
-    const next = this.pending;
-    if (!next || !frame.keyframe || !next.params) return;
-    const from = this.layer;
-    if (this.held && this.held.dts < frame.dts) this.sendHeld();
-    this.held = undefined;
-    this.setLayer(next);
-    // Servers and players that read the size from the metadata see the new one; the sequence header follows
-    // with the keyframe (the muxer sends one because the SPS/PPS differ).
-    if (this.publisher && this.statusValue === 'PUBLISHING') this.publisher.writeMetadata(this.metadata(next.params));
-    this.init.log('transponder.layer', { mediaSessionId: this.mediaSessionId, from: from && describeLayer(from), to: describeLayer(next) });
-    // Should a picture of the old layer at this instant or later have gone out, the keyframe still comes
-    // after it: a track's timestamps only grow.
-    const last = this.lastVideoDts;
-    this.sendVideo(last !== undefined && frame.dts <= last ? { ...frame, dts: last + 1 } : frame);
-  }
-
-  private setLayer(next: VideoLayer): void {
-    this.pending?.off('video', this.onPendingVideo);
-    this.pending = undefined;
-    this.held = undefined;
-    this.layer?.off('video', this.onVideo);
-    this.layer?.off('params', this.onParams);
-    this.layer = next;
-    next.on('video', this.onVideo);
-    next.on('params', this.onParams);
-    this.emit('changed');
-  }
-
-  /** options.adaptive: one sample of the send queue; a step changes the layer. */
-  private adapt(now: number): void {
-    const publisher = this.publisher;
-    if (!this.policy || !publisher || this.statusValue !== 'PUBLISHING' || !this.layer) return;
-    const layers = this.stream.layers;
-    const index = layers.indexOf(this.pending ?? this.layer);
-    const step = this.policy.processInput({
-      now,
-      queuedMs: publisher.queuedMs,
-      droppedFrames: this.counters.droppedFrames(publisher),
-      canStepDown: index >= 0 && index < lowestLayer(layers),
-      canStepUp: this.stepsDown > 0,
-    });
-    if (!step) return;
-    this.stepsDown += step === 'down' ? 1 : -1;
-    this.lastStep = step === 'down' ? { stepped: 'down', reason: 'congestion' } : { stepped: 'up', reason: 'stable' };
-    this.init.log('transponder.adaptive_step', { mediaSessionId: this.mediaSessionId, step, stepsDown: this.stepsDown, queuedMs: publisher.queuedMs });
-    this.chooseLayer();
-    this.emit('changed');
+    if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return false;
+    this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params }));
+    return true;
   }
 
   private sendAudio(frame: AudioFrame, encoder: FanoutEncoder): void {
@@ -505,15 +358,6 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       if (tag.kind === 'video' && !tag.sequenceHeader) this.counters.frameSent();
     }
   }
-}
-
-function layerJSON(layer: VideoLayer): TransponderLayer {
-  return { ...(layer.rid === undefined ? {} : { rid: layer.rid }), width: layer.width, height: layer.height, bitrateKbps: layer.bitrateKbps };
-}
-
-/** For logs: "h 1280x720". */
-function describeLayer(layer: VideoLayer): string {
-  return `${layer.rid ?? 'single'} ${layer.width}x${layer.height}`;
 }
 
 function errorCode(error: Error): string {

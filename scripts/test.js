@@ -6,7 +6,7 @@
 // through tsx).
 //   npm test                      all tests
 //   npm test -- test/unit         only the files under a folder (or single files)
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureMainBuiltOrExit } from './build-main.js';
@@ -64,22 +64,49 @@ if (!args.length) {
 
 await ensureMainBuiltOrExit();
 
-// The unit tests (test/unit) run two files at a time: they start no servers and no browser, and on this
-// two-core machine half their time is each file's start-up. Every other test runs one file at a time: they
-// start Chromium, nginx, ffmpeg and the host, and measure frame rates and timing that a second heavy test
-// beside them would disturb.
+// Three groups. The unit tests (test/unit) run two files at a time: they start no servers and no browser,
+// and on this two-core machine half their time is each file's start-up. Beside them, one file at a time,
+// run the integration tests in SERVERS_ONLY: they start nginx, ffmpeg or the host but no browser and no
+// WebRTC publisher, and assert nothing about timing, so sharing the CPU only makes them slower. Then every
+// other test, one file at a time and alone: they run Chromium or aiortc and measure frame rates, A/V sync,
+// keyframe cadence and reaction times that a second test beside them would disturb. A new test file lands
+// in that last group unless it is added here.
+const SERVERS_ONLY = new Set([
+  'aac-quality',
+  'allowed-origins',
+  'audio-encoders',
+  'host-compiled',
+  'host-headless',
+  'host-https',
+  'host-local-rtmp',
+  'push',
+  'relay-codecs',
+  'rest-fuzz',
+  'rtmp-auth',
+  'rtmp-handshake',
+  'rtmp-sequence',
+  'rtmps',
+  'url-rules',
+].map((name) => join('test', 'integration', `${name}.test.ts`)));
 const isUnit = (file) => file.split(/[\\/]/)[1] === 'unit';
-const groups = [
-  { files: files.filter(isUnit), concurrency: 2 },
-  { files: files.filter((f) => !isUnit(f)), concurrency: 1 },
-].filter((group) => group.files.length > 0);
-let status = 0;
-for (const group of groups) {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...group.files],
-    { stdio: 'inherit', env: { ...process.env, CASTBRIDGE_TEST: '1' } },
-  );
-  if (result.status !== 0) status = result.status ?? 1;
+const unit = files.filter(isUnit);
+const serversOnly = files.filter((f) => SERVERS_ONLY.has(f));
+const alone = files.filter((f) => !isUnit(f) && !SERVERS_ONLY.has(f));
+
+/** Runs node's test runner on `group`; `quiet` collects its report to print once the other group printed. */
+function runTests(group, concurrency, quiet) {
+  if (group.length === 0) return Promise.resolve({ status: 0, output: '' });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group], {
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    env: { ...process.env, CASTBRIDGE_TEST: '1' },
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ status: code ?? 1, output })));
 }
-process.exit(status);
+
+const [unitRun, serversRun] = await Promise.all([runTests(unit, 2, false), runTests(serversOnly, 1, unit.length > 0)]);
+process.stdout.write(serversRun.output);
+const aloneRun = await runTests(alone, 1, false);
+process.exit([unitRun, serversRun, aloneRun].find((r) => r.status !== 0)?.status ?? 0);

@@ -11,6 +11,7 @@ import type { AudioFanout, AudioSubscription, FanoutEncoder } from '../transpond
 import type { KeyframeScheduler } from '../transponder/keyframes.js';
 import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
 import { TagType, type FlvMediaTag } from '../flv/tags.js';
+import { AudioTail } from '../transponder/audio-tail.js';
 import type { FlvFileWriter } from './flv-file-writer.js';
 
 /** The pictures a recording takes: the stream's, or the video a transponder sends. */
@@ -33,8 +34,6 @@ export interface RecordingSource {
   release(): void;
 }
 
-/** How long stop() lets the audio catch up with the last picture (as a transponder's stop). */
-const AUDIO_TAIL_MAX_MS = 300;
 
 export class Recorder {
   private readonly muxer: FlvMuxer;
@@ -43,7 +42,8 @@ export class Recorder {
   /** Set once the audio tail is over: later frames (the fan-out's grace) are not written. */
   private audioDone = false;
   private stopped: Promise<void> | undefined;
-  private audioCaughtUp: (() => void) | undefined;
+  /** Stop's wait for the audio to catch up with the last picture, as a transponder's stop. */
+  private readonly audioTail = new AudioTail(() => this.muxer);
   private readonly lastFileTime: Record<FlvMediaTag['kind'], number | undefined> = { video: undefined, audio: undefined };
   private readonly onVideo = (frame: VideoFrame): void => this.video(frame);
 
@@ -85,15 +85,7 @@ export class Recorder {
   private async finish(): Promise<void> {
     this.stopping = true;
     this.source.video.off('video', this.onVideo);
-    if (this.audioBehindVideo()) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.audioCaughtUp = resolve;
-        timer = setTimeout(resolve, AUDIO_TAIL_MAX_MS);
-      });
-      clearTimeout(timer);
-    }
-    this.audioCaughtUp = undefined;
+    await this.audioTail.wait();
     this.audioDone = true;
     this.audio.close();
     await this.writer.close();
@@ -108,7 +100,7 @@ export class Recorder {
   private audioFrame(frame: AudioFrame, encoder: FanoutEncoder): void {
     if (this.audioDone) return;
     this.write(this.muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: encoder.audioSpecificConfig }));
-    if (this.audioCaughtUp && !this.audioBehindVideo()) this.audioCaughtUp();
+    this.audioTail.audioWritten();
   }
 
   /**
@@ -125,11 +117,6 @@ export class Recorder {
     return time;
   }
 
-  private audioBehindVideo(): boolean {
-    const audio = this.muxer.lastTime('audio');
-    const video = this.muxer.lastTime('video');
-    return audio !== undefined && video !== undefined && audio < video;
-  }
 
   private write(tags: FlvMediaTag[]): void {
     for (const tag of tags) {

@@ -21,6 +21,7 @@ import { appVersion } from '../version.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
 import { LayerFollower } from './layer-follower.js';
 import { TransponderCounters } from './stats.js';
+import { AudioTail } from './audio-tail.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
@@ -30,12 +31,6 @@ const DEFAULT_FRAMERATE = 30;
  * with nothing published in between, is a refusal that retrying cannot fix.
  */
 const MAX_SILENT_REFUSALS = 3;
-/**
- * How long stop() lets the audio catch up with the last video tag before unpublishing. Audio lags video by
- * the encoder's delay (ffmpeg's AAC pipe ~30 ms, a 1024-sample frame, the publisher's 40 ms coalescing), so
- * without this tail a recording ended with ~0.1 s of video that has no sound.
- */
-const AUDIO_TAIL_MAX_MS = 300;
 
 export interface TransponderInit {
   mediaSessionId: string;
@@ -85,8 +80,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private readonly audio: AudioSubscription;
   /** The tags of the current connection; a new one for each connection. */
   private muxer: FlvMuxer | undefined;
-  /** Resolved by sendAudio() once the audio has caught up with the video (stop's audio tail). */
-  private audioCaughtUp: (() => void) | undefined;
+  /** Stop's wait for the audio to catch up with the last video tag. */
+  private readonly audioTail = new AudioTail(() => this.muxer);
   private readonly counters = new TransponderCounters();
   private readonly video: LayerFollower;
   constructor(private readonly init: TransponderInit) {
@@ -140,25 +135,13 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     if (this.stopping) return;
     this.stopping = true;
     this.wakeUp?.();
-    if (this.statusValue === 'PUBLISHING') await this.audioTail();
+    if (this.statusValue === 'PUBLISHING') await this.audioTail.wait();
     this.detach();
     const publisher = this.publisher;
     this.publisher = undefined;
     if (publisher && this.statusValue === 'PUBLISHING') await publisher.stop().catch(() => publisher.destroy());
     else publisher?.destroy();
     this.setStatus('STOPPED', reason);
-  }
-
-  /** While stopping: video is no longer sent; wait (bounded) until the audio sent reaches the last video tag. */
-  private async audioTail(): Promise<void> {
-    if (!this.audioBehindVideo()) return;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.audioCaughtUp = resolve;
-      timer = setTimeout(resolve, AUDIO_TAIL_MAX_MS);
-    });
-    clearTimeout(timer);
-    this.audioCaughtUp = undefined;
   }
 
   setMuted(muted: boolean): void {
@@ -342,14 +325,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     const publisher = this.publisher;
     if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING') return;
     this.write(publisher, this.muxer.processInput({ kind: 'audio', frame, audioSpecificConfig: encoder.audioSpecificConfig }));
-    if (this.audioCaughtUp && !this.audioBehindVideo()) this.audioCaughtUp();
-  }
-
-  /** The last audio tag sent is earlier than the last video tag (what stop's audio tail waits out). */
-  private audioBehindVideo(): boolean {
-    const audio = this.muxer?.lastTime('audio');
-    const video = this.muxer?.lastTime('video');
-    return audio !== undefined && video !== undefined && audio < video;
+    this.audioTail.audioWritten();
   }
 
   private write(publisher: RtmpPublisher, tags: FlvMediaTag[]): void {

@@ -138,12 +138,3 @@ export async function restPost(base: string, path: string, body: unknown): Promi
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as unknown;
 }
-
-/** Polls an async check every 200 ms (a failing check counts as false) until it holds or `timeoutMs` passed. */
-export async function waitForAsync(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -38,10 +38,11 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { type LiveStream, silentLog, StreamRegistry, TransponderManager, WebRtcIngest } from '../src-relay/index.js';
 import { launchChromium, publishWhip } from '../test/helpers/chromium.js';
+import { waitFor } from '../test/helpers/wait.js';
 import { RtmpPlayer } from './rtmp-player.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import type { BenchResult } from './run.js';
-import { measureHost, noisyY4m, procStat, restPost, startHost, waitForAsync } from './host-process.js';
+import { measureHost, noisyY4m, procStat, restPost, startHost } from './host-process.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
@@ -154,14 +155,6 @@ function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; b
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -195,7 +188,7 @@ async function ffmpegRow(ingest: WebRtcIngest, stream: LiveStream, nginx: NginxR
   );
   let ffmpeg: ChildProcess | undefined;
   try {
-    await waitFor('RTP of both tracks', () => payloadTypes.video !== undefined && payloadTypes.audio !== undefined, 5000);
+    await waitFor('RTP of both tracks', () => payloadTypes.video !== undefined && payloadTypes.audio !== undefined, 5000, 20);
     const sdp = [
       'v=0',
       'o=- 0 0 IN IP4 127.0.0.1',
@@ -280,7 +273,7 @@ async function firstKeyframeTimes(manager: TransponderManager, stream: LiveStrea
       const t0 = performance.now();
       mediaSessionId = manager.startup({ streamName: stream.name, rtmpUrl: `${nginx.url()}/${name}`, rtmpTransponderFullUrl: true, noPrefix: true }).mediaSessionId;
       const arrivedAt = await withTimeout(player.firstKeyframe, 10_000, `the first keyframe of ${name} at the player`);
-      await waitFor('the keyframe written', () => writtenAt > 0, 1000);
+      await waitFor('the keyframe written', () => writtenAt > 0, 1000, 20);
       times.publish.push(publishedAt - t0);
       times.written.push(writtenAt - t0);
       times.atServer.push(arrivedAt - t0);
@@ -338,10 +331,16 @@ async function hostRows(browser: Browser, nginx: NginxRtmp, dir: string): Promis
     for (let i = 0; i < HOST_TARGETS; i++) {
       await restPost(base, '/rest-api/push/startup', { streamName: 'hostbench', rtmpUrl: `${nginx.url()}/hostbench_${i}`, rtmpTransponderFullUrl: true });
     }
-    await waitForAsync(`${HOST_TARGETS} transponders PUBLISHING`, async () => {
-      const list = (await (await fetch(`${base}/rest-api/push/find_all`)).json()) as { status: string }[];
-      return list.length === HOST_TARGETS && list.every((t) => t.status === 'PUBLISHING');
-    }, 30_000);
+    await waitFor(
+      `${HOST_TARGETS} transponders PUBLISHING`,
+      () =>
+        fetch(`${base}/rest-api/push/find_all`)
+          .then((res) => res.json() as Promise<{ status: string }[]>)
+          .then((list) => list.length === HOST_TARGETS && list.every((t) => t.status === 'PUBLISHING'))
+          .catch(() => false),
+      30_000,
+      200,
+    );
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const loaded = await measureHost(child.pid!, WINDOW_S);
     rows.push(row(`host (compiled), 1 stream, ${HOST_TARGETS} transponders`, loaded, `RSS goal < 120 MB: ${loaded.rssMb < 120 ? 'met' : `×${(loaded.rssMb / 120).toFixed(2)}`}`));
@@ -370,7 +369,7 @@ export default async function relayBench(): Promise<BenchResult> {
     await publishWhip(page, `${whip.base}/whip/bench`, { width: VIDEO.width, height: VIDEO.height, fps: VIDEO.fps });
     const stream = registry.get('bench');
     if (!stream) throw new Error('the bench stream was not published');
-    await waitFor('720p video', () => stream.params?.width === VIDEO.width, 30_000);
+    await waitFor('720p video', () => stream.params?.width === VIDEO.width, 30_000, 20);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 
     const rows: string[][] = [];
@@ -380,7 +379,7 @@ export default async function relayBench(): Promise<BenchResult> {
         ids.push(manager.startup({ streamName: 'bench', rtmpUrl: `${nginx.url()}/${profileName}_${i}`, rtmpTransponderFullUrl: true }).mediaSessionId);
       }
       try {
-        await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000);
+        await waitFor(`${count} transponders PUBLISHING`, () => manager.list().every((t) => t.status === 'PUBLISHING'), 30_000, 20);
         await new Promise((r) => setTimeout(r, SETTLE_MS));
         const window = await measure(WINDOW_S, profileName);
         const list = manager.list();

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, publishWhip, THREE_LAYERS, type WhipPublication } from '../test/helpers/chromium.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
-import { measureHost, noisyY4m, procStat, restPost, startHost, waitForAsync, type BenchHost } from './host-process.js';
+import { measureHost, noisyY4m, procStat, restPost, startHost, type BenchHost } from './host-process.js';
 import type { BenchResult } from './run.js';
+import { waitFor } from '../test/helpers/wait.js';
 
 const VIDEO = { width: 1280, height: 720, fps: 30, seconds: 4 } as const;
 const WINDOW_S = Number(process.env.SIMULCAST_BENCH_WINDOW_S ?? 20);
@@ -51,10 +52,15 @@ async function hostCase(host: BenchHost, page: Page, nginx: NginxRtmp, name: str
         ...(simulcast ? { options: { quality } } : {}),
       });
     }
-    await waitForAsync('3 transponders PUBLISHING', async () => {
-      const list = await findAll(host.base);
-      return list.length === 3 && list.every((t) => t.status === 'PUBLISHING');
-    }, 30_000);
+    await waitFor(
+      '3 transponders PUBLISHING',
+      () =>
+        findAll(host.base)
+          .then((list) => list.length === 3 && list.every((t) => t.status === 'PUBLISHING'))
+          .catch(() => false),
+      30_000,
+      200,
+    );
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const load = await measureHost(host.child.pid!, WINDOW_S);
     const list = await findAll(host.base);

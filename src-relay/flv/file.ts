@@ -1,5 +1,7 @@
 // Adobe Flash Video File Format Specification v10.1, Annex E.2–E.3 — the FLV file: header, then tags each
-// followed by PreviousTagSize. Pure: a writer that returns bytes and a push parser with bounded memory.
+// followed by PreviousTagSize. A writer that returns bytes, a push parser with bounded memory, and the
+// duration of a file on disk read from its last tag.
+import { open } from 'node:fs/promises';
 import { TagType } from './tags.js';
 
 export interface FlvTag {
@@ -229,4 +231,33 @@ export async function* readFlvStream(source: AsyncIterable<Buffer | Uint8Array |
     yield* reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   }
   reader.end();
+}
+
+/**
+ * The timestamp of an FLV file's last whole tag, read from its end (E.3: the file ends with the last tag's
+ * PreviousTagSize, which points back to that tag's header); undefined when the file does not end on a
+ * whole tag (cut while written) or cannot be read.
+ */
+export async function flvDurationMs(path: string): Promise<number | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  const read = async (position: number, length: number): Promise<Buffer | undefined> => {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return bytesRead === length ? buffer : undefined;
+  };
+  try {
+    const { size } = await handle.stat();
+    const fileHeader = HEADER_SIZE + PREVIOUS_TAG_SIZE;
+    if (size < fileHeader + TAG_HEADER_SIZE + PREVIOUS_TAG_SIZE) return undefined;
+    const tail = await read(size - PREVIOUS_TAG_SIZE, PREVIOUS_TAG_SIZE);
+    const tagSize = tail?.readUInt32BE(0) ?? 0;
+    const tagStart = size - PREVIOUS_TAG_SIZE - tagSize;
+    if (tagSize < TAG_HEADER_SIZE || tagStart < fileHeader) return undefined;
+    const header = await read(tagStart, TAG_HEADER_SIZE);
+    if (!header || header.readUIntBE(1, 3) !== tagSize - TAG_HEADER_SIZE) return undefined;
+    return (header.readUIntBE(4, 3) | (header[7]! << 24)) >>> 0;
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,7 +1,6 @@
 // Durations read from a recording's file without a tool: a few small reads at known offsets.
-// MP4 (ISO/IEC 14496-12 §8.2.2): moov → mvhd holds timescale and duration.
-// FLV (Adobe FLV v10.1 Annex E.3): the file ends with the last tag's PreviousTagSize, which points back to
-// that tag's header and its timestamp.
+// MP4 (ISO/IEC 14496-12 §8.2.2): moov → mvhd holds timescale and duration. An FLV's is its last tag's
+// timestamp (flv/file.ts flvDurationMs).
 import { open, type FileHandle } from 'node:fs/promises';
 
 const BOX_HEADER = 8;
@@ -56,29 +55,6 @@ export async function mp4DurationMs(path: string): Promise<number | undefined> {
     const duration = v1 ? Number(body.readBigUInt64BE(24)) : body.readUInt32BE(16);
     if (timescale === 0) return undefined;
     return Math.round((duration * 1000) / timescale);
-  } finally {
-    await handle.close();
-  }
-}
-
-const TAG_HEADER = 11;
-const PREVIOUS_TAG_SIZE = 4;
-const FLV_HEADER = 13;
-
-/** The timestamp of an FLV file's last whole tag; undefined when the file does not end on a tag (cut). */
-export async function flvDurationMs(path: string): Promise<number | undefined> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  try {
-    const { size } = await handle.stat();
-    if (size < FLV_HEADER + TAG_HEADER + PREVIOUS_TAG_SIZE) return undefined;
-    const tail = await read(handle, size - PREVIOUS_TAG_SIZE, PREVIOUS_TAG_SIZE);
-    const tagSize = tail?.readUInt32BE(0) ?? 0;
-    const tagStart = size - PREVIOUS_TAG_SIZE - tagSize;
-    if (tagSize < TAG_HEADER || tagStart < FLV_HEADER) return undefined;
-    const header = await read(handle, tagStart, TAG_HEADER);
-    if (!header || header.readUIntBE(1, 3) !== tagSize - TAG_HEADER) return undefined;
-    return (header.readUIntBE(4, 3) | (header[7]! << 24)) >>> 0;
   } finally {
     await handle.close();
   }

@@ -18,7 +18,8 @@ import { TransponderError } from '../transponder/service.js';
 import { FlvFileWriter } from './flv-file-writer.js';
 import { Recorder, type RecordingSource } from './recorder.js';
 import { remuxToMp4 } from './remux.js';
-import { flvDurationMs, mp4DurationMs } from './durations.js';
+import { flvDurationMs } from '../flv/file.js';
+import { mp4DurationMs } from './durations.js';
 
 export type { Recording, RecordingFile, RecordingFileList };
 

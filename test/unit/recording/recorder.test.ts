@@ -14,7 +14,7 @@ import { AacPacketType, AvcPacketType, TagType } from '../../../src-relay/flv/ta
 import type { AudioFrame, PcmChunk, VideoFrame } from '../../../src-relay/media.js';
 import { FlvFileWriter } from '../../../src-relay/recording/flv-file-writer.js';
 import { Recorder } from '../../../src-relay/recording/recorder.js';
-import { flvDurationMs } from '../../../src-relay/recording/durations.js';
+import { flvDurationMs } from '../../../src-relay/flv/file.js';
 import { recordingBaseName } from '../../../src-relay/recording/recordings.js';
 import { StreamRegistry } from '../../../src-relay/streams.js';
 import type { FanoutEncoder, FanoutMixer } from '../../../src-relay/transponder/audio/fanout.js';

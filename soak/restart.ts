@@ -22,7 +22,7 @@ export interface RestartOptions {
 
 export const RESTART_DEFAULTS: RestartOptions = { restarts: 100, minDowntimeMs: 200, maxDowntimeMs: 10_000, seed: 0x7e57 };
 
-/** Designed reconnect delay before attempt n (1 s doubling to 30 s), DESIGN.md §3. */
+/** Designed reconnect delay before attempt n (1 s doubling to 30 s), docs/DESIGN.md §3. */
 const designedDelayMs = (attempt: number): number => Math.min(30_000, 1000 * 2 ** (attempt - 1));
 
 /** How long the stream runs to the target between restarts (a keyframe plus frames reach the recording). */

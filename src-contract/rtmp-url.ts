@@ -1,4 +1,4 @@
-// The syntax of an rtmpUrl (DESIGN.md §5), checked the same way wherever one arrives: the REST startup body,
+// The syntax of an rtmpUrl (docs/DESIGN.md §5), checked the same way wherever one arrives: the REST startup body,
 // the `/ws` and WCS republish, the auto-push setting, the studio's target form, and the relay when it
 // connects (src-relay/rtmp/url.ts applies the WCS rules on top). Pure: whether the host resolves is the
 // host's business (DNS), not this file's.

@@ -1,4 +1,4 @@
-// The transponder as it travels on the wire (DESIGN.md §4): the WCS transponder object, its stats, and the
+// The transponder as it travels on the wire (docs/DESIGN.md §4): the WCS transponder object, its stats, and the
 // bodies of `/rest-api/push/*`. Declared once as JSON Schema (TypeBox): fastify validates and serializes with
 // these schemas, the OpenAPI document prints them, and the host, the relay, the studio and the SDK take their
 // types from them (`Static<typeof Transponder>`). This folder has no server code and imports nothing of ours,
@@ -21,7 +21,7 @@ export const TRANSPONDER_STATUSES = ['CONNECTING', 'PUBLISHING', 'RECONNECTING',
 export const TransponderStatus = stringEnum(TRANSPONDER_STATUSES);
 export type TransponderStatus = Static<typeof TransponderStatus>;
 
-/** `options.audioCodec`: AAC (default) or the other codecs RTMP carries (DESIGN.md §3). */
+/** `options.audioCodec`: AAC (default) or the other codecs RTMP carries (docs/DESIGN.md §3). */
 export const AUDIO_CODECS = ['aac', 'pcma', 'pcmu', 'speex'] as const;
 export const AudioCodec = stringEnum(AUDIO_CODECS);
 export type AudioCodec = Static<typeof AudioCodec>;
@@ -37,7 +37,7 @@ export const QUALITIES = ['highest', 'medium', 'lowest'] as const;
 export const Quality = stringEnum(QUALITIES);
 export type Quality = Static<typeof Quality>;
 
-/** `options` of startup (DESIGN.md §4), echoed back in the transponder object. Unknown keys of other WCS
+/** `options` of startup (docs/DESIGN.md §4), echoed back in the transponder object. Unknown keys of other WCS
  *  versions pass validation; the route keeps only these. */
 export const TransponderOptions = Type.Object(
   {
@@ -108,7 +108,7 @@ export const TransponderAdaptive = Type.Object({
 });
 export type TransponderAdaptive = Static<typeof TransponderAdaptive>;
 
-/** The WCS transponder object (DESIGN.md §4) plus our additions (`sourceStreamName`, `status`, `info`, `stats`). */
+/** The WCS transponder object (docs/DESIGN.md §4) plus our additions (`sourceStreamName`, `status`, `info`, `stats`). */
 export const Transponder = Type.Object(
   {
     mediaSessionId: Type.String(),

@@ -1,4 +1,4 @@
-// Automatic push (DESIGN.md §5, WCS `rtmp_push_auto_start`): every stream that starts publishing gets a
+// Automatic push (docs/DESIGN.md §5, WCS `rtmp_push_auto_start`): every stream that starts publishing gets a
 // transponder to `rtmp_push_auto_start_url`. The settings are read at each publish, so a change applies to
 // the next stream without a restart.
 import { type LiveStream, type Log, redactName, redactUrl, type StreamRegistry, type TransponderService } from '../src-relay/index.js';

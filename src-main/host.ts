@@ -1,4 +1,4 @@
-// The application host (DESIGN.md §1–§2): settings, the relay (stream registry, WebRTC ingest,
+// The application host (docs/DESIGN.md §1–§2): settings, the relay (stream registry, WebRTC ingest,
 // transponders), the embedded RTMP server, the HTTP(S) server with the REST API, WHIP and /ws, and the WCS
 // client protocol's WebSocket ports.
 // Electron (src-main/electron) and the headless command (headless.ts) both start it through createHost.
@@ -75,7 +75,7 @@ function relayConfigOf(settings: SettingsStore, log: Log): RelayConfig {
   return config;
 }
 
-/** A machine with loopback only needs werift told to gather on 127.0.0.1 (DESIGN.md §9). */
+/** A machine with loopback only needs werift told to gather on 127.0.0.1 (docs/DESIGN.md §9). */
 function loopbackOnly(): boolean {
   return Object.values(networkInterfaces()).every((list) => (list ?? []).every((i) => i.internal));
 }

@@ -1,4 +1,4 @@
-// Masking of secrets before anything reaches a log, an error message or the UI (DESIGN.md §7): stream keys
+// Masking of secrets before anything reaches a log, an error message or the UI (docs/DESIGN.md §7): stream keys
 // live in the rtmpUrl's last path segment, in the publish name and in query values; passwords in userinfo.
 
 const MASK = '…';

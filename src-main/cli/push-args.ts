@@ -1,5 +1,5 @@
 // Arguments of `castbridge push`: the file, the target URL, --stream-name and --set with the settings of
-// DESIGN.md §6 (the WCS names), resolved into an RtmpTarget by the same URL rules as a transponder (§5).
+// docs/DESIGN.md §6 (the WCS names), resolved into an RtmpTarget by the same URL rules as a transponder (§5).
 import { basename, extname } from 'node:path';
 import { resolveRtmpTarget, type RtmpTarget } from '../../src-relay/index.js';
 import { isSettingKey, parseSettingValue, SETTING_SPECS } from '../config/settings.js';

@@ -1,7 +1,7 @@
 // `castbridge push FILE.flv RTMP_URL [--stream-name NAME] [--set key=value ...] [--no-pace] [--verbose]`:
 // streams an FLV file to an RTMP(S) target through our own RTMP client, in real time (paced by the tags'
 // timestamps) or as fast as the target accepts (--no-pace, for benchmarks). The same URL rules and
-// settings (DESIGN.md §5–6) as a transponder; never prints a stream key or password.
+// settings (docs/DESIGN.md §5–6) as a transponder; never prints a stream key or password.
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { appVersion, consoleLog, redactName, redactUrl, RtmpError, RtmpPublisher, type RtmpTarget, RtmpUrlError, silentLog } from '../../src-relay/index.js';

@@ -1,4 +1,4 @@
-// Where the user's data lives (DESIGN.md §2): `--data-dir`, else the platform's app-data folder, the same
+// Where the user's data lives (docs/DESIGN.md §2): `--data-dir`, else the platform's app-data folder, the same
 // folder Electron's `userData` points to for an app named Castbridge.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,4 +1,4 @@
-// The `key=value` properties file of DESIGN.md §6 (the format of WCS's flashphoner.properties): `#` or `!`
+// The `key=value` properties file of docs/DESIGN.md §6 (the format of WCS's flashphoner.properties): `#` or `!`
 // comment lines, blank lines, the first `=` (or `:`) separating key and value. No escapes or continuation
 // lines: values are single-line. Edits rewrite only the lines of the keys that change, so comments and the
 // user's layout survive the GUI.

@@ -1,4 +1,4 @@
-// How saved stream keys are protected at rest (DESIGN.md §7). Electron passes a box backed by safeStorage
+// How saved stream keys are protected at rest (docs/DESIGN.md §7). Electron passes a box backed by safeStorage
 // (src-main/electron, H7). Headless there is no OS keychain to ask: the file that holds the keys is created
 // with mode 0600 (readable by the user only) and the box itself does not encrypt; its `kind` says so in the UI.
 

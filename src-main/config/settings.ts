@@ -1,4 +1,4 @@
-// The settings of DESIGN.md §6: every key with its type, default, description and validation, with the WCS
+// The settings of docs/DESIGN.md §6: every key with its type, default, description and validation, with the WCS
 // property names where WCS has one (Flashphoner WCS `flashphoner.properties`). The file format and its
 // comment-preserving edits live in properties.ts; this module only knows what the keys mean.
 import { isIP } from 'node:net';
@@ -20,7 +20,7 @@ interface SettingSpecBase {
   secret?: boolean;
   /**
    * The value when a settings file exists but does not set the key (commented out or absent), where that
-   * differs from `default` (DESIGN §5: "an empty or commented-out setting means none"). The first-run file
+   * differs from `default` (docs/DESIGN.md §5: "an empty or commented-out setting means none"). The first-run file
    * then writes `default` as a live line, so that only a user's edit turns it off.
    */
   unsetInFile?: string;
@@ -280,7 +280,7 @@ function originOf(text: string): string | undefined {
 /** The rtmpUrl syntax every caller shares (src-contract/rtmp-url.ts); empty means none. */
 function parseRtmpUrlSetting(key: SettingKey, value: string): Parsed {
   if (value === '' || checkRtmpUrlSyntax(value, key).ok) return { ok: true, value };
-  // The value may hold a stream key: the message reaches the log, the UI and a 400 body (DESIGN.md §7).
+  // The value may hold a stream key: the message reaches the log, the UI and a 400 body (docs/DESIGN.md §7).
   return { ok: false, error: `${key} must be an rtmp:// or rtmps:// URL, got "${redactUrl(value)}"` };
 }
 

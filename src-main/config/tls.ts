@@ -1,4 +1,4 @@
-// The HTTPS certificate (DESIGN.md §2): the configured PEM pair, else a self-signed one made on first run
+// The HTTPS certificate (docs/DESIGN.md §2): the configured PEM pair, else a self-signed one made on first run
 // and kept in the data folder (`https-cert.pem`, `https-key.pem`, key mode 0600) for localhost names.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // Stream keys at rest through Electron's safeStorage (OS keychain / DPAPI / libsecret). On Linux without
 // a keyring safeStorage falls back to `basic_text` (a hard-coded password): still used, but the streamer
-// is warned (DESIGN.md §7).
+// is warned (docs/DESIGN.md §7).
 import type { SecretBox } from '../config/secrets.js';
 
 /** The part of Electron's `safeStorage` we use (structural, so tests need no Electron). */

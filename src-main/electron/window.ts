@@ -1,4 +1,4 @@
-// Pure security decisions of the Electron shell (DESIGN.md §7), kept free of `electron` imports so a
+// Pure security decisions of the Electron shell (docs/DESIGN.md §7), kept free of `electron` imports so a
 // unit test reads them: the window's options, the permission policy, navigation rules and the CSP.
 
 /** The subset of BrowserWindowConstructorOptions we set (structurally compatible with Electron's type). */

@@ -1,4 +1,4 @@
-// The embedded RTMP server (DESIGN.md §2, §9): node-media-server 4.4.3 on 127.0.0.1, app `live`, the
+// The embedded RTMP server (docs/DESIGN.md §2, §9): node-media-server 4.4.3 on 127.0.0.1, app `live`, the
 // out-of-the-box target and the source of the studio's HTTP-FLV preview. Its traps, handled here:
 // - a port in use makes it call process.exit(1): we probe the ports first and throw a clear error;
 // - an exception in a session's data handler (malformed AMF crashed it before) would kill the host: each

@@ -1,4 +1,4 @@
-// The fastify app behind both the HTTP and the HTTPS port (DESIGN.md §2): the security gate, CORS for the
+// The fastify app behind both the HTTP and the HTTPS port (docs/DESIGN.md §2): the security gate, CORS for the
 // host's own origins only, the WCS push API, WHIP, the studio routes, the OpenAPI document and the static
 // studio. `buildApp` is used with `inject` by the route tests and with real servers by server.ts.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';

@@ -1,4 +1,4 @@
-// The studio's Content-Security-Policy (DESIGN.md §7), one definition for both places that send it: the
+// The studio's Content-Security-Policy (docs/DESIGN.md §7), one definition for both places that send it: the
 // host's static route (every page it serves, whatever browser opens it) and the Electron shell (as a header
 // on the app's origin). The SDK example page may connect to other hosts; everything else is the same. The built index.html carries the same policy in a <meta> for a page saved to disk.
 

@@ -1,4 +1,4 @@
-// `POST /rest-api/push/*`: the Flashphoner WCS REST dialect (DESIGN.md §4), on the relay's TransponderService,
+// `POST /rest-api/push/*`: the Flashphoner WCS REST dialect (docs/DESIGN.md §4), on the relay's TransponderService,
 // as WCS's own REST client calls it (body-less `GET find_all`, `application/json;charset=UTF-8`). JSON only:
 // this plugin accepts no other Content-Type (415).
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// "An rtmpUrl whose host does not resolve is 400" (DESIGN.md §4): checked with the system resolver
+// "An rtmpUrl whose host does not resolve is 400" (docs/DESIGN.md §4): checked with the system resolver
 // (dns.lookup, what the RTMP client's connect will use), bounded in time.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

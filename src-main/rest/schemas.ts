@@ -1,7 +1,7 @@
 // Schema-first REST (after fastify/demo): every route's body and every response are JSON schemas, listed
 // here. Fastify validates and serializes with them, and openapi.ts turns the same table into the OpenAPI 3.1
 // document. The shapes the studio and the SDK also use (the transponder, its bodies, media files, targets,
-// host info) are declared once in src-contract/ (TypeBox), which the renderer imports as well; DESIGN.md §4
+// host info) are declared once in src-contract/ (TypeBox), which the renderer imports as well; docs/DESIGN.md §4
 // is the contract they write down.
 import Type from 'typebox';
 import type { TSchema } from 'typebox';

@@ -1,4 +1,4 @@
-// The local server's defences (DESIGN.md §7), as pure functions of a request's headers so that a unit test
+// The local server's defences (docs/DESIGN.md §7), as pure functions of a request's headers so that a unit test
 // can read them: Host against DNS rebinding, Origin against cross-site requests (no wildcard CORS, ever),
 // the optional bearer token, and the rule that binding beyond loopback needs a token.
 import { timingSafeEqual } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Listens with one fastify app on HTTP and HTTPS at once (DESIGN.md §2): fastify's serverFactory hands
+// Listens with one fastify app on HTTP and HTTPS at once (docs/DESIGN.md §2): fastify's serverFactory hands
 // its request handler to both node servers; /ws upgrades on either go to the WebSocket endpoint.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';

@@ -1,4 +1,4 @@
-// Sound files for injection (DESIGN.md §7): `soundFile` is a bare name inside the media folder. No
+// Sound files for injection (docs/DESIGN.md §7): `soundFile` is a bare name inside the media folder. No
 // separators, no `.`/`..`, no absolute path, and no link whose target leaves the folder. The file is
 // decoded once to the mixer's 48 kHz stereo s16 (src-relay/codec/audio/wav.ts).
 import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// The WCS client protocol (DESIGN.md §4a) as the official Flashphoner Web SDK speaks it: pure parsing and
+// The WCS client protocol (docs/DESIGN.md §4a) as the official Flashphoner Web SDK speaks it: pure parsing and
 // building of its frames, no sockets. The SDK's source (npm @flashphoner/websdk, src/flashphoner-core.js and
 // src/constants.js) is the specification:
 //

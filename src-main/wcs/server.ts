@@ -1,4 +1,4 @@
-// The WCS client protocol's listeners (DESIGN.md §2, §4a): ws:// on ws_port and wss:// (the HTTPS
+// The WCS client protocol's listeners (docs/DESIGN.md §2, §4a): ws:// on ws_port and wss:// (the HTTPS
 // certificate) on wss_port, each bound to rest_bind_address. Upgrades pass the same Host / Origin / token gate
 // as the REST server and `/ws` (security.ts): pages on the host's own origins and on allowed_origins get in,
 // `Origin: null` and foreign pages do not; with rest_auth_token the token comes as `?access_token=` (a page

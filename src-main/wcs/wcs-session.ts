@@ -1,4 +1,4 @@
-// One WCS client connection (DESIGN.md §4a): `connection` establishes it, each `publishStream` is a WebRTC
+// One WCS client connection (docs/DESIGN.md §4a): `connection` establishes it, each `publishStream` is a WebRTC
 // ingest answered with setRemoteSDP, its life reported as notifyStreamStatusEvent in WCS's words, and every
 // stream it publishes ends when it closes. Keep-alive: we ping; a client silent for `timeoutMs` is gone (a
 // closed laptop lid sends no close frame).

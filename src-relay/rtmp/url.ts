@@ -1,4 +1,4 @@
-// rtmp(s):// URLs to what the client sends, following WCS's rules (DESIGN.md §5):
+// rtmp(s):// URLs to what the client sends, following WCS's rules (docs/DESIGN.md §5):
 //   rtmp://[user:password@]host[:port]/app[/instance][/stream][?query]
 // full_url=false: app = the whole path after the host, the query is not sent, the publish name is
 //   prefix + streamName.

@@ -1,7 +1,7 @@
 // RFC 3550 §6.4.1 — sender reports: the NTP ↔ RTP timestamp pair that puts every track of a
 // publisher on one wallclock. Maps each track's RTP timestamps to one stream clock in milliseconds.
 //
-// Policy (DESIGN §3 "Timestamps"):
+// Policy (docs/DESIGN.md §3 "Timestamps"):
 // - Stream time 0 is the arrival of the first packet of any track.
 // - Before sender reports, a track maps RTP time linearly from the arrival of its first packet, so
 //   nothing waits for a report (SRS drops the first seconds of audio that way).

@@ -1,4 +1,4 @@
-// FLV timestamps of one transponder connection (DESIGN.md §3 "Timestamps"): milliseconds from the start of
+// FLV timestamps of one transponder connection (docs/DESIGN.md §3 "Timestamps"): milliseconds from the start of
 // the (re)connection, derived from the stream's one clock so that audio and video keep their relative
 // offset, never negative and never going backwards per track (FLV / RTMP 1.0 §6.1.3 carries 32-bit
 // unsigned ms; servers and players misbehave on a track whose time steps back).

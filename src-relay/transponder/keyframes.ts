@@ -1,4 +1,4 @@
-// Keyframe requests of one video layer (DESIGN.md §3): Chromium sends no periodic keyframes at all, and
+// Keyframe requests of one video layer (docs/DESIGN.md §3): Chromium sends no periodic keyframes at all, and
 // YouTube and Facebook want one every 2 s. One scheduler per layer of a stream (a simulcast publisher's
 // layers are encoded, and keyframe-requested, each on its own), shared by the transponders sending it:
 //  - `request()` when a transponder starts, reconnects or drops frames under congestion; requests within
@@ -18,7 +18,7 @@ export interface KeyframeSource {
 export const KeyframeTiming = {
   /** Requests closer than this to the previous one are merged. */
   coalesceMs: 300,
-  /** PLI → IDR latency assumed until measured (Chromium: ~30 ms, 26–73 ms; DESIGN.md §9). */
+  /** PLI → IDR latency assumed until measured (Chromium: ~30 ms, 26–73 ms; docs/DESIGN.md §9). */
   initialLatencyMs: 40,
   /** Latency samples above this are not answers to our request. */
   maxLatencySampleMs: 500,

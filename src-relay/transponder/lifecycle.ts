@@ -1,4 +1,4 @@
-// The transponder's life (DESIGN.md §3 "Reconnect"): which state may follow which, and how long to wait
+// The transponder's life (docs/DESIGN.md §3 "Reconnect"): which state may follow which, and how long to wait
 // before the next reconnect attempt. Pure: no timers, no sockets.
 //
 //   CONNECTING ──publish ok──▶ PUBLISHING ──drop──▶ RECONNECTING ──publish ok──▶ PUBLISHING

@@ -6,7 +6,7 @@ import type { FindBody, StartupBody, Transponder } from '../../src-contract/tran
 
 export type { TransponderOptions, TransponderStats, TransponderStatus } from '../../src-contract/transponder.js';
 
-/** The WCS transponder object (DESIGN.md §4) plus our additions, as sent on the wire. */
+/** The WCS transponder object (docs/DESIGN.md §4) plus our additions, as sent on the wire. */
 export type TransponderJSON = Transponder;
 
 /** `startup`'s body: the source stream, the rtmpUrl, options, and the WCS per-transponder overrides. */

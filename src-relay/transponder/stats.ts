@@ -1,4 +1,4 @@
-// A transponder's counters for its stats (DESIGN.md §4 `stats`): bytes and dropped frames summed over its
+// A transponder's counters for its stats (docs/DESIGN.md §4 `stats`): bytes and dropped frames summed over its
 // connections, and the bitrate and frame rates of the last one-second sample. The transponder tells it what
 // happened; the manager's once-a-second timer asks for a sample.
 import type { TransponderStats } from './service.js';

@@ -1,4 +1,4 @@
-// One RTMP push of a live stream (DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
+// One RTMP push of a live stream (docs/DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
 // backoff, the audio tail on stop. The states and the backoff are in lifecycle.ts, the stats counters in
 // stats.ts, which layer of the stream's video is sent (and changing layers) in layer-follower.ts; which tags
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per

@@ -52,7 +52,7 @@ const ICE_GATHERING_TIMEOUT_MS = 2000;
 
 export interface WebRtcIngestOptions {
   log?: Log;
-  /** Extra host candidate addresses, e.g. ['127.0.0.1'] on a machine with loopback only (DESIGN §9). */
+  /** Extra host candidate addresses, e.g. ['127.0.0.1'] on a machine with loopback only (docs/DESIGN.md §9). */
   iceAdditionalHostAddresses?: string[];
   /** Called when a session's connection changes state ('connected', 'disconnected', 'failed', 'closed'). */
   onSessionState?: (event: { sessionId: string; streamName: string; state: IngestSessionState }) => void;
@@ -219,7 +219,7 @@ export class WebRtcIngest {
 
   private createPeerConnection(werift: WebRtcRuntime['werift'], plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
     const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU, useSdesMid, useSdesRTPStreamId, useRepairedRtpStreamId } = werift;
-    // DESIGN §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
+    // docs/DESIGN.md §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
     const audio = plan.audio
       ? [
           plan.audio.codec === 'opus'

@@ -1,5 +1,5 @@
 // Asking a publisher for a keyframe: RTCP PLI (RFC 4585 §6.3.1), and FIR (RFC 5104 §4.3.1) when a PLI
-// goes unanswered. Chromium answers a PLI with an IDR in ~30 ms (DESIGN §9), so FIR is the fallback
+// goes unanswered. Chromium answers a PLI with an IDR in ~30 ms (docs/DESIGN.md §9), so FIR is the fallback
 // for encoders that ignore PLI, and for a PLI lost on the way.
 
 export const KEYFRAME_TIMING = {

@@ -11,7 +11,7 @@ export const SDP_LIMITS = {
   maxOfferBytes: 64 * 1024,
 } as const;
 
-/** RFC 6184 §8.1 profile-level-id, ranked: constrained baseline 42e01f first (DESIGN §9), then any
+/** RFC 6184 §8.1 profile-level-id, ranked: constrained baseline 42e01f first (docs/DESIGN.md §9), then any
  * baseline, main, high. Lower rank wins. */
 const H264_PROFILE_RANK: readonly { test: (profileLevelId: string) => boolean; rank: number }[] = [
   { test: (p) => p === '42e01f', rank: 0 },
@@ -26,7 +26,7 @@ const H264_PROFILE_RANK: readonly { test: (profileLevelId: string) => boolean; r
 export const AUDIO_CODEC_PREFERENCE = ['opus', 'pcmu', 'pcma'] as const;
 export type IngestAudioCodec = (typeof AUDIO_CODEC_PREFERENCE)[number];
 
-/** What DESIGN §9 wants in the answer's H.264 fmtp so Chromium starts at full resolution. */
+/** What docs/DESIGN.md §9 wants in the answer's H.264 fmtp so Chromium starts at full resolution. */
 export const ANSWER_H264_FMTP_EXTRA = 'x-google-start-bitrate=2500;x-google-min-bitrate=1000';
 
 export interface OfferCodec {
@@ -293,7 +293,7 @@ function chooseAudio(audio: OfferMedia): NonNullable<IngestPlan['audio']> {
   throw new IngestError(`the offer's audio has no Opus, PCMU or PCMA (offered: ${offered})`);
 }
 
-/** Adds ANSWER_H264_FMTP_EXTRA to the answer's fmtp of the H.264 payload type (DESIGN §9). */
+/** Adds ANSWER_H264_FMTP_EXTRA to the answer's fmtp of the H.264 payload type (docs/DESIGN.md §9). */
 export function addH264AnswerParams(answerSdp: string, payloadType: number): string {
   const eol = answerSdp.includes('\r\n') ? '\r\n' : '\n';
   const lines = answerSdp.split(/\r?\n/);

@@ -1,4 +1,4 @@
-// Every setting of castbridge.properties (DESIGN.md §6) with its explanation, validated as you type.
+// Every setting of castbridge.properties (docs/DESIGN.md §6) with its explanation, validated as you type.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../store/hooks.js';
@@ -56,7 +56,7 @@ export function SettingsPanel() {
   );
 }
 
-/** An RTMP URL setting may end in a stream key (DESIGN.md §7): hidden like the targets' keys, shown on demand. */
+/** An RTMP URL setting may end in a stream key (docs/DESIGN.md §7): hidden like the targets' keys, shown on demand. */
 function SettingInput(props: { item: SettingItem; value: string; invalid: boolean; onChange: (value: string) => void }) {
   const { item, value, invalid, onChange } = props;
   const [shown, setShown] = useState(false);

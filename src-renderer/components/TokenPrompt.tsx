@@ -1,4 +1,4 @@
-// Shown when the host has rest_auth_token set (DESIGN.md §7) and the studio does not know it: without it
+// Shown when the host has rest_auth_token set (docs/DESIGN.md §7) and the studio does not know it: without it
 // every call is refused and the studio would only say "not answering". The token is kept for this tab only.
 import { useState } from 'react';
 import { useStudio } from '../store/hooks.js';

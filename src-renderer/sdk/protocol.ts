@@ -7,10 +7,10 @@ import type { Recording } from '../../src-contract/recording.js';
 
 export type { TransponderOptions, TransponderStats, TransponderStatus };
 
-/** The WCS transponder object plus Castbridge's additions (DESIGN.md §4). */
+/** The WCS transponder object plus Castbridge's additions (docs/DESIGN.md §4). */
 export type TransponderJSON = Transponder;
 
-/** WCS WebSDK stream statuses (DESIGN.md §4). */
+/** WCS WebSDK stream statuses (docs/DESIGN.md §4). */
 export const STREAM_STATUS = {
   NEW: 'NEW',
   PENDING: 'PENDING',

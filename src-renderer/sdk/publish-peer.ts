@@ -28,7 +28,7 @@ function preferCodec(transceiver: RTCRtpTransceiver, kind: 'audio' | 'video', mi
   transceiver.setCodecPreferences([...preferred, ...rest]);
 }
 
-/** Keeps the resolution steady under congestion instead of ramping 360p → 720p (DESIGN.md §9). */
+/** Keeps the resolution steady under congestion instead of ramping 360p → 720p (docs/DESIGN.md §9). */
 async function maintainResolution(sender: RTCRtpSender): Promise<void> {
   try {
     const parameters = sender.getParameters();

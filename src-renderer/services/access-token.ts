@@ -1,4 +1,4 @@
-// The host's rest_auth_token as the streamer typed it (DESIGN.md §7): kept for this browser tab only
+// The host's rest_auth_token as the streamer typed it (docs/DESIGN.md §7): kept for this browser tab only
 // (sessionStorage), never across restarts.
 
 const TOKEN_STORAGE_KEY = 'castbridge.accessToken';

@@ -1,5 +1,5 @@
 // The host's HTTP API as the studio uses it: the studio routes of docs/PROTOCOL.md (/api/*) and the WCS
-// REST API (/rest-api/push/*, DESIGN.md §4). Components never call this directly: store actions do.
+// REST API (/rest-api/push/*, docs/DESIGN.md §4). Components never call this directly: store actions do.
 // The bodies and answers are typed from the shared wire contract (src-contract/), the same schemas the host's
 // routes validate and serialize with.
 import type { HostInfo, MediaList, Target } from '../../src-contract/studio.js';

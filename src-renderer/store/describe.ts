@@ -1,7 +1,7 @@
 // Status and failure reasons in a streamer's words.
 import type { TransponderJSON } from '../sdk/protocol.js';
 
-/** WCS stop reasons (DESIGN.md §4) in plain words. */
+/** WCS stop reasons (docs/DESIGN.md §4) in plain words. */
 const STOP_REASONS: Record<string, string> = {
   STOPPED_BY_PUBLISHER_STOP: 'Stopped: the stream it carried has ended.',
   STOPPED_BY_REST_TERMINATE: 'Stopped from the REST API or the Stop button.',

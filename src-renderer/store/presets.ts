@@ -1,7 +1,7 @@
-// Target presets (DESIGN.md §4) and how a target becomes a `/rest-api/push/startup` request.
+// Target presets (docs/DESIGN.md §4) and how a target becomes a `/rest-api/push/startup` request.
 // Presets publish the stream key as the name on the target, with no prefix: the key is appended as the
 // last path segment and the transponder runs with rtmpTransponderFullUrl, which takes that segment as
-// the publish name as written (DESIGN.md §5), while the source stream keeps the studio's own name.
+// the publish name as written (docs/DESIGN.md §5), while the source stream keeps the studio's own name.
 // A saved target and the startup body are the shared wire contract's (src-contract/), as the host declares them.
 import { checkRtmpUrlSyntax, type RtmpUrlParse } from '../../src-contract/rtmp-url.js';
 import type { TargetKind, Target } from '../../src-contract/studio.js';
@@ -60,7 +60,7 @@ export function urlWithKey(rtmpUrl: string, key: string): string {
 }
 
 /**
- * The body of `/rest-api/push/startup` for a target (DESIGN.md §4): its layer, adaptive under congestion
+ * The body of `/rest-api/push/startup` for a target (docs/DESIGN.md §4): its layer, adaptive under congestion
  * (the studio's default; a home uplink rarely carries the highest layer to every target at once).
  */
 export function startupBody(target: Target, sourceStreamName: string): StartupBody {

@@ -59,7 +59,7 @@ export interface SettingsSlice {
 
 const MAX_PORT = 65535;
 
-/** Validates a value by the conventions of its key (DESIGN.md §6) and the bounds the host declares for it;
+/** Validates a value by the conventions of its key (docs/DESIGN.md §6) and the bounds the host declares for it;
  *  returns the message, or undefined. */
 export function validateSetting(key: string, value: string, bounds: Bounds = {}): string | undefined {
   const v = value.trim();

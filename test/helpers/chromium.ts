@@ -22,7 +22,7 @@ const BASE_ARGS = [
 const PUBLISH_TIMEOUT_MS = 30_000;
 
 export interface ChromiumOptions {
-  /** Frame rate of the fake camera (DESIGN §9: it runs at 20 fps unless told). Default 30. */
+  /** Frame rate of the fake camera (docs/DESIGN.md §9: it runs at 20 fps unless told). Default 30. */
   fps?: number;
   /** Flags added to the common ones, e.g. `--use-file-for-fake-audio-capture=…`. */
   extraArgs?: string[];

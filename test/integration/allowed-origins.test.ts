@@ -1,4 +1,4 @@
-// allowed_origins on a real host (DESIGN.md §7): a page origin listed there gets through REST CORS, `/ws`
+// allowed_origins on a real host (docs/DESIGN.md §7): a page origin listed there gets through REST CORS, `/ws`
 // and the WCS WebSocket (ws:// and wss://) alike; an unlisted origin and `Origin: null` stay refused on all
 // three; with rest_auth_token the WCS WebSocket wants `?access_token=` like `/ws`.
 import { test, describe, before, after } from 'node:test';

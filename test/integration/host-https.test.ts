@@ -1,4 +1,4 @@
-// HTTPS on a real host (DESIGN.md §2): a configured certificate (rest_https_cert/rest_https_key) is the one
+// HTTPS on a real host (docs/DESIGN.md §2): a configured certificate (rest_https_cert/rest_https_key) is the one
 // served; without one, the self-signed certificate made on first run is kept in the data folder and served
 // again, unchanged, on the next run (the streamer trusted it once: a new one every start would undo that).
 import { test, describe, after } from 'node:test';

@@ -1,4 +1,4 @@
-// The embedded RTMP server (DESIGN.md §2, §9): a port in use is a clear message, not process.exit; the
+// The embedded RTMP server (docs/DESIGN.md §2, §9): a port in use is a clear message, not process.exit; the
 // HTTP-FLV preview answers CORS to the studio's origin only and loopback Host names only (DNS rebinding);
 // malformed AMF from a client does not take the host down; and a real publisher (ffmpeg) can be previewed.
 import { test, describe, after } from 'node:test';

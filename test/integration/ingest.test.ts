@@ -93,7 +93,7 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
     const lastVideo = frames[frames.length - 1].dts;
     assert.ok(Math.abs(lastAudio - lastVideo) < 500, `audio at ${lastAudio} ms and video at ${lastVideo} ms are on one clock`);
 
-    // Chromium sends no periodic keyframes (DESIGN §9): one must come because we asked.
+    // Chromium sends no periodic keyframes (docs/DESIGN.md §9): one must come because we asked.
     const asked = performance.now();
     const countBefore = rec.frames.length;
     rec.stream.requestKeyframe();

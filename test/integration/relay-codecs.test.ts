@@ -1,4 +1,4 @@
-// Every transponder audio codec through a real transponder to nginx-rtmp (DESIGN.md §3):
+// Every transponder audio codec through a real transponder to nginx-rtmp (docs/DESIGN.md §3):
 // one stream published from code — the H.264 frames of an ffmpeg-made clip, looped in real time, and a 1 kHz
 // PCM tone in 20 ms chunks — pushed at once to four targets, one per codec (aac, pcma, pcmu, speex). What
 // nginx recorded is read back with Debian's ffprobe/ffmpeg: codec, rate, channels, the AAC bitrate, the tone

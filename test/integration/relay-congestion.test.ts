@@ -1,4 +1,4 @@
-// Congestion through a real transponder (DESIGN.md §3): a stream fed from code pushes to the
+// Congestion through a real transponder (docs/DESIGN.md §3): a stream fed from code pushes to the
 // test RTMP server (test/helpers/rtmp-auth-server.ts) through a proxy that first passes everything, then
 // forwards at a trickle (a slow uplink), then stops reading altogether (a black hole). Checked:
 //  - slow uplink: inter frames are dropped (stats.droppedFrames), the queue stays bounded (stats.queuedMs),
@@ -41,7 +41,7 @@ const TRICKLE_MS = 6000;
 const DRAIN_TIMEOUT_MS = 10_000;
 /** Drain rule: PublisherDefaults.blackHoleMs (13 s) plus time for the socket buffers to fill, on a loaded machine. */
 const BLACK_HOLE_WITHIN_MS = 25_000;
-/** Acknowledgement rule: the detection goal (DESIGN.md §3, ~15 s) with a margin for a loaded machine. */
+/** Acknowledgement rule: the detection goal (docs/DESIGN.md §3, ~15 s) with a margin for a loaded machine. */
 const ACK_BLACK_HOLE_WITHIN_MS = 16_000;
 /** PublisherDefaults.maxQueueMs is 700; queued keyframes and a stats sample's timing add some. */
 const QUEUED_MS_BOUND = 2500;

@@ -1,4 +1,4 @@
-// The WCS push API contract (DESIGN.md §4) against the real thing: the host (real
+// The WCS push API contract (docs/DESIGN.md §4) against the real thing: the host (real
 // TransponderManager, WebRTC ingest), Chromium publishing over WHIP to the host's own /whip route, and
 // nginx-rtmp as the target, checked at nginx's on_publish hook. Every method and status, over HTTP and
 // HTTPS; startup options, prefix, full_url, flash version and auto push. One Chromium, one shared stream.

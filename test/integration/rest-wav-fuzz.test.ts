@@ -1,4 +1,4 @@
-// Fuzzed WAV files through `sound_on` against a real transponder on the real host (DESIGN.md §7): the right
+// Fuzzed WAV files through `sound_on` against a real transponder on the real host (docs/DESIGN.md §7): the right
 // status for each, and the host keeps serving. Hand-written lying headers plus a few hundred
 // seeded mutations (truncations, flipped header bytes, header fields set to edge values, junk chunks) of
 // valid files of every format we read. Each must answer 200, or 400 with an {"error"} that says what is

@@ -1,4 +1,4 @@
-// The publish sequence of DESIGN.md §5 as it crosses the wire: `castbridge push` publishes a small
+// The publish sequence of docs/DESIGN.md §5 as it crosses the wire: `castbridge push` publishes a small
 // FLV to the test RTMP server (test/helpers/rtmp-auth-server.ts) through a wire tap that reads every byte the
 // client sends with our chunk reader. The exact order of every client message is checked, control messages
 // included: Set Chunk Size 4096, connect (app, tcUrl, flashVer, type), releaseStream, FCPublish,

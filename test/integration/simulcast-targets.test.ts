@@ -74,7 +74,7 @@ describe('a layer per target: Chromium simulcast → host → three targets of t
       stream.layers.map((l) => `${l.width}x${l.height}`),
       Object.values(SIZES),
     );
-    // The stream clock starts from arrival times and is corrected once RTCP sender reports come (DESIGN §3):
+    // The stream clock starts from arrival times and is corrected once RTCP sender reports come (docs/DESIGN.md §3):
     // let it settle first, so that the recordings' timing says what the targets do, not what the clock did.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 

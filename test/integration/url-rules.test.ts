@@ -1,4 +1,4 @@
-// The RTMP URL rules of DESIGN.md §5 (WCS's), seen from the server: nginx-rtmp reports every connect and
+// The RTMP URL rules of docs/DESIGN.md §5 (WCS's), seen from the server: nginx-rtmp reports every connect and
 // publish to a hook in this process (app, name, tcUrl, flashVer and the client's query args).
 // nginx splits "app?query" in connect (app without the query, the query as args) and cuts flashver to 31
 // characters in its notifications; the assertions below are what nginx 1.22 + the RTMP module report.

@@ -1,6 +1,6 @@
 // Audio encoders for transponders: 48 kHz stereo PCM in, RTMP-ready frames out. AAC-LC 48 kHz stereo is the
 // default (what YouTube/Facebook accept); G.711 A/µ-law (8 kHz mono) and Speex (16 kHz mono) are the other
-// codecs RTMP carries (DESIGN §3). Every frame is stamped with the stream-clock time of its first input
+// codecs RTMP carries (docs/DESIGN.md §3). Every frame is stamped with the stream-clock time of its first input
 // sample (encoder delay included), and silence in gives valid encoded silence out, never a gap.
 
 import type { AudioCodec } from '../../media.js';

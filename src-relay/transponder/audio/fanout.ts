@@ -1,4 +1,4 @@
-// Audio of a stream's transponders (DESIGN.md §3 "Audio"): the stream's PCM goes through a mixer (mute, WAV
+// Audio of a stream's transponders (docs/DESIGN.md §3 "Audio"): the stream's PCM goes through a mixer (mute, WAV
 // injection) and an encoder for the transponder's codec. One encode serves every transponder whose audio
 // state is the same, so a group = (codec, muted) for transponders without a sound, and a group of its own for
 // a transponder that is injecting a sound.

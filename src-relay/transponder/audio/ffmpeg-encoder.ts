@@ -2,7 +2,7 @@
 // s16le 48 kHz stereo on stdin, FLV on stdout (flv/'s FlvReader splits it into tags: for AAC the
 // sequence header carries the AudioSpecificConfig, then one raw frame of 1024 samples per tag; for Speex one
 // 20 ms frame of 320 samples at 16 kHz mono per tag, as FLV requires).
-// DESIGN §9: `-probesize 32 -analyzeduration 0` on the input gives the first frame in ~73 ms; never
+// docs/DESIGN.md §9: `-probesize 32 -analyzeduration 0` on the input gives the first frame in ~73 ms; never
 // `-fflags nobuffer` (it drops ~1 s of audio). Frame times come from counting samples, not from ffmpeg.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';

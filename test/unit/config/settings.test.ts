@@ -1,4 +1,4 @@
-// The settings file of DESIGN.md §6: created with commented defaults, WCS names, bad values and unknown
+// The settings file of docs/DESIGN.md §6: created with commented defaults, WCS names, bad values and unknown
 // keys reported with key and line (defaults used), --set overrides for one run, comments kept on edit.
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +56,7 @@ describe('settings', () => {
     assert.equal(store.list().find((s) => s.key === 'rest_http_port')?.error, 'rest_http_port must be an integer 0–65535, got 99999');
   });
 
-  test('the name prefix (DESIGN §5): rtmp_ on first run and without a file; commented out, absent or empty in a file: none', () => {
+  test('the name prefix (docs/DESIGN.md §5): rtmp_ on first run and without a file; commented out, absent or empty in a file: none', () => {
     // first run: the file carries the default as a live line
     const first = SettingsStore.open(dir);
     assert.equal(first.values.rtmp_transponder_stream_name_prefix, 'rtmp_');

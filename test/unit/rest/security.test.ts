@@ -1,4 +1,4 @@
-// DESIGN.md §7 on the HTTP layer: DNS-rebinding Host → 403, foreign Origin → 403 without CORS headers,
+// docs/DESIGN.md §7 on the HTTP layer: DNS-rebinding Host → 403, foreign Origin → 403 without CORS headers,
 // bearer token → 401 when missing or wrong, and no binding beyond loopback without a token.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // The static route (src-main/rest/static.ts): the studio's CSP as a header on every page whatever browser
-// opens it (DESIGN.md §7), the preview origin allowed in connect-src, and no path leaving the studio folder.
+// opens it (docs/DESIGN.md §7), the preview origin allowed in connect-src, and no path leaving the studio folder.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { DEFAULT_FLASH_VER, RtmpUrlError, resolveRtmpTarget, type RtmpTarget } f
 const WCS = { prefix: 'rtmp_', fullUrl: false };
 const FULL = { prefix: 'rtmp_', fullUrl: true };
 
-describe('RTMP URL rules (DESIGN.md §5)', () => {
+describe('RTMP URL rules (docs/DESIGN.md §5)', () => {
   const rows: [string, string | undefined, typeof WCS & { noPrefix?: boolean }, Partial<RtmpTarget>][] = [
     ['rtmp://h/live', 'cam', WCS, { host: 'h', port: 1935, tls: false, app: 'live', tcUrl: 'rtmp://h/live', streamName: 'rtmp_cam' }],
     ['rtmp://h:1936/live/', 'cam', WCS, { port: 1936, app: 'live', tcUrl: 'rtmp://h:1936/live', streamName: 'rtmp_cam' }],

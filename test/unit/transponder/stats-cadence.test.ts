@@ -1,4 +1,4 @@
-// TransponderManager's 'stats' event (DESIGN.md §3): once a second, with fresh figures. A real
+// TransponderManager's 'stats' event (docs/DESIGN.md §4): once a second, with fresh figures. A real
 // transponder publishes to the test RTMP server (test/helpers/rtmp-auth-server.ts) a stream fed from code:
 // the H.264 frames of a small ffmpeg-made fixture, looped in real time, and 20 ms PCM chunks sent as G.711
 // µ-law (encoded in process: no ffmpeg child to wait for).

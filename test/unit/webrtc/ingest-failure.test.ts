@@ -1,4 +1,4 @@
-// WebRtcIngest's other paths (DESIGN.md §3), with werift as the publishing peer (the offerer):
+// WebRtcIngest's other paths (docs/DESIGN.md §3), with werift as the publishing peer (the offerer):
 //  - a publisher whose ICE never completes (its peer connection closed right after offering) is unpublished
 //    within 10 s of its answer;
 //  - a G.711 A-law publisher (RFC 3551 §4.5.14, payload type 8) is ingested: its 1 kHz tone reaches the
@@ -17,7 +17,7 @@ import { waitFor } from '../../helpers/wait.js';
 
 const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
 /**
- * The machine may have loopback only: werift gathers no host candidate there unless told (DESIGN §9).
+ * The machine may have loopback only: werift gathers no host candidate there unless told (docs/DESIGN.md §9).
  * max-bundle: one transport from the start. Otherwise werift (0.24) as an offerer makes one per m-line and,
  * once the answer bundles them, never stops the spare one: its UDP sockets would keep this process alive.
  */

@@ -68,7 +68,7 @@ describe('reading a publisher offer', () => {
     assert.throws(() => planIngest(undefined), IngestError);
   });
 
-  test('the answer gets x-google start/min bitrate on the chosen H.264 fmtp (DESIGN §9)', () => {
+  test('the answer gets x-google start/min bitrate on the chosen H.264 fmtp (docs/DESIGN.md §9)', () => {
     const answer = 'v=0\r\nm=video 9 X 108\r\na=rtpmap:108 H264/90000\r\na=fmtp:108 packetization-mode=1;profile-level-id=42e01f\r\n';
     const out = addH264AnswerParams(answer, 108);
     assert.match(out, /a=fmtp:108 packetization-mode=1;profile-level-id=42e01f;x-google-start-bitrate=2500;x-google-min-bitrate=1000\r\n/);

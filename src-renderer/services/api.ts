@@ -6,7 +6,7 @@ import type { HostInfo, MediaList, Target } from '../../src-contract/studio.js';
 import type { StartupBody } from '../../src-contract/transponder.js';
 import type { Recording, RecordingFileList, RecordingStartupBody } from '../../src-contract/recording.js';
 import type { TransponderJSON } from '../sdk/protocol.js';
-import type { SettingItem } from '../store/settings.js';
+import type { SettingItem } from './types.js';
 
 export type { HostInfo, MediaFile } from '../../src-contract/studio.js';
 
@@ -20,6 +20,13 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The Content-Type of a media upload: an image's by its name, else a WAV sound's (the host checks the bytes). */
+export function mediaContentType(name: string): string {
+  const ext = /\.(png|jpe?g|webp)$/i.exec(name)?.[1]?.toLowerCase();
+  if (ext === undefined) return 'audio/wav';
+  return ext === 'png' ? 'image/png' : ext === 'webp' ? 'image/webp' : 'image/jpeg';
 }
 
 /** The host's HTTP API. `baseUrl` is empty in the studio (same origin as the page). */
@@ -69,7 +76,7 @@ export function createApi(baseUrl = '') {
     targets: () => call<Target[]>('GET', '/api/targets'),
     saveTargets: (targets: Target[]) => call<Target[]>('PUT', '/api/targets', targets),
     media: () => call<MediaList>('GET', '/api/media'),
-    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
+    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, mediaContentType(name)),
     push: {
       startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
       /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */

@@ -111,7 +111,7 @@ describe('scenes on the host', { timeout: 120_000 }, () => {
     assert.equal(activated.status, 200, activated.text);
     assert.deepEqual(activated.json(), { active: 'Logo corner' });
     const sent = studio.messages.find((m) => m.type === 'scene-activate');
-    assert.equal(sent.scene.layers[1].file, 'logo.png');
+    assert.equal(sent?.scene.layers[1].file, 'logo.png');
     assert.equal((await call(`${base}/api/scenes`)).json().active, 'Logo corner');
     await waitFor('the subscriber to hear it', () => listener.messages.some((m) => m.type === 'scenes' && m.active === 'Logo corner'), 10_000);
 

@@ -1,7 +1,7 @@
 // The screen and window picker's pure half (no `electron` import, so a unit test reads it): the studio lists
 // sources with thumbnails through IPC (src-contract/desktop.ts), chooses one, then calls getDisplayMedia;
-// main.ts's display-media handler captures the chosen source, once. Without a choice it captures nothing:
-// the shell never picks a screen silently. Payloads from the renderer are `unknown` until checked here.
+// screen-picker.ts's display-media handler captures the chosen source, once. Without a choice the shell asks
+// (fallbackQuestion): it never picks a screen silently. Payloads from the renderer are `unknown` until checked here.
 import type { CaptureChoice, CaptureSource, CaptureSourcesRequest } from '../../src-contract/desktop.js';
 
 export const DEFAULT_THUMBNAIL_WIDTH = 320;
@@ -85,4 +85,22 @@ export class PendingChoice {
     if (!choice || now - choice.at > CHOICE_TTL_MS) return undefined;
     return { id: choice.id, audio: choice.audio };
   }
+}
+
+/** Most sources the shell's own question offers when the studio did not choose (a message box of buttons). */
+export const FALLBACK_MAX_SOURCES = 10;
+const FALLBACK_NAME_CHARS = 60;
+
+/**
+ * The buttons of the shell's own question when getDisplayMedia comes without a choice from the studio's
+ * picker (an older studio, the SDK page): screens first, then windows, each name shortened, and Cancel last.
+ * `ids[i]` is the source of `buttons[i]`; `cancelId` is Cancel's index.
+ */
+export function fallbackQuestion(sources: ReadonlyArray<{ id: string; name: string }>, max = FALLBACK_MAX_SOURCES): { buttons: string[]; ids: string[]; cancelId: number } {
+  const ordered = [...sources.filter((s) => s.id.startsWith('screen:')), ...sources.filter((s) => s.id.startsWith('window:'))].slice(0, max);
+  const label = (s: { id: string; name: string }) => {
+    const name = s.name.trim() || (s.id.startsWith('screen:') ? 'Screen' : 'Window');
+    return name.length > FALLBACK_NAME_CHARS ? `${name.slice(0, FALLBACK_NAME_CHARS - 1)}…` : name;
+  };
+  return { buttons: [...ordered.map(label), 'Cancel'], ids: ordered.map((s) => s.id), cancelId: ordered.length };
 }

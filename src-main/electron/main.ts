@@ -4,12 +4,12 @@
 // source maps first; the preload is copied beside it.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, desktopCapturer, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent, type Session } from 'electron';
 import { consoleLog } from '../../src-relay/index.js';
 import { APP_ROOT } from '../config/paths.js';
 import { appVersion, createHost, type Host } from '../host.js';
-import { listOptions, parseChoice, PendingChoice, systemAudioAvailable, toCaptureSource } from './capture-sources.js';
 import { IpcChannel, isAllowedChannel, type AppInfo } from './ipc.js';
+import { chooseCaptureSource, listCaptureSources, setupDisplayMedia } from './screen-picker.js';
 import { createSafeStorageBox, type SafeStorageBox } from './secrets.js';
 import { setupTray } from './tray.js';
 import { buildWindowOptions, contentSecurityPolicy, isNavigationAllowed, permissionPolicy } from './window.js';
@@ -26,33 +26,13 @@ function setupSingleInstance(): boolean {
   return false;
 }
 
-/** The source the studio chose in its picker (captureSources / chooseCaptureSource), for its next getDisplayMedia. */
-const pendingCapture = new PendingChoice();
-
 function setupPermissions(ses: Session, appOrigin: string): void {
   ses.setPermissionRequestHandler((webContents, permission, callback) => {
     callback(permissionPolicy(webContents.getURL(), permission, appOrigin));
   });
   ses.setPermissionCheckHandler((_webContents, permission, requestingOrigin) => permissionPolicy(requestingOrigin, permission, appOrigin));
-  // Screen capture: the screen or window the studio's picker chose, once; with the system's sound where
-  // Electron has it (Windows loopback). No choice, no capture: never a screen picked silently.
-  ses.setDisplayMediaRequestHandler((request, callback) => {
-    if (!permissionPolicy(request.securityOrigin ?? request.frame?.url ?? '', 'display-capture', appOrigin)) return callback({});
-    const choice = pendingCapture.take();
-    if (!choice) {
-      log('electron.display_media_refused', { reason: 'no source chosen in the picker' });
-      return callback({});
-    }
-    desktopCapturer.getSources({ types: ['screen', 'window'], thumbnailSize: { width: 0, height: 0 } }).then(
-      (sources) => {
-        const source = sources.find((s) => s.id === choice.id);
-        if (!source) return callback({});
-        const loopback = choice.audio && request.audioRequested && systemAudioAvailable(process.platform);
-        callback(loopback ? { video: source, audio: 'loopback' } : { video: source });
-      },
-      () => callback({}),
-    );
-  });
+  // Screen capture: the source chosen in the studio's picker, or asked for (screen-picker.ts).
+  setupDisplayMedia(ses, appOrigin, log);
 }
 
 function setupCsp(ses: Session, appOrigin: string, previewOrigin: string | undefined): void {
@@ -83,18 +63,8 @@ function setupIpc(host: Host, secrets: SafeStorageBox, window: BrowserWindow): v
   const handlers: Record<IpcChannel, (event: IpcMainInvokeEvent, payload: unknown) => unknown> = {
     [IpcChannel.getAppInfo]: (): AppInfo => ({ version: appVersion(), secretsKind: secrets.box.kind, secretsWarning: secrets.warning }),
     [IpcChannel.openMediaFolder]: () => shell.openPath(host.mediaDir()),
-    [IpcChannel.listCaptureSources]: async (_event, payload) => ({
-      sources: (await desktopCapturer.getSources(listOptions(payload))).map(toCaptureSource),
-      systemAudio: systemAudioAvailable(process.platform),
-    }),
-    [IpcChannel.chooseCaptureSource]: (_event, payload) => {
-      try {
-        pendingCapture.set(parseChoice(payload));
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
-      }
-    },
+    [IpcChannel.listCaptureSources]: (_event, payload) => listCaptureSources(payload),
+    [IpcChannel.chooseCaptureSource]: (_event, payload) => chooseCaptureSource(payload),
   };
   for (const [channel, handler] of Object.entries(handlers)) {
     if (!isAllowedChannel(channel)) continue;

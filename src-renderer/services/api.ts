@@ -22,13 +22,6 @@ export class ApiError extends Error {
   }
 }
 
-/** The Content-Type of a media upload: an image's by its name, else a WAV sound's (the host checks the bytes). */
-export function mediaContentType(name: string): string {
-  const ext = /\.(png|jpe?g|webp)$/i.exec(name)?.[1]?.toLowerCase();
-  if (ext === undefined) return 'audio/wav';
-  return ext === 'png' ? 'image/png' : ext === 'webp' ? 'image/webp' : 'image/jpeg';
-}
-
 /** The host's HTTP API. `baseUrl` is empty in the studio (same origin as the page). */
 export function createApi(baseUrl = '') {
   /** The host's rest_auth_token, when it has one (the studio asks for it once, see TokenPrompt). */
@@ -76,7 +69,7 @@ export function createApi(baseUrl = '') {
     targets: () => call<Target[]>('GET', '/api/targets'),
     saveTargets: (targets: Target[]) => call<Target[]>('PUT', '/api/targets', targets),
     media: () => call<MediaList>('GET', '/api/media'),
-    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, mediaContentType(name)),
+    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
     push: {
       startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
       /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */

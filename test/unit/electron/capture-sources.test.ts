@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CHOICE_TTL_MS, listOptions, parseChoice, PendingChoice, systemAudioAvailable, toCaptureSource } from '../../../src-main/electron/capture-sources.js';
+import { CHOICE_TTL_MS, fallbackQuestion, listOptions, parseChoice, PendingChoice, systemAudioAvailable, toCaptureSource } from '../../../src-main/electron/capture-sources.js';
 import { IpcChannel } from '../../../src-main/electron/ipc.js';
 
 const image = (url: string | undefined) => ({ isEmpty: () => url === undefined, toDataURL: () => url ?? '' });
@@ -46,6 +46,25 @@ describe('capture source picker', () => {
     assert.equal(systemAudioAvailable('win32'), true);
     assert.equal(systemAudioAvailable('linux'), false);
     assert.equal(systemAudioAvailable('darwin'), false);
+  });
+
+  test('without a choice the shell asks: screens first, long names shortened, at most ten, Cancel last', () => {
+    const sources = [
+      { id: 'window:7:0', name: 'A window with a very long title that goes on and on past sixty characters for sure' },
+      { id: 'screen:0:0', name: 'Entire screen' },
+      { id: 'window:8:0', name: '  ' },
+    ];
+    const question = fallbackQuestion(sources);
+    assert.deepEqual(question.ids, ['screen:0:0', 'window:7:0', 'window:8:0']);
+    assert.equal(question.buttons[0], 'Entire screen');
+    assert.equal(question.buttons[1]!.length, 60);
+    assert.ok(question.buttons[1]!.endsWith('…'));
+    assert.equal(question.buttons[2], 'Window');
+    assert.equal(question.buttons[question.cancelId], 'Cancel');
+    assert.equal(question.cancelId, 3);
+    const many = fallbackQuestion(Array.from({ length: 30 }, (_, i) => ({ id: `window:${i}:0`, name: `W${i}` })));
+    assert.equal(many.ids.length, 10);
+    assert.equal(many.buttons.length, 11);
   });
 
   test('the preload exposes captureSources and chooseCaptureSource on their channels, passing the payload on', () => {

@@ -43,6 +43,17 @@ function ivf(fourCc: 'VP80' | 'VP90', width: number, height: number, frames: Buf
   ]);
 }
 
+/** The frames of an IVF file (32-byte header, then u32 LE size + u64 pts + frame). */
+export function ivfFrames(file: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let at = file.readUInt16LE(6); at + 12 <= file.length; ) {
+    const size = file.readUInt32LE(at);
+    frames.push(file.subarray(at + 12, at + 12 + size));
+    at += 12 + size;
+  }
+  return frames;
+}
+
 /** A temporal delimiter OBU (obu_type 2, has_size_field, size 0): the low-overhead format starts each TU with one. */
 const TEMPORAL_DELIMITER = Buffer.from([0x12, 0x00]);
 

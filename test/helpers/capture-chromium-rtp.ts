@@ -1,5 +1,5 @@
 // Records the video RTP packets Debian's Chromium sends from its fake camera with one codec preferred
-// (AV1, VP8 or VP9), received and decrypted by a werift answerer on 127.0.0.1, into a fixture file in the
+// (AV1, VP8, VP9, or VP9 with two spatial layers: vp9-svc), received and decrypted by a werift answerer on 127.0.0.1, into a fixture file in the
 // format of test/fixtures/rtp/README.md. Not a test: it made the fixtures, and remakes them.
 //   node --import tsx test/helpers/capture-chromium-rtp.ts av1 test/fixtures/rtp/chromium-av1-320x180.bin [seconds]
 // A keyframe is requested (PLI) half-way, so a capture holds at least two keyframes.
@@ -8,7 +8,11 @@ import * as werift from 'werift';
 import { launchChromium } from './chromium.js';
 import { startPageServer } from './page-server.js';
 
-const MIME: Record<string, string> = { av1: 'video/AV1', vp8: 'video/VP8', vp9: 'video/VP9' };
+const MIME: Record<string, string> = { av1: 'video/AV1', vp8: 'video/VP8', vp9: 'video/VP9', 'vp9-svc': 'video/VP9' };
+/** The sender's scalability mode (W3C webrtc-svc): two spatial layers for 'vp9-svc', Chromium's default otherwise. */
+const SCALABILITY: Record<string, string | undefined> = { 'vp9-svc': 'L2T1' };
+/** Capture size: SVC needs its base layer large enough to encode (half the width and height). */
+const SIZE: Record<string, { width: number; height: number }> = { 'vp9-svc': { width: 640, height: 360 } };
 
 export interface CapturedPacket {
   sequenceNumber: number;
@@ -38,7 +42,7 @@ async function capture(codec: string, seconds: number): Promise<CapturedPacket[]
     mimeType,
     clockRate: 90000,
     rtcpFeedback: [werift.usePLI()],
-    ...(codec === 'vp9' ? { parameters: 'profile-id=0' } : {}),
+    ...(mimeType === 'video/VP9' ? { parameters: 'profile-id=0' } : {}),
   });
   const pc = new werift.RTCPeerConnection({ iceServers: [], codecs: { video: [video], audio: [] } });
   const packets: CapturedPacket[] = [];
@@ -58,11 +62,13 @@ async function capture(codec: string, seconds: number): Promise<CapturedPacket[]
   try {
     const page = await browser.newPage();
     await page.goto(server.origin + '/index.html');
-    const offer: string = await page.evaluate(async (mime) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 180, frameRate: 15 } });
+    const size = SIZE[codec] ?? { width: 320, height: 180 };
+    const offer: string = await page.evaluate(async ({ mime, size, scalabilityMode }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { ...size, frameRate: 15 } });
       const peer = new RTCPeerConnection();
       (window as unknown as { peer: RTCPeerConnection }).peer = peer;
-      const transceiver = peer.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly' });
+      const sendEncodings = scalabilityMode ? [{ scalabilityMode } as RTCRtpEncodingParameters] : undefined;
+      const transceiver = peer.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', ...(sendEncodings ? { sendEncodings } : {}) });
       const codecs = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType === mime);
       if (codecs.length === 0) throw new Error(`Chromium cannot send ${mime}`);
       transceiver.setCodecPreferences(codecs);
@@ -72,7 +78,7 @@ async function capture(codec: string, seconds: number): Promise<CapturedPacket[]
         peer.onicegatheringstatechange = () => peer.iceGatheringState === 'complete' && resolve();
       });
       return peer.localDescription!.sdp;
-    }, mimeType);
+    }, { mime: mimeType, size, scalabilityMode: SCALABILITY[codec] });
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     await pc.setLocalDescription(await pc.createAnswer());
     const answer = pc.localDescription!.sdp;

@@ -18,6 +18,8 @@ import { encodeAmf0, decodeAmf0 } from '../../../src-relay/rtmp/amf0.js';
 import { Av1Depacketizer } from '../../../src-relay/rtp/av1.js';
 import type { DepacketizerOutput } from '../../../src-relay/rtp/frame-assembler.js';
 import { av1CodecConfigurationRecord, findSequenceHeader } from '../../../src-relay/codec/av1.js';
+import { Vp9Depacketizer } from '../../../src-relay/rtp/vp9.js';
+import { vp9PictureInfo, vpCodecConfigurationRecord } from '../../../src-relay/codec/vp9.js';
 import { loadRtpFixture } from '../../helpers/rtp-fixture.js';
 import { decodeWithNodeAv } from '../../helpers/node-av.js';
 
@@ -69,26 +71,29 @@ describe('Enhanced RTMP v2 video tag bodies', () => {
     assert.throws(() => enhancedConnectFields(['av1 ' as 'av01']), /not one of/);
   });
 
-  test("an FLV file of Chromium's AV1, as SequenceStart + CodedFrames + SequenceEnd, decodes in FFmpeg 8 (node-av): every frame, 320x180", async () => {
-    const packets = loadRtpFixture('chromium-av1-320x180.bin');
-    const d = new Av1Depacketizer();
-    const frames = packets
-      .flatMap((packet) => d.processInput({ kind: 'packet', packet }))
-      .filter((o): o is Extract<DepacketizerOutput, { kind: 'frame' }> => o.kind === 'frame');
-    const sequenceHeader = findSequenceHeader(frames[0].data)!;
-    const t0 = frames[0].timestamp;
-    const time = (ts: number) => Math.round(((ts - t0) >>> 0) / 90);
-    const tags: FlvTag[] = [
-      { type: TagType.video, timestamp: 0, body: exVideoSequenceStartBody('av01', av1CodecConfigurationRecord(sequenceHeader)) },
-      ...frames.map((f) => ({ type: TagType.video, timestamp: time(f.timestamp), body: exVideoFrameBody('av01', f.keyframe, f.data) })),
-      { type: TagType.video, timestamp: time(frames.at(-1)!.timestamp), body: exVideoSequenceEndBody('av01') },
+  test("FLV files of Chromium's AV1 and VP9, as SequenceStart + CodedFrames + SequenceEnd, decode in FFmpeg 8 (node-av): every frame, 320x180", async () => {
+    const streams = [
+      { fourCc: 'av01' as const, fixture: 'chromium-av1-320x180.bin', depacketizer: new Av1Depacketizer(), record: (key: Buffer) => av1CodecConfigurationRecord(findSequenceHeader(key)!) },
+      { fourCc: 'vp09' as const, fixture: 'chromium-vp9-320x180.bin', depacketizer: new Vp9Depacketizer(), record: (key: Buffer) => vpCodecConfigurationRecord(vp9PictureInfo(key)) },
     ];
     const dir = mkdtempSync(join(tmpdir(), 'eflv-'));
     try {
-      const file = join(dir, 'av1.flv');
-      writeFileSync(file, writeFlv(tags, { video: true, audio: false }));
-      const decoded = await decodeWithNodeAv(file);
-      assert.deepEqual(decoded, { codec: 'av1', width: 320, height: 180, frames: frames.length, errors: [] });
+      for (const { fourCc, fixture, depacketizer, record } of streams) {
+        const frames = loadRtpFixture(fixture)
+          .flatMap((packet) => depacketizer.processInput({ kind: 'packet', packet }))
+          .filter((o): o is Extract<DepacketizerOutput, { kind: 'frame' }> => o.kind === 'frame');
+        const t0 = frames[0].timestamp;
+        const time = (ts: number) => Math.round(((ts - t0) >>> 0) / 90);
+        const tags: FlvTag[] = [
+          { type: TagType.video, timestamp: 0, body: exVideoSequenceStartBody(fourCc, record(frames[0].data)) },
+          ...frames.map((f) => ({ type: TagType.video, timestamp: time(f.timestamp), body: exVideoFrameBody(fourCc, f.keyframe, f.data) })),
+          { type: TagType.video, timestamp: time(frames.at(-1)!.timestamp), body: exVideoSequenceEndBody(fourCc) },
+        ];
+        const file = join(dir, `${fourCc}.flv`);
+        writeFileSync(file, writeFlv(tags, { video: true, audio: false }));
+        const decoded = await decodeWithNodeAv(file);
+        assert.deepEqual(decoded, { codec: fourCc === 'av01' ? 'av1' : 'vp9', width: 320, height: 180, frames: frames.length, errors: [] }, fourCc);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

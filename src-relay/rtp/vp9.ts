@@ -28,6 +28,8 @@ const B_BIT = 0x08;
 const E_BIT = 0x04;
 const V_BIT = 0x02;
 const MAX_REFERENCES = 3;
+/** A superframe holds at most 8 frames (VP9 Annex B); RFC 9628 allows at most 8 spatial layers. */
+const MAX_LAYER_FRAMES = 8;
 
 export interface Vp9Descriptor {
   length: number;
@@ -122,6 +124,7 @@ export class Vp9Depacketizer extends FrameAssembler {
     this.open.parts.push(data);
     this.open.bytes += data.length;
     if (d.end) {
+      if (this.layers.length === MAX_LAYER_FRAMES) return this.malformed(`VP9 picture has more than ${MAX_LAYER_FRAMES} layer frames`);
       this.layers.push(Buffer.concat(this.open.parts, this.open.bytes));
       this.open = undefined;
     }

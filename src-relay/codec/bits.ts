@@ -1,4 +1,4 @@
-// An MSB-first bit reader for the AV1 and VP9 headers (AV1 §4.10.2 f(n), VP9 §9.1 f(n)), whose errors
+// An MSB-first bit reader for the AV1, VP9 and H.264 SPS headers (AV1 §4.10.2 f(n), VP9 §9.1 f(n), H.264 u(n)), whose errors
 // name the structure being read.
 
 export class Bits {

@@ -1,6 +1,7 @@
 // ITU-T H.264 (08/2021) — Advanced video coding: NAL units, sequence parameter sets (§7.3.2.1.1), and
 // ISO/IEC 14496-15 §5.2.4.1 — AVCDecoderConfigurationRecord (how FLV and MP4 carry SPS/PPS).
 import type { H264Params } from '../media.js';
+import { Bits } from './bits.js';
 
 /** nal_unit_type values (H.264 Table 7-1). */
 export const NalUnitType = {
@@ -75,27 +76,14 @@ export function removeEmulationPrevention(nalu: Buffer): Buffer {
 }
 
 /** MSB-first bit reader with exp-Golomb codes (§9.1) over an RBSP. */
-export class BitReader {
-  private bit = 0;
-
-  constructor(private readonly data: Buffer) {}
-
-  get bitsLeft(): number {
-    return this.data.length * 8 - this.bit;
+export class BitReader extends Bits {
+  constructor(data: Buffer) {
+    super(data, 'SPS');
   }
 
+  /** u(n), §7.2. */
   u(bits: number): number {
-    if (bits > this.bitsLeft) throw new Error(`SPS truncated: need ${bits} bits at bit ${this.bit}, ${this.bitsLeft} left`);
-    let value = 0;
-    for (let i = 0; i < bits; i++) {
-      value = value * 2 + ((this.data[this.bit >> 3] >> (7 - (this.bit & 7))) & 1);
-      this.bit++;
-    }
-    return value;
-  }
-
-  flag(): boolean {
-    return this.u(1) === 1;
+    return this.f(bits);
   }
 
   /** ue(v), §9.1. */

@@ -9,6 +9,8 @@
 //
 // Input comes from the reorder buffer (reorder.ts): packets in sequence order, and `lost` notices.
 
+import { FRAME_LIMITS, type DepacketizerInput, type DepacketizerStats, type VideoRtpPacket } from './frame-assembler.js';
+
 /** NAL unit / payload types (RFC 6184 Table 1; H.264 Table 7-1). */
 export const RtpNalType = {
   idrSlice: 5,
@@ -24,36 +26,23 @@ export const RtpNalType = {
 
 export const H264_LIMITS = {
   /** Largest access unit we assemble (a 4K IDR at high quality is ~1–2 MB). */
-  maxAccessUnitBytes: 8 * 1024 * 1024,
+  maxAccessUnitBytes: FRAME_LIMITS.maxFrameBytes,
   /** Most NAL units in one access unit (slices + SEI + parameter sets). */
   maxNalusPerAccessUnit: 512,
   /** While waiting for an IDR, ask again after this many dropped pictures (~1 s at 30 fps). */
-  dropsBetweenKeyframeRequests: 30,
+  dropsBetweenKeyframeRequests: FRAME_LIMITS.dropsBetweenKeyframeRequests,
 } as const;
 
-/** The fields of an RTP packet the depacketizer reads. */
-export interface H264RtpPacket {
-  sequenceNumber: number;
-  timestamp: number;
-  marker: boolean;
-  payload: Buffer;
-}
+/** The fields of an RTP packet the depacketizer reads (the same for every video codec). */
+export type H264RtpPacket = VideoRtpPacket;
 
-export type H264Input = { kind: 'packet'; packet: H264RtpPacket } | { kind: 'lost'; count: number };
+export type H264Input = DepacketizerInput;
 
 export type H264Output =
   | { kind: 'frame'; timestamp: number; keyframe: boolean; nalus: Buffer[] }
   | { kind: 'dropped'; timestamp: number; reason: string; requestKeyframe: boolean };
 
-export interface H264DepacketizerStats {
-  packets: number;
-  frames: number;
-  keyframes: number;
-  droppedFrames: number;
-  lostPackets: number;
-  malformedPackets: number;
-  waitingForKeyframe: boolean;
-}
+export type H264DepacketizerStats = DepacketizerStats;
 
 interface AccessUnit {
   timestamp: number;

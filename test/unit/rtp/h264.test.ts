@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { loadRtpFixture } from '../../helpers/rtp-fixture.js';
 import { H264Depacketizer, type H264Output, type H264RtpPacket } from '../../../src-relay/rtp/h264.js';
 import { ReorderBuffer } from '../../../src-relay/rtp/reorder.js';
 import { h264Params } from '../../../src-relay/codec/h264.js';
@@ -222,19 +222,7 @@ describe('H.264 RTP depacketizer (RFC 6184)', () => {
 });
 
 function loadFixture(): H264RtpPacket[] {
-  const data = readFileSync(new URL('../../fixtures/rtp/chromium-h264-320x180.bin', import.meta.url));
-  const packets: H264RtpPacket[] = [];
-  for (let at = 0; at < data.length; ) {
-    const length = data.readUInt16BE(at);
-    packets.push({
-      sequenceNumber: data.readUInt16BE(at + 2),
-      timestamp: data.readUInt32BE(at + 4),
-      marker: data[at + 8] === 1,
-      payload: data.subarray(at + 9, at + 9 + length),
-    });
-    at += 9 + length;
-  }
-  return packets;
+  return loadRtpFixture('chromium-h264-320x180.bin');
 }
 
 /** Decodes access units (as an Annex B stream) with Debian's ffmpeg; returns frames and error lines. */

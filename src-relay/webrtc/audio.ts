@@ -60,8 +60,15 @@ interface PayloadDecoder {
   destroy(): void;
 }
 
+/**
+ * libopus (opusscript's WASM, ~20 MB of memory once instantiated) is made at the first decode: a stream that
+ * nobody needs PCM of never instantiates it.
+ */
 class OpusPayloadDecoder implements PayloadDecoder {
-  private readonly decoder = new OpusDecoder();
+  private made: OpusDecoder | undefined;
+  private get decoder(): OpusDecoder {
+    return (this.made ??= new OpusDecoder());
+  }
   decode(payload: Buffer): Int16Array {
     return this.decoder.decode(payload);
   }
@@ -75,10 +82,10 @@ class OpusPayloadDecoder implements PayloadDecoder {
     return opusPacketFrames(payload);
   }
   reset(): void {
-    this.decoder.reset();
+    this.made?.reset();
   }
   destroy(): void {
-    this.decoder.destroy();
+    this.made?.destroy();
   }
 }
 

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledCli, ROOT } from './cli-entries.js';
+import { nodeFlagsOf } from '../bin/node-flags.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -98,11 +99,14 @@ export interface BenchHost {
 
 /**
  * Starts `castbridge --headless` (compiled, bin/castbridge.js) on free ports; resolves once it prints its
- * studio URL. `nodeArgs` go to node (e.g. a CPU profile).
+ * studio URL. `nodeArgs` go to node (e.g. a CPU profile); `cli` is another checkout's bin/castbridge.js (the
+ * goals bench's "before").
  */
-export async function startHost(dataDir: string, nodeArgs: string[] = []): Promise<BenchHost> {
+export async function startHost(dataDir: string, nodeArgs: string[] = [], cli?: string): Promise<BenchHost> {
   const ports = ['rest_http_port=0', 'rest_https_port=0', 'local_rtmp_port=0', 'local_rtmp_http_port=0', 'ws_port=0', 'wss_port=0'];
-  const child = spawn(process.execPath, [...nodeArgs, await compiledCli(), '--headless', '--data-dir', dataDir, ...ports.flatMap((p) => ['--set', p])], {
+  const entry = cli ?? (await compiledCli());
+  // With the Node flags on the entry's `#!` line, as a shell starting it (or bin/start.js) passes them.
+  const child = spawn(process.execPath, [...nodeFlagsOf(entry), ...nodeArgs, entry, '--headless', '--data-dir', dataDir, ...ports.flatMap((p) => ['--set', p])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CASTBRIDGE_LOG: 'silent' },

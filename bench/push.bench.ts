@@ -19,7 +19,7 @@ const CLIP = { seconds: 60, width: 1920, height: 1080, fps: 30, gopSeconds: 2, p
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
 /** The 1080p clip, made once and kept in the OS temp dir (encoding it takes a while on small machines). */
-async function cachedClip(): Promise<string> {
+export async function cachedClip(): Promise<string> {
   const file = join(tmpdir(), `castbridge-bench-${CLIP.width}x${CLIP.height}p${CLIP.fps}-${CLIP.seconds}s-${CLIP.videoBitrate}-noise${CLIP.noise}-${CLIP.preset}.flv`);
   if (existsSync(file) && statSync(file).size > 0) return file;
   const partial = `${file}.partial.flv`;
@@ -35,7 +35,7 @@ interface Measured {
 }
 
 /** Runs a command under /usr/bin/time; rejects with its stderr when it fails. */
-function timed(command: string, args: string[], dir: string): Promise<Measured> {
+export function timed(command: string, args: string[], dir: string): Promise<Measured> {
   const out = join(dir, `time-${Date.now()}.txt`);
   return new Promise((resolve, reject) => {
     const child = spawn(TIME, ['-f', '%U %S %e', '-o', out, command, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -56,7 +56,7 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 /** RELAY_BENCH_PROFILE=DIR writes a V8 CPU profile of each measurement window (relay-<count>.cpuprofile). */
 const PROFILE_DIR = process.env.RELAY_BENCH_PROFILE;
 
-async function cachedY4m(): Promise<string> {
+export async function cachedY4m(): Promise<string> {
   return noisyY4m(VIDEO);
 }
 
@@ -136,7 +136,7 @@ async function measure(seconds: number, profileName: string): Promise<Window> {
   };
 }
 
-function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
+export function startWhipServer(ingest: WebRtcIngest): Promise<{ server: http.Server; base: string }> {
   const server = http.createServer(async (req, res) => {
     const parts = new URL(req.url ?? '/', 'http://x').pathname.split('/').filter(Boolean);
     try {
@@ -170,7 +170,7 @@ interface TappableTrack {
  * ffmpeg receiving the same RTP: the ingest's decrypted packets are copied to UDP ports described by an SDP
  * file. (The ingest keeps its sessions private; the bench reaches in, read-only, to tap the tracks.)
  */
-async function ffmpegRow(ingest: WebRtcIngest, stream: LiveStream, nginx: NginxRtmp, dir: string): Promise<string[]> {
+export async function ffmpegRow(ingest: WebRtcIngest, stream: LiveStream, nginx: NginxRtmp, dir: string): Promise<string[]> {
   const sessions = (ingest as unknown as { sessions: Map<string, { pc: { getTransceivers(): { receiver: { tracks: TappableTrack[] } }[] } }> }).sessions;
   const session = [...sessions.values()][0];
   if (!session) throw new Error('no ingest session to tap');

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureMainBuiltOrExit } from '../scripts/build-main.js';
+import { nodeFlagsOf } from './node-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STUDIO_INDEX = join(ROOT, 'dist', 'renderer', 'index.html');
@@ -72,8 +73,9 @@ const electron = electronBinary();
 if (electron) {
   // The app folder: Electron reads package.json (its name, and "main": dist-main/electron/main.js) as in
   // the installers.
-  run(electron, [ROOT, ...args]);
+  // The host runs in Electron's main process, whose V8 takes flags only from the command line.
+  run(electron, [`--js-flags=${nodeFlagsOf().join(' ')}`, ROOT, ...args]);
 } else {
   console.log("Electron is not installed: starting the headless host. Open the studio URL it prints in Chrome or Chromium.");
-  run(process.execPath, [CLI, '--headless', ...args]);
+  run(process.execPath, [...nodeFlagsOf(), CLI, '--headless', ...args]);
 }

@@ -14,6 +14,7 @@ import { freePort } from '../test/helpers/servers.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { readFlv, type FlvTag } from '../src-relay/flv/file.js';
 import { TagType, videoTagInfo } from '../src-relay/flv/tags.js';
+import { nodeFlagsOf } from '../bin/node-flags.js';
 
 export const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', 'bin', 'castbridge.js');
@@ -91,7 +92,8 @@ export class Host {
       wss_port: '0',
       ...opts.settings,
     };
-    const args = [BIN, '--headless', '--data-dir', this.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+    // With the Node flags of bin/castbridge.js's `#!` line, as a shell starts it.
+    const args = [...nodeFlagsOf(BIN), BIN, '--headless', '--data-dir', this.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
     const env: NodeJS.ProcessEnv = { ...process.env, CASTBRIDGE_LOG: process.env.CASTBRIDGE_LOG ?? '' };
     if (opts.inspect) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
     const [cmd, cmdArgs] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];

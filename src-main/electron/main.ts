@@ -90,7 +90,15 @@ function setupQuit(host: Host): void {
   });
 }
 
+/**
+ * V8's young generation capped at 1 MiB semi-spaces (bin/node-flags.js says why). Appended before ready, this
+ * reaches the processes Electron starts (the studio's renderer); the main process, where the host runs, reads
+ * V8 flags only from its own command line, which bin/start.js gives it (`--js-flags=…`).
+ */
+const JS_FLAGS = '--max-semi-space-size=1';
+
 async function boot(): Promise<void> {
+  if (!app.commandLine.hasSwitch('js-flags')) app.commandLine.appendSwitch('js-flags', JS_FLAGS);
   if (!setupSingleInstance()) return;
   await app.whenReady();
   const secrets = createSafeStorageBox(safeStorage);

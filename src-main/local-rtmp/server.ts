@@ -1,6 +1,6 @@
 // The embedded RTMP server (docs/DESIGN.md §2, §9): node-media-server 4.4.3 on 127.0.0.1, app `live`, the
 // out-of-the-box target and the source of the studio's HTTP-FLV preview. Its traps, handled here:
-// - a port in use makes it call process.exit(1): we probe the ports first and throw a clear error;
+// - a port in use makes it call process.exit(1): its servers never listen (ours do, see startLocalRtmp);
 // - an exception in a session's data handler (malformed AMF crashed it before) would kill the host: each
 //   RTMP socket's 'data' listeners are wrapped so a throw closes that one connection;
 // - its HTTP server answers every Origin with `Access-Control-Allow-Origin: *`: we rewrite CORS to the
@@ -47,30 +47,71 @@ export class LocalRtmpError extends Error {}
 interface NmsInstance {
   run(): Promise<void>;
   stop(): Promise<void>;
-  rtmpServer: { tcpServer?: Server };
-  httpServer: { httpServer?: HttpServer };
+  rtmpServer: { tcpServer?: Server; run(): void };
+  httpServer: { httpServer?: HttpServer; run(): void };
 }
 type NmsConstructor = new (config: Record<string, unknown>) => NmsInstance;
 
 let running = false;
 
-/** Starts the embedded server. One per process: node-media-server keeps its state in a module singleton. */
+/**
+ * Starts the embedded server. One per process: node-media-server keeps its state in a module singleton.
+ * The ports listen at once, on front servers of our own; node-media-server (~0.25 CPU s to load with its
+ * express stack) is loaded at the first connection to either, and its own servers never listen: the front
+ * servers hand it their connections (a server's 'connection' event takes injected sockets; they are paused
+ * until handed over, so nothing is read before).
+ */
 export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp> {
   if (running) throw new LocalRtmpError('the embedded RTMP server is already running in this process');
-  const rtmpPort = await claimPort(opts.bind, opts.port, 'local_rtmp_port');
-  const httpPort = await claimPort(opts.bind, opts.httpPort, 'local_rtmp_http_port');
-  routeNmsLog(opts.log);
-  const NodeMediaServer = require('node-media-server') as NmsConstructor;
-  const nms = new NodeMediaServer({
-    bind: opts.bind,
-    rtmp: { port: rtmpPort },
-    http: { port: httpPort },
-    store: { path: join(opts.dataDir, 'local-rtmp') },
-    webadmin: { enable: false },
+  const rtmpFront = await listenFront(opts.bind, opts.port, 'local_rtmp_port');
+  const httpFront = await listenFront(opts.bind, opts.httpPort, 'local_rtmp_http_port').catch((error: unknown) => {
+    rtmpFront.server.close();
+    throw error;
   });
-  guardRtmpSessions(nms, opts.log);
-  restrictCors(nms, opts.allowedOrigins, httpPort);
-  await nms.run();
+  const rtmpPort = rtmpFront.port;
+  const httpPort = httpFront.port;
+  let closed = false;
+  let loading: Promise<NmsInstance> | undefined;
+  const load = (): Promise<NmsInstance> =>
+    (loading ??= (async () => {
+      routeNmsLog(opts.log);
+      const NodeMediaServer = require('node-media-server') as NmsConstructor;
+      const nms = new NodeMediaServer({
+        bind: opts.bind,
+        rtmp: { port: rtmpPort },
+        http: { port: httpPort },
+        store: { path: join(opts.dataDir, 'local-rtmp') },
+        webadmin: { enable: false },
+      });
+      guardRtmpSessions(nms, opts.log);
+      restrictCors(nms, opts.allowedOrigins, httpPort);
+      nms.rtmpServer.run = () => undefined;
+      nms.httpServer.run = () => undefined;
+      await nms.run();
+      opts.log('local_rtmp.loaded', { rtmpPort, httpPort });
+      return nms;
+    })());
+  /** Every open connection (handed over or waiting): closing the host ends them all. */
+  const open = new Set<Socket>();
+  const handOver = (kind: 'rtmp' | 'http') => (socket: Socket): void => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    socket.on('error', () => socket.destroy());
+    load().then(
+      (nms) => {
+        const server = kind === 'rtmp' ? nms.rtmpServer.tcpServer : nms.httpServer.httpServer;
+        if (closed || !server || socket.destroyed) return void socket.destroy();
+        server.emit('connection', socket);
+        socket.resume();
+      },
+      (error: unknown) => {
+        opts.log('local_rtmp.load_failed', { error: (error as Error).message });
+        socket.destroy();
+      },
+    );
+  };
+  rtmpFront.server.on('connection', handOver('rtmp'));
+  httpFront.server.on('connection', handOver('http'));
   running = true;
   const host = opts.bind === '0.0.0.0' || opts.bind === '::' ? '127.0.0.1' : opts.bind;
   opts.log('local_rtmp.started', { rtmpPort, httpPort });
@@ -80,7 +121,12 @@ export async function startLocalRtmp(opts: LocalRtmpOptions): Promise<LocalRtmp>
     rtmpUrl: `rtmp://${host}:${rtmpPort}/${LOCAL_RTMP_APP}`,
     previewBaseUrl: `http://${host}:${httpPort}/${LOCAL_RTMP_APP}`,
     close: async () => {
-      await nms.stop();
+      closed = true;
+      const fronts = [rtmpFront.server, httpFront.server].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+      const nms = loading ? await loading.catch(() => undefined) : undefined;
+      await nms?.stop();
+      for (const socket of open) socket.destroy();
+      await Promise.all(fronts);
       running = false;
     },
   };
@@ -94,18 +140,17 @@ function routeNmsLog(log: Log): void {
   };
 }
 
-/** Checks that the port is free (0: finds a free one) so node-media-server never reaches process.exit. */
-async function claimPort(bind: string, port: number, setting: string): Promise<number> {
-  const probe = createServer();
-  return new Promise<number>((resolve, reject) => {
-    probe.once('error', (err: NodeJS.ErrnoException) => {
+/** Listens on the port (0: a free one), paused connections; a refusal names the setting to change. */
+async function listenFront(bind: string, port: number, setting: string): Promise<{ server: Server; port: number }> {
+  const server = createServer({ pauseOnConnect: true });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'is already in use by another program' : `cannot be opened (${err.code ?? err.message})`;
       reject(new LocalRtmpError(`the embedded RTMP server cannot start: ${bind}:${port} (${setting}) ${why}; change ${setting} or set local_rtmp_enabled=false`));
     });
-    probe.listen(port, bind, () => {
-      const address = probe.address();
-      const chosen = typeof address === 'object' && address !== null ? address.port : port;
-      probe.close(() => resolve(chosen));
+    server.listen(port, bind, () => {
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address !== null ? address.port : port });
     });
   });
 }

@@ -1,10 +1,11 @@
 // The fastify app behind both the HTTP and the HTTPS port (docs/DESIGN.md §2): the security gate, CORS for the
 // host's own origins only, the WCS push API, WHIP, the studio routes, the OpenAPI document and the static
 // studio. `buildApp` is used with `inject` by the route tests and with real servers by server.ts.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory, type FastifyServerOptions } from 'fastify';
 import { originOf } from './csp.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler } from './errors.js';
+import { LazySchemas } from './lazy-schemas.js';
 import { buildOpenApi } from './openapi.js';
 import { registerPushRoutes } from './push.js';
 import { registerRecordingRoutes } from '../recording/routes.js';
@@ -23,8 +24,26 @@ export interface AppOptions {
 
 const PREFLIGHT_MAX_AGE_S = 600;
 
+/** Each app's deferred schema compilers (lazy-schemas.ts), for compileAllSchemas. */
+const appSchemas = new WeakMap<FastifyInstance, LazySchemas>();
+
+/** Compiles every route schema of an app built by buildApp now (the unit test); throws naming any that fails. */
+export function compileAllSchemas(app: FastifyInstance): number {
+  const schemas = appSchemas.get(app);
+  if (!schemas) throw new Error('not an app made by buildApp');
+  return schemas.compileAll();
+}
+
+/** The schemas fastify asked an app for (lazy-schemas.ts `schemas`). */
+export function appSchemaList(app: FastifyInstance): string[] {
+  return appSchemas.get(app)?.schemas ?? [];
+}
+
 export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<FastifyInstance> {
+  const schemas = new LazySchemas();
   const app = Fastify({
+    // Validators and serializers compile at each route's first use (lazy-schemas.ts).
+    schemaController: schemas.controller as NonNullable<FastifyServerOptions['schemaController']>,
     logger: false,
     bodyLimit: opts.bodyLimit,
     // Strict types: a WCS script sending "streamName": 5 gets 400, not a silent "5".
@@ -41,6 +60,7 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
     },
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
+  appSchemas.set(app, schemas);
   app.setErrorHandler(errorHandler(deps.log));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}` });

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { LazyWebSocketServer } from './lazy-ws.js';
 import type { Recording } from '../../src-contract/recording.js';
 import type { ScenesClientMessage, ScenesList } from '../../src-contract/scenes.js';
 import { handleSceneMessage, isSceneMessage, parseSceneMessage } from '../scenes/messages.js';
@@ -244,7 +245,7 @@ function refuse(socket: Duplex, status: number, error: string): void {
 }
 
 export function createWsEndpoint(deps: RestDeps): WsEndpoint {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new LazyWebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const hub = new EventHub(deps);
   return {
     handleUpgrade(req, socket, head) {
@@ -269,8 +270,7 @@ export function createWsEndpoint(deps: RestDeps): WsEndpoint {
     },
     async close() {
       hub.close();
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await wss.close();
     },
   };
 }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { LazyWebSocketServer } from '../rest/lazy-ws.js';
 import type { TlsPair } from '../config/tls.js';
 import type { RestDeps } from '../rest/deps.js';
 import { listenOn } from '../rest/listen.js';
@@ -65,7 +65,7 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): Promise<WcsServers> {
   if (opts.wssPort !== 0 && !opts.tls) throw new Error('wss_port needs the HTTPS certificate');
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const wss = new LazyWebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const listened: { ws?: number; wss?: number } = {};
   const servers: Server[] = [];
 
@@ -91,8 +91,7 @@ export async function startWcsServers(deps: RestDeps, opts: WcsServerOptions): P
   };
 
   const close = async (): Promise<void> => {
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await wss.close();
     await Promise.all(servers.map(closeServer));
   };
 

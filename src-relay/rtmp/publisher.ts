@@ -2,7 +2,6 @@
 // through RtmpSession, retries the connection for authentication challenges, then feeds media through the
 // congestion-aware SendQueue (queue.ts) so that memory stays bounded whatever the target does.
 import { EventEmitter } from 'node:events';
-import type { ConnectionOptions } from 'node:tls';
 import { AckTracker } from './acks.js';
 import { EcmaArray, encodeAmf0, type Amf0Value } from './amf0.js';
 import { AuthSession } from './auth.js';
@@ -10,57 +9,15 @@ import { ChunkStreamId, MessageType } from './control.js';
 import { RtmpError } from './errors.js';
 import type { HandshakeForm } from './handshake.js';
 import { SendQueue, type QueuedItem, type VideoFrameKind } from './queue.js';
+import { PublisherDefaults, type RtmpPublisherEvents, type RtmpPublisherOptions } from './publisher-options.js';
 import { RtmpSession } from './rtmp-session.js';
 import type { RtmpTarget } from './url.js';
 import type { FlvMediaTag } from '../flv/tags.js';
-import { silentLog, type Log } from '../log.js';
+import { silentLog } from '../log.js';
 import { redactName, redactUrl } from '../redact.js';
 
 export { RtmpError };
-
-export interface RtmpPublisherOptions {
-  /** Connect + publish, auth retries included (default 10000). */
-  timeoutMs?: number;
-  /** Queued unsent video beyond which inter frames are dropped (default 700). */
-  maxQueueMs?: number;
-  /**
-   * BLACK_HOLE after this long (default 13000) without progress: no Acknowledgement while the target owes
-   * one (targets that acknowledge), or nothing handed to the kernel while data waits (any target).
-   */
-  blackHoleMs?: number;
-  /** Bytes queued beyond which the target counts as too slow and the connection is dropped (default 32 MiB). */
-  maxQueueBytes?: number;
-  log?: Log;
-  mediaSessionId?: string;
-  /** For RTMPS to servers with a private CA (tests): passed to tls.connect. */
-  tlsOptions?: Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized'>;
-}
-
-export const PublisherDefaults = {
-  timeoutMs: 10_000,
-  maxQueueMs: 700,
-  blackHoleMs: 13_000,
-  /**
-   * The Window Acknowledgement Size we announce after Publish.Start: the target acknowledges each 64 KiB it
-   * receives (under a second of a 0.6 Mb/s stream), so a silent target shows within blackHoleMs plus that.
-   */
-  ackWindow: 64 * 1024,
-  /** How often the black-hole rules are checked. */
-  watchdogMs: 250,
-  maxQueueBytes: 32 * 1024 * 1024,
-  /** Bytes left in the socket's own buffer before we stop handing it more (the rest waits in our queue). */
-  socketHighWater: 64 * 1024,
-  /** Connections one start() may open: first try, "need auth" retry, challenge response. */
-  maxAuthConnections: 3,
-  stopTimeoutMs: 2000,
-  /**
-   * Audio and metadata wait at most this long for the next video frame (which flushes everything queued)
-   * before going out on their own: one socket write per video frame instead
-   * of one per message, with audio (~47 AAC frames/s) riding along with video (~30 frames/s). Video itself is
-   * never held back.
-   */
-  audioCoalesceMs: 40,
-} as const;
+export { PublisherDefaults, type RtmpPublisherEvents, type RtmpPublisherOptions } from './publisher-options.js';
 
 /** The chunk stream and message type of each kind of message the publisher sends (RTMP 1.0 §7.1, control.ts). */
 const MessageRoute = {
@@ -74,13 +31,6 @@ type OutgoingMessage = { timestamp: number; payload: Buffer; done: (() => void) 
   | { kind: 'video'; frame: VideoFrameKind }
   | { kind: 'audio' | 'data' }
 );
-
-export interface RtmpPublisherEvents {
-  /** The connection ended after start() resolved; error undefined after stop()/destroy(). Emitted once. */
-  close: [error: RtmpError | undefined];
-  /** Video frames were dropped for congestion; the figure is the total dropped so far. */
-  congestion: [droppedFrames: number];
-}
 
 export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private readonly options: Required<Omit<RtmpPublisherOptions, 'tlsOptions' | 'mediaSessionId'>> & RtmpPublisherOptions;

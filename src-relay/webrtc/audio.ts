@@ -3,7 +3,14 @@
 // (RFC 3551 §4.5.14: one byte per sample at 8 kHz). Chunk times are contiguous: each chunk starts
 // where the previous one ended; a loss is concealed (Opus PLC, silence for G.711) so the timeline
 // has no hole, and only a publisher stall longer than MAX_CONCEAL_MS restarts the timeline.
-import { OpusDecoder } from '../codec/audio/opus.js';
+//
+// Decoding is paid only while someone needs the PCM (an AAC encoder of a transponder or a recording):
+// without one, processInput(…, false) moves the timeline exactly as decoding would (each packet's duration
+// read from its Opus TOC) and keeps the last WARMUP_PACKETS payloads. When decoding resumes, the decoder is
+// reset and decodes those packets, output discarded, before the packet that is emitted: the first chunk a
+// new consumer gets comes from a decoder whose state is the stream's (no cold-start transient, no
+// concealment of packets it never saw).
+import { OpusDecoder, opusPacketFrames } from '../codec/audio/opus.js';
 import { decodeAlaw, decodeUlaw } from '../codec/audio/g711.js';
 import { Resampler } from '../codec/audio/resample.js';
 import { PCM_CHANNELS, PCM_RATE, type PcmChunk } from '../media.js';
@@ -15,6 +22,14 @@ const MAX_CONCEAL_MS = 200;
 const G711_RATE = 8000;
 /** A timestamp this far (1 s) behind the timeline is a new timestamp base, not a late packet. */
 const MAX_BACKWARD_FRAMES = PCM_RATE;
+/**
+ * Packets (of 20 ms, as WebRTC sends) decoded silently when decoding resumes. libopus's state (CELT's band
+ * energies are predicted from the previous frame) converges ~6 dB per packet: a cold decoder's first frame
+ * is 2–3 dB from an uninterrupted decode's, after 3 packets 12–18 dB, after 10 packets ~60 dB.
+ */
+export const WARMUP_PACKETS = 10;
+/** The largest payload kept for the warm-up (RFC 6716 §2: 120 ms at most 3 × 1275 bytes). */
+const WARMUP_MAX_BYTES = 1275 * 3;
 
 export interface AudioRtpPacket {
   sequenceNumber: number;
@@ -38,11 +53,22 @@ interface PayloadDecoder {
   conceal(frames: number): Int16Array;
   /** How many 48 kHz sample frames of media the payload carried (its RTP duration). */
   duration(payload: Buffer, pcm: Int16Array): number;
+  /** The same without decoding it, or undefined when this codec decodes every packet anyway. */
+  framesWithoutDecoding(payload: Buffer): number | undefined;
+  /** Back to a new decoder's state. */
+  reset(): void;
   destroy(): void;
 }
 
+/**
+ * libopus (opusscript's WASM, ~20 MB of memory once instantiated) is made at the first decode: a stream that
+ * nobody needs PCM of never instantiates it.
+ */
 class OpusPayloadDecoder implements PayloadDecoder {
-  private readonly decoder = new OpusDecoder();
+  private made: OpusDecoder | undefined;
+  private get decoder(): OpusDecoder {
+    return (this.made ??= new OpusDecoder());
+  }
   decode(payload: Buffer): Int16Array {
     return this.decoder.decode(payload);
   }
@@ -52,8 +78,14 @@ class OpusPayloadDecoder implements PayloadDecoder {
   duration(_payload: Buffer, pcm: Int16Array): number {
     return pcm.length / PCM_CHANNELS;
   }
+  framesWithoutDecoding(payload: Buffer): number {
+    return opusPacketFrames(payload);
+  }
+  reset(): void {
+    this.made?.reset();
+  }
   destroy(): void {
-    this.decoder.destroy();
+    this.made?.destroy();
   }
 }
 
@@ -71,6 +103,11 @@ class G711PayloadDecoder implements PayloadDecoder {
   duration(payload: Buffer): number {
     return (payload.length * PCM_RATE) / G711_RATE;
   }
+  /** G.711 costs next to nothing to decode, and its resampler's state stays continuous: always decoded. */
+  framesWithoutDecoding(): undefined {
+    return undefined;
+  }
+  reset(): void {}
   destroy(): void {}
 }
 
@@ -88,6 +125,12 @@ export class AudioDepacketizer {
   /** Extended RTP timestamp the next packet should carry. */
   private expectedExt: number | undefined;
   private readonly stats: AudioDepacketizerStats = { packets: 0, concealedMs: 0, decodeErrors: 0, stalls: 0, lateDropped: 0, resyncs: 0 };
+  /** The last payloads seen while not decoding: a ring of reused buffers, the next written at warmupNext. */
+  private readonly warmup: Array<{ bytes: Buffer; length: number }> = [];
+  private warmupNext = 0;
+  private warmupCount = 0;
+  /** Packets went by undecoded since the decoder's last output: reset and warm up before decoding again. */
+  private cold = false;
 
   constructor(
     readonly codec: IngestAudioCodec,
@@ -99,9 +142,11 @@ export class AudioDepacketizer {
   /**
    * One packet, in sequence order; `streamMs` is where the clock mapper puts its RTP timestamp (used to
    * start the timeline and after a stall). Never throws: a payload that does not decode is concealed.
+   * `decode` false: nobody needs the PCM now; the timeline moves on and nothing is returned (Opus).
    */
-  processInput(packet: AudioRtpPacket, streamMs: number): PcmChunk[] {
+  processInput(packet: AudioRtpPacket, streamMs: number, decode = true): PcmChunk[] {
     const out: PcmChunk[] = [];
+    const skipFrames = decode ? undefined : this.decoder.framesWithoutDecoding(packet.payload);
     const ext = this.unwrapper.unwrap(packet.timestamp);
     this.stats.packets++;
     if (this.nextTime === undefined || this.expectedExt === undefined) {
@@ -121,10 +166,20 @@ export class AudioDepacketizer {
     if (gapFrames > (MAX_CONCEAL_MS * PCM_RATE) / 1000) {
       this.stats.stalls++;
       this.nextTime = Math.max(this.nextTime, streamMs);
+    } else if (gapFrames > 0 && skipFrames !== undefined) {
+      this.advance(gapFrames);
     } else if (gapFrames > 0) {
+      this.warmUp();
       this.emit(out, this.safe(() => this.decoder.conceal(gapFrames), gapFrames));
       this.stats.concealedMs += (gapFrames * 1000) / PCM_RATE;
     }
+    if (skipFrames !== undefined) {
+      this.keepForWarmup(packet.payload);
+      this.advance(skipFrames);
+      this.expectedExt = ext + Math.round((skipFrames * this.clockRate) / PCM_RATE);
+      return out;
+    }
+    this.warmUp();
     const pcm = this.safe(() => this.decoder.decode(packet.payload), 0);
     this.emit(out, pcm);
     this.expectedExt = ext + Math.round((this.decoder.duration(packet.payload, pcm) * this.clockRate) / PCM_RATE);
@@ -137,6 +192,38 @@ export class AudioDepacketizer {
 
   destroy(): void {
     this.decoder.destroy();
+  }
+
+  /** Moves the timeline over `frames` nobody decodes. */
+  private advance(frames: number): void {
+    if (this.nextTime !== undefined) this.nextTime += (frames * 1000) / PCM_RATE;
+  }
+
+  private keepForWarmup(payload: Buffer): void {
+    this.cold = true;
+    if (payload.length > WARMUP_MAX_BYTES) return;
+    let slot = this.warmup[this.warmupNext];
+    if (!slot || slot.bytes.length < payload.length) {
+      slot = { bytes: Buffer.allocUnsafe(Math.max(payload.length, 256)), length: 0 };
+      this.warmup[this.warmupNext] = slot;
+    }
+    payload.copy(slot.bytes);
+    slot.length = payload.length;
+    this.warmupNext = (this.warmupNext + 1) % WARMUP_PACKETS;
+    this.warmupCount = Math.min(this.warmupCount + 1, WARMUP_PACKETS);
+  }
+
+  /** After undecoded packets: a new decoder state, fed the kept packets, oldest first (output discarded). */
+  private warmUp(): void {
+    if (!this.cold) return;
+    this.cold = false;
+    this.decoder.reset();
+    for (let i = this.warmupCount; i > 0; i--) {
+      const slot = this.warmup[(this.warmupNext - i + WARMUP_PACKETS) % WARMUP_PACKETS]!;
+      this.safe(() => this.decoder.decode(slot.bytes.subarray(0, slot.length)), 0);
+    }
+    // The slots stay for the next pause; only their contents are spent.
+    this.warmupCount = 0;
   }
 
   private emit(out: PcmChunk[], samples: Int16Array): void {

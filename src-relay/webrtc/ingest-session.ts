@@ -316,7 +316,10 @@ export class IngestSession implements StreamSource {
       // A lost audio packet needs nothing here: the next packet's timestamp shows the gap to conceal.
       if (output.kind !== 'packet') continue;
       const streamMs = this.audioClock.toStreamMs(output.packet.timestamp, output.packet.arrival);
-      for (const chunk of this.audio.processInput(output.packet, streamMs)) {
+      // Opus is decoded only while something listens for PCM (an AAC encoder, a publication's first media).
+      const decode = this.stream !== undefined && this.stream.listenerCount('pcm') > 0;
+      if (this.stream && !decode) this.stream.hasAudio = true;
+      for (const chunk of this.audio.processInput(output.packet, streamMs, decode)) {
         if (!this.stream) continue;
         this.pcmChunks++;
         this.stream.pushPcm(chunk);

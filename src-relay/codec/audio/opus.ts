@@ -95,6 +95,17 @@ export class OpusDecoder {
     return out;
   }
 
+  /**
+   * Back to the state of a new decoder (what libopus's OPUS_RESET_STATE gives): the next packet decodes
+   * without history, as the first packet of a stream does.
+   */
+  reset(): void {
+    if (!this.handler) throw new Error('OpusDecoder used after destroy()');
+    const opus = opusNative();
+    opus.OpusScriptHandler.destroy_handler(this.handler);
+    this.handler = new opus.OpusScriptHandler(PCM_RATE, PCM_CHANNELS, APPLICATION_AUDIO);
+  }
+
   destroy(): void {
     if (!this.handler) return;
     const opus = opusNative();
@@ -118,4 +129,26 @@ export class OpusDecoder {
     for (let i = 0; i < values; i++) pcm[i] = ((slots[2 * i]! & 0xff) | (slots[2 * i + 1]! << 8)) << 16 >> 16;
     return pcm;
   }
+}
+
+/** RFC 6716 §3.1: a TOC's configuration (its top 5 bits) → 48 kHz sample frames per Opus frame. */
+const FRAME_SAMPLES_BY_CONFIG = [
+  480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880, // SILK NB/MB/WB: 10, 20, 40, 60 ms
+  480, 960, 480, 960, // hybrid SWB/FB: 10, 20 ms
+  120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, // CELT: 2.5, 5, 10, 20 ms
+] as const;
+
+/**
+ * The 48 kHz sample frames an Opus packet holds, from its TOC byte and frame count (RFC 6716 §3.1–§3.2),
+ * without decoding it; 0 for a packet too short to say (which a decode refuses too).
+ */
+export function opusPacketFrames(packet: Buffer): number {
+  if (packet.length === 0) return 0;
+  const toc = packet[0]!;
+  const perFrame = FRAME_SAMPLES_BY_CONFIG[toc >> 3]!;
+  const code = toc & 0x03;
+  if (code === 0) return perFrame;
+  if (code !== 3) return 2 * perFrame;
+  if (packet.length < 2) return 0;
+  return (packet[1]! & 0x3f) * perFrame;
 }

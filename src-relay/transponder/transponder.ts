@@ -4,7 +4,7 @@
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per
 // connection).
 import { EventEmitter } from 'node:events';
-import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
+import type { AudioCodec, AudioFrame, VideoParams, VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import type { Sound, TransponderJSON, TransponderOptions, TransponderStatus } from './service.js';
@@ -303,7 +303,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   // ---- media -------------------------------------------------------------------------------------------
 
-  private metadata(params: H264Params | undefined): ReturnType<typeof onMetaData> {
+  private metadata(params: VideoParams | undefined): ReturnType<typeof onMetaData> {
     return onMetaData({
       width: params?.width,
       height: params?.height,
@@ -314,7 +314,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   /** A picture of the layer sent, written when publishing; false when not written. */
-  private sendVideo(frame: VideoFrame, params: H264Params | undefined): boolean {
+  private sendVideo(frame: VideoFrame, params: VideoParams | undefined): boolean {
     const publisher = this.publisher;
     if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return false;
     this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params }));

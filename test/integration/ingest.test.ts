@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { IngestError, WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamNameInUseError, StreamRegistry, type LiveStream } from '../../src-relay/streams.js';
-import type { H264Params, PcmChunk, VideoFrame } from '../../src-relay/media.js';
+import type { PcmChunk, VideoFrame, VideoParams } from '../../src-relay/media.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/wait.js';
@@ -15,7 +15,7 @@ import { startWhipServer } from '../helpers/whip-server.js';
 
 interface Recorder {
   stream: LiveStream;
-  params: H264Params[];
+  params: VideoParams[];
   frames: VideoFrame[];
   pcm: PcmChunk[];
   ended: Promise<string>;
@@ -77,7 +77,7 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
     const spanMs = frames[frames.length - 1].dts - frames[0].dts;
     const fps = ((frames.length - 1) * 1000) / spanMs;
     assert.ok(fps > 20 && fps < 40, `~30 fps on the stream clock, got ${fps.toFixed(1)} (${frames.length} frames over ${spanMs} ms)`);
-    for (const frame of frames) assert.ok(frame.nalus.length > 0 && frame.nalus.every((n) => n.length > 0));
+    for (const frame of frames) assert.ok(frame.codec === 'h264' && frame.nalus.length > 0 && frame.nalus.every((n) => n.length > 0));
 
     assert.ok(pcm.length > 50, `PCM arrives (${pcm.length} chunks in 3 s)`);
     for (let i = 1; i < pcm.length; i++) {

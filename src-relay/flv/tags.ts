@@ -143,6 +143,8 @@ export type MetaValue = number | boolean | string;
 export interface MetaInput {
   width?: number;
   height?: number;
+  /** Enhanced RTMP: the FourCC of the video codec (e.g. 'av01'), written as its UI32 value; AVC (7) when absent. */
+  videoFourCc?: string;
   framerate?: number;
   audioCodec?: AudioCodec;
   /** Defaults to the codec's usual rate (AAC 48 kHz, G.711 8 kHz, Speex 16 kHz). */
@@ -160,7 +162,7 @@ export function onMetaData(meta: MetaInput): Record<string, MetaValue> {
   if (meta.width !== undefined && meta.height !== undefined) {
     out.width = meta.width;
     out.height = meta.height;
-    out.videocodecid = VideoCodecId.avc;
+    out.videocodecid = meta.videoFourCc ? Buffer.from(meta.videoFourCc, 'latin1').readUInt32BE(0) : VideoCodecId.avc;
   }
   if (meta.framerate !== undefined) out.framerate = meta.framerate;
   if (meta.videoDataRateKbps !== undefined) out.videodatarate = meta.videoDataRateKbps;

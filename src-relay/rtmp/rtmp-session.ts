@@ -235,6 +235,8 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
       type: 'nonprivate',
       flashVer: target.flashVer,
       tcUrl: joiner(target.tcUrl),
+      // Enhanced RTMP v2: the codecs beyond FLV's own that we will send (a strict array of FourCC strings).
+      ...(target.fourCcList?.length ? { fourCcList: target.fourCcList } : {}),
     });
   }
 

@@ -23,6 +23,8 @@ export interface RtmpTarget {
   flashVer: string;
   /** rtmps_ca_file: a PEM file of CAs trusted besides the system's (read at each connection, tls.ts). */
   caFile?: string;
+  /** Enhanced RTMP: the FourCCs (av01, vp09, hvc1) this connection may send, announced as `fourCcList` in connect. */
+  fourCcList?: string[];
 }
 
 export interface ResolveOptions {

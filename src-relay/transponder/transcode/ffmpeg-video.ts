@@ -50,19 +50,30 @@ export interface TranscodeArgs {
   bitrateKbps: number;
   /** A keyframe at least this often (rtmp_keyframe_interval_ms). */
   keyframeIntervalMs: number;
+  /**
+   * Input time (ms) of the first picture to encode: the pictures before it are decoded only (the publisher's
+   * pictures since its last keyframe, which the first one to encode needs), so the first picture out is an
+   * IDR of the present. The output's time starts at 0 with that picture.
+   */
+  encodeFromMs?: number;
 }
 
 /**
- * IVF on stdin (timestamps in ms), FLV with H.264 on stdout: one picture out per picture in (`-vsync 0`,
- * no duplicates or drops), the input's timestamps kept, no B-frames or lookahead (`-tune zerolatency`),
+ * IVF on stdin (timestamps in ms), FLV with H.264 on stdout: one picture out per picture in from
+ * encodeFromMs on (`-vsync 0`, no duplicates or drops), the input's timestamps kept less encodeFromMs, no B-frames or lookahead (`-tune zerolatency`),
  * a keyframe every keyframeIntervalMs of stream time, CBR-like rate control at the bitrate.
  */
-export function transcodeArgs({ decoder, bitrateKbps, keyframeIntervalMs }: TranscodeArgs): string[] {
+export function transcodeArgs({ decoder, bitrateKbps, keyframeIntervalMs, encodeFromMs = 0 }: TranscodeArgs): string[] {
   const seconds = Math.max(0.5, keyframeIntervalMs / 1000);
+  // Half a millisecond early: the picture at encodeFromMs itself is kept.
+  const from = Math.max(0, encodeFromMs - 0.5) / 1000;
   return [
     ...['-hide_banner', '-loglevel', 'error', '-nostats', '-nostdin'],
-    ...['-fflags', 'nobuffer', '-probesize', '32', '-analyzeduration', '0'],
-    ...['-c:v', decoder, '-f', 'ivf', '-i', 'pipe:0', '-an'],
+    ...['-probesize', '32', '-analyzeduration', '0'],
+    // One decoding thread: frame threads would hold back a picture each (latency), and these sizes decode fast.
+    ...['-threads', '1', '-c:v', decoder, '-f', 'ivf', '-i', 'pipe:0', '-an'],
+    // From the picture at `from` on, with time 0 there (so the keyframe expression counts from it).
+    ...(from > 0 ? ['-vf', `select='gte(t,${from})',setpts=PTS-STARTPTS`] : []),
     ...['-vsync', '0', '-c:v', H264_ENCODER, '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
     ...['-profile:v', 'high', '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps}k`],
     ...['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],

@@ -11,8 +11,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureMainBuiltOrExit } from './build-main.js';
 
-// nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher.
-const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc'];
+// nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher;
+// firefox-esr the publisher without H.264 (VP8/VP9/AV1).
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr'];
 const NEEDED_FILES = [
   '/usr/bin/chromium',
   '/usr/bin/ffmpeg',
@@ -21,6 +22,7 @@ const NEEDED_FILES = [
   '/usr/lib/nginx/modules/ngx_rtmp_module.so',
   '/usr/lib/nginx/modules/ngx_stream_module.so',
   '/usr/lib/python3/dist-packages/aiortc/__init__.py',
+  '/usr/bin/firefox-esr',
 ];
 
 function ensurePeers() {

@@ -41,8 +41,8 @@ interface PageArgs {
   whipUrl: string;
   width: number;
   height: number;
-  /** A video codec to prefer (setCodecPreferences), or undefined for Firefox's own order. */
-  prefer: string | undefined;
+  /** The one video codec to offer (setCodecPreferences), or undefined for all of Firefox's. */
+  only: string | undefined;
 }
 
 /** Runs inside the page (serialized by puppeteer). */
@@ -51,10 +51,9 @@ async function publishInPage(args: PageArgs): Promise<{ status: number; location
   const pc = new RTCPeerConnection({ iceServers: [] });
   for (const track of media.getTracks()) {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
-    if (track.kind === 'video' && args.prefer) {
+    if (track.kind === 'video' && args.only) {
       const codecs = RTCRtpSender.getCapabilities('video')?.codecs ?? [];
-      const preferred = codecs.filter((c) => c.mimeType.toLowerCase() === `video/${args.prefer}`);
-      transceiver.setCodecPreferences([...preferred, ...codecs.filter((c) => !preferred.includes(c))]);
+      transceiver.setCodecPreferences(codecs.filter((c) => c.mimeType.toLowerCase() === `video/${args.only}`));
     }
   }
   await pc.setLocalDescription(await pc.createOffer());
@@ -105,8 +104,8 @@ async function stopInPage(location: string): Promise<number> {
  * In `page` (on a page of the WHIP server's origin), publishes Firefox's fake camera and microphone over WHIP,
  * non-trickle. A POST answered with anything but 201 is an error naming the status and body.
  */
-export async function publishWhipFirefox(page: Page, whipUrl: string, opts: { width?: number; height?: number; prefer?: string } = {}): Promise<FirefoxWhipPublication> {
-  const args: PageArgs = { whipUrl, width: opts.width ?? 640, height: opts.height ?? 480, prefer: opts.prefer };
+export async function publishWhipFirefox(page: Page, whipUrl: string, opts: { width?: number; height?: number; only?: string } = {}): Promise<FirefoxWhipPublication> {
+  const args: PageArgs = { whipUrl, width: opts.width ?? 640, height: opts.height ?? 480, only: opts.only };
   // tsx compiles with esbuild's keepNames: the named functions inside publishInPage call its __name helper.
   await page.evaluate('globalThis.__name ??= (f) => f');
   const answer = await page.evaluate(publishInPage, args);

@@ -40,10 +40,12 @@ export class Av1Depacketizer extends FrameAssembler {
     const willContinue = (header & Y_BIT) !== 0;
     const count = (header >> 4) & 0x03;
     if (!this.frame!.started && (header & N_BIT)) this.newSequence = true;
-    if (continues && !this.fragment) {
-      if (!this.frame!.damage) this.malformed('OBU fragment without its start (Z = 1 after a whole OBU)');
+    if (this.frame!.damage) {
+      // Nothing of a damaged temporal unit is kept, fragments neither.
+      this.fragment = undefined;
       return;
     }
+    if (continues && !this.fragment) return this.malformed('OBU fragment without its start (Z = 1 after a whole OBU)');
     if (!continues && this.fragment) {
       this.fragment = undefined;
       return this.malformed('OBU fragment unfinished: the next packet starts a new OBU (Z = 0)');

@@ -8,6 +8,8 @@
 export const FRAME_LIMITS = {
   /** Largest frame we assemble (a 4K keyframe at high quality is ~1–2 MB). */
   maxFrameBytes: 8 * 1024 * 1024,
+  /** Most packets of one frame (8 MB in 1,200-byte packets is ~7,000): bounds what tiny packets can hold. */
+  maxPacketsPerFrame: 16_384,
   /** While waiting for a keyframe, ask again after this many dropped frames (~1 s at 30 fps). */
   dropsBetweenKeyframeRequests: 30,
 } as const;
@@ -41,6 +43,7 @@ export interface PendingFrame {
   timestamp: number;
   parts: Buffer[];
   bytes: number;
+  packets: number;
   /** True once a packet of this frame was read (the first packet's descriptor opens the frame). */
   started: boolean;
   damage: string | undefined;
@@ -76,10 +79,11 @@ export abstract class FrameAssembler {
       this.finish(out);
     }
     if (!this.frame) {
-      this.frame = { timestamp: packet.timestamp, parts: [], bytes: 0, started: false, damage: undefined };
+      this.frame = { timestamp: packet.timestamp, parts: [], bytes: 0, packets: 0, started: false, damage: undefined };
       if (this.gapPending) this.damage('RTP packets lost before the frame');
     }
     this.gapPending = false;
+    if (++this.frame.packets > FRAME_LIMITS.maxPacketsPerFrame) this.damage(`frame has more than ${FRAME_LIMITS.maxPacketsPerFrame} packets`);
     this.readPayload(packet.payload, packet.marker);
     this.frame.started = true;
     if (packet.marker) this.finish(out);

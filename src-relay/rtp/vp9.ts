@@ -7,7 +7,7 @@
 // start or middle was lost, nor of waiting for the next key frame (see frame-assembler.ts).
 //
 // Input comes from the reorder buffer (reorder.ts): packets in sequence order, and `lost` notices.
-import { FrameAssembler, type ClosedFrame } from './frame-assembler.js';
+import { FrameAssembler, type ClosedFrame, type PendingFrame } from './frame-assembler.js';
 import { buildVp9Superframe, vp9FrameInfo, vp9SuperframeFrames } from '../codec/vp9.js';
 
 //  Payload descriptor (§4.2):
@@ -28,6 +28,8 @@ const B_BIT = 0x08;
 const E_BIT = 0x04;
 const V_BIT = 0x02;
 const MAX_REFERENCES = 3;
+/** A superframe holds at most 8 frames (VP9 Annex B); RFC 9628 allows at most 8 spatial layers. */
+const MAX_LAYER_FRAMES = 8;
 
 export interface Vp9Descriptor {
   length: number;
@@ -97,10 +99,10 @@ function scalabilityStructureLength(payload: Buffer, at: number): number | strin
 }
 
 export class Vp9Depacketizer extends FrameAssembler {
-  /** The finished layer frames of the picture. */
-  private layers: Buffer[] = [];
-  /** The open layer frame (between B and E) as parts. */
-  private open: { parts: Buffer[]; bytes: number } | undefined;
+  /** The picture's bytes (frame.bytes) at the end of each finished layer frame. */
+  private layerEnds: number[] = [];
+  /** Between a layer frame's B and its E. */
+  private inLayer = false;
   /** The picture's first layer frame has P = 0. */
   private firstIntra = false;
 
@@ -110,39 +112,37 @@ export class Vp9Depacketizer extends FrameAssembler {
     const frame = this.frame!;
     if (frame.damage) return;
     if (d.begin) {
-      if (this.open) return this.malformed('VP9 layer frame began (B = 1) before the previous one ended (E = 1)');
-      if (this.layers.length === 0) this.firstIntra = !d.interPredicted;
-      this.open = { parts: [], bytes: 0 };
-    } else if (!this.open) {
+      if (this.inLayer) return this.malformed('VP9 layer frame began (B = 1) before the previous one ended (E = 1)');
+      if (this.layerEnds.length === 0) this.firstIntra = !d.interPredicted;
+      this.inLayer = true;
+    } else if (!this.inLayer) {
       return this.damage(frame.started ? 'VP9 layer frame continues without its beginning (B = 1)' : 'VP9 picture without its beginning (B = 1)');
     }
-    const data = payload.subarray(d.length);
-    this.append(data); // counts toward the frame limit, which may damage the frame
-    if (frame.damage) return;
-    this.open.parts.push(data);
-    this.open.bytes += data.length;
-    if (d.end) {
-      this.layers.push(Buffer.concat(this.open.parts, this.open.bytes));
-      this.open = undefined;
-    }
+    this.append(payload.subarray(d.length));
+    if (frame.damage || !d.end) return;
+    if (this.layerEnds.length === MAX_LAYER_FRAMES) return this.malformed(`VP9 picture has more than ${MAX_LAYER_FRAMES} layer frames`);
+    this.layerEnds.push(frame.bytes);
+    this.inLayer = false;
   }
 
-  protected close(): ClosedFrame {
-    if (this.open) return { damage: 'VP9 layer frame unfinished (no E = 1) at the end of the picture' };
-    if (this.layers.length === 0) return undefined;
+  protected close(frame: PendingFrame): ClosedFrame {
+    if (this.inLayer) return { damage: 'VP9 layer frame unfinished (no E = 1) at the end of the picture' };
+    if (this.layerEnds.length === 0) return undefined;
+    const all = Buffer.concat(frame.parts, frame.bytes);
+    const layers = this.layerEnds.map((end, i) => all.subarray(i === 0 ? 0 : this.layerEnds[i - 1], end));
     try {
-      const frames = this.layers.flatMap(vp9SuperframeFrames);
+      const frames = layers.flatMap(vp9SuperframeFrames);
       const first = vp9FrameInfo(frames[0]);
-      return { data: buildVp9Superframe(frames), keyframe: this.firstIntra && first.keyframe };
+      return { data: frames.length === 1 ? frames[0] : buildVp9Superframe(frames), keyframe: this.firstIntra && first.keyframe };
     } catch (error) {
       return { damage: error instanceof Error ? error.message : String(error) };
     }
   }
 
   protected resetPartial(): void {
-    this.open = undefined;
+    this.inLayer = false;
     if (!this.frame) {
-      this.layers = [];
+      this.layerEnds = [];
       this.firstIntra = false;
     }
   }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Vp8Depacketizer } from '../../../src-relay/rtp/vp8.js';
-import type { DepacketizerOutput, VideoRtpPacket } from '../../../src-relay/rtp/frame-assembler.js';
+import { FRAME_LIMITS, type DepacketizerOutput, type VideoRtpPacket } from '../../../src-relay/rtp/frame-assembler.js';
 import { vp8KeyframeInfo } from '../../../src-relay/codec/vp8.js';
 import { decodeWithFfmpeg, loadRtpFixture } from '../../helpers/rtp-fixture.js';
 
@@ -101,6 +101,16 @@ describe('VP8 RTP depacketizer (RFC 7741)', () => {
       if (i % 4 === 0) ts += 3000;
     }
     assert.ok(d.toJSON().malformedPackets > 0);
+  });
+
+  test('a frame of more packets than the limit is dropped, holding nothing meanwhile', () => {
+    const d = new Vp8Depacketizer();
+    run(d, framePackets(KEY, 0));
+    const out = run(d, [pkt(Buffer.concat([desc(true), INTER]), 3000, false)]);
+    for (let i = 0; i < FRAME_LIMITS.maxPacketsPerFrame; i++) out.push(...run(d, [pkt(Buffer.from([0x00, 0xaa]), 3000, false)]));
+    out.push(...run(d, [pkt(Buffer.from([0x00, 0xaa]), 3000, true)]));
+    assert.deepEqual(out.map((o) => o.kind), ['dropped']);
+    assert.match((out[0] as Dropped).reason, /more than 16384 packets/);
   });
 
   test("Chromium's VP8 capture reassembles into every frame, which ffmpeg decodes without an error; a loss drops frames until the second key frame", () => {

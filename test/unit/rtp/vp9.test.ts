@@ -142,8 +142,9 @@ describe('VP9 RTP depacketizer (RFC 9628)', () => {
       const out = run(d, [pkt(bad, 3000, true)]);
       assert.deepEqual(out.map((o) => o.kind), ['dropped'], name);
     }
-    // B while a layer frame is open; a picture ending without E.
+    // B while a layer frame is open; a picture ending without E; nine layer frames in one picture.
     for (const packets of [
+      Array.from({ length: 9 }, (_, i) => pkt(Buffer.concat([desc({}, { begin: true, end: true, inter: true }), INTER]), 3000, i === 8)),
       [pkt(Buffer.concat([desc({}, { begin: true, end: false, inter: true }), INTER]), 3000, false), pkt(Buffer.concat([desc({}, { begin: true, end: true, inter: true }), INTER]), 3000, true)],
       [pkt(Buffer.concat([desc({}, { begin: true, end: false, inter: true }), INTER]), 3000, true)],
     ]) {

@@ -17,19 +17,17 @@ import {
   type RtcpPacket,
   type RtpPacket,
 } from 'werift';
-import { h264Params } from '../codec/h264.js';
 import type { Log } from '../log.js';
-import { isH264Params, type H264Params, type VideoCodec } from '../media.js';
+import { isH264Params, type VideoCodec } from '../media.js';
 import { StreamClock, type TrackClock } from '../rtp/clock.js';
 import { SimulcastTimeline } from '../rtp/simulcast-timeline.js';
-import { RtpNalType } from '../rtp/h264.js';
 import { ReorderBuffer, type ReorderOutput } from '../rtp/reorder.js';
 import { FIR_FMT, FIR_LENGTH_WORDS, serializeFirBody } from '../rtp/rtcp-fir.js';
 import type { LiveStream, StreamSource } from '../streams.js';
 import { AudioDepacketizer } from './audio.js';
 import { KeyframeRequester, type KeyframeSender } from './keyframe.js';
 import type { IngestPlan } from './sdp.js';
-import { codedParams, createDepacketizer, type DepacketizedOutput, type VideoDepacketizer } from './video-codecs.js';
+import { createDepacketizer, keyframeParams, type DepacketizedOutput, type VideoDepacketizer } from './video-codecs.js';
 
 export const INGEST_SESSION_TIMING = {
   /** No RTP at all this long after the answer: ICE/DTLS never came up. */
@@ -275,8 +273,7 @@ export class IngestSession implements StreamSource {
     }
     if (result.keyframe) {
       pipeline.keyframes.onKeyframe();
-      if ('nalus' in result) this.updateParams(pipeline, result.nalus);
-      else this.updateCodedParams(pipeline, result.data);
+      this.updateParams(pipeline, result);
     }
     const clock = pipeline.clock;
     if (!clock || !this.stream) return;
@@ -292,44 +289,19 @@ export class IngestSession implements StreamSource {
     else if (this.videoCodec !== 'h264') layer.pushVideo({ codec: this.videoCodec, dts, cts: 0, keyframe: result.keyframe, data: result.data });
   }
 
-  /** Size and configuration record of VP8, VP9 or AV1 from each keyframe (a change is pushed, the same is not). */
-  private updateCodedParams(pipeline: VideoPipeline, data: Buffer): void {
-    if (!this.stream || this.videoCodec === 'h264') return;
-    const params = codedParams(this.videoCodec, data);
+  /** The keyframe's parameters (video-codecs.ts keyframeParams), pushed to the layer when they changed. */
+  private updateParams(pipeline: VideoPipeline, frame: { nalus: Buffer[] } | { data: Buffer }): void {
+    if (!this.stream) return;
+    const layer = this.stream.layer(pipeline.rid);
+    const params = keyframeParams(this.videoCodec, frame, layer.params, this.options.plan.video.parameterSets);
+    if (params === undefined) return;
     if (typeof params === 'string') {
       this.log('ingest.bad_keyframe', { mediaSessionId: this.sessionId, codec: this.videoCodec, error: params });
       return;
     }
-    const layer = this.stream.layer(pipeline.rid);
-    const current = layer.params;
-    if (current && !isH264Params(current) && current.width === params.width && current.height === params.height && current.record.equals(params.record)) return;
-    this.log('ingest.params', { mediaSessionId: this.sessionId, codec: params.codec, width: params.width, height: params.height });
-    if (!pipeline.announced) {
-      pipeline.announced = true;
-      this.log('ingest.layer', { mediaSessionId: this.sessionId, rid: pipeline.rid ?? null, ssrc: pipeline.ssrc ?? null, width: params.width, height: params.height });
-    }
-    layer.pushParams(params);
-  }
-
-  /** SPS/PPS from the keyframe itself, else (first keyframe only) from the offer's sprop-parameter-sets. */
-  private updateParams(pipeline: VideoPipeline, nalus: Buffer[]): void {
-    if (!this.stream) return;
-    const layer = this.stream.layer(pipeline.rid);
-    const outOfBand = layer.params ? [] : (this.options.plan.video.parameterSets ?? []);
-    const sps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.sps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.sps);
-    const pps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.pps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.pps);
-    if (!sps || !pps) return;
-    const current = layer.params;
-    if (isH264Params(current) && current.sps.equals(sps) && current.pps.equals(pps)) return;
-    let params: H264Params;
-    try {
-      params = h264Params(Buffer.from(sps), Buffer.from(pps));
-    } catch (error) {
-      this.log('ingest.bad_sps', { mediaSessionId: this.sessionId, error: error instanceof Error ? error.message : String(error) });
-      return;
-    }
     const rid = pipeline.rid === undefined ? {} : { rid: pipeline.rid };
-    this.log('ingest.params', { mediaSessionId: this.sessionId, ...rid, width: params.width, height: params.height, profile: params.profile, level: params.level });
+    const detail = isH264Params(params) ? { profile: params.profile, level: params.level } : { codec: params.codec };
+    this.log('ingest.params', { mediaSessionId: this.sessionId, ...rid, width: params.width, height: params.height, ...detail });
     if (!pipeline.announced) {
       pipeline.announced = true;
       this.log('ingest.layer', { mediaSessionId: this.sessionId, rid: pipeline.rid ?? null, ssrc: pipeline.ssrc ?? null, width: params.width, height: params.height });

@@ -5,9 +5,10 @@
 import { av1CodecConfigurationRecord, findSequenceHeader, parseAv1SequenceHeader } from '../codec/av1.js';
 import { vp8KeyframeInfo } from '../codec/vp8.js';
 import { vp9FrameInfo, vpCodecConfigurationRecord } from '../codec/vp9.js';
-import type { CodedVideoParams, VideoCodec } from '../media.js';
+import { h264Params } from '../codec/h264.js';
+import { isH264Params, sameVideoParams, type CodedVideoParams, type VideoCodec, type VideoParams } from '../media.js';
 import { Av1Depacketizer } from '../rtp/av1.js';
-import { H264Depacketizer, type H264Input } from '../rtp/h264.js';
+import { H264Depacketizer, RtpNalType, type H264Input } from '../rtp/h264.js';
 import { Vp8Depacketizer } from '../rtp/vp8.js';
 import { Vp9Depacketizer } from '../rtp/vp9.js';
 
@@ -61,5 +62,34 @@ export function codedParams(codec: Exclude<VideoCodec, 'h264'>, data: Buffer): C
     }
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * The parameters a keyframe brings, when they differ from `current`: H.264's SPS/PPS from the picture, else
+ * (first keyframe only) from the offer's sprop-parameter-sets; another codec's size and record. Undefined when
+ * unchanged or absent; a string says why they cannot be read.
+ */
+export function keyframeParams(
+  codec: VideoCodec,
+  frame: { nalus: Buffer[] } | { data: Buffer },
+  current: VideoParams | undefined,
+  sprop: readonly Buffer[] | undefined,
+): VideoParams | string | undefined {
+  if ('data' in frame) {
+    if (codec === 'h264') return undefined;
+    const params = codedParams(codec, frame.data);
+    return typeof params === 'string' || !sameVideoParams(params, current) ? params : undefined;
+  }
+  const outOfBand = current ? [] : (sprop ?? []);
+  const find = (type: number): Buffer | undefined => frame.nalus.find((n) => (n[0]! & 0x1f) === type) ?? outOfBand.find((n) => (n[0]! & 0x1f) === type);
+  const sps = find(RtpNalType.sps);
+  const pps = find(RtpNalType.pps);
+  if (!sps || !pps) return undefined;
+  if (isH264Params(current) && current.sps.equals(sps) && current.pps.equals(pps)) return undefined;
+  try {
+    return h264Params(Buffer.from(sps), Buffer.from(pps));
+  } catch (error) {
+    return `bad SPS: ${error instanceof Error ? error.message : String(error)}`;
   }
 }

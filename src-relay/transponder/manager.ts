@@ -34,6 +34,7 @@ import { layerChoiceProblem } from './layers.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
 import { enhancedFourCcs, videoCodecsProblem, videoRoute } from './video-route.js';
 import { TranscoderHub } from './transcode/hub.js';
+import type { TranscoderOptions } from './transcode/transcoder.js';
 import { transcodeBitrateKbps } from './transcode/bitrate.js';
 
 export interface RelayConfig {
@@ -132,7 +133,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const fourCcList = enhancedFourCcs(options.videoCodecs);
     const transcoder =
       route.path === 'transcode'
-        ? this.transcoders.acquire(stream, () => ({ bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log }))
+        ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options))
         : undefined;
 
     const outputs = this.outputsOf(stream);
@@ -229,8 +230,11 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     outputs.recordings += 1;
     let held = true;
     // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer):
-    // of the transcoder's output when the transponder gets H.264 transcoded.
-    const layer = transponder ? transponder.videoStream.layers.find((l) => transponder.uses(l)) : undefined;
+    // of the transcoder's output when the transponder gets H.264 transcoded. A stream's own recording of a
+    // VP8/VP9/AV1 publisher records the stream's H.264 encode (every player and the MP4 remux read it).
+    const transcoder = !transponder && stream.videoCodec !== 'h264' ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, {})) : undefined;
+    const videoStream = transponder?.videoStream ?? transcoder?.output ?? stream;
+    const layer = transponder ? videoStream.layers.find((l) => transponder.uses(l)) : transcoder ? videoStream.layers[0] : undefined;
     if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 0) + 1);
     return {
       stream,
@@ -244,9 +248,14 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         held = false;
         outputs.recordings -= 1;
         if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 1) - 1);
+        if (transcoder) this.transcoders.release(stream, transcoder);
         this.dropOutputsIfUnused(stream, outputs);
       },
     };
+  }
+
+  private transcoderOptions(stream: LiveStream, options: TransponderOptions): TranscoderOptions {
+    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log };
   }
 
   private get(mediaSessionId: string): Transponder {

@@ -2,6 +2,7 @@
 // target accepts their codec (H.264 in classic FLV; AV1 and VP9 in Enhanced RTMP), else the stream's one
 // H.264 encode of them (transcode/). VP8 has no FLV form a target takes, so it is always transcoded.
 import type { VideoCodec } from '../media.js';
+import type { VideoFourCc } from '../flv/enhanced.js';
 import { TARGET_VIDEO_CODECS, type TargetVideoCodec, type VideoPath } from '../../src-contract/transponder.js';
 
 export interface VideoRoute {
@@ -29,7 +30,7 @@ export function videoCodecsProblem(value: unknown): string | undefined {
 }
 
 /** The Enhanced RTMP FourCCs a target accepting these codecs lists in `connect` (empty: a classic connect). */
-export function enhancedFourCcs(accepted: readonly TargetVideoCodec[] | undefined): string[] {
-  const fourCc: Record<TargetVideoCodec, string | undefined> = { h264: undefined, av1: 'av01', vp9: 'vp09', hevc: 'hvc1' };
-  return (accepted ?? []).map((c) => fourCc[c]).filter((c): c is string => c !== undefined);
+export function enhancedFourCcs(accepted: readonly TargetVideoCodec[] | undefined): VideoFourCc[] {
+  const fourCc: Record<TargetVideoCodec, VideoFourCc | undefined> = { h264: undefined, av1: 'av01', vp9: 'vp09', hevc: 'hvc1' };
+  return [...new Set((accepted ?? []).map((c) => fourCc[c]).filter((c): c is VideoFourCc => c !== undefined))];
 }

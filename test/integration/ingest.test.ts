@@ -107,9 +107,9 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
     assert.equal(response.status, 409);
   });
 
-  test('an offer without H.264 is refused with a reason', async () => {
-    const noH264 = offers[0].replace(/H264\/90000/g, 'VP8/90000');
-    await assert.rejects(ingest.publish('other', noH264), (error: Error) => error instanceof IngestError && /H\.264/.test(error.message));
+  test('an offer with no video codec we take (H.264, AV1, VP9, VP8) is refused with a reason', async () => {
+    const none = offers[0].replace(/(H264|VP8|VP9|AV1)\/90000/g, 'H265/90000');
+    await assert.rejects(ingest.publish('other', none), (error: Error) => error instanceof IngestError && /no H\.264 with packetization-mode=1, AV1, VP9 or VP8/.test(error.message));
     await assert.rejects(ingest.publish('other', 'hello'), IngestError);
     assert.equal(registry.get('other'), undefined);
   });

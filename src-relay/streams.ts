@@ -39,6 +39,8 @@ export interface StreamSource {
   readonly description: string;
   /** The codec of every layer's pictures; H.264 when not given. */
   readonly videoCodec?: VideoCodec;
+  /** The publisher answers no keyframe request (PLI, FIR): targets get keyframes only on its own schedule. */
+  readonly ignoresKeyframeRequests?: boolean;
 }
 
 export interface VideoLayerEvents {
@@ -135,6 +137,11 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
   /** The codec the publisher sends (the same in every layer). */
   get videoCodec(): VideoCodec {
     return this.source.videoCodec ?? 'h264';
+  }
+
+  /** The publisher is seen to ignore keyframe requests (webrtc/keyframe.ts), e.g. aiortc. */
+  get ignoresKeyframeRequests(): boolean {
+    return this.source.ignoresKeyframeRequests ?? false;
   }
 
   /** The video layers, largest picture first (layers whose size is not known yet last, in arrival order). */

@@ -161,6 +161,11 @@ export class IngestSession implements StreamSource {
     this.pc.close().catch((error: unknown) => this.log('ingest.close_error', { mediaSessionId: this.sessionId, error: String(error) }));
   }
 
+  /** StreamSource: some layer's publisher answered neither PLI nor FIR, twice in a row. */
+  get ignoresKeyframeRequests(): boolean {
+    return [...this.video.values()].some((p) => p.keyframes.ignoresRequests);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -16,17 +16,25 @@ export interface IvfClip {
 }
 
 const ENCODER: Record<ClipCodec, string[]> = {
-  vp8: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-lag-in-frames', '0'],
-  vp9: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-row-mt', '1', '-lag-in-frames', '0'],
-  av1: ['-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-lag-in-frames', '0'],
+  vp8: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0'],
+  vp9: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-lag-in-frames', '0'],
+  av1: ['-c:v', 'libaom-av1', '-usage', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0'],
 };
 
-/** testsrc at `fps`, `seconds` long, a keyframe every `gopFrames` (only the first when gopFrames ≥ the clip). */
-export async function makeIvfClip(out: string, codec: ClipCodec, o: { width: number; height: number; fps: number; seconds: number; gopFrames: number }): Promise<IvfClip> {
+/**
+ * testsrc at `fps`, `seconds` long, a keyframe every `gopFrames` (only the first when gopFrames ≥ the clip);
+ * with `noise`, testsrc2 under temporal noise of that strength (so the encoder spends the bitrate).
+ */
+export async function makeIvfClip(
+  out: string,
+  codec: ClipCodec,
+  o: { width: number; height: number; fps: number; seconds: number; gopFrames: number; noise?: number; bitrateKbps?: number },
+): Promise<IvfClip> {
+  const source = o.noise ? `testsrc2=size=${o.width}x${o.height}:rate=${o.fps},noise=alls=${o.noise}:allf=t` : `testsrc=size=${o.width}x${o.height}:rate=${o.fps}`;
   await run('/usr/bin/ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${o.width}x${o.height}:rate=${o.fps}`, '-t', String(o.seconds)],
-    ...ENCODER[codec], '-g', String(o.gopFrames), '-keyint_min', String(o.gopFrames), '-pix_fmt', 'yuv420p', '-f', 'ivf', out,
-  ], { timeout: 120_000 });
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(o.seconds)],
+    ...ENCODER[codec], '-b:v', `${o.bitrateKbps ?? 400}k`, '-g', String(o.gopFrames), '-keyint_min', String(o.gopFrames), '-pix_fmt', 'yuv420p', '-f', 'ivf', out,
+  ], { timeout: 300_000 });
   return readIvf(readFileSync(out), codec);
 }
 

@@ -7,7 +7,8 @@
 //       and the added latency (a picture written to ffmpeg → its H.264 picture read back, mean);
 //   (c) the peer: the app's ffmpeg doing the same transcode of the same pictures on its own (`-re` from the
 //       IVF file, `-c:v libx264 -preset veryfast -tune zerolatency`, the same bitrate and keyframes) to nginx.
-// CPU is user+sys from /proc, % of one core over the window (CODECS_BENCH_WINDOW_S, default 15 s).
+// CPU is user+sys from /proc, % of one core over the window (CODECS_BENCH_WINDOW_S, default 15 s); "encoded
+// fps" is the H.264 pictures out per second (30 when the encoder keeps real time).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,8 @@ import { startNginxRtmp, startNodeMediaServer } from '../test/helpers/servers.js
 import { waitFor } from '../test/helpers/wait.js';
 import { procStat } from './host-process.js';
 import type { BenchResult } from './run.js';
+import { FlvReader } from '../src-relay/flv/file.js';
+import { TagType } from '../src-relay/flv/tags.js';
 
 const CLIP = { width: 1280, height: 720, fps: 30, seconds: 4, gopFrames: 60 } as const;
 const WINDOW_S = Number(process.env.CODECS_BENCH_WINDOW_S ?? 15);
@@ -112,20 +115,27 @@ async function relayCase(pictures: Picture[], codec: VideoCodec, params: Paramet
   }
 }
 
-/** The peer: the app's ffmpeg transcoding the IVF file in real time to nginx with the same encoder settings. */
-async function ffmpegPeer(ivf: string, rtmpUrl: string): Promise<number> {
+/** The peer: the app's ffmpeg transcoding the IVF file in real time with the same options, its FLV counted. */
+async function ffmpegPeer(ivf: string): Promise<{ percent: number; fps: number }> {
   const args = transcodeArgs({ decoder: 'vp8', bitrateKbps: BITRATE_KBPS, keyframeIntervalMs: 2000 });
   const input = args.indexOf('-i');
-  // Same decoder and encoder options; the input is the file read at its own pace, the output nginx.
-  const peerArgs = [...args.slice(0, input - 2), '-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf, ...args.slice(input + 2, -1), rtmpUrl];
-  const child = spawn(findFfmpeg(), peerArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Same decoder and encoder options and the same FLV on stdout; the input is the file read at its own pace.
+  const peerArgs = [...args.slice(0, input - 2), '-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf, ...args.slice(input + 2)];
+  const child = spawn(findFfmpeg(), peerArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const reader = new FlvReader();
+  let pictures = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    for (const tag of reader.push(d)) if (tag.type === TagType.video && tag.body[1] === 1) pictures++;
+  });
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     if (child.exitCode !== null) throw new Error(`the ffmpeg peer exited with ${child.exitCode}`);
     const t0 = performance.now();
     const ticks0 = ticksOf(child.pid!);
+    const pictures0 = pictures;
     await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
-    return (((ticksOf(child.pid!) - ticks0) / CLOCK_TICKS) * 1000 * 100) / (performance.now() - t0);
+    const wallMs = performance.now() - t0;
+    return { percent: (((ticksOf(child.pid!) - ticks0) / CLOCK_TICKS) * 1000 * 100) / wallMs, fps: ((pictures - pictures0) * 1000) / wallMs };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -166,8 +176,8 @@ export default async function codecsBench(): Promise<BenchResult> {
       await relayCase(codedPictures('vp8', vp8), 'vp8', vp8Params, Array.from({ length: 5 }, (_, i) => ({ rtmpUrl: `${nginx.url('live')}/vp8five_${i}` }))),
       5,
     );
-    const peer = await ffmpegPeer(join(work, 'vp8.ivf'), `${nginx.url('live')}/peer`);
-    rows.push(['VP8 → H.264, ffmpeg alone (peer)', '1', '—', peer.toFixed(1), peer.toFixed(1), '—', '—']);
+    const peer = await ffmpegPeer(join(work, 'vp8.ivf'));
+    rows.push(['VP8 → H.264, ffmpeg alone (peer)', '1', '—', peer.percent.toFixed(1), peer.percent.toFixed(1), '—', peer.fps.toFixed(1)]);
     return {
       title: `Publisher codecs: ${CLIP.width}x${CLIP.height}@${CLIP.fps} at ${BITRATE_KBPS} kb/s, CPU % of one core over ${WINDOW_S} s (user+sys)`,
       columns: ['path', 'targets', 'relay %', 'ffmpeg %', 'total %', 'added latency ms', 'encoded fps'],

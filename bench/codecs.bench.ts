@@ -31,10 +31,13 @@ import type { BenchResult } from './run.js';
 import { FlvReader } from '../src-relay/flv/file.js';
 import { TagType } from '../src-relay/flv/tags.js';
 
-const CLIP = { width: 1280, height: 720, fps: 30, seconds: 4, gopFrames: 60 } as const;
+/** CODECS_BENCH_HEIGHT picks the picture (16:9; default 720). */
+const HEIGHT = Number(process.env.CODECS_BENCH_HEIGHT ?? 720);
+const CLIP = { width: Math.round((HEIGHT * 16) / 9 / 2) * 2, height: HEIGHT, fps: 30, seconds: 4, gopFrames: 60 } as const;
 const WINDOW_S = Number(process.env.CODECS_BENCH_WINDOW_S ?? 15);
 const SETTLE_MS = 3000;
-const BITRATE_KBPS = 2500;
+/** CODECS_BENCH_KBPS: the pictures' bitrate and the encoder's (default 2500). */
+const BITRATE_KBPS = Number(process.env.CODECS_BENCH_KBPS ?? 2500);
 const CLOCK_TICKS = 100;
 
 interface Picture {

@@ -1,6 +1,6 @@
 // One H.264 transcoder per stream (transcoder.ts), shared by every target of that stream that needs H.264
 // from a VP8, VP9 or AV1 publisher: started by the first such target, stopped with the last, or when the
-// stream ends. However many targets, the stream is decoded and encoded once.
+// stream ends (or it fails). However many targets, the stream is decoded and encoded once.
 import type { LiveStream } from '../../streams.js';
 import { H264Transcoder, type TranscoderOptions } from './transcoder.js';
 
@@ -22,6 +22,12 @@ export class TranscoderHub {
       this.byStream.set(stream, entry);
       transcoder.output.once('end', () => {
         if (this.byStream.get(stream) === created) this.byStream.delete(stream);
+      });
+      // A failed transcoder fails its targets (they listen for it) and is let go: a target started later
+      // gets a new one.
+      transcoder.once('failed', () => {
+        if (this.byStream.get(stream) === created) this.byStream.delete(stream);
+        setImmediate(() => transcoder.close('the transcoder failed'));
       });
     }
     entry.users++;

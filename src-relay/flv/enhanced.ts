@@ -1,7 +1,7 @@
 // Enhanced RTMP v2 (veovera/enhanced-rtmp, docs/enhanced/enhanced-rtmp-v2.md) — the video tag bodies
 // that carry AV1, VP9, VP8 and HEVC by FourCC in FLV and RTMP video messages, and the `connect` command
 // fields that declare them. Pure functions, no I/O. Classic AVC bodies stay in tags.ts.
-import { FrameType } from './tags.js';
+import { FrameType, videoTagInfo } from './tags.js';
 
 /** VideoFourCc (the spec's enum; the FOURCC written after the first byte). */
 export const VideoFourCc = { vp8: 'vp08', vp9: 'vp09', av1: 'av01', avc: 'avc1', hevc: 'hvc1' } as const;
@@ -123,6 +123,24 @@ export function exVideoTagInfo(body: Buffer): ExVideoTagInfo | undefined {
     sequenceEnd: packetType === VideoPacketType.sequenceEnd,
     cts,
     data: body.subarray(start),
+  };
+}
+
+/**
+ * The flags a sender's congestion policy and a recorder need of any video body, classic (tags.ts
+ * videoTagInfo) or Enhanced RTMP: keyframe (FrameType 1) and sequence header (AVC sequence header or
+ * SequenceStart). Never throws; an empty body is neither.
+ */
+export function videoBodyFlags(body: Buffer): { keyframe: boolean; sequenceHeader: boolean; enhanced: boolean } {
+  if (body.length === 0) return { keyframe: false, sequenceHeader: false, enhanced: false };
+  if (!(body[0] & IS_EX_VIDEO_HEADER)) {
+    const { keyframe, sequenceHeader } = videoTagInfo(body);
+    return { keyframe, sequenceHeader, enhanced: false };
+  }
+  return {
+    keyframe: ((body[0] >> 4) & 0x07) === FrameType.keyframe,
+    sequenceHeader: (body[0] & 0x0f) === VideoPacketType.sequenceStart,
+    enhanced: true,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   exVideoTagInfo,
   fourCcCodecId,
   VideoPacketType,
+  videoBodyFlags,
 } from '../../../src-relay/flv/enhanced.js';
 import { TagType } from '../../../src-relay/flv/tags.js';
 import { writeFlv, type FlvTag } from '../../../src-relay/flv/file.js';
@@ -56,6 +57,16 @@ describe('Enhanced RTMP v2 video tag bodies', () => {
     assert.throws(() => exVideoTagInfo(Buffer.from([0x91, 0x61, 0x76, 0x63, 0x32])), /FourCC 'avc2'/);
     assert.throws(() => exVideoTagInfo(Buffer.from([0x94, ...Buffer.from('av01')])), /packet type 4/);
     assert.throws(() => exVideoTagInfo(Buffer.from([0x91, ...Buffer.from('hvc1'), 0])), /composition time/);
+  });
+
+  test('videoBodyFlags reads keyframe and sequence header of classic and enhanced bodies alike', () => {
+    assert.deepEqual(videoBodyFlags(exVideoSequenceStartBody('av01', Buffer.alloc(4))), { keyframe: true, sequenceHeader: true, enhanced: true });
+    assert.deepEqual(videoBodyFlags(exVideoFrameBody('av01', true, Buffer.alloc(1))), { keyframe: true, sequenceHeader: false, enhanced: true });
+    assert.deepEqual(videoBodyFlags(exVideoFrameBody('vp09', false, Buffer.alloc(1))), { keyframe: false, sequenceHeader: false, enhanced: true });
+    assert.deepEqual(videoBodyFlags(Buffer.from([0x17, 0x00, 0, 0, 0])), { keyframe: true, sequenceHeader: true, enhanced: false });
+    assert.deepEqual(videoBodyFlags(Buffer.from([0x27, 0x01, 0, 0, 0])), { keyframe: false, sequenceHeader: false, enhanced: false });
+    assert.deepEqual(videoBodyFlags(Buffer.from([0x9f])), { keyframe: true, sequenceHeader: false, enhanced: true });
+    assert.deepEqual(videoBodyFlags(Buffer.alloc(0)), { keyframe: false, sequenceHeader: false, enhanced: false });
   });
 
   test('videocodecid is the FOURCC as a UI32; connect declares the FOURCCs as a strict array and an info map', () => {

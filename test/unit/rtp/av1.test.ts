@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { Av1Depacketizer } from '../../../src-relay/rtp/av1.js';
 import type { DepacketizerOutput, VideoRtpPacket } from '../../../src-relay/rtp/frame-assembler.js';
 import { FRAME_LIMITS } from '../../../src-relay/rtp/frame-assembler.js';
-import { ObuType, splitObus, writeLeb128 } from '../../../src-relay/codec/av1.js';
+import { av1IsKeyframe, ObuType, splitObus, writeLeb128 } from '../../../src-relay/codec/av1.js';
 import { ReorderBuffer } from '../../../src-relay/rtp/reorder.js';
 import { decodeWithFfmpeg, loadRtpFixture } from '../../helpers/rtp-fixture.js';
+import { packetizeAv1 } from '../../helpers/av1-packetizer.js';
+import { spawnSync } from 'node:child_process';
 
 type Frame = Extract<DepacketizerOutput, { kind: 'frame' }>;
 type Dropped = Extract<DepacketizerOutput, { kind: 'dropped' }>;
@@ -197,5 +199,34 @@ describe('AV1 RTP depacketizer (AOM RTP payload format v1.0)', () => {
     assert.equal(drops.length, secondKey - lost);
     assert.equal(drops[0].requestKeyframe, true);
     assert.deepEqual(decodeWithFfmpeg('av1', sent.map((f) => f.data)), { frames: sent.length, width: 320, height: 180, errors: '' });
+  });
+
+  test("libaom's temporal units, packetized from the spec with fragments and aggregation, come out byte for byte", () => {
+    const encode = spawnSync(
+      'ffmpeg',
+      ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=30', '-frames:v', '12', '-c:v', 'libaom-av1', '-cpu-used', '8', '-g', '6', '-f', 'obu', 'pipe:1'],
+      { timeout: 60_000 },
+    );
+    assert.equal(encode.status, 0, String(encode.stderr));
+    // Temporal units of the encoder's stream, without their temporal delimiters.
+    const units: Buffer[][] = [];
+    for (const o of splitObus(encode.stdout)) {
+      if (o.type === ObuType.temporalDelimiter) units.push([]);
+      else units.at(-1)!.push(o.obu);
+    }
+    const encoded = units.map((u) => Buffer.concat(u));
+    assert.equal(encoded.length, 12);
+    for (const maxPayload of [120, 1200]) {
+      let sequence = 0;
+      const packets = encoded.flatMap((tu, i) => {
+        const out = packetizeAv1(tu, { timestamp: i * 3000, firstSequence: sequence, keyframe: av1IsKeyframe(tu), maxPayload });
+        sequence += out.length;
+        return out;
+      });
+      const out = frames(run(new Av1Depacketizer(), packets));
+      assert.equal(out.length, encoded.length, `max payload ${maxPayload}`);
+      out.forEach((f, i) => assert.ok(f.data.equals(encoded[i]), `temporal unit ${i} differs (max payload ${maxPayload})`));
+      assert.deepEqual(out.flatMap((f, i) => (f.keyframe ? [i] : [])), [0, 6]);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { Vp8Depacketizer } from '../../../src-relay/rtp/vp8.js';
 import { FRAME_LIMITS, type DepacketizerOutput, type VideoRtpPacket } from '../../../src-relay/rtp/frame-assembler.js';
 import { vp8KeyframeInfo } from '../../../src-relay/codec/vp8.js';
 import { decodeWithFfmpeg, loadRtpFixture } from '../../helpers/rtp-fixture.js';
+import { encodeToRtpAndIvf } from '../../helpers/ffmpeg-rtp.js';
 
 type Frame = Extract<DepacketizerOutput, { kind: 'frame' }>;
 type Dropped = Extract<DepacketizerOutput, { kind: 'dropped' }>;
@@ -131,5 +132,14 @@ describe('VP8 RTP depacketizer (RFC 7741)', () => {
     assert.deepEqual(sent.map((f) => f.timestamp), [...whole.slice(0, lost), ...whole.slice(secondKey)].map((f) => f.timestamp));
     assert.equal(out.filter((o) => o.kind === 'dropped').length, secondKey - lost);
     assert.deepEqual(decodeWithFfmpeg('vp8', sent.map((f) => f.data)), { frames: sent.length, width: 320, height: 180, errors: '' });
+  });
+
+  test("ffmpeg's own VP8 packetizer: the frames that come out are the encoder's frames, byte for byte", async () => {
+    const { packets, frames: encoded } = await encodeToRtpAndIvf('vp8', { frames: 20, gop: 10, packetSize: 400 });
+    assert.ok(packets.length > encoded.length, 'frames span several packets');
+    const out = frames(run(new Vp8Depacketizer(), packets));
+    assert.equal(out.length, encoded.length);
+    out.forEach((f, i) => assert.ok(f.data.equals(encoded[i]), `frame ${i} differs from the encoder's`));
+    assert.deepEqual(out.flatMap((f, i) => (f.keyframe ? [i] : [])), [0, 10]);
   });
 });

@@ -4,6 +4,7 @@ import { Vp9Depacketizer, readVp9Descriptor } from '../../../src-relay/rtp/vp9.j
 import type { DepacketizerOutput, VideoRtpPacket } from '../../../src-relay/rtp/frame-assembler.js';
 import { buildVp9Superframe, vp9FrameInfo, vp9PictureInfo, vp9SuperframeFrames } from '../../../src-relay/codec/vp9.js';
 import { decodeWithFfmpeg, loadRtpFixture } from '../../helpers/rtp-fixture.js';
+import { encodeToRtpAndIvf } from '../../helpers/ffmpeg-rtp.js';
 
 type Frame = Extract<DepacketizerOutput, { kind: 'frame' }>;
 type Dropped = Extract<DepacketizerOutput, { kind: 'dropped' }>;
@@ -195,5 +196,14 @@ describe('VP9 RTP depacketizer (RFC 9628)', () => {
     const decoded = decodeWithFfmpeg('vp9', out.map((f) => f.data), { width: 640, height: 360 });
     assert.equal(decoded.errors, '');
     assert.ok(decoded.frames >= out.length);
+  });
+
+  test("ffmpeg's own VP9 packetizer: the frames that come out are the encoder's frames, byte for byte", async () => {
+    const { packets, frames: encoded } = await encodeToRtpAndIvf('vp9', { frames: 20, gop: 10, packetSize: 400 });
+    assert.ok(packets.length > encoded.length, 'frames span several packets');
+    const out = frames(run(new Vp9Depacketizer(), packets));
+    assert.equal(out.length, encoded.length);
+    out.forEach((f, i) => assert.ok(f.data.equals(encoded[i]), `frame ${i} differs from the encoder's`));
+    assert.deepEqual(out.flatMap((f, i) => (f.keyframe ? [i] : [])), [0, 10]);
   });
 });

@@ -8,11 +8,13 @@
 //   npm test -- test/unit         only the files under a folder (or single files)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureMainBuiltOrExit } from './build-main.js';
 
-// nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher.
-const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc'];
+// nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher;
+// firefox-esr the publisher without H.264 (VP8/VP9/AV1).
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr'];
 const NEEDED_FILES = [
   '/usr/bin/chromium',
   '/usr/bin/ffmpeg',
@@ -21,6 +23,7 @@ const NEEDED_FILES = [
   '/usr/lib/nginx/modules/ngx_rtmp_module.so',
   '/usr/lib/nginx/modules/ngx_stream_module.so',
   '/usr/lib/python3/dist-packages/aiortc/__init__.py',
+  '/usr/bin/firefox-esr',
 ];
 
 function ensurePeers() {
@@ -37,6 +40,20 @@ function ensurePeers() {
   execFileSync('sh', ['-c', command], { stdio: 'inherit', env });
 }
 
+// node-av (FFmpeg 8 with dav1d as one native addon, ~200 MB) decodes Enhanced RTMP in the tests; it is no
+// dependency of the project, so it goes into a folder of its own, as the Debian peers go into the system
+// (test/helpers/node-av.ts reads it from there). --ignore-scripts: its postinstall only downloads an ffmpeg
+// command-line binary from outside the registry, which the library does not need.
+const NODE_AV_VERSION = '6.1.1';
+const NODE_AV_DIR = process.env.NODE_AV_DIR ?? join(homedir(), '.cache', 'castbridge-test-peers', 'node-av');
+
+function ensureNodeAv() {
+  if (existsSync(join(NODE_AV_DIR, 'node_modules', 'node-av', 'dist', 'index.js'))) return;
+  const args = ['install', '--prefix', NODE_AV_DIR, '--ignore-scripts', '--no-audit', '--no-fund', `node-av@${NODE_AV_VERSION}`];
+  console.log(`installing the tests' decoder for Enhanced RTMP: npm ${args.join(' ')}`);
+  execFileSync('npm', args, { stdio: 'inherit' });
+}
+
 function findTests(path) {
   if (!existsSync(path)) throw new Error(`no such test path: ${path}`);
   if (statSync(path).isFile()) return [path];
@@ -50,6 +67,7 @@ function findTests(path) {
 }
 
 ensurePeers();
+ensureNodeAv();
 const args = process.argv.slice(2);
 const files = (args.length ? args : ['test']).flatMap(findTests).map((f) => relative(process.cwd(), f));
 if (files.length === 0) {

@@ -29,6 +29,21 @@ export type AudioCodec = Static<typeof AudioCodec>;
 const SoundFile = Type.String({ minLength: 1, maxLength: MAX_SOUND_FILE });
 
 /**
+ * `options.videoCodecs`: the video codecs a target accepts. The publisher's codec, when listed, is copied
+ * (H.264 in classic FLV, AV1 / VP9 / HEVC in Enhanced RTMP); otherwise the video is transcoded to H.264.
+ * Default: h264 only.
+ */
+export const TARGET_VIDEO_CODECS = ['h264', 'av1', 'vp9', 'hevc'] as const;
+export const TargetVideoCodec = stringEnum(TARGET_VIDEO_CODECS);
+export type TargetVideoCodec = Static<typeof TargetVideoCodec>;
+
+/** The codec a transponder sends (`videoCodec` of the transponder object). */
+export const SENT_VIDEO_CODECS = ['h264', 'av1', 'vp9', 'hevc'] as const;
+/** `videoPath`: the publisher's pictures as they came, or the relay's H.264 encode of them. */
+export const VIDEO_PATHS = ['copy', 'transcode'] as const;
+export type VideoPath = (typeof VIDEO_PATHS)[number];
+
+/**
  * `options.quality`: which video layer of a simulcast publisher a target receives (layers are the sizes the
  * publisher encodes at once; a publisher without simulcast has one, and every choice maps to it).
  * "medium" is the middle of three layers, the lower of two.
@@ -58,6 +73,13 @@ export const TransponderOptions = Type.Object(
     ),
     /** Send the largest layer at most this many pixels high; the lowest if none is. */
     maxHeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Send the largest layer at most this many pixels high; the lowest if none is.' })),
+    videoCodecs: Type.Optional(
+      Type.Array(TargetVideoCodec, {
+        minItems: 1,
+        maxItems: 8,
+        description: 'Video codecs this target accepts (h264, av1, vp9, hevc); the publisher\'s codec is copied when listed, else transcoded to H.264. Default ["h264"].',
+      }),
+    ),
     /** Step down a layer under sustained congestion, back up after a stable period (default false). */
     adaptive: Type.Optional(
       Type.Boolean({ description: 'Step down one layer after ~3 s of congestion on this target, back up after 20 s without (doubling after a failed try). Default false.' }),
@@ -131,6 +153,10 @@ export const Transponder = Type.Object(
     layer: Type.Optional(TransponderLayer),
     /** Present with `options.adaptive`. */
     adaptive: Type.Optional(TransponderAdaptive),
+    /** The video codec sent to the target. */
+    videoCodec: Type.Optional(stringEnum(SENT_VIDEO_CODECS)),
+    /** Whether the publisher's pictures are copied or transcoded to H.264 for this target. */
+    videoPath: Type.Optional(stringEnum(VIDEO_PATHS)),
   },
   { additionalProperties: true, required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'] },
 );

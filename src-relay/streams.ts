@@ -7,7 +7,7 @@
 // `video`/`params` events and `params` carry its primary layer, the largest picture, so a consumer that
 // does not choose a layer gets what it got before simulcast existed.
 import { EventEmitter } from 'node:events';
-import type { H264Params, PcmChunk, VideoFrame } from './media.js';
+import { frameBytes, sameVideoParams, type PcmChunk, type VideoCodec, type VideoFrame, type VideoParams } from './media.js';
 
 /** Events of a live stream. Every timestamp is in milliseconds on the stream's one clock. */
 export interface LiveStreamEvents {
@@ -15,8 +15,11 @@ export interface LiveStreamEvents {
   video: [frame: VideoFrame];
   /** Decoded audio, 48 kHz stereo s16, contiguous unless the publisher stalled. */
   pcm: [chunk: PcmChunk];
-  /** New SPS/PPS of the primary layer (first ones, a resolution change, or another layer became primary). */
-  params: [params: H264Params];
+  /**
+   * New parameters of the primary layer (H.264 SPS/PPS, or another codec's size and configuration record:
+   * the first ones, a resolution change, or another layer became primary).
+   */
+  params: [params: VideoParams];
   /** A layer was added, or the layers' order changed (sizes became known). */
   layers: [layers: readonly VideoLayer[]];
   /** The publisher is gone; no more events follow. */
@@ -34,13 +37,17 @@ export interface StreamSource {
   close(reason: string): void;
   /** Publisher description for logs and the UI, e.g. "whip 127.0.0.1:53211". */
   readonly description: string;
+  /** The codec of every layer's pictures; H.264 when not given. */
+  readonly videoCodec?: VideoCodec;
+  /** The publisher answers no keyframe request (PLI, FIR): targets get keyframes only on its own schedule. */
+  readonly ignoresKeyframeRequests?: boolean;
 }
 
 export interface VideoLayerEvents {
   /** A video access unit of this layer, in decode order. */
   video: [frame: VideoFrame];
-  /** New SPS/PPS of this layer. */
-  params: [params: H264Params];
+  /** New parameters of this layer (SPS/PPS, or size and configuration record). */
+  params: [params: VideoParams];
 }
 
 /** How long the layer's bitrate is averaged over. */
@@ -48,8 +55,8 @@ const BITRATE_WINDOW_MS = 2000;
 
 /** One encoding of the stream's picture: its frames, parameter sets, measured bitrate and keyframe requests. */
 export class VideoLayer extends EventEmitter<VideoLayerEvents> {
-  /** Current parameter sets, undefined until the first SPS/PPS arrive. */
-  params: H264Params | undefined;
+  /** Current parameters, undefined until the first SPS/PPS (or the first keyframe of another codec) arrive. */
+  params: VideoParams | undefined;
   /** Frame sizes of the last BITRATE_WINDOW_MS: [dts, bytes]. */
   private readonly window: Array<[number, number]> = [];
   private windowBytes = 0;
@@ -71,7 +78,7 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
     return this.params?.height ?? 0;
   }
 
-  /** H.264 payload rate over the last two seconds of frames, in kb/s (0 until two frames arrived). */
+  /** Video payload rate over the last two seconds of frames, in kb/s (0 until two frames arrived). */
   get bitrateKbps(): number {
     if (this.window.length < 2) return 0;
     const spanMs = this.window[this.window.length - 1]![0] - this.window[0]![0];
@@ -85,8 +92,7 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
   /** Ingest side: a new picture of this layer. */
   pushVideo(frame: VideoFrame): void {
     if (this.stream.ended) return;
-    let bytes = 0;
-    for (const nalu of frame.nalus) bytes += nalu.length;
+    const bytes = frameBytes(frame);
     this.window.push([frame.dts, bytes]);
     this.windowBytes += bytes;
     while (this.window.length > 2 && frame.dts - this.window[0]![0] > BITRATE_WINDOW_MS) this.windowBytes -= this.window.shift()![1];
@@ -95,10 +101,9 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
   }
 
   /** Ingest side: new parameter sets of this layer. Emitted only when they differ from the current ones. */
-  pushParams(params: H264Params): void {
+  pushParams(params: VideoParams): void {
     if (this.stream.ended) return;
-    const old = this.params;
-    if (old && old.sps.equals(params.sps) && old.pps.equals(params.pps)) return;
+    if (sameVideoParams(params, this.params)) return;
     this.params = params;
     this.emit('params', params);
     this.stream.layerParams(this);
@@ -107,7 +112,7 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
 
 export class LiveStream extends EventEmitter<LiveStreamEvents> {
   /** Current video parameters of the primary layer, undefined until its first SPS/PPS arrive. */
-  params: H264Params | undefined;
+  params: VideoParams | undefined;
   /** True when the publisher sends audio. */
   hasAudio = false;
   ended = false;
@@ -127,6 +132,16 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
 
   get description(): string {
     return this.source.description;
+  }
+
+  /** The codec the publisher sends (the same in every layer). */
+  get videoCodec(): VideoCodec {
+    return this.source.videoCodec ?? 'h264';
+  }
+
+  /** The publisher is seen to ignore keyframe requests (webrtc/keyframe.ts), e.g. aiortc. */
+  get ignoresKeyframeRequests(): boolean {
+    return this.source.ignoresKeyframeRequests ?? false;
   }
 
   /** The video layers, largest picture first (layers whose size is not known yet last, in arrival order). */
@@ -159,7 +174,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
   }
 
   /** Ingest side, a stream without simulcast: new parameter sets. */
-  pushParams(params: H264Params): void {
+  pushParams(params: VideoParams): void {
     this.layer().pushParams(params);
   }
 
@@ -219,9 +234,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> {
     if (changed) this.emit('layers', this.layerList);
   }
 
-  private setParams(params: H264Params): void {
-    const old = this.params;
-    if (old && old.sps.equals(params.sps) && old.pps.equals(params.pps)) return;
+  private setParams(params: VideoParams): void {
+    if (sameVideoParams(params, this.params)) return;
     this.params = params;
     this.emit('params', params);
   }

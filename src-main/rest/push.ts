@@ -34,6 +34,7 @@ function knownOptions(given: TransponderOptions): TransponderOptions {
   if (given.maxBitrateKbps !== undefined) options.maxBitrateKbps = given.maxBitrateKbps;
   if (given.maxHeight !== undefined) options.maxHeight = given.maxHeight;
   if (given.adaptive !== undefined) options.adaptive = given.adaptive;
+  if (given.videoCodecs !== undefined) options.videoCodecs = given.videoCodecs;
   return options;
 }
 

@@ -62,6 +62,8 @@ function streamsEvent(deps: RestDeps) {
       width: s.params?.width ?? 0,
       height: s.params?.height ?? 0,
       hasAudio: s.hasAudio,
+      videoCodec: s.videoCodec,
+      keyframeRequests: s.ignoresKeyframeRequests ? 'ignored' : 'answered',
     })),
   };
 }

@@ -12,13 +12,20 @@
 // - The AAC sequence header (the AudioSpecificConfig) goes out once, before the first AAC frame (E.4.2.1).
 // - Timestamps come from FlvClock: 0 at the first IDR, monotonic per track. Audio from before the first IDR
 //   is not sent, so both tracks start together (docs/DECISIONS.md).
-import type { AudioFrame, H264Params, VideoFrame } from '../media.js';
+// - AV1 and VP9 go out as Enhanced RTMP (IsExHeader, FourCC av01/vp09): a SequenceStart with the stream's
+//   configuration record before the first keyframe and whenever it changes, then CodedFrames. VP8 pictures
+//   have no FLV form here and are dropped (a target of a VP8 publisher gets the transcoder's H.264).
+import { isH264Params, paramsCodec, sameVideoParams, type AudioFrame, type VideoFrame, type VideoParams } from '../media.js';
 import { FlvClock, type Track } from '../transponder/clock.js';
+import { exVideoFrameBody, exVideoSequenceStartBody } from './enhanced.js';
 import { aacSequenceHeaderBody, audioFrameBody, avcFrameBody, avcSequenceHeaderBody, type FlvMediaTag } from './tags.js';
+
+/** The Enhanced RTMP FourCC of the codecs sent without transcoding besides H.264 (VP8 never is). */
+export const ENHANCED_FOURCC = { av1: 'av01', vp9: 'vp09' } as const;
 
 export type FlvMuxerInput =
   /** `params`: the stream's SPS/PPS when the frame arrived (undefined until known). */
-  | { kind: 'video'; frame: VideoFrame; params: H264Params | undefined }
+  | { kind: 'video'; frame: VideoFrame; params: VideoParams | undefined }
   /** `audioSpecificConfig`: the AAC encoder's, for the sequence header (undefined for other codecs). */
   | { kind: 'audio'; frame: AudioFrame; audioSpecificConfig: Buffer | undefined };
 
@@ -33,6 +40,8 @@ export interface FlvMuxerStats {
   aacSequenceHeaders: number;
   /** Pictures dropped before the first IDR (or before SPS/PPS were known). */
   droppedVideoBeforeKeyframe: number;
+  /** Pictures of a codec FLV cannot carry here (VP8), or whose parameters are another codec's. */
+  droppedVideoCodec: number;
   /** Audio frames dropped because they came, or start, before the first IDR. */
   droppedAudioBeforeKeyframe: number;
   /** AAC frames dropped because the encoder had no AudioSpecificConfig yet. */
@@ -42,7 +51,7 @@ export interface FlvMuxerStats {
 export class FlvMuxer {
   private readonly clock = new FlvClock();
   /** The SPS/PPS of the last sequence header sent; undefined before the first. */
-  private sentParams: H264Params | undefined;
+  private sentParams: VideoParams | undefined;
   private aacHeaderSent = false;
   private readonly last: Record<Track, number | undefined> = { video: undefined, audio: undefined };
   private readonly stats: Omit<FlvMuxerStats, 'waitingForKeyframe'> = {
@@ -51,6 +60,7 @@ export class FlvMuxer {
     sequenceHeaders: 0,
     aacSequenceHeaders: 0,
     droppedVideoBeforeKeyframe: 0,
+    droppedVideoCodec: 0,
     droppedAudioBeforeKeyframe: 0,
     droppedAudioWithoutConfig: 0,
   };
@@ -75,7 +85,11 @@ export class FlvMuxer {
     return { waitingForKeyframe: !this.clock.started, ...this.stats };
   }
 
-  private video(frame: VideoFrame, params: H264Params | undefined): FlvMediaTag[] {
+  private video(frame: VideoFrame, params: VideoParams | undefined): FlvMediaTag[] {
+    if (frame.codec === 'vp8' || (params && paramsCodec(params) !== frame.codec)) {
+      this.stats.droppedVideoCodec++;
+      return [];
+    }
     if (!this.clock.started) {
       if (!frame.keyframe || !params) {
         this.stats.droppedVideoBeforeKeyframe++;
@@ -86,8 +100,8 @@ export class FlvMuxer {
     const time = this.clock.toFlv('video', frame.dts);
     if (time === undefined) return []; // not reached: the clock's base is the first keyframe's dts
     const out: FlvMediaTag[] = [];
-    if (frame.keyframe && params && !sameParams(params, this.sentParams)) {
-      out.push({ kind: 'video', time, body: avcSequenceHeaderBody(params), keyframe: true, sequenceHeader: true });
+    if (frame.keyframe && params && !sameVideoParams(params, this.sentParams)) {
+      out.push({ kind: 'video', time, body: sequenceHeaderBody(params), keyframe: true, sequenceHeader: true });
       this.sentParams = params;
       this.stats.sequenceHeaders++;
     }
@@ -124,8 +138,16 @@ export class FlvMuxer {
   }
 }
 
-function sameParams(a: H264Params, b: H264Params | undefined): boolean {
-  return a === b || (b !== undefined && a.sps.equals(b.sps) && a.pps.equals(b.pps));
+function sequenceHeaderBody(params: VideoParams): Buffer {
+  if (isH264Params(params)) return avcSequenceHeaderBody(params);
+  if (params.codec === 'vp8') throw new Error('VP8 has no sequence header in FLV');
+  return exVideoSequenceStartBody(ENHANCED_FOURCC[params.codec], params.record);
+}
+
+function videoFrameBody(frame: VideoFrame): Buffer {
+  if (frame.codec === 'h264') return avcFrameBody(frame);
+  if (frame.codec === 'vp8') throw new Error('VP8 has no FLV form');
+  return exVideoFrameBody(ENHANCED_FOURCC[frame.codec], frame.keyframe, frame.data);
 }
 
 /**
@@ -140,7 +162,7 @@ export class StreamTagBodies {
   private lastAudio: { frame: AudioFrame; body: Buffer } | undefined;
 
   video(frame: VideoFrame): Buffer {
-    if (this.lastVideo?.frame !== frame) this.lastVideo = { frame, body: avcFrameBody(frame) };
+    if (this.lastVideo?.frame !== frame) this.lastVideo = { frame, body: videoFrameBody(frame) };
     return this.lastVideo.body;
   }
 

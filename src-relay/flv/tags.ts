@@ -1,6 +1,6 @@
 // Adobe Flash Video File Format Specification v10.1, Annex E — the bodies of FLV tags (the bytes RTMP
 // carries in audio/video messages and an FLV file wraps in tag headers). Pure functions, no I/O.
-import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
+import type { AudioCodec, AudioFrame, H264Frame, H264Params } from '../media.js';
 import { buildAvcDecoderConfigurationRecord, nalType, NalUnitType } from '../codec/h264.js';
 
 /** TagType (Annex E.4.1). */
@@ -77,7 +77,7 @@ const NALU_LENGTH_SIZE = 4;
 const DROPPED_NAL_TYPES: ReadonlySet<number> = new Set([NalUnitType.aud, NalUnitType.sps, NalUnitType.pps]);
 
 /** One access unit as AVCPacketType 1 with 4-byte NAL lengths; AUD/SPS/PPS are dropped. Built in one buffer. */
-export function avcFrameBody(frame: VideoFrame): Buffer {
+export function avcFrameBody(frame: H264Frame): Buffer {
   const header = avcHeader(frame.keyframe ? FrameType.keyframe : FrameType.inter, AvcPacketType.nalu, frame.cts);
   const kept = frame.nalus.filter((nalu) => nalu.length > 0 && !DROPPED_NAL_TYPES.has(nalType(nalu)));
   let size = header.length;
@@ -143,6 +143,8 @@ export type MetaValue = number | boolean | string;
 export interface MetaInput {
   width?: number;
   height?: number;
+  /** Enhanced RTMP: the FourCC of the video codec (e.g. 'av01'), written as its UI32 value; AVC (7) when absent. */
+  videoFourCc?: string;
   framerate?: number;
   audioCodec?: AudioCodec;
   /** Defaults to the codec's usual rate (AAC 48 kHz, G.711 8 kHz, Speex 16 kHz). */
@@ -160,7 +162,7 @@ export function onMetaData(meta: MetaInput): Record<string, MetaValue> {
   if (meta.width !== undefined && meta.height !== undefined) {
     out.width = meta.width;
     out.height = meta.height;
-    out.videocodecid = VideoCodecId.avc;
+    out.videocodecid = meta.videoFourCc ? Buffer.from(meta.videoFourCc, 'latin1').readUInt32BE(0) : VideoCodecId.avc;
   }
   if (meta.framerate !== undefined) out.framerate = meta.framerate;
   if (meta.videoDataRateKbps !== undefined) out.videodatarate = meta.videoDataRateKbps;
@@ -240,9 +242,19 @@ export function avcConfigurationRecord(body: Buffer): Buffer | undefined {
   return body.subarray(AVC_HEADER_SIZE);
 }
 
-/** What the first byte(s) of a video body say. */
+/** Enhanced RTMP's IsExHeader bit of a VIDEODATA's first byte: FrameType is then 3 bits and PacketType follows. */
+const EX_HEADER = 0x80;
+const EX_SEQUENCE_START = 0;
+
+/**
+ * What the first byte(s) of a video body say. An Enhanced RTMP body (IsExHeader) reports codecId 0 and its
+ * SequenceStart as the sequence header.
+ */
 export function videoTagInfo(body: Buffer): { keyframe: boolean; codecId: number; sequenceHeader: boolean } {
   if (body.length === 0) throw new Error('video tag body is empty, expected at least 1 byte');
+  if (body[0] & EX_HEADER) {
+    return { keyframe: ((body[0] >> 4) & 0x07) === FrameType.keyframe, codecId: 0, sequenceHeader: (body[0] & 0x0f) === EX_SEQUENCE_START };
+  }
   const codecId = body[0] & 0x0f;
   return {
     keyframe: body[0] >> 4 === FrameType.keyframe,

@@ -4,7 +4,7 @@
 // frames and the audio come from the stream's shared parts (the manager's recordingSource): the frame bodies
 // built once for every target, and the audio fan-out, so a recording beside an AAC target costs no second
 // encoder. Stopping lets the audio catch up with the last picture, as a transponder's stop does.
-import type { AudioFrame, H264Params, VideoFrame } from '../media.js';
+import type { AudioFrame, VideoParams, VideoFrame } from '../media.js';
 import type { LiveStream } from '../streams.js';
 import type { Log } from '../log.js';
 import type { AudioFanout, AudioSubscription, FanoutEncoder } from '../transponder/audio/fanout.js';
@@ -16,7 +16,7 @@ import type { FlvFileWriter } from './flv-file-writer.js';
 
 /** The pictures a recording takes: the stream's, or the video a transponder sends. */
 export interface RecordedVideo {
-  readonly params: H264Params | undefined;
+  readonly params: VideoParams | undefined;
   on(event: 'video', listener: (frame: VideoFrame) => void): unknown;
   off(event: 'video', listener: (frame: VideoFrame) => void): unknown;
 }

@@ -22,6 +22,7 @@ import {
 import { Amf0Error, RtmpError, RtmpProtocolError, type RtmpErrorCode } from './errors.js';
 import { ClientHandshake, type HandshakeForm } from './handshake.js';
 import { certificateError, tlsConnectOptions } from './tls.js';
+import { enhancedConnectFields } from '../flv/enhanced.js';
 import type { RtmpTarget } from './url.js';
 import type { Log } from '../log.js';
 import { redactText, redactUrl } from '../redact.js';
@@ -235,6 +236,8 @@ export class RtmpSession extends EventEmitter<RtmpSessionEvents> {
       type: 'nonprivate',
       flashVer: target.flashVer,
       tcUrl: joiner(target.tcUrl),
+      // Enhanced RTMP v2: the codecs beyond FLV's own that we will send (fourCcList and videoFourCcInfoMap).
+      ...(target.fourCcList?.length ? enhancedConnectFields(target.fourCcList) : {}),
     });
   }
 

@@ -11,6 +11,8 @@ import { appVersion } from '../version.js';
 
 export { RtmpUrlError };
 
+import type { VideoFourCc } from '../flv/enhanced.js';
+
 export interface RtmpTarget {
   tls: boolean;
   host: string;
@@ -23,6 +25,8 @@ export interface RtmpTarget {
   flashVer: string;
   /** rtmps_ca_file: a PEM file of CAs trusted besides the system's (read at each connection, tls.ts). */
   caFile?: string;
+  /** Enhanced RTMP: the FourCCs (av01, vp09, hvc1) this connection may send, announced in connect. */
+  fourCcList?: VideoFourCc[];
 }
 
 export interface ResolveOptions {

@@ -4,7 +4,7 @@
 // of the new one, asked for at once: until it comes the old layer goes on, so the picture never breaks; that
 // keyframe goes out after an onMetaData with the new size and a new AVC sequence header (the muxer sends one
 // whenever the SPS/PPS differ), on the same clock.
-import type { H264Params, VideoFrame } from '../media.js';
+import type { VideoParams, VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import type { TransponderOptions } from './service.js';
@@ -16,7 +16,7 @@ import { AdaptivePolicy, type AdaptiveTimingConfig } from './adaptive.js';
 /** What the follower needs of its transponder. */
 export interface LayerSink {
   /** Writes a picture of the layer sent; false when nothing was written (not publishing). */
-  video(frame: VideoFrame, params: H264Params | undefined): boolean;
+  video(frame: VideoFrame, params: VideoParams | undefined): boolean;
   /** A change of layer happens now, at `next`'s keyframe: the new size's metadata goes out before it. */
   switching(next: VideoLayer): void;
   /** A picture arrived from the followed layer (sent or not). */

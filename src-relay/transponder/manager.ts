@@ -32,6 +32,10 @@ import type { RecordingSource } from '../recording/recorder.js';
 import { AudioMixer } from './audio/mixer.js';
 import { layerChoiceProblem } from './layers.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
+import { enhancedFourCcs, videoCodecsProblem, videoRoute } from './video-route.js';
+import { TranscoderHub } from './transcode/hub.js';
+import type { TranscoderOptions } from './transcode/transcoder.js';
+import { transcodeBitrateKbps } from './transcode/bitrate.js';
 
 export interface RelayConfig {
   /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
@@ -91,6 +95,8 @@ const defaultFanoutDeps: Omit<FanoutDeps, 'log'> = {
 export class TransponderManager extends EventEmitter<TransponderServiceEvents> implements TransponderService {
   private readonly byId = new Map<string, Transponder>();
   private readonly outputs = new Map<LiveStream, StreamOutputs>();
+  /** The H.264 encodes of VP8/VP9/AV1 streams, one per stream, shared by the targets that need H.264. */
+  private readonly transcoders = new TranscoderHub();
   private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -120,14 +126,24 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const layerProblem = layerChoiceProblem(options);
     if (layerProblem) throw new TransponderError(400, layerProblem);
     if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') throw new TransponderError(400, `options.adaptive must be true or false, got ${String(options.adaptive)}`);
+    const codecsProblem = videoCodecsProblem(options.videoCodecs);
+    if (codecsProblem) throw new TransponderError(400, codecsProblem);
     if (existing) this.remove(existing);
+    const route = videoRoute(stream.videoCodec, options.videoCodecs);
+    const fourCcList = enhancedFourCcs(options.videoCodecs);
+    const transcoder =
+      route.path === 'transcode'
+        ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options))
+        : undefined;
 
     const outputs = this.outputsOf(stream);
     const mediaSessionId = newMediaSessionId();
     const transponder = new Transponder({
       mediaSessionId,
       stream,
-      target,
+      target: fourCcList.length ? { ...target, fourCcList } : target,
+      route,
+      ...(transcoder ? { transcoder } : {}),
       rtmpUrl: request.rtmpUrl,
       options,
       audioCodec,
@@ -148,6 +164,8 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       url: redactUrl(request.rtmpUrl),
       name: redactName(target.streamName),
       audioCodec,
+      videoCodec: route.codec,
+      videoPath: route.path,
       ...layerOptionsForLog(options),
     });
     this.emit('changed', transponder.toJSON());
@@ -211,8 +229,12 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const outputs = this.outputsOf(stream);
     outputs.recordings += 1;
     let held = true;
-    // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer).
-    const layer = transponder ? stream.layers.find((l) => transponder.uses(l)) : undefined;
+    // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer):
+    // of the transcoder's output when the transponder gets H.264 transcoded. A stream's own recording of a
+    // VP8/VP9/AV1 publisher records the stream's H.264 encode (every player and the MP4 remux read it).
+    const transcoder = !transponder && stream.videoCodec !== 'h264' ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, {})) : undefined;
+    const videoStream = transponder?.videoStream ?? transcoder?.output ?? stream;
+    const layer = transponder ? videoStream.layers.find((l) => transponder.uses(l)) : transcoder ? videoStream.layers[0] : undefined;
     if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 0) + 1);
     return {
       stream,
@@ -226,9 +248,14 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         held = false;
         outputs.recordings -= 1;
         if (layer) outputs.layerRecordings.set(layer, (outputs.layerRecordings.get(layer) ?? 1) - 1);
+        if (transcoder) this.transcoders.release(stream, transcoder);
         this.dropOutputsIfUnused(stream, outputs);
       },
     };
+  }
+
+  private transcoderOptions(stream: LiveStream, options: TransponderOptions): TranscoderOptions {
+    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log };
   }
 
   private get(mediaSessionId: string): Transponder {
@@ -281,6 +308,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     if (this.byId.get(transponder.mediaSessionId) !== transponder) return;
     this.byId.delete(transponder.mediaSessionId);
     if (!isFinished(transponder.status)) void transponder.stop('STOPPED_BY_REPLACEMENT');
+    if (transponder.transcoder) this.transcoders.release(transponder.stream, transponder.transcoder);
     const outputs = this.outputs.get(transponder.stream);
     if (outputs) {
       outputs.transponders.delete(transponder);

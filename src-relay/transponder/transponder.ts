@@ -4,7 +4,7 @@
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per
 // connection).
 import { EventEmitter } from 'node:events';
-import type { AudioCodec, AudioFrame, H264Params, VideoFrame } from '../media.js';
+import { paramsCodec, type AudioCodec, type AudioFrame, type VideoParams, type VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import type { Sound, TransponderJSON, TransponderOptions, TransponderStatus } from './service.js';
@@ -15,13 +15,15 @@ import { RtmpPublisher } from '../rtmp/publisher.js';
 import { RtmpError } from '../rtmp/errors.js';
 import { redactText, redactUrl } from '../redact.js';
 import { onMetaData, type FlvMediaTag } from '../flv/tags.js';
-import { FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
+import { ENHANCED_FOURCC, FlvMuxer, type StreamTagBodies } from '../flv/muxer.js';
 import { backoffDelayMs, canTransition, isFinished } from './lifecycle.js';
 import { appVersion } from '../version.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
 import { LayerFollower } from './layer-follower.js';
 import { TransponderCounters } from './stats.js';
 import { AudioTail } from './audio-tail.js';
+import type { VideoRoute } from './video-route.js';
+import type { H264Transcoder } from './transcode/transcoder.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
@@ -54,6 +56,10 @@ export interface TransponderInit {
   muted: boolean;
   sound?: { sound: Sound; loop: boolean };
   log: Log;
+  /** What the target gets of the video (video-route.ts); H.264 copied when not given. */
+  route?: VideoRoute;
+  /** The stream's H.264 encode, when the route is a transcode: its output's layer is what is sent. */
+  transcoder?: H264Transcoder;
 }
 
 export interface TransponderEvents {
@@ -84,13 +90,14 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private readonly audioTail = new AudioTail(() => this.muxer);
   private readonly counters = new TransponderCounters();
   private readonly video: LayerFollower;
+  private readonly onTranscoderFailed = (error: string): void => this.fail(`TRANSCODER: ${error}`);
   constructor(private readonly init: TransponderInit) {
     super();
     this.mediaSessionId = init.mediaSessionId;
     this.stream = init.stream;
     this.rtmpUrl = init.rtmpUrl;
     this.mutedValue = init.muted;
-    this.video = new LayerFollower(init.stream, init.options, init.adaptiveTiming, {
+    this.video = new LayerFollower(init.transcoder?.output ?? init.stream, init.options, init.adaptiveTiming, {
       video: (frame, params) => this.sendVideo(frame, params),
       switching: (next) => this.publisher?.writeMetadata(this.metadata(next.params)),
       arrived: () => this.counters.frameArrived(),
@@ -107,6 +114,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
       soundEnded: () => this.emit('changed'),
     });
     if (init.sound) this.audio.playSound(init.sound.sound.samples, init.sound.loop);
+    init.transcoder?.on('failed', this.onTranscoderFailed);
   }
 
   get status(): TransponderStatus {
@@ -117,6 +125,16 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     return this.mutedValue;
   }
 
+  /** The stream whose layers are sent: the source, or its H.264 transcoder's output. */
+  get videoStream(): LiveStream {
+    return this.init.transcoder?.output ?? this.stream;
+  }
+
+  /** The stream's H.264 transcoder this transponder uses, if any. */
+  get transcoder(): H264Transcoder | undefined {
+    return this.init.transcoder;
+  }
+
   /** The transponder sends this layer's frames, or waits for its keyframe to change to it. */
   uses(layer: VideoLayer): boolean {
     return this.video.uses(layer);
@@ -124,6 +142,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** Begins connecting; the outcome shows in `status` and 'changed' events. */
   start(): void {
+    if (this.init.transcoder?.error) return this.fail(`TRANSCODER: ${this.init.transcoder.error}`);
     this.run().catch((error: unknown) => {
       this.init.log('transponder.crash', { mediaSessionId: this.mediaSessionId, error: String(error) });
       this.fail(`internal error: ${(error as Error).message}`);
@@ -193,6 +212,8 @@ export class Transponder extends EventEmitter<TransponderEvents> {
         queuedMs: this.publisher?.queuedMs ?? 0,
       },
       ...this.video.toJSON(),
+      videoCodec: this.init.route?.codec ?? 'h264',
+      videoPath: this.init.route?.path ?? 'copy',
     };
   }
 
@@ -286,6 +307,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   private detach(): void {
+    this.init.transcoder?.off('failed', this.onTranscoderFailed);
     this.video.close();
     this.audio.close();
   }
@@ -303,10 +325,12 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   // ---- media -------------------------------------------------------------------------------------------
 
-  private metadata(params: H264Params | undefined): ReturnType<typeof onMetaData> {
+  private metadata(params: VideoParams | undefined): ReturnType<typeof onMetaData> {
+    const codec = params ? paramsCodec(params) : 'h264';
     return onMetaData({
       width: params?.width,
       height: params?.height,
+      ...(codec === 'av1' || codec === 'vp9' ? { videoFourCc: ENHANCED_FOURCC[codec] } : {}),
       framerate: this.counters.streamFps > 0 ? Math.round(this.counters.streamFps) : DEFAULT_FRAMERATE,
       audioCodec: this.init.audioCodec,
       version: appVersion(),
@@ -314,7 +338,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   /** A picture of the layer sent, written when publishing; false when not written. */
-  private sendVideo(frame: VideoFrame, params: H264Params | undefined): boolean {
+  private sendVideo(frame: VideoFrame, params: VideoParams | undefined): boolean {
     const publisher = this.publisher;
     if (!publisher || !this.muxer || this.statusValue !== 'PUBLISHING' || this.stopping) return false;
     this.write(publisher, this.muxer.processInput({ kind: 'video', frame, params }));

@@ -17,18 +17,17 @@ import {
   type RtcpPacket,
   type RtpPacket,
 } from 'werift';
-import { h264Params } from '../codec/h264.js';
 import type { Log } from '../log.js';
-import type { H264Params } from '../media.js';
+import { isH264Params, type VideoCodec } from '../media.js';
 import { StreamClock, type TrackClock } from '../rtp/clock.js';
 import { SimulcastTimeline } from '../rtp/simulcast-timeline.js';
-import { H264Depacketizer, RtpNalType, type H264Output } from '../rtp/h264.js';
 import { ReorderBuffer, type ReorderOutput } from '../rtp/reorder.js';
 import { FIR_FMT, FIR_LENGTH_WORDS, serializeFirBody } from '../rtp/rtcp-fir.js';
 import type { LiveStream, StreamSource } from '../streams.js';
 import { AudioDepacketizer } from './audio.js';
 import { KeyframeRequester, type KeyframeSender } from './keyframe.js';
 import type { IngestPlan } from './sdp.js';
+import { createDepacketizer, keyframeParams, type DepacketizedOutput, type VideoDepacketizer } from './video-codecs.js';
 
 export const INGEST_SESSION_TIMING = {
   /** No RTP at all this long after the answer: ICE/DTLS never came up. */
@@ -61,7 +60,7 @@ interface ReorderablePacket {
 /** One video RTP stream: the only one, or one simulcast layer. */
 class VideoPipeline {
   readonly reorder = new ReorderBuffer<ReorderablePacket>();
-  readonly h264 = new H264Depacketizer();
+  readonly depacketizer: VideoDepacketizer;
   readonly keyframes: KeyframeRequester;
   clock: TrackClock | undefined;
   /** The layer's SSRC, learned from its RTP. */
@@ -75,18 +74,21 @@ class VideoPipeline {
     /** The simulcast rid, undefined for a publisher without simulcast. */
     readonly rid: string | undefined,
     sender: KeyframeSender,
+    codec: VideoCodec,
   ) {
+    this.depacketizer = createDepacketizer(codec);
     this.keyframes = new KeyframeRequester(sender);
   }
 
   toJSON(): Record<string, unknown> {
-    return { rid: this.rid ?? null, ssrc: this.ssrc ?? null, frames: this.frames, video: this.h264.toJSON(), reorder: this.reorder.toJSON(), keyframes: this.keyframes.toJSON() };
+    return { rid: this.rid ?? null, ssrc: this.ssrc ?? null, frames: this.frames, video: this.depacketizer.toJSON(), reorder: this.reorder.toJSON(), keyframes: this.keyframes.toJSON() };
   }
 }
 
 export class IngestSession implements StreamSource {
   readonly sessionId: string;
   readonly description: string;
+  readonly videoCodec: VideoCodec;
   stream: LiveStream | undefined;
   private readonly log: Log;
   private readonly clock: StreamClock;
@@ -112,11 +114,12 @@ export class IngestSession implements StreamSource {
   ) {
     this.sessionId = options.sessionId;
     this.description = options.description;
+    this.videoCodec = options.plan.video.codec;
     this.log = options.log;
     this.clock = new StreamClock({ reference: options.plan.audio ? 'audio' : 'video' });
     this.audio = options.plan.audio ? new AudioDepacketizer(options.plan.audio.codec, options.plan.audio.clockRate) : undefined;
     for (const rid of options.plan.video.simulcast?.rids ?? [undefined]) {
-      const pipeline: VideoPipeline = new VideoPipeline(rid, { sendPli: () => this.sendPli(pipeline), sendFir: () => this.sendFir(pipeline) });
+      const pipeline: VideoPipeline = new VideoPipeline(rid, { sendPli: () => this.sendPli(pipeline), sendFir: () => this.sendFir(pipeline) }, options.plan.video.codec);
       this.video.set(rid, pipeline);
     }
     this.timeline.onLock = ({ rid, leader, shiftMs }) =>
@@ -145,7 +148,7 @@ export class IngestSession implements StreamSource {
     const perLayer: Record<string, number | boolean> = {};
     for (const pipeline of this.video.values()) {
       const tag = pipeline.rid === undefined ? '' : `_${pipeline.rid}`;
-      Object.assign(perLayer, prefixed(`video${tag}`, pipeline.h264.toJSON()), prefixed(`keyframes${tag}`, pipeline.keyframes.toJSON()));
+      Object.assign(perLayer, prefixed(`video${tag}`, pipeline.depacketizer.toJSON()), prefixed(`keyframes${tag}`, pipeline.keyframes.toJSON()));
     }
     this.log('ingest.closed', {
       mediaSessionId: this.sessionId,
@@ -158,6 +161,11 @@ export class IngestSession implements StreamSource {
     this.pc.close().catch((error: unknown) => this.log('ingest.close_error', { mediaSessionId: this.sessionId, error: String(error) }));
   }
 
+  /** StreamSource: some layer's publisher answered neither PLI nor FIR, twice in a row. */
+  get ignoresKeyframeRequests(): boolean {
+    return [...this.video.values()].some((p) => p.keyframes.ignoresRequests);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -167,7 +175,7 @@ export class IngestSession implements StreamSource {
     return {
       sessionId: this.sessionId,
       ...(single
-        ? { video: single.h264.toJSON(), videoReorder: single.reorder.toJSON(), keyframes: single.keyframes.toJSON() }
+        ? { video: single.depacketizer.toJSON(), videoReorder: single.reorder.toJSON(), keyframes: single.keyframes.toJSON() }
         : { layers: [...this.video.values()].map((p) => p.toJSON()), timeline: this.timeline.toJSON() }),
       audio: this.audio?.toJSON(),
       audioReorder: this.audioReorder.toJSON(),
@@ -256,11 +264,11 @@ export class IngestSession implements StreamSource {
 
   private handleVideo(pipeline: VideoPipeline, outputs: ReorderOutput<ReorderablePacket>[]): void {
     for (const output of outputs) {
-      for (const result of pipeline.h264.processInput(output)) this.onH264(pipeline, result);
+      for (const result of pipeline.depacketizer.processInput(output)) this.onFrame(pipeline, result);
     }
   }
 
-  private onH264(pipeline: VideoPipeline, result: H264Output): void {
+  private onFrame(pipeline: VideoPipeline, result: DepacketizedOutput): void {
     if (result.kind === 'dropped') {
       if (result.requestKeyframe) {
         this.log('ingest.frame_dropped', { mediaSessionId: this.sessionId, reason: result.reason, ...(pipeline.rid === undefined ? {} : { rid: pipeline.rid }) });
@@ -270,7 +278,7 @@ export class IngestSession implements StreamSource {
     }
     if (result.keyframe) {
       pipeline.keyframes.onKeyframe();
-      this.updateParams(pipeline, result.nalus);
+      this.updateParams(pipeline, result);
     }
     const clock = pipeline.clock;
     if (!clock || !this.stream) return;
@@ -281,28 +289,24 @@ export class IngestSession implements StreamSource {
     pipeline.lastDts = dts;
     pipeline.frames++;
     this.videoFrames++;
-    this.stream.layer(pipeline.rid).pushVideo({ codec: 'h264', dts, cts: 0, keyframe: result.keyframe, nalus: result.nalus });
+    const layer = this.stream.layer(pipeline.rid);
+    if ('nalus' in result) layer.pushVideo({ codec: 'h264', dts, cts: 0, keyframe: result.keyframe, nalus: result.nalus });
+    else if (this.videoCodec !== 'h264') layer.pushVideo({ codec: this.videoCodec, dts, cts: 0, keyframe: result.keyframe, data: result.data });
   }
 
-  /** SPS/PPS from the keyframe itself, else (first keyframe only) from the offer's sprop-parameter-sets. */
-  private updateParams(pipeline: VideoPipeline, nalus: Buffer[]): void {
+  /** The keyframe's parameters (video-codecs.ts keyframeParams), pushed to the layer when they changed. */
+  private updateParams(pipeline: VideoPipeline, frame: { nalus: Buffer[] } | { data: Buffer }): void {
     if (!this.stream) return;
     const layer = this.stream.layer(pipeline.rid);
-    const outOfBand = layer.params ? [] : (this.options.plan.video.parameterSets ?? []);
-    const sps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.sps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.sps);
-    const pps = nalus.find((n) => (n[0] & 0x1f) === RtpNalType.pps) ?? outOfBand.find((n) => (n[0] & 0x1f) === RtpNalType.pps);
-    if (!sps || !pps) return;
-    const current = layer.params;
-    if (current && current.sps.equals(sps) && current.pps.equals(pps)) return;
-    let params: H264Params;
-    try {
-      params = h264Params(Buffer.from(sps), Buffer.from(pps));
-    } catch (error) {
-      this.log('ingest.bad_sps', { mediaSessionId: this.sessionId, error: error instanceof Error ? error.message : String(error) });
+    const params = keyframeParams(this.videoCodec, frame, layer.params, this.options.plan.video.parameterSets);
+    if (params === undefined) return;
+    if (typeof params === 'string') {
+      this.log('ingest.bad_keyframe', { mediaSessionId: this.sessionId, codec: this.videoCodec, error: params });
       return;
     }
     const rid = pipeline.rid === undefined ? {} : { rid: pipeline.rid };
-    this.log('ingest.params', { mediaSessionId: this.sessionId, ...rid, width: params.width, height: params.height, profile: params.profile, level: params.level });
+    const detail = isH264Params(params) ? { profile: params.profile, level: params.level } : { codec: params.codec };
+    this.log('ingest.params', { mediaSessionId: this.sessionId, ...rid, width: params.width, height: params.height, ...detail });
     if (!pipeline.announced) {
       pipeline.announced = true;
       this.log('ingest.layer', { mediaSessionId: this.sessionId, rid: pipeline.rid ?? null, ssrc: pipeline.ssrc ?? null, width: params.width, height: params.height });

@@ -16,7 +16,7 @@ import { StreamNameInUseError } from '../streams.js';
 import { applyBundle, iceCredentialsByMid, type BundleDecision, type IceCredentials } from './bundle.js';
 import { parseTrickleFragment } from './sdpfrag.js';
 import { enlargeReceiveBuffers } from './werift-sockets.js';
-import { addH264AnswerParams, addSimulcastAnswer, answerDtlsRoles, IngestError, offerForWerift, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
+import { addSimulcastAnswer, addVideoAnswerParams, answerDtlsRoles, IngestError, offerForWerift, planIngest, type DtlsRole, type IngestPlan } from './sdp.js';
 import type { IngestSession, IngestSessionState } from './ingest-session.js';
 
 export { IngestError } from './sdp.js';
@@ -123,6 +123,7 @@ export class WebRtcIngest {
       this.log('ingest.published', {
         mediaSessionId: sessionId,
         streamName: redactName(streamName),
+        videoCodec: plan.video.codec,
         videoPt: plan.video.payloadType,
         profileLevelId: plan.video.profileLevelId,
         audio: plan.audio?.codec ?? 'none',
@@ -218,7 +219,7 @@ export class WebRtcIngest {
   }
 
   private createPeerConnection(werift: WebRtcRuntime['werift'], plan: IngestPlan, bundle: BundleDecision): RTCPeerConnection {
-    const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU, useSdesMid, useSdesRTPStreamId, useRepairedRtpStreamId } = werift;
+    const { RTCPeerConnection, RTCRtpCodecParameters, useH264, useVP8, useVP9, useAV1X, useOPUS, usePCMU, useSdesMid, useSdesRTPStreamId, useRepairedRtpStreamId } = werift;
     // docs/DESIGN.md §9: werift offers only VP8 unless told, and its default STUN server is unreachable offline.
     const audio = plan.audio
       ? [
@@ -236,9 +237,11 @@ export class WebRtcIngest {
     const headerExtensions = simulcast
       ? { video: [useSdesMid(), useSdesRTPStreamId(), ...(simulcast.repairedRid ? [useRepairedRtpStreamId()] : [])], audio: [] }
       : undefined;
+    // The answer's one video codec is the plan's; werift matches it to the offer's payload types by MIME type.
+    const videoCodecs = { h264: () => useH264(), vp8: () => useVP8(), vp9: () => useVP9(), av1: () => useAV1X({ mimeType: 'video/AV1' }) };
     return new RTCPeerConnection({
       iceServers: [],
-      codecs: { video: [useH264()], audio },
+      codecs: { video: [videoCodecs[plan.video.codec]()], audio },
       ...(headerExtensions ? { headerExtensions } : {}),
       iceAdditionalHostAddresses: this.options.iceAdditionalHostAddresses,
       // werift puts a BUNDLE group in every answer unless bundling is disabled; an offer without one (or
@@ -253,7 +256,7 @@ export class WebRtcIngest {
     } catch (error) {
       throw new IngestError(`the offer was refused: ${error instanceof Error ? error.message : String(error)}`);
     }
-    // werift keeps every offered codec of a matching MIME type (all six H.264 variants Chromium offers);
+    // werift keeps every offered codec of a matching MIME type (all six H.264 variants Chromium offers, both VP9 profiles);
     // answer exactly the payload types we depacketize, so the publisher has no other choice.
     for (const transceiver of pc.getTransceivers()) {
       const keep = transceiver.kind === 'video' ? plan.video.payloadType : plan.audio?.payloadType;
@@ -269,7 +272,7 @@ export class WebRtcIngest {
     if (buffers.problem) this.log('ingest.socket_buffers_unchanged', { problem: buffers.problem });
     const sdp = pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
-    const answer = addH264AnswerParams(sdp, plan.video.payloadType);
+    const answer = addVideoAnswerParams(sdp, plan.video);
     return plan.video.simulcast ? addSimulcastAnswer(answer, plan.video.simulcast) : answer;
   }
 

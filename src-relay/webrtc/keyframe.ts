@@ -7,6 +7,10 @@ export const KEYFRAME_TIMING = {
   minPliIntervalMs: 200,
   /** A keyframe should follow a PLI within this; otherwise send a FIR. */
   firAfterMs: 500,
+  /** No keyframe this long after a PLI (and the FIR after it): the request went unanswered. */
+  unansweredAfterMs: 1500,
+  /** This many unanswered requests in a row: the publisher ignores keyframe requests (aiortc does). */
+  unansweredToIgnore: 2,
 } as const;
 
 export interface KeyframeSender {
@@ -19,6 +23,8 @@ export interface KeyframeRequesterStats {
   plis: number;
   firs: number;
   keyframes: number;
+  /** Requests that got no keyframe within unansweredAfterMs. */
+  unanswered: number;
 }
 
 export class KeyframeRequester {
@@ -27,8 +33,11 @@ export class KeyframeRequester {
   private pending = false;
   private deferredPli: NodeJS.Timeout | undefined;
   private firTimer: NodeJS.Timeout | undefined;
+  private unansweredTimer: NodeJS.Timeout | undefined;
+  /** Unanswered requests since the last answered one. */
+  private unansweredInARow = 0;
   private closed = false;
-  private readonly stats: KeyframeRequesterStats = { requests: 0, plis: 0, firs: 0, keyframes: 0 };
+  private readonly stats: KeyframeRequesterStats = { requests: 0, plis: 0, firs: 0, keyframes: 0, unanswered: 0 };
 
   constructor(
     private readonly sender: KeyframeSender,
@@ -50,9 +59,20 @@ export class KeyframeRequester {
     this.sendPli();
   }
 
+  /**
+   * True once unansweredToIgnore requests in a row got no keyframe (PLI, then FIR), until one is answered:
+   * the stream's targets then get the keyframes the publisher makes on its own schedule.
+   */
+  get ignoresRequests(): boolean {
+    return this.unansweredInARow >= KEYFRAME_TIMING.unansweredToIgnore;
+  }
+
   /** A keyframe arrived: whatever was asked is answered. */
   onKeyframe(): void {
     this.stats.keyframes++;
+    if (this.unansweredTimer) this.unansweredInARow = 0;
+    clearTimeout(this.unansweredTimer);
+    this.unansweredTimer = undefined;
     this.pending = false;
     clearTimeout(this.firTimer);
     this.firTimer = undefined;
@@ -62,10 +82,11 @@ export class KeyframeRequester {
     this.closed = true;
     clearTimeout(this.deferredPli);
     clearTimeout(this.firTimer);
+    clearTimeout(this.unansweredTimer);
   }
 
-  toJSON(): KeyframeRequesterStats & { pending: boolean } {
-    return { ...this.stats, pending: this.pending };
+  toJSON(): KeyframeRequesterStats & { pending: boolean; ignoresRequests: boolean } {
+    return { ...this.stats, pending: this.pending, ignoresRequests: this.ignoresRequests };
   }
 
   private sendPli(): void {
@@ -74,6 +95,12 @@ export class KeyframeRequester {
     this.pending = true;
     this.stats.plis++;
     this.sender.sendPli();
+    this.unansweredTimer ??= setTimeout(() => {
+      this.unansweredTimer = undefined;
+      if (!this.pending || this.closed) return;
+      this.stats.unanswered++;
+      this.unansweredInARow++;
+    }, KEYFRAME_TIMING.unansweredAfterMs);
     if (!this.firTimer) {
       this.firTimer = setTimeout(() => {
         this.firTimer = undefined;

@@ -1,6 +1,10 @@
 // RFC 8866 (SDP) as used by RFC 8829 (JSEP) and RFC 9725 (WHIP): what we read from a publisher's offer
 // before handing it to werift, and the one line we add to werift's answer. werift parses the SDP
 // itself; this module only decides whether we can ingest the offer and which payload types we take.
+//
+// Video: H.264 when the offer has it (every target takes it as it comes), else AV1, VP9, VP8 in that order:
+// AV1 and VP9 can be copied to a target that takes them over Enhanced RTMP, VP8 always needs the transcoder.
+import type { VideoCodec } from '../media.js';
 
 export class IngestError extends Error {
   override readonly name = 'IngestError';
@@ -53,7 +57,9 @@ export interface OfferMedia {
 
 export interface IngestPlan {
   video: {
+    codec: VideoCodec;
     payloadType: number;
+    /** H.264's profile-level-id (RFC 6184 §8.1); for the other codecs their profile (AV1 `profile`, VP9 `profile-id`, '' for VP8). */
     profileLevelId: string;
     clockRate: number;
     /** RFC 6184 §8.1 sprop-parameter-sets, decoded: SPS/PPS for publishers that send none in-band. */
@@ -148,8 +154,10 @@ export function planIngest(offerSdp: unknown): IngestPlan {
       throw new IngestError(`the offer's ${m.kind} is ${m.direction}: a publisher must send`);
     }
   }
-  const video = chooseH264(videos[0]);
-  const simulcast = planSimulcast(videos[0], video.payloadType);
+  const video = chooseVideo(videos[0]);
+  // Simulcast is taken for H.264 only: another codec's layers would each need the transcoder for most
+  // targets, so such a publisher is answered without simulcast and sends one encoding (RFC 8853 §5.3).
+  const simulcast = video.codec === 'h264' ? planSimulcast(videos[0], video.payloadType) : undefined;
   return { video: simulcast ? { ...video, simulcast } : video, audio: audios.length ? chooseAudio(audios[0]) : undefined };
 }
 
@@ -162,7 +170,7 @@ const RID_SYNTAX = /^[A-Za-z0-9_-]{1,32}$/;
  * RFC 8853 simulcast of the offer's video, or undefined when it offers none. A simulcast offer is taken
  * only with the RID header extension (RFC 8852): without it the layers' RTP cannot be told apart, so the
  * answer leaves simulcast out and the publisher sends one encoding (RFC 8853 §5.3). Rids that are not
- * `send`, or whose `pt=` restriction excludes the H.264 payload type we answer, are left out; the offer's
+ * `send`, or whose `pt=` restriction excludes the video payload type we answer, are left out; the offer's
  * stream order, alternatives (`,`) and paused marks (`~`) are kept for the rest.
  */
 export function planSimulcast(video: OfferMedia, payloadType: number): SimulcastPlan | undefined {
@@ -257,9 +265,34 @@ export function addSimulcastAnswer(answerSdp: string, simulcast: SimulcastPlan):
   return out.join(eol);
 }
 
+/** The non-H.264 codecs we take, in order of preference, and the profiles of each we can decode. */
+const OTHER_VIDEO_CODECS: readonly { codec: Exclude<VideoCodec, 'h264'>; name: string; profile: (fmtp: Record<string, string>) => string | undefined }[] = [
+  // AV1 RTP payload format §7.2: profile defaults to 0 (Main: 8/10-bit 4:2:0).
+  { codec: 'av1', name: 'av1', profile: (f) => ((f['profile'] ?? '0') === '0' ? '0' : undefined) },
+  // RFC 9628 §6: profile-id defaults to 0 (8-bit 4:2:0); 2 is 10-bit 4:2:0, which the decoders read too.
+  { codec: 'vp9', name: 'vp9', profile: (f) => (['0', '2'].includes(f['profile-id'] ?? '0') ? (f['profile-id'] ?? '0') : undefined) },
+  { codec: 'vp8', name: 'vp8', profile: () => '' },
+];
+
+function chooseVideo(video: OfferMedia): IngestPlan['video'] {
+  if (video.codecs.some(isH264Mode1)) return chooseH264(video);
+  for (const { codec, name, profile } of OTHER_VIDEO_CODECS) {
+    const found = video.codecs
+      .filter((c) => c.name === name && profile(c.fmtp) !== undefined)
+      .sort((a, b) => Number(profile(a.fmtp)) - Number(profile(b.fmtp)))[0];
+    if (found) return { codec, payloadType: found.payloadType, profileLevelId: profile(found.fmtp) ?? '', clockRate: found.clockRate };
+  }
+  const offered = video.codecs.map((c) => `${c.name}/${c.payloadType}`).join(', ') || 'none';
+  throw new IngestError(`the offer's video has no H.264 with packetization-mode=1, AV1, VP9 or VP8 (offered: ${offered})`);
+}
+
+function isH264Mode1(c: OfferCodec): boolean {
+  return c.name === 'h264' && (c.fmtp['packetization-mode'] ?? '0') === '1';
+}
+
 function chooseH264(video: OfferMedia): IngestPlan['video'] {
   const candidates = video.codecs
-    .filter((c) => c.name === 'h264' && (c.fmtp['packetization-mode'] ?? '0') === '1')
+    .filter(isH264Mode1)
     .map((c) => {
       const profileLevelId = (c.fmtp['profile-level-id'] ?? '42001f').toLowerCase();
       const rank = H264_PROFILE_RANK.find((r) => r.test(profileLevelId))?.rank ?? H264_PROFILE_RANK.length;
@@ -273,7 +306,8 @@ function chooseH264(video: OfferMedia): IngestPlan['video'] {
     throw new IngestError(`the offer's video has no H.264 with packetization-mode=1 (offered: ${offered})`);
   }
   const { payloadType, profileLevelId, clockRate, parameterSets } = candidates[0];
-  return parameterSets?.length ? { payloadType, profileLevelId, clockRate, parameterSets } : { payloadType, profileLevelId, clockRate };
+  const codec = 'h264' as const;
+  return parameterSets?.length ? { codec, payloadType, profileLevelId, clockRate, parameterSets } : { codec, payloadType, profileLevelId, clockRate };
 }
 
 /** sprop-parameter-sets: comma-separated base64 NAL units (RFC 6184 §8.1); undecodable entries are skipped. */
@@ -304,6 +338,25 @@ export function addH264AnswerParams(answerSdp: string, payloadType: number): str
     const rtpmapAt = lines.findIndex((l) => l.startsWith(`a=rtpmap:${payloadType} `));
     if (rtpmapAt < 0) throw new Error(`the answer has no rtpmap for H.264 payload type ${payloadType}`);
     lines.splice(rtpmapAt + 1, 0, `a=fmtp:${payloadType} packetization-mode=1;${ANSWER_H264_FMTP_EXTRA}`);
+  }
+  return lines.join(eol);
+}
+
+/**
+ * The answer's video fmtp additions: H.264's as addH264AnswerParams; for AV1, VP9 and VP8 the same start
+ * and minimum bitrate hints, on the codec's fmtp line or a new one (Firefox ignores them, Chromium reads them).
+ */
+export function addVideoAnswerParams(answerSdp: string, video: Pick<IngestPlan['video'], 'codec' | 'payloadType'>): string {
+  if (video.codec === 'h264') return addH264AnswerParams(answerSdp, video.payloadType);
+  const eol = answerSdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = answerSdp.split(/\r?\n/);
+  const fmtpAt = lines.findIndex((l) => l.startsWith(`a=fmtp:${video.payloadType} `));
+  if (fmtpAt >= 0) {
+    if (!lines[fmtpAt].includes('x-google-start-bitrate')) lines[fmtpAt] += `;${ANSWER_H264_FMTP_EXTRA}`;
+  } else {
+    const rtpmapAt = lines.findIndex((l) => l.startsWith(`a=rtpmap:${video.payloadType} `));
+    if (rtpmapAt < 0) throw new Error(`the answer has no rtpmap for ${video.codec} payload type ${video.payloadType}`);
+    lines.splice(rtpmapAt + 1, 0, `a=fmtp:${video.payloadType} ${ANSWER_H264_FMTP_EXTRA}`);
   }
   return lines.join(eol);
 }

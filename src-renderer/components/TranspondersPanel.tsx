@@ -8,6 +8,9 @@ import { describeLayer, transpondersSelectors } from '../store/transponders.js';
 import { useShallow } from 'zustand/react/shallow';
 import { Sparkline } from './Sparkline.js';
 
+/** How the card names the codec a target receives. */
+const VIDEO_CODEC_NAMES: Record<string, string> = { h264: 'H.264', av1: 'AV1', vp9: 'VP9', hevc: 'HEVC' };
+
 function SoundControls({ id, soundEnabled }: { id: string; soundEnabled: boolean }) {
   const files = useStudio((s) => s.media.files);
   const upload = useStudio((s) => s.media.upload);
@@ -91,6 +94,10 @@ function TransponderCard({ id }: { id: string }) {
           <dt>Layer</dt>
           <dd data-testid="transponder-layer" data-stepped={t.adaptive?.stepped ?? ''} title={t.layer?.bitrateKbps ? `${t.layer.bitrateKbps} kb/s as received` : undefined}>
             {describeLayer(t) || '—'}
+          </dd>
+          <dt>Video</dt>
+          <dd data-testid="transponder-video" data-codec={t.videoCodec ?? ''} data-path={t.videoPath ?? ''} title={t.videoPath === 'transcode' ? 'Re-encoded by the studio: this target does not take the camera\'s codec' : 'Sent as the camera encodes it'}>
+            {t.videoCodec ? `${VIDEO_CODEC_NAMES[t.videoCodec] ?? t.videoCodec}${t.videoPath === 'transcode' ? ' (transcoded)' : ' (copied)'}` : '—'}
           </dd>
           <dt>Uptime</dt>
           <dd data-testid="transponder-uptime">{formatUptime(t.stats.uptimeMs)}</dd>

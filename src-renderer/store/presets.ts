@@ -5,7 +5,7 @@
 // A saved target and the startup body are the shared wire contract's (src-contract/), as the host declares them.
 import { checkRtmpUrlSyntax, type RtmpUrlParse } from '../../src-contract/rtmp-url.js';
 import type { TargetKind, Target } from '../../src-contract/studio.js';
-import type { Quality, StartupBody, TransponderOptions } from '../../src-contract/transponder.js';
+import type { Quality, StartupBody, TargetVideoCodec, TransponderOptions } from '../../src-contract/transponder.js';
 
 export type { Quality, StartupBody, Target, TargetKind };
 
@@ -22,12 +22,18 @@ export interface TargetPreset {
   layer: LayerChoice;
   /** The default in words, for the quality picker. */
   layerLabel: string;
+  /**
+   * The video codecs the ingest takes (startup's options.videoCodecs): a publisher's AV1 goes to YouTube as it
+   * is (Enhanced RTMP); the others get H.264, transcoded when the publisher sends another codec. Absent: H.264.
+   */
+  videoCodecs?: readonly TargetVideoCodec[];
 }
 
 export const TARGET_PRESETS: readonly TargetPreset[] = [
   // YouTube takes 1080p at 8–12 Mb/s: the highest layer.
-  { kind: 'youtube', label: 'YouTube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', keyHelp: 'YouTube Studio → Go live → Stream key', layer: { quality: 'highest' }, layerLabel: 'highest' },
-  { kind: 'youtube-backup', label: 'YouTube (backup)', rtmpUrl: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', keyHelp: 'the same key as the primary YouTube ingest', layer: { quality: 'highest' }, layerLabel: 'highest' },
+  // YouTube also takes AV1 (and HEVC) over Enhanced RTMP.
+  { kind: 'youtube', label: 'YouTube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', keyHelp: 'YouTube Studio → Go live → Stream key', layer: { quality: 'highest' }, layerLabel: 'highest', videoCodecs: ['av1', 'h264'] },
+  { kind: 'youtube-backup', label: 'YouTube (backup)', rtmpUrl: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1', keyHelp: 'the same key as the primary YouTube ingest', layer: { quality: 'highest' }, layerLabel: 'highest', videoCodecs: ['av1', 'h264'] },
   // Facebook wants at most 4 Mb/s; Twitch caps most channels near 6 Mb/s.
   { kind: 'facebook', label: 'Facebook', rtmpUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/', keyHelp: 'Facebook Live Producer → Stream key', layer: { maxBitrateKbps: 4000 }, layerLabel: 'up to 4 Mb/s' },
   { kind: 'twitch', label: 'Twitch', rtmpUrl: 'rtmp://live.twitch.tv/app', keyHelp: 'Twitch Creator Dashboard → Settings → Stream → Primary stream key', layer: { maxBitrateKbps: 6000 }, layerLabel: 'up to 6 Mb/s' },
@@ -65,7 +71,8 @@ export function urlWithKey(rtmpUrl: string, key: string): string {
  */
 export function startupBody(target: Target, sourceStreamName: string): StartupBody {
   const key = target.streamKey.trim();
-  const options = { ...targetLayer(target), adaptive: true };
+  const videoCodecs = presetFor(target.kind)?.videoCodecs;
+  const options = { ...targetLayer(target), adaptive: true, ...(videoCodecs ? { videoCodecs: [...videoCodecs] } : {}) };
   if (target.kind === 'local' || key === '') return { streamName: sourceStreamName, rtmpUrl: target.rtmpUrl, options };
   return { streamName: sourceStreamName, rtmpUrl: urlWithKey(target.rtmpUrl, key), noPrefix: true, rtmpTransponderFullUrl: true, options };
 }

@@ -62,6 +62,8 @@ export interface WhipPublishOptions {
   rewriteAnswer?: boolean;
   /** How long the publish may take in the page (getUserMedia, ICE gathering, the POST). Default 30 s. */
   timeoutMs?: number;
+  /** The one video codec offered (setCodecPreferences). Default h264. */
+  videoCodec?: 'h264' | 'av1' | 'vp9' | 'vp8';
 }
 
 export interface SimulcastLayer {
@@ -102,6 +104,7 @@ interface PageArgs {
   markPeriodMs: number;
   markBox: typeof MARK_BOX;
   rewriteAnswer: boolean;
+  videoCodec: string;
 }
 
 /** Runs inside the page: everything here is browser code, serialized by playwright. */
@@ -184,12 +187,12 @@ async function publishInPage(args: PageArgs): Promise<{ status: number; location
     const sendEncodings = track.kind === 'video' ? args.simulcast?.map((layer) => ({ ...layer })) : undefined;
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], ...(sendEncodings ? { sendEncodings } : {}) });
     if (track.kind === 'video') {
-      const h264 = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => /h264/i.test(c.mimeType)) ?? [];
-      if (h264.length === 0) {
+      const wanted = RTCRtpReceiver.getCapabilities('video')?.codecs.filter((c) => c.mimeType.toLowerCase() === `video/${args.videoCodec}`) ?? [];
+      if (wanted.length === 0) {
         release();
-        throw new Error('this Chromium offers no H.264 encoder');
+        throw new Error(`this Chromium offers no ${args.videoCodec} encoder`);
       }
-      transceiver.setCodecPreferences(h264);
+      transceiver.setCodecPreferences(wanted);
       const params = transceiver.sender.getParameters();
       (params as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference =
         'maintain-resolution';
@@ -238,7 +241,7 @@ async function stopInPage(location: string): Promise<number> {
 /**
  * In `page` (navigate it first to a page of the WHIP server so that fetch is same-origin), publishes the
  * fake camera+mic (or the 'marks' canvas and beeps) at width x height@fps with degradationPreference
- * 'maintain-resolution', H.264 + Opus, sendonly, non-trickle (waits for ICE gathering), POSTs the offer to
+ * 'maintain-resolution', H.264 (or opts.videoCodec) + Opus, sendonly, non-trickle (waits for ICE gathering), POSTs the offer to
  * whipUrl and sets the answer. A POST answered with anything but 201 is an error naming the status.
  */
 export async function publishWhip(page: Page, whipUrl: string, opts: WhipPublishOptions = {}): Promise<WhipPublication> {
@@ -253,6 +256,7 @@ export async function publishWhip(page: Page, whipUrl: string, opts: WhipPublish
     markPeriodMs: opts.markPeriodMs ?? 1000,
     markBox: MARK_BOX,
     rewriteAnswer: opts.rewriteAnswer ?? false,
+    videoCodec: opts.videoCodec ?? 'h264',
   };
   // tsx compiles with esbuild's keepNames: the named functions inside publishInPage call its __name helper.
   await page.evaluate('globalThis.__name ??= (f) => f');

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { IngestError, WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
 import { StreamNameInUseError, StreamRegistry, type LiveStream } from '../../src-relay/streams.js';
-import type { H264Params, PcmChunk, VideoFrame } from '../../src-relay/media.js';
+import type { PcmChunk, VideoFrame, VideoParams } from '../../src-relay/media.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { launchChromium, publishWhip } from '../helpers/chromium.js';
 import { waitFor } from '../helpers/wait.js';
@@ -15,7 +15,7 @@ import { startWhipServer } from '../helpers/whip-server.js';
 
 interface Recorder {
   stream: LiveStream;
-  params: H264Params[];
+  params: VideoParams[];
   frames: VideoFrame[];
   pcm: PcmChunk[];
   ended: Promise<string>;
@@ -77,7 +77,7 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
     const spanMs = frames[frames.length - 1].dts - frames[0].dts;
     const fps = ((frames.length - 1) * 1000) / spanMs;
     assert.ok(fps > 20 && fps < 40, `~30 fps on the stream clock, got ${fps.toFixed(1)} (${frames.length} frames over ${spanMs} ms)`);
-    for (const frame of frames) assert.ok(frame.nalus.length > 0 && frame.nalus.every((n) => n.length > 0));
+    for (const frame of frames) assert.ok(frame.codec === 'h264' && frame.nalus.length > 0 && frame.nalus.every((n) => n.length > 0));
 
     assert.ok(pcm.length > 50, `PCM arrives (${pcm.length} chunks in 3 s)`);
     for (let i = 1; i < pcm.length; i++) {
@@ -107,9 +107,9 @@ describe('WebRTC ingest from Chromium over WHIP', { timeout: 180_000 }, () => {
     assert.equal(response.status, 409);
   });
 
-  test('an offer without H.264 is refused with a reason', async () => {
-    const noH264 = offers[0].replace(/H264\/90000/g, 'VP8/90000');
-    await assert.rejects(ingest.publish('other', noH264), (error: Error) => error instanceof IngestError && /H\.264/.test(error.message));
+  test('an offer with no video codec we take (H.264, AV1, VP9, VP8) is refused with a reason', async () => {
+    const none = offers[0].replace(/(H264|VP8|VP9|AV1)\/90000/g, 'H265/90000');
+    await assert.rejects(ingest.publish('other', none), (error: Error) => error instanceof IngestError && /no H\.264 with packetization-mode=1, AV1, VP9 or VP8/.test(error.message));
     await assert.rejects(ingest.publish('other', 'hello'), IngestError);
     assert.equal(registry.get('other'), undefined);
   });

@@ -100,6 +100,10 @@ describe('WCS REST contract on a real host, stream and target', { timeout: 300_0
         assert.equal(res.status, 400, `${JSON.stringify(body)} → ${res.text}`);
         assert.equal(typeof res.json().error, 'string');
       }
+      // options.videoCodecs: a codec no target takes is refused, naming the option.
+      const badCodecs = await push(b, 'startup', { streamName: STREAM, rtmpUrl: `${rtmpUrl}/codecs`, rtmpTransponderFullUrl: true, options: { videoCodecs: ['h264', 'mpeg2'] } }, ca);
+      assert.equal(badCodecs.status, 400, badCodecs.text);
+      assert.match(String(badCodecs.json().error), /videoCodecs/);
       const plain = await push(b, 'startup', 'streamName=cam1', ca, { 'content-type': 'text/plain' });
       assert.equal(plain.status, 415);
       const huge = await push(b, 'startup', { streamName: STREAM, rtmpUrl, pad: 'x'.repeat(200_000) }, ca);

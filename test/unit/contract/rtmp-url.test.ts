@@ -123,7 +123,7 @@ describe('one rtmpUrl syntax for every caller', () => {
     const body = startupBody({ id: 'yt', name: 'YouTube', kind: 'youtube', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2', streamKey: 'abcd-1234' }, 'cam1');
     const res = await startup(body);
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(received.at(-1), { streamName: 'cam1', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2/abcd-1234', options: { quality: 'highest', adaptive: true }, rtmpTransponderFullUrl: true, noPrefix: true });
+    assert.deepEqual(received.at(-1), { streamName: 'cam1', rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2/abcd-1234', options: { quality: 'highest', adaptive: true, videoCodecs: ['av1', 'h264'] }, rtmpTransponderFullUrl: true, noPrefix: true });
     const wrong = await startup({ streamName: 'cam1', rtmpUrl: 'rtmp://127.0.0.1/other', noPrefix: 'yes' });
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.json().error, /noPrefix/);

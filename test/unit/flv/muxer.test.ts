@@ -72,6 +72,7 @@ describe('FLV muxer: one transponder connection', () => {
       sequenceHeaders: 1,
       aacSequenceHeaders: 0,
       droppedVideoBeforeKeyframe: 3,
+      droppedVideoCodec: 0,
       droppedAudioBeforeKeyframe: 0,
       droppedAudioWithoutConfig: 0,
     });

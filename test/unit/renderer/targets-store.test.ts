@@ -26,18 +26,18 @@ describe('target presets', () => {
       rtmpUrl: 'rtmps://a.rtmps.youtube.com:443/live2/abcd-1234',
       noPrefix: true,
       rtmpTransponderFullUrl: true,
-      options: { quality: 'highest', adaptive: true },
+      options: { quality: 'highest', adaptive: true, videoCodecs: ['av1', 'h264'] },
     });
   });
 
   test('each preset gets a sensible layer, adaptive: YouTube the highest, Twitch ≤ 6 Mb/s, Facebook ≤ 4 Mb/s; the streamer\'s pick wins', () => {
     const body = (kind: Target['kind'], quality?: Target['quality']) =>
       startupBody(target({ kind, rtmpUrl: 'rtmp://x/app', streamKey: 'k123', ...(quality ? { quality } : {}) }), 's').options;
-    assert.deepEqual(body('youtube'), { quality: 'highest', adaptive: true });
+    assert.deepEqual(body('youtube'), { quality: 'highest', adaptive: true, videoCodecs: ['av1', 'h264'] });
     assert.deepEqual(body('twitch'), { maxBitrateKbps: 6000, adaptive: true });
     assert.deepEqual(body('facebook'), { maxBitrateKbps: 4000, adaptive: true });
     assert.deepEqual(body('twitch', 'lowest'), { quality: 'lowest', adaptive: true });
-    assert.deepEqual(body('youtube', 'medium'), { quality: 'medium', adaptive: true });
+    assert.deepEqual(body('youtube', 'medium'), { quality: 'medium', adaptive: true, videoCodecs: ['av1', 'h264'] });
   });
 
   test('the key goes before the query (YouTube backup) and after a trailing slash (Facebook)', () => {

@@ -1,0 +1,90 @@
+// Stock Firefox (Debian's firefox-esr: no OpenH264, so VP8, VP9 and AV1 only) publishes over WHIP into the
+// relay; a transponder pushes the stream to nginx-rtmp, which takes H.264 only, so the stream's transcoder
+// encodes it. Once with everything Firefox offers (the answer takes AV1), once offering VP8 alone. What nginx
+// recorded is decoded by Debian's ffprobe/ffmpeg: H.264 + AAC at the camera's size, every packet a decoded
+// frame, keyframes every 2 s.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Browser } from 'puppeteer-core';
+import { WebRtcIngest } from '../../src-relay/webrtc/ingest.js';
+import { StreamRegistry } from '../../src-relay/streams.js';
+import { consoleLog, silentLog } from '../../src-relay/log.js';
+import { TransponderManager } from '../../src-relay/transponder/manager.js';
+import { launchFirefox, publishWhipFirefox } from '../helpers/firefox.js';
+import { waitFor } from '../helpers/wait.js';
+import { startWhipServer, type TestWhipServer } from '../helpers/whip-server.js';
+import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
+
+const run = promisify(execFile);
+const log = process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog;
+const STREAM_MS = 7000;
+const WIDTH = 640;
+const HEIGHT = 480;
+
+describe('Firefox → WHIP → transcoder → nginx-rtmp as H.264 + AAC', { timeout: 240_000 }, () => {
+  const registry = new StreamRegistry();
+  const ingest = new WebRtcIngest(registry, { log, iceAdditionalHostAddresses: ['127.0.0.1'] });
+  const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: true, keyframeIntervalMs: 2000, log }));
+  let whip: TestWhipServer;
+  let nginx: NginxRtmp;
+  let browser: Browser;
+
+  before(async () => {
+    [whip, nginx, browser] = await Promise.all([startWhipServer(ingest), startNginxRtmp(), launchFirefox()]);
+  });
+
+  after(async () => {
+    await manager.stopAll().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await ingest.closeAll().catch(() => undefined);
+    await whip?.close();
+    await nginx?.stop();
+  });
+
+  for (const [label, only, expectCodec] of [
+    ['all of its codecs: the answer takes AV1', undefined, 'av1'],
+    ['VP8 alone', 'vp8', 'vp8'],
+  ] as const) {
+    test(label, async (t) => {
+      const name = `firefox_${expectCodec}`;
+      const page = await browser.newPage();
+      await page.goto(`${whip.base}/`);
+      const publication = await publishWhipFirefox(page, `${whip.base}/whip/${name}`, { width: WIDTH, height: HEIGHT, ...(only ? { only } : {}) });
+      assert.equal(publication.videoCodec, expectCodec, 'the answer\'s video codec');
+      const stream = registry.get(name);
+      assert.ok(stream, 'the stream is published');
+      assert.equal(stream.videoCodec, expectCodec);
+      await waitFor('the first keyframe and audio', () => stream.params?.width === WIDTH && stream.hasAudio, 30_000);
+      const target = manager.startup({ streamName: name, rtmpUrl: `${nginx.url('live')}/${name}` });
+      assert.deepEqual([target.videoCodec, target.videoPath], ['h264', 'transcode']);
+      await waitFor('PUBLISHING', () => manager.find({ mediaSessionId: target.mediaSessionId })[0]?.status === 'PUBLISHING', 20_000);
+      await new Promise((r) => setTimeout(r, STREAM_MS));
+      await manager.terminate(target.mediaSessionId);
+      await publication.stop();
+      await page.close();
+
+      const file = await nginx.waitForRecording(30_000);
+      const summary = await probeStreams(file);
+      assert.equal(summary.video?.codec, 'h264');
+      assert.deepEqual([summary.video?.width, summary.video?.height], [WIDTH, HEIGHT]);
+      assert.equal(summary.audio?.codec, 'aac');
+      const times = await videoPacketTimes(file);
+      assert.ok(times.length > (STREAM_MS / 1000) * 15, `${times.length} video packets in ~${STREAM_MS / 1000} s`);
+      const { stderr } = await run('/usr/bin/ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], { timeout: 60_000 });
+      // Decoder errors only: the null muxer's complaint about two pictures closer than its frame duration is
+      // about timestamps (a publisher's jitter), which the spacing below reports.
+      const decodeErrors = stderr.split('\n').filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l));
+      assert.deepEqual(decodeErrors, [], 'ffmpeg decodes without errors');
+      const { stdout } = await run('/usr/bin/ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], { timeout: 60_000 });
+      assert.equal(Number(stdout.trim()), times.length, 'every packet is a decoded frame');
+      const keys = await keyframeTimes(file);
+      const spacing = keys.slice(1).map((k, i) => k - keys[i]!);
+      assert.ok(keys.length >= 3 && spacing.every((s) => s > 1.8 && s < 2.2), `keyframes at ${keys.join(', ')}`);
+      const gaps = times.slice(1).map((v, i) => v - times[i]!);
+      t.diagnostic(`${expectCodec}: ${times.length} frames, ${(times.length / (times.at(-1)! - times[0]!)).toFixed(1)} fps, keyframes at ${keys.map((k) => k.toFixed(2)).join(' ')}, max gap ${Math.max(...gaps).toFixed(3)} s, ${gaps.filter((g) => g < 0.005).length} gaps under 5 ms`);
+    });
+  }
+});

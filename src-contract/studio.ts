@@ -12,8 +12,17 @@ export const MediaFile = Type.Object({
 });
 export type MediaFile = Static<typeof MediaFile>;
 
-/** `GET /api/media`, and the answer to an upload. */
-export const MediaList = Type.Object({ files: Type.Array(MediaFile) });
+/** One image of the media folder (for image layers of scenes); `type` from its first bytes, `error` when it is none. */
+export const MediaImage = Type.Object({
+  name: Type.String(),
+  size: Type.Integer(),
+  type: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+});
+export type MediaImage = Static<typeof MediaImage>;
+
+/** `GET /api/media`, and the answer to an upload: the WAV sounds in `files`, the PNG/JPEG/WebP images in `images`. */
+export const MediaList = Type.Object({ files: Type.Array(MediaFile), images: Type.Optional(Type.Array(MediaImage)) });
 export type MediaList = Static<typeof MediaList>;
 
 /** `GET /api/info`. */

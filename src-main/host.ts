@@ -15,6 +15,8 @@ import { loadTlsPair } from './config/tls.js';
 import { LocalRtmpError, startLocalRtmp, type LocalRtmp } from './local-rtmp/server.js';
 import type { HostInfo, RestDeps } from './rest/deps.js';
 import { resolveWithDns } from './rest/resolve.js';
+import { ScenesHub } from './scenes/hub.js';
+import { ScenesStore } from './scenes/store.js';
 import { checkBindAllowed, ownOrigins, type SecurityPolicy } from './rest/security.js';
 import { startRestServers, type RestServers } from './rest/server.js';
 import { startWcsServers, type WcsServers } from './wcs/server.js';
@@ -46,6 +48,8 @@ export interface Host {
   /** Local recordings (`/rest-api/recording/*`). */
   recordings: RecordingManager;
   ingest: WebRtcIngest;
+  /** The saved scenes and the studios that apply them. */
+  scenes: ScenesHub;
   /** The embedded RTMP server, when enabled and its ports were free. */
   localRtmp?: LocalRtmp;
   dataDir: string;
@@ -143,6 +147,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     dataDir,
     secretStorage: secretBox.kind,
   });
+  const scenes = new ScenesHub(ScenesStore.open(dataDir, log), {
+    mediaDir,
+    log,
+    studioUrl: () => `http://${urlHost(s.rest_bind_address)}:${ports.http ?? s.rest_http_port}/`,
+  });
   const deps: RestDeps = {
     registry,
     transponders,
@@ -150,6 +159,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     ingest,
     settings,
     targets: new TargetStore(dataDir, secretBox),
+    scenes,
     secretBox,
     security,
     mediaDir,
@@ -187,6 +197,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       log('host.stop_transponders_failed', { error: (err as Error).message }),
     );
     await wcs.close();
+    scenes.close();
     await restServers.close();
     // Wait for the peer connections (DTLS/UDP sockets) to close, bounded: a host closed and made again in
     // one process (tests, Electron's restart) must not inherit them.
@@ -204,6 +215,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     transponders,
     recordings,
     ingest,
+    scenes,
     dataDir,
     mediaDir,
     wcsUnavailable: wcs.unavailable,

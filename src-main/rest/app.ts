@@ -8,6 +8,7 @@ import { errorHandler } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { registerPushRoutes } from './push.js';
 import { registerRecordingRoutes } from '../recording/routes.js';
+import { registerSceneRoutes } from '../scenes/routes.js';
 import { ALL_ROUTES, OPENAPI_ROUTE } from './schemas.js';
 import { checkRequest, isApiPath, originAllowed } from './security.js';
 import { registerStatic } from './static.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: RestDeps, opts: AppOptions): Promise<Fastif
   registerPushRoutes(app, deps);
   registerStudioRoutes(app, deps);
   registerRecordingRoutes(app, deps);
+  registerSceneRoutes(app, deps);
   await app.register(async (child) => registerWhipRoutes(child, deps));
   await app.register(async (child) => registerMediaUpload(child, deps));
   const openapi = buildOpenApi(ALL_ROUTES, deps.version);

@@ -5,6 +5,7 @@ import type { LiveStream, Log, RecordingService, StreamRegistry, TransponderServ
 import type { SecretBox } from '../config/secrets.js';
 import type { SettingsStore } from '../config/store.js';
 import type { TargetStore } from '../config/targets.js';
+import type { ScenesHub } from '../scenes/hub.js';
 import type { SecurityPolicy } from './security.js';
 
 /** The WebRTC ingest (src-relay/webrtc/ingest.ts) as the host uses it. */
@@ -33,6 +34,8 @@ export interface RestDeps {
   ingest: IngestService;
   settings: SettingsStore;
   targets: TargetStore;
+  /** The saved scenes and the studios that apply them (`/api/scenes*`, the /ws scene messages). */
+  scenes: ScenesHub;
   secretBox: SecretBox;
   security: SecurityPolicy;
   /** The current media folder (follows the media_dir setting). */

@@ -29,7 +29,7 @@ interface RequestFacts {
 /** The body type a path takes, for the 415 message. */
 function expectedType(url: string): string {
   if (url.startsWith('/whip/')) return 'application/sdp';
-  if (url.startsWith('/api/media/')) return 'audio/wav';
+  if (url.startsWith('/api/media/')) return 'audio/wav (a sound) or image/png, image/jpeg, image/webp (an image)';
   return 'application/json';
 }
 

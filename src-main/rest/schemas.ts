@@ -8,6 +8,7 @@ import type { TSchema } from 'typebox';
 import { HostInfo, MediaList, Target, TargetList } from '../../src-contract/studio.js';
 import { FindBody, MediaSessionBody, SoundOnBody, StartupBody, Transponder } from '../../src-contract/transponder.js';
 import { Recording, RecordingFileList, RecordingIdBody, RecordingList, RecordingStartupBody } from '../../src-contract/recording.js';
+import { SCENES_ROUTES } from '../scenes/specs.js';
 
 export type JsonSchema = Readonly<Record<string, unknown>> | TSchema;
 
@@ -400,6 +401,7 @@ export const ALL_ROUTES: RouteSpec[] = [
   ...Object.values(WHIP_NOT_ALLOWED),
   ...Object.values(STUDIO_ROUTES),
   ...Object.values(RECORDING_ROUTES),
+  ...Object.values(SCENES_ROUTES),
   OPENAPI_ROUTE,
 ];
 

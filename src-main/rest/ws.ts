@@ -6,6 +6,8 @@ import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Recording } from '../../src-contract/recording.js';
+import type { ScenesClientMessage, ScenesList } from '../../src-contract/scenes.js';
+import { handleSceneMessage, isSceneMessage, parseSceneMessage } from '../scenes/messages.js';
 import { type LiveStream, redactName, type TransponderJSON } from '../../src-relay/index.js';
 import type { RestDeps } from './deps.js';
 import { statusAndMessage } from './errors.js';
@@ -21,7 +23,8 @@ const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidd
 type ClientMessage =
   | { type: 'publish'; id?: string; streamName: string; sdp: string; rtmpUrl?: string }
   | { type: 'unpublish'; id?: string; streamName: string }
-  | { type: 'subscribe-events' };
+  | { type: 'subscribe-events' }
+  | ScenesClientMessage;
 
 /** Parses a text frame; undefined when it is not one of the client messages. */
 export function parseClientMessage(text: string): ClientMessage | { error: string; id?: string } {
@@ -46,7 +49,7 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
       if (typeof m.streamName !== 'string') return bad('unpublish needs streamName');
       return { type: 'unpublish', id, streamName: m.streamName };
     default:
-      return bad(`unknown message type ${JSON.stringify(m.type)}`);
+      return parseSceneMessage(m) ?? bad(`unknown message type ${JSON.stringify(m.type)}`);
   }
 }
 
@@ -93,7 +96,8 @@ class Session {
     const message = parseClientMessage(text);
     if ('error' in message) return this.send({ type: 'error', ...message });
     try {
-      if (message.type === 'subscribe-events') this.subscribe();
+      if (isSceneMessage(message)) handleSceneMessage(this, this.deps.scenes, message);
+      else if (message.type === 'subscribe-events') this.subscribe();
       else if (message.type === 'publish') await this.publish(message);
       else this.unpublish(message.streamName, message.id);
     } catch (err) {
@@ -112,6 +116,7 @@ class Session {
     this.send(streamsEvent(this.deps));
     for (const t of this.deps.transponders.list()) this.send({ type: 'transponder', transponder: t });
     for (const recording of this.deps.recordings?.list() ?? []) this.send({ type: 'recording', recording });
+    this.send({ type: 'scenes', ...this.deps.scenes.list() });
   }
 
   private async publish(m: { id?: string; streamName: string; sdp: string; rtmpUrl?: string }): Promise<void> {
@@ -152,6 +157,7 @@ class Session {
 
   close(): void {
     this.hub.remove(this);
+    this.deps.scenes.detach(this);
     for (const sessionId of this.published.values()) this.deps.ingest.unpublish(sessionId, 'STOPPED_BY_PUBLISHER_STOP');
     this.published.clear();
     for (const publication of this.publications) publication.detach();
@@ -184,6 +190,12 @@ class EventHub {
       });
     };
     const onRecording = (recording: Recording) => broadcast({ type: 'recording', recording });
+    // Attached studios get `scenes` from the ScenesHub itself; once per session.
+    const onScenes = (list: ScenesList) => {
+      for (const s of this.sessions) if (!deps.scenes.isAttached(s)) s.send({ type: 'scenes', ...list });
+    };
+    deps.scenes.on('changed', onScenes);
+    this.detach.push(() => deps.scenes.off('changed', onScenes));
     deps.recordings?.on('changed', onRecording);
     this.detach.push(() => deps.recordings?.off('changed', onRecording));
     deps.transponders.on('changed', onChanged);

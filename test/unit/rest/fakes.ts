@@ -24,6 +24,8 @@ import { TargetStore } from '../../../src-main/config/targets.js';
 import type { IngestService, RestDeps } from '../../../src-main/rest/deps.js';
 import { HttpError } from '../../../src-main/rest/errors.js';
 import type { SecurityPolicy } from '../../../src-main/rest/security.js';
+import { ScenesHub } from '../../../src-main/scenes/hub.js';
+import { ScenesStore } from '../../../src-main/scenes/store.js';
 
 export const nullSource: StreamSource = { requestKeyframe() {}, close() {}, description: 'fake' };
 
@@ -167,6 +169,7 @@ export function fakeWorld(policy: Partial<SecurityPolicy> = {}, overrides: Recor
     ingest,
     settings,
     targets: new TargetStore(dataDir, fileModeSecretBox),
+    scenes: new ScenesHub(ScenesStore.open(dataDir, silentLog), { mediaDir: () => mediaDir, studioUrl: () => 'http://localhost:80/', log: silentLog }),
     secretBox: fileModeSecretBox,
     security: { allowedHosts: [], bindAddress: '127.0.0.1', token: '', ports: () => ({ http: 80 }), ...policy },
     mediaDir: () => mediaDir,

@@ -1,7 +1,9 @@
 // The program as it is sent: the compositor's own canvas, shown scaled. Over it, when the scene shown is the
 // one being edited, a frame per layer that can be dragged to move it and by its corner to resize it;
 // the selected frame also moves with the arrow keys (Shift: ten times further).
-import { useEffect, useRef, type KeyboardEvent, type PointerEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import type { CompositorStats } from '../compositor/compositor.js';
+import type { Program } from '../compositor/program.js';
 import { useShallow } from 'zustand/react/shallow';
 import type { SceneLayer } from '../../src-contract/scenes.js';
 import { useStudio } from '../store/hooks.js';
@@ -84,6 +86,38 @@ function LayerFrames({ scene, layers }: { scene: string; layers: SceneLayer[] })
   );
 }
 
+const STATS_INTERVAL_MS = 1000;
+
+/** The program's health as OBS shows it: size, frames per second over the last second, frames missed, draw time. */
+function ProgramStats({ program }: { program: Program }) {
+  const [view, setView] = useState<{ stats: CompositorStats; fps: number } | undefined>();
+  useEffect(() => {
+    let last = { frames: program.stats().frames, at: performance.now() };
+    const timer = setInterval(() => {
+      const stats = program.stats();
+      const now = performance.now();
+      setView({ stats, fps: ((stats.frames - last.frames) * 1000) / (now - last.at) });
+      last = { frames: stats.frames, at: now };
+    }, STATS_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [program]);
+  if (!view) return null;
+  const { stats, fps } = view;
+  return (
+    <div
+      className="program-stats"
+      data-testid="program-stats"
+      data-frames={stats.frames}
+      data-dropped={stats.dropped}
+      data-fps={fps.toFixed(1)}
+      data-draw-p50={stats.drawMsP50.toFixed(2)}
+      data-draw-p95={stats.drawMsP95.toFixed(2)}
+    >
+      {stats.width}×{stats.height} · {fps.toFixed(1)} fps · {stats.dropped} missed · {stats.drawMsP50.toFixed(1)} ms a frame
+    </div>
+  );
+}
+
 export function ProgramPreview() {
   const program = useStudio((s) => s.program.program);
   const { shown, editing } = useStudio(useShallow((s) => ({ shown: s.scenes.shown, editing: s.scenes.editing })));
@@ -105,6 +139,7 @@ export function ProgramPreview() {
       <div className="program-holder" ref={holder} />
       {editing && editing === shown && layers && <LayerFrames scene={editing} layers={layers} />}
       <div className="onair program-label">Program{shown ? `: ${shown}` : ''}</div>
+      <ProgramStats program={program} />
     </div>
   );
 }

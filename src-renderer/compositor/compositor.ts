@@ -22,7 +22,8 @@ export interface CompositorOptions {
 export interface CompositorStats {
   /** Frames drawn and handed to the track since start. */
   frames: number;
-  /** Tick slots missed because the page's thread was busy (a late tick counts the slots it skipped). */
+  /** Frames missed: how many the frame rate asks for since start, less those drawn (the page's thread was
+   *  busy, or the tab's timers were held back). */
   dropped: number;
   /** Time drawing a frame took, ms: median and 95th percentile of the last DRAW_SAMPLES frames. */
   drawMsP50: number;
@@ -57,9 +58,9 @@ export class Compositor {
   private transition: Transition | undefined;
   private ticker: Ticker;
   private fps: number;
-  private lastTick = 0;
   private frames = 0;
-  private dropped = 0;
+  /** The frame rate's clock: frames due are counted from here (restarted when the rate changes). */
+  private clock = { since: performance.now(), frames: 0, missedBefore: 0 };
   private readonly drawTimes: number[] = [];
 
   constructor(private readonly options: CompositorOptions) {
@@ -79,7 +80,7 @@ export class Compositor {
     if (!track) throw new Error('this browser cannot send the program: canvas.captureStream gave no track');
     this.track = track;
     this.drawFrame(performance.now());
-    this.ticker = startTicker(1000 / this.fps, () => this.tick());
+    this.ticker = startTicker(1000 / this.fps, (postedAt) => this.tick(postedAt));
   }
 
   /** Shows `scene` from the next frame, with its transition (a fade from what is shown now, or a cut). */
@@ -100,6 +101,7 @@ export class Compositor {
       if (canvas.height !== height) canvas.height = height;
     }
     if (fps !== this.fps) {
+      this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missed() };
       this.fps = fps;
       this.ticker.setPeriod(1000 / fps);
     }
@@ -109,7 +111,7 @@ export class Compositor {
     const sorted = [...this.drawTimes].sort((a, b) => a - b);
     return {
       frames: this.frames,
-      dropped: this.dropped,
+      dropped: this.missed(),
       drawMsP50: percentile(sorted, 0.5),
       drawMsP95: percentile(sorted, 0.95),
       width: this.canvas.width,
@@ -123,14 +125,16 @@ export class Compositor {
     this.track.stop();
   }
 
-  private tick(): void {
+  private missed(): number {
+    const due = Math.floor(((performance.now() - this.clock.since) * this.fps) / 1000);
+    return this.clock.missedBefore + Math.max(0, due - (this.frames - this.clock.frames));
+  }
+
+  private tick(postedAt: number): void {
     const now = performance.now();
-    const period = 1000 / this.fps;
-    if (this.lastTick > 0) {
-      const slots = Math.round((now - this.lastTick) / period);
-      if (slots > 1) this.dropped += slots - 1;
-    }
-    this.lastTick = now;
+    // Ticks queue up while the page's thread is busy: drawing each of them late would only add delay and
+    // keep the thread busy, so a tick older than a period is skipped (a missed frame).
+    if (performance.timeOrigin + now - postedAt > 1000 / this.fps) return;
     this.drawFrame(now);
   }
 

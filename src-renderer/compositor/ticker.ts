@@ -27,24 +27,26 @@ export interface Ticker {
   stop(): void;
 }
 
-/** Calls `onTick` every `periodMs` from a Worker's timer; falls back to the page's timer without Workers. */
-export function startTicker(periodMs: number, onTick: () => void): Ticker {
+/** Calls `onTick` every `periodMs` from a Worker's timer, with the tick's time (performance.timeOrigin +
+ *  performance.now() of the Worker, comparable across threads); the page's timer without Workers. */
+export function startTicker(periodMs: number, onTick: (postedAt: number) => void): Ticker {
   if (typeof Worker === 'function' && typeof Blob === 'function' && typeof URL.createObjectURL === 'function') {
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
     const worker = new Worker(url);
     URL.revokeObjectURL(url);
-    worker.onmessage = () => onTick();
+    worker.onmessage = (event: MessageEvent<number>) => onTick(event.data);
     worker.postMessage({ periodMs });
     return {
       setPeriod: (period) => worker.postMessage({ periodMs: period }),
       stop: () => worker.terminate(),
     };
   }
-  let timer = setInterval(onTick, periodMs);
+  const tick = (): void => onTick(performance.timeOrigin + performance.now());
+  let timer = setInterval(tick, periodMs);
   return {
     setPeriod: (period) => {
       clearInterval(timer);
-      if (period > 0) timer = setInterval(onTick, period);
+      if (period > 0) timer = setInterval(tick, period);
     },
     stop: () => clearInterval(timer),
   };

@@ -1,6 +1,7 @@
 // The compositor's pure geometry: a layer's rectangle in output pixels, the part of a source picture that
 // fills it (crop, then cover or contain), the text size at the output height, colours, and the fade's mix.
 // No DOM here: every function is unit-tested with numbers.
+import { DEFAULT_FONT_SIZE } from '../../src-contract/scenes.js';
 import type { Crop, DrawLayer } from './scene-types.js';
 
 export interface Rect {
@@ -12,7 +13,6 @@ export interface Rect {
 
 /** Text sizes in a scene are given in pixels of a 1080-line picture, so a scene looks the same at 720p. */
 export const FONT_REFERENCE_LINES = 1080;
-export const DEFAULT_FONT_SIZE = 48;
 
 const clamp01 = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
 

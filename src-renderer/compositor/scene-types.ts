@@ -1,38 +1,8 @@
-// The scene shapes the compositor draws. They mirror the wire contract (src-contract/scenes.ts); the
-// compositor needs only these fields, so its pure parts stay testable without the contract's schemas.
-export type LayerKind = 'camera' | 'screen' | 'image' | 'text' | 'color';
+// The scene shapes the compositor draws: the wire contract's own (src-contract/scenes.ts), under the names
+// the compositor's pure parts use. Types only: the compositor stays free of the contract's schemas.
+import type { Scene, SceneCrop, SceneLayer, SceneLayerKind } from '../../src-contract/scenes.js';
 
-export interface Crop {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-
-export interface DrawLayer {
-  kind: LayerKind;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  id?: string;
-  name?: string;
-  visible?: boolean;
-  opacity?: number;
-  crop?: Crop;
-  device?: string;
-  file?: string;
-  text?: string;
-  fontSize?: number;
-  color?: string;
-  background?: string;
-  fit?: 'cover' | 'contain';
-}
-
-export interface DrawScene {
-  name: string;
-  layers: DrawLayer[];
-  transition?: { kind: 'cut' | 'fade'; ms: number };
-  microphone?: boolean;
-  template?: string;
-}
+export type LayerKind = SceneLayerKind;
+export type Crop = SceneCrop;
+export type DrawLayer = SceneLayer;
+export type DrawScene = Scene;

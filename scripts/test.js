@@ -79,6 +79,7 @@ const SERVERS_ONLY = new Set([
   'host-headless',
   'host-https',
   'host-local-rtmp',
+  'host-scenes',
   'push',
   'relay-codecs',
   'rest-fuzz',

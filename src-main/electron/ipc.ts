@@ -8,6 +8,10 @@ export const IpcChannel = {
   getAppInfo: 'castbridge:get-app-info',
   /** renderer → main: open the media folder in the system's file manager. */
   openMediaFolder: 'castbridge:open-media-folder',
+  /** renderer → main: `CaptureSourcesRequest` → `CaptureSourceList`, screens and windows with thumbnails (src-contract/desktop.ts). */
+  listCaptureSources: 'castbridge:list-capture-sources',
+  /** renderer → main: `CaptureChoice` → `{ok}`, the source the window's next getDisplayMedia captures. */
+  chooseCaptureSource: 'castbridge:choose-capture-source',
 } as const;
 export type IpcChannel = (typeof IpcChannel)[keyof typeof IpcChannel];
 

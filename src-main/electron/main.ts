@@ -9,6 +9,7 @@ import { consoleLog } from '../../src-relay/index.js';
 import { APP_ROOT } from '../config/paths.js';
 import { appVersion, createHost, type Host } from '../host.js';
 import { IpcChannel, isAllowedChannel, type AppInfo } from './ipc.js';
+import { chooseCaptureSource, listCaptureSources, setupDisplayMedia } from './screen-picker.js';
 import { createSafeStorageBox, type SafeStorageBox } from './secrets.js';
 import { setupTray } from './tray.js';
 import { buildWindowOptions, contentSecurityPolicy, isNavigationAllowed, permissionPolicy } from './window.js';
@@ -30,13 +31,8 @@ function setupPermissions(ses: Session, appOrigin: string): void {
     callback(permissionPolicy(webContents.getURL(), permission, appOrigin));
   });
   ses.setPermissionCheckHandler((_webContents, permission, requestingOrigin) => permissionPolicy(requestingOrigin, permission, appOrigin));
-  // Screen capture: the first screen, as a camera replacement (a picker is a later improvement).
-  ses.setDisplayMediaRequestHandler((request, callback) => {
-    if (!permissionPolicy(request.securityOrigin ?? request.frame?.url ?? '', 'display-capture', appOrigin)) return callback({});
-    void import('electron').then(({ desktopCapturer }) =>
-      desktopCapturer.getSources({ types: ['screen'] }).then((sources) => callback(sources[0] ? { video: sources[0] } : {})),
-    );
-  });
+  // Screen capture: the source chosen in the studio's picker, or asked for (screen-picker.ts).
+  setupDisplayMedia(ses, appOrigin, log);
 }
 
 function setupCsp(ses: Session, appOrigin: string, previewOrigin: string | undefined): void {
@@ -64,13 +60,15 @@ function setupNavigationGuards(appOrigin: string): void {
 function setupIpc(host: Host, secrets: SafeStorageBox, window: BrowserWindow): void {
   const fromOurWindow = (event: IpcMainInvokeEvent): boolean =>
     BrowserWindow.fromWebContents(event.sender) === window && isNavigationAllowed(event.senderFrame?.url ?? '', host.httpUrl);
-  const handlers: Record<IpcChannel, (event: IpcMainInvokeEvent) => unknown> = {
+  const handlers: Record<IpcChannel, (event: IpcMainInvokeEvent, payload: unknown) => unknown> = {
     [IpcChannel.getAppInfo]: (): AppInfo => ({ version: appVersion(), secretsKind: secrets.box.kind, secretsWarning: secrets.warning }),
     [IpcChannel.openMediaFolder]: () => shell.openPath(host.mediaDir()),
+    [IpcChannel.listCaptureSources]: (_event, payload) => listCaptureSources(payload),
+    [IpcChannel.chooseCaptureSource]: (_event, payload) => chooseCaptureSource(payload),
   };
   for (const [channel, handler] of Object.entries(handlers)) {
     if (!isAllowedChannel(channel)) continue;
-    ipcMain.handle(channel, (event) => (fromOurWindow(event) ? handler(event) : undefined));
+    ipcMain.handle(channel, (event, payload: unknown) => (fromOurWindow(event) ? handler(event, payload) : undefined));
   }
 }
 

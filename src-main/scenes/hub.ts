@@ -133,7 +133,10 @@ export class ScenesHub extends EventEmitter<ScenesHubEvents> {
   applied(id: string): boolean {
     const p = this.pending.get(id);
     if (!p) return false;
-    this.store.setActive(p.name);
+    if (!this.store.setActive(p.name)) {
+      p.reject(new HttpError(409, `"${p.name}" was deleted while the studio switched to it.`));
+      return true;
+    }
     this.opts.log('scenes.activated', { name: p.name });
     p.resolve(p.name);
     this.changed();

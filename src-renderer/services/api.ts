@@ -7,7 +7,7 @@ import type { StartupBody } from '../../src-contract/transponder.js';
 import type { Recording, RecordingFileList, RecordingStartupBody } from '../../src-contract/recording.js';
 import type { Scene, SceneActivated, ScenesList } from '../../src-contract/scenes.js';
 import type { TransponderJSON } from '../sdk/protocol.js';
-import type { SettingItem } from '../store/settings.js';
+import type { SettingItem } from './types.js';
 
 export type { HostInfo, MediaFile } from '../../src-contract/studio.js';
 

@@ -3,25 +3,10 @@
 import { checkRtmpUrlSyntax } from '../../src-contract/rtmp-url.js';
 import { ApiError } from '../services/api.js';
 import type { StudioServices } from '../services/index.js';
+import type { SettingItem } from '../services/types.js';
 import { messageOf, patch, type GetStudio, type SetStudio, type StudioState } from './types.js';
 
-export interface SettingItem {
-  key: string;
-  value: string;
-  default: string;
-  description: string;
-  /** The host's complaint about the saved value (bad value in the file). */
-  error?: string;
-  /** The value's kind as the host declares it: string, path, boolean, integer, port, address, rtmpUrl, hostList, originList. */
-  type?: string;
-  /** Takes effect after a restart of Castbridge. */
-  restart?: boolean;
-  /** Set with `--set` for this run: the saved value applies from the next start. */
-  overridden?: boolean;
-  /** Inclusive bounds of a number, as the host declares them. */
-  min?: number;
-  max?: number;
-}
+export type { SettingItem };
 
 export interface Bounds {
   min?: number | undefined;

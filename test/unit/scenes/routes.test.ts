@@ -7,11 +7,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import Value from 'typebox/value';
+import { Scene } from '../../../src-contract/scenes.js';
+import { defaultScenes } from '../../../src-contract/scene-templates.js';
 import { silentLog } from '../../../src-relay/log.js';
 import { buildApp } from '../../../src-main/rest/app.js';
 import { ScenesHub, type SceneStudio } from '../../../src-main/scenes/hub.js';
 import { ScenesStore } from '../../../src-main/scenes/store.js';
 import { fakeWorld, type FakeWorld } from '../rest/fakes.js';
+import { mutateText } from '../../helpers/fuzz.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
 const PNG = readFileSync(join(FIXTURES, 'red.png'));
@@ -162,5 +167,28 @@ describe('/api/scenes', () => {
     assert.equal(closed.statusCode, 409);
     assert.match(closed.json().error, /studio closed before it showed "Camera"/);
     assert.equal((await list()).active, 'Screen only', 'nothing applied, nothing changed');
+  });
+
+  test('1500 mutated scenes: never a 500, a sentence on refusal, and whatever is saved satisfies the contract', async () => {
+    const r = mulberry32(0x5ce1e5);
+    const seeds = defaultScenes().map((scene) => JSON.stringify(scene));
+    const counts: Record<number, number> = {};
+    for (let i = 0; i < 1500; i++) {
+      const payload = mutateText(r, seeds[Math.floor(r() * seeds.length)]!);
+      let name = 'Fuzz';
+      try {
+        const parsed = JSON.parse(payload) as { name?: unknown };
+        if (typeof parsed.name === 'string' && parsed.name !== '' && !/[/?#%]/.test(parsed.name)) name = parsed.name;
+      } catch {
+        // not JSON: the route says so
+      }
+      const res = await app.inject({ method: 'PUT', url: `/api/scenes/${encodeURIComponent(name)}`, headers: json, payload });
+      counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1;
+      assert.ok(res.statusCode === 200 || res.statusCode === 400, `#${i} ${payload.slice(0, 160)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (res.statusCode === 400) assert.match(res.json().error, /\w+ \w+/, `#${i} a sentence`);
+      else assert.ok(Value.Check(Scene, res.json()), `#${i} saved ${res.body.slice(0, 200)}`);
+    }
+    assert.ok((counts[400] ?? 0) > 300 && (counts[200] ?? 0) > 20, `both outcomes: ${JSON.stringify(counts)}`);
+    for (const saved of (await list()).scenes) assert.ok(Value.Check(Scene, saved), saved.name);
   });
 });

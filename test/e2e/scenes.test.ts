@@ -144,6 +144,10 @@ const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const GREEN: Rgb = [0, 255, 0];
 const YELLOW: Rgb = [255, 255, 0];
+function lastIndex<T>(list: T[], test: (item: T) => boolean): number {
+  for (let i = list.length - 1; i >= 0; i--) if (test(list[i]!)) return i;
+  return -1;
+}
 const isLogo = (f: Frame): boolean => near(f.stats(CORNER).mean, MAGENTA);
 const isRed = (f: Frame): boolean => near(f.px(0.5, 0.3), RED);
 const isBlue = (f: Frame): boolean => near(f.px(0.5, 0.3), BLUE);
@@ -176,7 +180,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
 
   test('goes live with three scenes switched over REST, faders moved and muted; nginx records it', async () => {
     const base = harness.host.httpUrl;
-    const put = await fetch(new URL('/api/media/magenta.png', base), { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: solidPng(64, 64, MAGENTA) });
+    const put = await fetch(new URL('/api/media/magenta.png', base), { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: new Uint8Array(solidPng(64, 64, MAGENTA)) });
     assert.equal(put.status, 200, await put.text());
     for (const scene of SCENES) {
       const saved = await fetch(new URL(`/api/scenes/${encodeURIComponent(scene.name)}`, base), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scene) });
@@ -248,7 +252,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
   });
 
   test('a fade shows mixed frames between the two scenes', () => {
-    const lastRed = frames.findLastIndex(isRed);
+    const lastRed = lastIndex(frames, isRed);
     const firstBlue = frames.findIndex((f, i) => i > lastRed && isBlue(f));
     assert.ok(lastRed > 0 && firstBlue > lastRed, `red until frame ${lastRed}, blue from ${firstBlue}`);
     const mixed = frames.slice(lastRed + 1, firstBlue).filter((f) => {
@@ -263,7 +267,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     const rate = 48000;
     const window = (from: number, to: number): Float64Array => sound.subarray(Math.round(from * rate), Math.round(to * rate));
     const redStart = frames.findIndex(isRed) / PROBE_FPS;
-    const redEnd = (frames.findLastIndex(isRed) + 1) / PROBE_FPS;
+    const redEnd = (lastIndex(frames, isRed) + 1) / PROBE_FPS;
     const logoStart = frames.findIndex(isLogo) / PROBE_FPS;
     const blueStart = frames.findIndex((f, i) => i > redEnd * PROBE_FPS && isBlue(f)) / PROBE_FPS;
     const margin = 0.6;

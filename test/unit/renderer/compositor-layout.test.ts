@@ -1,4 +1,4 @@
-// The compositor's geometry and the mixer's decibels, with numbers only.
+// The compositor's geometry, the mixer's decibels and the names of new scenes, with values only.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { cropRect, cssColor, fadeProgress, fontPixels, layerAlpha, layerRect, placeSource } from '../../../src-renderer/compositor/layout.js';
@@ -97,5 +97,13 @@ describe('mixer decibels', () => {
     assert.equal(formatDb(3), '+3.0 dB');
     assert.equal(formatDb(0), '0.0 dB');
     assert.equal(formatDb(-60), '−∞');
+  });
+});
+
+describe('new scene names', () => {
+  test('a layout used again gets the next free number', async () => {
+    const { freeSceneName } = await import('../../../src-renderer/store/scenes.js');
+    assert.equal(freeSceneName('Camera', ['Screen only']), 'Camera');
+    assert.equal(freeSceneName('Camera', ['Camera', 'Camera 2']), 'Camera 3');
   });
 });

@@ -1,7 +1,7 @@
 // The layers of one scene: the list (top layer first, as it is seen), add, remove, reorder, and the fields
 // of the selected layer. Positions and sizes are percentages of the frame; the program redraws at once and
 // the scene is saved a moment after the last change.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { SCENE_LAYER_KINDS, type SceneLayer, type SceneLayerKind } from '../../src-contract/scenes.js';
 import { useStudio } from '../store/hooks.js';
 
@@ -41,9 +41,12 @@ function NumberField(props: { label: string; testId: string; value: number; min:
 }
 
 function ImagePicker({ layer, onChange }: { layer: SceneLayer; onChange(fields: Partial<SceneLayer>): void }) {
-  const files = useStudio((s) => s.media.files).filter((f) => IMAGE_FILE.test(f.name));
+  const files = useStudio((s) => s.media.images).filter((f) => !f.error);
   const upload = useStudio((s) => s.media.upload);
+  const load = useStudio((s) => s.media.load);
   const [problem, setProblem] = useState<string | undefined>();
+  // Pictures may have been added meanwhile (over REST, or from another window): read the folder again.
+  useEffect(() => void load(), [load]);
   return (
     <div className="row">
       <label className="grow">
@@ -148,7 +151,7 @@ export function LayerEditor({ scene }: { scene: string }) {
   const selected = useStudio((s) => s.scenes.selectedLayer);
   const selectLayer = useStudio((s) => s.scenes.selectLayer);
   const change = useStudio((s) => s.scenes.change);
-  const firstImage = useStudio((s) => s.media.files.find((f) => IMAGE_FILE.test(f.name))?.name);
+  const firstImage = useStudio((s) => s.media.images.find((f) => !f.error)?.name);
   const [kind, setKind] = useState<SceneLayerKind>('text');
   const setLayers = (fn: (l: SceneLayer[]) => SceneLayer[]): void => change(scene, (s) => ({ ...s, layers: fn(s.layers) }));
   const move = (i: number, by: number): void => {

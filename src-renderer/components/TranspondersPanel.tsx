@@ -9,8 +9,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { Sparkline } from './Sparkline.js';
 
 function SoundControls({ id, soundEnabled }: { id: string; soundEnabled: boolean }) {
-  // The media folder also holds the scenes' images: a transponder plays only its WAV sounds.
-  const files = useStudio((s) => s.media.files).filter((f) => /\.wav$/i.test(f.name));
+  const files = useStudio((s) => s.media.files);
   const upload = useStudio((s) => s.media.upload);
   const soundOn = useStudio((s) => s.transponders.soundOn);
   const soundOff = useStudio((s) => s.transponders.soundOff);

@@ -17,6 +17,7 @@ import type { Scene } from '../../src-contract/scenes.js';
 import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { rms, sine } from '../helpers/tone.js';
+import { waitFor } from '../helpers/wait.js';
 import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const run = promisify(execFile);
@@ -193,6 +194,20 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     await page.locator('[data-testid="scene-item"][data-name="Logo"]').waitFor({ timeout: STEP_TIMEOUT_MS });
     await activate(harness, 'Logo');
     await page.locator('[data-testid="program-preview"][data-scene="Logo"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    // The layer editor: a picture uploaded from the studio lands in the media folder and on the layer; the
+    // picker also lists the one uploaded over REST, and choosing it again is saved through PUT /api/scenes.
+    await page.getByRole('button', { name: 'Edit Logo' }).click();
+    await page.locator('[data-testid="layer-row"][data-kind="image"] .layer-pick').click();
+    await page.getByTestId('layer-upload').setInputFiles({ name: 'cyan.png', mimeType: 'image/png', buffer: solidPng(8, 8, [0, 255, 255]) });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="layer-file"]') as HTMLSelectElement | null)?.value === 'cyan.png', null, { timeout: STEP_TIMEOUT_MS });
+    const savedImage = async (): Promise<string | undefined> =>
+      ((await (await fetch(new URL('/api/scenes', base))).json()) as { scenes: Scene[] }).scenes.find((s) => s.name === 'Logo')?.layers[1]?.file;
+    await waitFor('the studio saves the Logo scene with cyan.png', async () => (await savedImage()) === 'cyan.png', 10_000, 200);
+    await page.getByTestId('layer-file').selectOption('magenta.png');
+    await waitFor('the studio saves the Logo scene with magenta.png', async () => (await savedImage()) === 'magenta.png', 10_000, 200);
+    const media = (await (await fetch(new URL('/api/media', base))).json()) as { images?: Array<{ name: string }> };
+    assert.ok(media.images?.some((i) => i.name === 'cyan.png'), `the upload is in the media folder: ${JSON.stringify(media)}`);
 
     await page.getByTestId('target-kind').selectOption('custom');
     await page.getByTestId('target-add').click();

@@ -1,7 +1,9 @@
 // One window, two views: the studio (source, targets, transponders, preview) and the settings.
 import { useState } from 'react';
 import { useStudio } from '../store/hooks.js';
+import { MixerPanel } from './MixerPanel.js';
 import { RecordingsPanel } from './RecordingsPanel.js';
+import { ScenesPanel } from './ScenesPanel.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import { SourcePanel } from './SourcePanel.js';
 import { TargetPreview } from './TargetPreview.js';
@@ -44,10 +46,12 @@ export function App() {
         <main className="studio">
           <div className="col-main">
             <SourcePanel />
+            <ScenesPanel />
             <TranspondersPanel />
           </div>
           <div className="col-side">
             <TargetsPanel />
+            <MixerPanel />
             <RecordingsPanel />
             <TargetPreview />
           </div>

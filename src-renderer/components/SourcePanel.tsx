@@ -47,6 +47,7 @@ function DevicePickers({ disabled }: { disabled: boolean }) {
       setResolution: s.devices.setResolution,
       setFps: s.devices.setFps,
       restartPreview: s.devices.restartPreview,
+      followSource: s.scenes.followSource,
     })),
   );
   const change = (fn: () => void) => () => {
@@ -56,10 +57,10 @@ function DevicePickers({ disabled }: { disabled: boolean }) {
   return (
     <div className="pickers">
       <div className="segmented" role="group" aria-label="Video source">
-        <button data-testid="source-camera" disabled={disabled} className={d.source === 'camera' ? 'seg active' : 'seg'} onClick={change(() => actions.setSource('camera'))}>
+        <button data-testid="source-camera" disabled={disabled} className={d.source === 'camera' ? 'seg active' : 'seg'} onClick={change(() => (actions.setSource('camera'), actions.followSource('camera')))}>
           Camera
         </button>
-        <button data-testid="source-screen" disabled={disabled} className={d.source === 'screen' ? 'seg active' : 'seg'} onClick={change(() => actions.setSource('screen'))}>
+        <button data-testid="source-screen" disabled={disabled} className={d.source === 'screen' ? 'seg active' : 'seg'} onClick={change(() => (actions.setSource('screen'), actions.followSource('screen')))}>
           Screen
         </button>
       </div>

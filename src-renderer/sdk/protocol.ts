@@ -4,6 +4,7 @@
 // still reaches the host only over the wire.
 import type { Transponder, TransponderOptions, TransponderStats, TransponderStatus } from '../../src-contract/transponder.js';
 import type { Recording } from '../../src-contract/recording.js';
+import type { ScenesClientMessage, ScenesHostMessage } from '../../src-contract/scenes.js';
 
 export type { TransponderOptions, TransponderStats, TransponderStatus };
 
@@ -40,7 +41,9 @@ export interface StreamInfoJSON {
 export type ClientMessage =
   | { type: 'publish'; id: string; streamName: string; sdp: string; rtmpUrl?: string }
   | { type: 'unpublish'; id: string; streamName: string }
-  | { type: 'subscribe-events' };
+  | { type: 'subscribe-events' }
+  /** A studio that draws scenes: attach, confirm an activation, report a switch of its own. */
+  | ScenesClientMessage;
 
 /** Host → client. */
 export type HostMessage =
@@ -53,12 +56,14 @@ export type HostMessage =
   | { type: 'stats'; transponders: TransponderJSON[] }
   | { type: 'streams'; streams: StreamInfoJSON[] }
   /** A local recording started, is being finalized, or ended (docs/PROTOCOL.md). */
-  | { type: 'recording'; recording: Recording };
+  | { type: 'recording'; recording: Recording }
+  /** The scene list changed; the host asks an attached studio to show a scene. */
+  | ScenesHostMessage;
 
 /** Events a subscriber receives (everything the host pushes after `subscribe-events`). */
-export type HostEvent = Extract<HostMessage, { type: 'transponder' | 'transponder-removed' | 'stats' | 'streams' | 'recording' }>;
+export type HostEvent = Extract<HostMessage, { type: 'transponder' | 'transponder-removed' | 'stats' | 'streams' | 'recording' | 'scenes' | 'scene-activate' }>;
 
-const HOST_TYPES = new Set(['hello', 'answer', 'error', 'stream', 'transponder', 'transponder-removed', 'stats', 'streams', 'recording']);
+const HOST_TYPES = new Set(['hello', 'answer', 'error', 'stream', 'transponder', 'transponder-removed', 'stats', 'streams', 'recording', 'scenes', 'scene-activate']);
 
 /** Parses one text frame from the host; undefined for anything that is not a known message. */
 export function parseHostMessage(text: string): HostMessage | undefined {

@@ -3,6 +3,7 @@
 // FAILED (could not be established).
 import { Emitter } from './emitter.js';
 import { parseHostMessage, SESSION_STATUS, toWebSocketUrl, type ClientMessage, type HostEvent, type HostMessage, type SessionStatus } from './protocol.js';
+import type { ScenesClientMessage } from '../../src-contract/scenes.js';
 import { Stream, type StreamOptions, type StreamTransport } from './stream.js';
 
 /** How long a publish request waits for the host's answer. */
@@ -45,6 +46,7 @@ export class Session extends Emitter<SessionEvents> {
   private readonly pending = new Map<string, PendingRequest>();
   private nextId = 1;
   private subscribed = false;
+  private scenesAttached = false;
   private closed = false;
 
   constructor(readonly options: SessionOptions) {
@@ -77,6 +79,18 @@ export class Session extends Emitter<SessionEvents> {
   subscribeEvents(): void {
     this.subscribed = true;
     if (this.status === SESSION_STATUS.ESTABLISHED) this.send({ type: 'subscribe-events' });
+  }
+
+  /** Declares this session a studio that shows scenes (the host then sends it scene-activate); kept across
+   *  the hello, like subscribeEvents. */
+  attachScenes(): void {
+    this.scenesAttached = true;
+    if (this.status === SESSION_STATUS.ESTABLISHED) this.send({ type: 'scenes-attach' });
+  }
+
+  /** Tells the host a scene was applied, could not be, or was chosen in the studio. */
+  reportScene(message: Exclude<ScenesClientMessage, { type: 'scenes-attach' }>): void {
+    this.send(message);
   }
 
   disconnect(): void {
@@ -132,6 +146,7 @@ export class Session extends Emitter<SessionEvents> {
         this.sessionId = message.sessionId;
         this.status = SESSION_STATUS.ESTABLISHED;
         if (this.subscribed) this.send({ type: 'subscribe-events' });
+        if (this.scenesAttached) this.send({ type: 'scenes-attach' });
         this.emit('ESTABLISHED', this);
         return;
       case 'answer':

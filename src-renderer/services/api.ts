@@ -5,6 +5,7 @@
 import type { HostInfo, MediaList, Target } from '../../src-contract/studio.js';
 import type { StartupBody } from '../../src-contract/transponder.js';
 import type { Recording, RecordingFileList, RecordingStartupBody } from '../../src-contract/recording.js';
+import type { Scene, SceneActivated, ScenesList } from '../../src-contract/scenes.js';
 import type { TransponderJSON } from '../sdk/protocol.js';
 import type { SettingItem } from './types.js';
 
@@ -20,6 +21,15 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The Content-Type of a media-folder upload, from its name (WAV sounds, PNG/JPEG/WebP images). */
+function mediaType(name: string): string {
+  const ext = name.toLowerCase().split('.').pop();
+  if (ext === 'png') return 'image/png';
+  if (ext === 'jpg' || ext === 'jpeg') return 'image/jpeg';
+  if (ext === 'webp') return 'image/webp';
+  return 'audio/wav';
 }
 
 /** The host's HTTP API. `baseUrl` is empty in the studio (same origin as the page). */
@@ -59,6 +69,18 @@ export function createApi(baseUrl = '') {
     return parsed as T;
   }
 
+  /** A file's bytes (an image of the media folder), with the same token and refusals as `call`. */
+  async function blob(path: string): Promise<Blob> {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, { headers: headersFor(undefined, '') });
+    } catch {
+      throw new ApiError(0, 'Castbridge is not answering: is the app still running?');
+    }
+    if (!response.ok) throw new ApiError(response.status, response.status === 404 ? 'the file is not in the media folder' : `GET ${path} answered ${response.status}`);
+    return response.blob();
+  }
+
   return {
     setAccessToken(token: string | undefined): void {
       accessToken = token;
@@ -69,7 +91,14 @@ export function createApi(baseUrl = '') {
     targets: () => call<Target[]>('GET', '/api/targets'),
     saveTargets: (targets: Target[]) => call<Target[]>('PUT', '/api/targets', targets),
     media: () => call<MediaList>('GET', '/api/media'),
-    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, 'audio/wav'),
+    uploadMedia: (name: string, bytes: Blob) => call<MediaList>('PUT', `/api/media/${encodeURIComponent(name)}`, bytes, mediaType(name)),
+    mediaFile: (name: string) => blob(`/api/media/${encodeURIComponent(name)}`),
+    scenes: {
+      list: () => call<ScenesList>('GET', '/api/scenes'),
+      save: (scene: Scene) => call<Scene>('PUT', `/api/scenes/${encodeURIComponent(scene.name)}`, scene),
+      remove: (name: string) => call<unknown>('DELETE', `/api/scenes/${encodeURIComponent(name)}`),
+      activate: (name: string) => call<SceneActivated>('POST', `/api/scenes/${encodeURIComponent(name)}/activate`, {}),
+    },
     push: {
       startup: (body: StartupBody) => call<TransponderJSON>('POST', '/rest-api/push/startup', body),
       /** Every transponder; none is a 404 in the WCS dialect, an empty list here. */

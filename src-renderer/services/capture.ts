@@ -8,6 +8,9 @@ export interface CaptureChoice {
   width: number;
   height: number;
   fps: number;
+  /** The microphone's own processing (W3C Media Capture §4.3.8 constrainable properties); default on. */
+  noiseSuppression?: boolean;
+  echoCancellation?: boolean;
 }
 
 /** getUserMedia / getDisplayMedia failures in a streamer's words (W3C Media Capture §10.2 error names). */
@@ -39,8 +42,51 @@ function videoConstraints(choice: CaptureChoice): MediaTrackConstraints {
   };
 }
 
-function audioConstraints(choice: CaptureChoice): MediaTrackConstraints | boolean {
-  return choice.microphoneId ? { deviceId: { exact: choice.microphoneId } } : true;
+/** Automatic gain stays off: the mixer's fader sets the microphone's level, and an AGC would undo it. */
+function audioConstraints(choice: CaptureChoice): MediaTrackConstraints {
+  return {
+    ...(choice.microphoneId ? { deviceId: { exact: choice.microphoneId } } : {}),
+    noiseSuppression: choice.noiseSuppression ?? true,
+    echoCancellation: choice.echoCancellation ?? true,
+    autoGainControl: false,
+  };
+}
+
+/** Audio tracks that came with a screen capture (not a microphone): the mixer gives them their own fader. */
+const displayAudio = new WeakSet<MediaStreamTrack>();
+
+export function isDisplayAudio(track: MediaStreamTrack): boolean {
+  return displayAudio.has(track);
+}
+
+function markDisplayAudio(display: MediaStream): MediaStream {
+  for (const track of display.getAudioTracks()) displayAudio.add(track);
+  return display;
+}
+
+/** A screen or window with its audio where the platform gives it (a tab's audio, system loopback). */
+async function openDisplay(fps: number): Promise<MediaStream> {
+  try {
+    return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: true }));
+  } catch (error) {
+    // A shell whose picker offers no audio may refuse the audio request: ask for the picture alone.
+    if (error instanceof TypeError || (error instanceof DOMException && error.name === 'NotSupportedError')) {
+      return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: false });
+    }
+    throw error;
+  }
+}
+
+/** One more camera, picture only, for a scene that shows a camera the preview is not capturing. */
+export async function openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width' | 'height' | 'fps'>): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('media devices are unavailable on this page', 'SecurityError');
+  return navigator.mediaDevices.getUserMedia({ video: videoConstraints({ ...choice, source: 'camera', microphoneId: undefined }), audio: false });
+}
+
+/** A screen for a scene that shows one while the preview captures the camera. */
+export async function openScreen(fps: number): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getDisplayMedia) throw new DOMException('screen capture is unavailable on this page', 'NotSupportedError');
+  return openDisplay(fps);
 }
 
 /** Opens the chosen source. The screen path adds the microphone to the display's video track. */
@@ -51,7 +97,7 @@ export async function openSource(choice: CaptureChoice): Promise<MediaStream> {
   if (choice.source === 'camera') {
     return navigator.mediaDevices.getUserMedia({ video: videoConstraints(choice), audio: audioConstraints(choice) });
   }
-  const display = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: choice.fps } }, audio: false });
+  const display = await openDisplay(choice.fps);
   try {
     const mic = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(choice), video: false });
     for (const track of mic.getAudioTracks()) display.addTrack(track);

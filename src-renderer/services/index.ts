@@ -3,7 +3,8 @@
 import type { Session } from '../sdk/index.js';
 import { storedToken, unlockWithToken } from './access-token.js';
 import { createApi, type Api } from './api.js';
-import { listDevices, meterMicrophone, onDeviceChange, openSource, stopSource, type CaptureChoice } from './capture.js';
+import { createProgram, type Program, type ProgramOptions } from '../compositor/program.js';
+import { isDisplayAudio, listDevices, meterMicrophone, onDeviceChange, openCamera, openScreen, openSource, stopSource, type CaptureChoice } from './capture.js';
 import { desktopInfo, type DesktopInfo } from './desktop.js';
 import { openHostSession } from './host-session.js';
 
@@ -22,8 +23,18 @@ export interface StudioServices {
   openSession(accessToken: string | undefined): Session;
   token: { stored(): string | undefined; unlock(token: string): void };
   desktopInfo(): Promise<DesktopInfo> | undefined;
+  /** The compositor and the mixer (absent where there is no DOM to draw in: the studio then publishes the
+   *  preview capture as it is). */
+  program?: ProgramServices;
   /** Wait before reopening a lost session. */
   reconnectDelayMs: number;
+}
+
+export interface ProgramServices {
+  create(options: ProgramOptions): Program;
+  openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width' | 'height' | 'fps'>): Promise<MediaStream>;
+  openScreen(fps: number): Promise<MediaStream>;
+  isDisplayAudio(track: MediaStreamTrack): boolean;
 }
 
 export const browserServices: StudioServices = {
@@ -32,5 +43,6 @@ export const browserServices: StudioServices = {
   openSession: openHostSession,
   token: { stored: storedToken, unlock: unlockWithToken },
   desktopInfo,
+  program: { create: createProgram, openCamera, openScreen, isDisplayAudio },
   reconnectDelayMs: 2000,
 };

@@ -27,6 +27,9 @@ export interface DevicesSlice {
   resolution: ResolutionId;
   fps: number;
   source: VideoSource;
+  /** The microphone's own processing (capture constraints; a change captures it again). */
+  noiseSuppression: boolean;
+  echoCancellation: boolean;
   /** A streamer-readable reason the preview is not running (camera busy, denied, missing). */
   previewError: string | undefined;
   previewLive: boolean;
@@ -44,6 +47,7 @@ export interface DevicesSlice {
   setResolution(id: ResolutionId): void;
   setFps(fps: number): void;
   setSource(source: VideoSource): void;
+  setProcessing(fields: Partial<Pick<DevicesSlice, 'noiseSuppression' | 'echoCancellation'>>): void;
   setPreview(live: boolean, error?: string): void;
   setMicLevel(level: number): void;
   /** Re-reads the device list (labels appear once permission is granted). */
@@ -70,6 +74,7 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
     get().devices.stopMeter?.();
     const stopMeter = next ? services.capture.meter(next, (level) => get().devices.setMicLevel(level)) : undefined;
     update(() => ({ preview: next, stopMeter }));
+    get().program.feedPreview(next);
   }
 
   async function refresh(): Promise<void> {
@@ -89,8 +94,18 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
     const { width, height } = devicesSelectors.resolution(get());
     services.capture.stop(d.preview);
     showPreview(undefined);
+    get().program.resize();
     try {
-      const next = await services.capture.open({ source: d.source, cameraId: d.cameraId, microphoneId: d.microphoneId, width, height, fps: d.fps });
+      const next = await services.capture.open({
+        source: d.source,
+        cameraId: d.cameraId,
+        microphoneId: d.microphoneId,
+        width,
+        height,
+        fps: d.fps,
+        noiseSuppression: d.noiseSuppression,
+        echoCancellation: d.echoCancellation,
+      });
       if (attempt !== get().devices.previewAttempt) {
         // A newer choice (another camera, resolution…) started while this one opened: never keep two
         // captures, or the first camera stays on with nothing showing it.
@@ -120,6 +135,8 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
     resolution: '1280x720',
     fps: 30,
     source: 'camera',
+    noiseSuppression: true,
+    echoCancellation: true,
     previewError: undefined,
     previewLive: false,
     micLevel: 0,
@@ -137,6 +154,7 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
     setResolution: (resolution) => update(() => ({ resolution })),
     setFps: (fps) => update(() => ({ fps })),
     setSource: (source) => update(() => ({ source })),
+    setProcessing: (fields) => update(() => fields),
     setPreview: (previewLive, previewError) => update(() => ({ previewLive, previewError })),
     setMicLevel: (level) => update(() => ({ micLevel: Math.max(0, Math.min(1, level)) })),
     refresh,

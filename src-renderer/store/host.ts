@@ -36,6 +36,8 @@ export function createHostSlice(set: SetStudio, get: GetStudio, services: Studio
     setConnection('CONNECTING');
     const current = services.openSession(services.token.stored());
     update(() => ({ session: current }));
+    // This studio draws the program: the host sends it the scenes to show (POST /api/scenes/{name}/activate).
+    if (get().program.ensure()) current.attachScenes();
     const retry = (state: 'DISCONNECTED' | 'FAILED'): void => {
       if (get().host.session !== current) return;
       setConnection(state);
@@ -49,6 +51,7 @@ export function createHostSlice(set: SetStudio, get: GetStudio, services: Studio
       })
       .on('EVENT', (event) => {
         if (event.type === 'recording') get().recordings.apply(event.recording);
+        else if (event.type === 'scenes' || event.type === 'scene-activate') get().scenes.onHostMessage(event);
         else get().transponders.apply(event);
       })
       .on('DISCONNECTED', () => retry('DISCONNECTED'))
@@ -76,7 +79,7 @@ export function createHostSlice(set: SetStudio, get: GetStudio, services: Studio
       ?.then((info) => get().targets.setSecrets({ kind: info.secretsKind, warning: info.secretsWarning }))
       .catch(() => undefined);
     const s = get();
-    await Promise.all([s.targets.fetch(), s.settings.fetch(), s.devices.refresh(), s.devices.restartPreview()]);
+    await Promise.all([s.targets.fetch(), s.settings.fetch(), s.devices.refresh(), s.devices.restartPreview(), s.program.ensure() ? s.scenes.load() : undefined]);
   }
 
   async function resync(): Promise<void> {

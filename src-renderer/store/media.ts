@@ -1,15 +1,19 @@
-// The sounds a transponder can play (sound_on): the WAV files of the host's media folder, and adding one.
+// The host's media folder: the sounds a transponder can play (sound_on), the pictures image layers show,
+// and adding either.
+import type { MediaImage } from '../../src-contract/studio.js';
 import type { MediaFile } from '../services/api.js';
 import type { StudioServices } from '../services/index.js';
 import { messageOf, patch, type SetStudio } from './types.js';
 
 export interface MediaSlice {
   files: MediaFile[];
+  /** PNG, JPEG and WebP pictures of the folder. */
+  images: MediaImage[];
   /** Why the list could not be read, in plain words. */
   error: string | undefined;
   /** Reads the list from the host. */
   load(): Promise<void>;
-  /** Adds a WAV file to the host's media folder and reads the list again; resolves with the refusal, if any. */
+  /** Adds a WAV sound or a picture to the host's media folder and reads the list again; resolves with the refusal, if any. */
   upload(file: File): Promise<string | undefined>;
 }
 
@@ -18,8 +22,8 @@ export function createMediaSlice(set: SetStudio, services: StudioServices): Medi
 
   async function load(): Promise<void> {
     try {
-      const { files } = await services.api.media();
-      update(() => ({ files, error: undefined }));
+      const { files, images } = await services.api.media();
+      update(() => ({ files, images: images ?? [], error: undefined }));
     } catch (error) {
       update(() => ({ error: `The sound list could not be loaded: ${messageOf(error)}` }));
     }
@@ -35,5 +39,5 @@ export function createMediaSlice(set: SetStudio, services: StudioServices): Medi
     return undefined;
   }
 
-  return { files: [], error: undefined, load, upload };
+  return { files: [], images: [], error: undefined, load, upload };
 }

@@ -65,7 +65,11 @@ export function createPublishSlice(set: SetStudio, get: GetStudio, services: Stu
       return;
     }
     if (!get().devices.preview) await get().devices.restartPreview();
-    const media = get().devices.preview;
+    const preview = get().devices.preview;
+    // The program (composed picture, mixed sound) when the studio draws one; else the capture as it is.
+    const program = get().program.program;
+    program?.mixer.resume();
+    const media = preview && program ? program.stream : preview;
     if (!media) {
       setError(get().devices.previewError ?? 'There is no camera picture to send.');
       return;

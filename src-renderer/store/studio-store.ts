@@ -5,8 +5,11 @@ import { browserServices, type StudioServices } from '../services/index.js';
 import { createDevicesSlice } from './devices.js';
 import { createHostSlice } from './host.js';
 import { createMediaSlice } from './media.js';
+import { createMixerSlice } from './mixer.js';
+import { createProgramSlice } from './program.js';
 import { createPublishSlice } from './publish.js';
 import { createRecordingsSlice } from './recordings.js';
+import { createScenesSlice } from './scenes.js';
 import { createSettingsSlice } from './settings.js';
 import { createTargetsSlice } from './targets.js';
 import { createTranspondersSlice } from './transponders.js';
@@ -25,6 +28,9 @@ export function createStudioStore(options: { services?: StudioServices; streamNa
     media: createMediaSlice(set, services),
     settings: createSettingsSlice(set, get, services),
     recordings: createRecordingsSlice(set, get, services),
+    program: createProgramSlice(set, get, services),
+    scenes: createScenesSlice(set, get, services),
+    mixer: createMixerSlice(set, get, services),
   }));
 }
 

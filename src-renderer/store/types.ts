@@ -3,8 +3,11 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { DevicesSlice } from './devices.js';
 import type { HostSlice } from './host.js';
 import type { MediaSlice } from './media.js';
+import type { MixerSlice } from './mixer.js';
+import type { ProgramSlice } from './program.js';
 import type { PublishSlice } from './publish.js';
 import type { RecordingsSlice } from './recordings.js';
+import type { ScenesSlice } from './scenes.js';
 import type { SettingsSlice } from './settings.js';
 import type { TargetsSlice } from './targets.js';
 import type { TranspondersSlice } from './transponders.js';
@@ -18,6 +21,9 @@ export interface StudioState {
   media: MediaSlice;
   settings: SettingsSlice;
   recordings: RecordingsSlice;
+  program: ProgramSlice;
+  scenes: ScenesSlice;
+  mixer: MixerSlice;
 }
 
 export type SetStudio = StoreApi<StudioState>['setState'];

@@ -54,7 +54,7 @@ const CHROMIUM_ARGS = [
 
 /** `fakeUi`: Chromium answers every media prompt itself, screen capture included (a fake screen); then a
  *  context cannot be denied the camera, so the denial tests run without it. */
-export async function startStudioHarness(opts: { fakeUi?: boolean } = {}): Promise<StudioHarness> {
+export async function startStudioHarness(opts: { fakeUi?: boolean; extraArgs?: string[] } = {}): Promise<StudioHarness> {
   mkdirSync(SHOTS, { recursive: true });
   buildStudioIfStale();
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-e2e-'));
@@ -77,7 +77,7 @@ export async function startStudioHarness(opts: { fakeUi?: boolean } = {}): Promi
       wss_port: '0',
     };
     host = await createHost({ dataDir, overrides, log: process.env.CASTBRIDGE_E2E_LOG ? undefined : silentLog });
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: opts.fakeUi ? [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream'] : CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...(opts.fakeUi ? ['--use-fake-ui-for-media-stream'] : []), ...(opts.extraArgs ?? [])], timeout: 60_000 });
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,68 @@
+// The program: what the studio sends. The compositor's video track and the mixer's audio track in one
+// MediaStream, made once per studio page; the studio publishes it exactly as it published the camera.
+import { Mixer } from '../mixer/mixer.js';
+import { Compositor, type CompositorStats } from './compositor.js';
+import type { DrawScene } from './scene-types.js';
+import { imagesOf, SceneSources, type VideoKey } from './sources.js';
+
+export interface ProgramOptions {
+  width: number;
+  height: number;
+  fps: number;
+  loadImage(file: string): Promise<Blob>;
+  onImageError(file: string, message: string): void;
+}
+
+export interface Program {
+  /** The published stream: one video track (the composed picture), one audio track (the mix). */
+  stream: MediaStream;
+  canvas: HTMLCanvasElement;
+  mixer: Mixer;
+  setScene(scene: DrawScene): Promise<void>;
+  setVideo(key: VideoKey, track: MediaStreamTrack | undefined): void;
+  hasVideo(key: VideoKey): boolean;
+  forgetImage(file: string): void;
+  resize(width: number, height: number, fps: number): void;
+  stats(): CompositorStats;
+  /** Calls `listener` after each frame drawn; returns the function that stops it. */
+  onFrame(listener: () => void): () => void;
+  close(): void;
+}
+
+export function createProgram(options: ProgramOptions): Program {
+  const sources = new SceneSources(options.loadImage, options.onImageError);
+  const listeners = new Set<() => void>();
+  const compositor = new Compositor({
+    width: options.width,
+    height: options.height,
+    fps: options.fps,
+    pictures: sources.lookup,
+    onFrame: () => listeners.forEach((l) => l()),
+  });
+  const mixer = new Mixer();
+  const stream = new MediaStream([compositor.track, mixer.track]);
+  return {
+    stream,
+    canvas: compositor.canvas,
+    mixer,
+    async setScene(scene) {
+      // Images first, so that the first frame of the new scene already shows them.
+      await sources.loadImages(imagesOf(scene));
+      compositor.setScene(scene);
+      mixer.setMuted('microphone', scene.microphone === false, 'scene');
+    },
+    setVideo: (key, track) => sources.setVideo(key, track),
+    hasVideo: (key) => sources.hasVideo(key),
+    forgetImage: (file) => sources.forgetImage(file),
+    resize: (width, height, fps) => compositor.resize(width, height, fps),
+    stats: () => compositor.stats(),
+    onFrame(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      compositor.stop();
+      mixer.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// The pictures the layers show: a playing <video> per captured camera or screen, a decoded bitmap per image
+// of the media folder. The compositor looks them up every frame; nothing here opens a device.
+import type { LayerPicture, PictureLookup } from './draw.js';
+import type { DrawLayer, DrawScene } from './scene-types.js';
+
+/** The capture a camera or screen layer needs: 'camera' (the studio's chosen camera), 'camera:<device>', 'screen'. */
+export type VideoKey = 'camera' | 'screen' | `camera:${string}`;
+
+/** The captures a scene shows (visible layers only). */
+export function videosOf(scene: DrawScene): Set<VideoKey> {
+  const keys = new Set<VideoKey>();
+  for (const layer of scene.layers) {
+    if (layer.visible === false) continue;
+    if (layer.kind === 'screen') keys.add('screen');
+    if (layer.kind === 'camera') keys.add(layer.device ? `camera:${layer.device}` : 'camera');
+  }
+  return keys;
+}
+
+/** The image files a scene shows. */
+export function imagesOf(scene: DrawScene): Set<string> {
+  return new Set(scene.layers.filter((l) => l.kind === 'image' && l.file).map((l) => l.file!));
+}
+
+interface ImageEntry {
+  bitmap?: ImageBitmap;
+  error?: string;
+}
+
+export class SceneSources {
+  private readonly videos = new Map<string, { video: HTMLVideoElement; track: MediaStreamTrack }>();
+  private readonly images = new Map<string, ImageEntry>();
+
+  constructor(
+    /** Reads an image file of the media folder (GET /api/media/{name}). */
+    private readonly loadImage: (file: string) => Promise<Blob>,
+    private readonly onImageError: (file: string, message: string) => void,
+  ) {}
+
+  /** Shows `track` for `key` (undefined: that capture ended). The same track keeps its <video>. */
+  setVideo(key: VideoKey, track: MediaStreamTrack | undefined): void {
+    const current = this.videos.get(key);
+    if (current?.track === track) return;
+    if (current) current.video.srcObject = null;
+    if (!track) {
+      this.videos.delete(key);
+      return;
+    }
+    const video = current?.video ?? document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = new MediaStream([track]);
+    void video.play().catch(() => undefined);
+    this.videos.set(key, { video, track });
+  }
+
+  hasVideo(key: VideoKey): boolean {
+    return this.videos.has(key);
+  }
+
+  /** Loads the images `files` names that are not loaded yet. */
+  async loadImages(files: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...files]
+        .filter((file) => !this.images.has(file))
+        .map(async (file) => {
+          const entry: ImageEntry = {};
+          this.images.set(file, entry);
+          try {
+            entry.bitmap = await createImageBitmap(await this.loadImage(file));
+          } catch (error) {
+            entry.error = `The image "${file}" could not be shown: ${error instanceof Error && error.message ? error.message : 'it is not a PNG, JPEG or WebP picture'}.`;
+            this.onImageError(file, entry.error);
+          }
+        }),
+    );
+  }
+
+  /** Forgets an image so that the next loadImages reads it again (after an upload replaced it). */
+  forgetImage(file: string): void {
+    this.images.get(file)?.bitmap?.close();
+    this.images.delete(file);
+  }
+
+  readonly lookup: PictureLookup = (layer: DrawLayer): LayerPicture | undefined => {
+    if (layer.kind === 'image') {
+      const bitmap = layer.file ? this.images.get(layer.file)?.bitmap : undefined;
+      return bitmap ? { kind: 'image', image: bitmap } : undefined;
+    }
+    const key = layer.kind === 'screen' ? 'screen' : layer.device ? `camera:${layer.device}` : 'camera';
+    const entry = this.videos.get(key) ?? (layer.kind === 'camera' ? this.videos.get('camera') : undefined);
+    return entry && entry.video.readyState >= 2 ? { kind: 'video', video: entry.video } : undefined;
+  };
+}

@@ -92,22 +92,33 @@ describe('sender reports filtered before they steer the stream clock', () => {
     filter.add(400); // 100 has left the window
     assert.equal(filter.value(), 300);
     assert.equal(filter.spread(), 600);
-    filter.add(60_000); // timestamps restarted: only the new relation counts
-    assert.equal(filter.value(), 60_000);
+    filter.add(-60_000); // timestamps restarted below: only the new relation counts
+    assert.equal(filter.value(), -60_000);
     filter.add(Number.NaN);
-    assert.equal(filter.value(), 60_000);
+    assert.equal(filter.value(), -60_000);
+    // One report 6 s late (a stalled sender) is lateness, not a restart; three in a row are a restart.
+    filter.add(-54_000);
+    filter.add(-60_010);
+    assert.equal(filter.value(), -60_010);
+    filter.add(-54_000);
+    filter.add(-53_990);
+    assert.equal(filter.value(), -60_010);
+    filter.add(-53_995);
+    assert.equal(filter.value(), -54_000);
+    assert.equal(filter.spread(), 10);
     assert.throws(() => new ReportFilter(0, 5000), /report window must be a positive whole number, got 0/);
   });
 
-  test('aiortc-like late reports (1.3 s late at first, then 0–300 ms): no jump, frames within ±5 ms, A/V within ±40 ms', () => {
+  test('aiortc-like late reports (1.3 s late at first, then 0–300 ms, once 5.6 s): no jump, frames within ±5 ms, A/V within ±40 ms', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const next = random(seed);
       const frames = run({
         seconds: 60,
         videoDelayMs: 60,
-        audioLateness: () => next() * 25,
+        // A sender that stalled for 5.6 s once: the next report pairs old RTP time with its own wallclock.
+        audioLateness: (r) => (r === 30 ? 5600 : next() * 25),
         // Late by 1.3 s for the first two, then by up to 300 ms, with an on-time one now and then.
-        videoLateness: (r) => (r < 2 ? 1300 : r % 4 === 0 ? next() * 5 : next() * 300),
+        videoLateness: (r) => (r < 2 ? 1300 : r === 20 ? 5600 : r % 4 === 0 ? next() * 5 : next() * 300),
       });
       const { gaps, errors } = measure(frames);
       assertSmooth(gaps);

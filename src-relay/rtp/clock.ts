@@ -9,12 +9,19 @@
 //   its samples are contiguous, and moving it would tear the audio. Its sender reports fix how NTP
 //   time maps onto the stream clock.
 // - Every other track (video) is then steered onto the NTP timeline through that mapping: its offset
-//   slews toward the target at most `slewRate` ms per ms of media (no visible jump), and the caller
-//   keeps its decode times monotonic (never backwards).
+//   slews toward the target at most `slewRate` ms per ms of media and `maxStepMs` per packet (no visible
+//   jump: a frame's spacing changes by a few ms at most), and the caller keeps its decode times monotonic.
+// - A track's NTP ↔ RTP relation is not its latest report but the minimum of (NTP − RTP media time) over
+//   its last `reportWindow` reports (report-filter.ts): a sender that stamps a report late (aiortc pairs
+//   the RTP time of the last packet it *sent* with the time of the report) only ever makes that value
+//   larger, and an on-time report among the last few wins. Only an error past `maxSlewErrorMs` (a sender
+//   restarting its timestamps) is taken at once.
 //
 // Why our own and not werift's NtpTimeBase/LipsyncBase: those emit nothing for a track until its
 // first sender report arrives (audio dropped while waiting) and buffer frames for lipsync; we want
 // zero added latency and a smooth correction instead.
+
+import { ReportFilter } from './report-filter.js';
 
 const RTP_TIMESTAMP_MOD = 2 ** 32;
 const RTP_TIMESTAMP_HALF = 2 ** 31;
@@ -24,8 +31,15 @@ const NTP_FRACTION = 2 ** 32;
 export const CLOCK_DEFAULTS = {
   /** Fraction of elapsed media time by which a track's offset may move toward its target (5 % → 50 ms/s). */
   slewRate: 0.05,
-  /** An error larger than this is not drift but a discontinuity: jump at once. */
-  maxSlewErrorMs: 1000,
+  /** ...and at most this many ms per packet mapped, whatever the gap since the last (±5 ms frame spacing). */
+  maxStepMs: 3,
+  /** An error larger than this is not drift or a late report but a discontinuity: jump at once. */
+  maxSlewErrorMs: 5000,
+  /**
+   * Sender reports per track the NTP ↔ RTP relation is filtered over: 16 s at one a second (libwebrtc's
+   * video, aiortc), 80 s at one every 5 s (libwebrtc's audio); a clock drift of 50 ppm biases it by 4 ms.
+   */
+  reportWindow: 16,
 } as const;
 
 /** Extends 32-bit RTP timestamps to a monotonic-ish number line across wraps. */
@@ -60,7 +74,9 @@ export interface StreamClockOptions {
   /** Which track's timeline the others follow: the one whose samples must stay contiguous. */
   reference: 'audio' | 'video';
   slewRate?: number;
+  maxStepMs?: number;
   maxSlewErrorMs?: number;
+  reportWindow?: number;
 }
 
 export class StreamClock {
@@ -70,13 +86,17 @@ export class StreamClock {
   ntpShift: number | undefined;
   readonly reference: 'audio' | 'video';
   readonly slewRate: number;
+  readonly maxStepMs: number;
   readonly maxSlewErrorMs: number;
+  readonly reportWindow: number;
   private readonly tracks: TrackClock[] = [];
 
   constructor(options: StreamClockOptions) {
     this.reference = options.reference;
     this.slewRate = options.slewRate ?? CLOCK_DEFAULTS.slewRate;
+    this.maxStepMs = options.maxStepMs ?? CLOCK_DEFAULTS.maxStepMs;
     this.maxSlewErrorMs = options.maxSlewErrorMs ?? CLOCK_DEFAULTS.maxSlewErrorMs;
+    this.reportWindow = options.reportWindow ?? CLOCK_DEFAULTS.reportWindow;
   }
 
   /**
@@ -105,8 +125,10 @@ export class TrackClock {
   private readonly unwrapper = new RtpTimestampUnwrapper();
   /** stream ms = ext × 1000 / rate + offsetMs; undefined before the first packet. */
   private offsetMs: number | undefined;
-  /** NTP ms = ext × 1000 / rate + ntpOffsetMs, from the latest sender report. */
+  /** NTP ms = ext × 1000 / rate + ntpOffsetMs, from the latest sender report (for simulcast matching). */
   private ntpOffsetMs: number | undefined;
+  /** The same relation filtered over the last reports: what steers the stream clock. */
+  private readonly reports: ReportFilter;
   private lastExt: number | undefined;
   private senderReports = 0;
 
@@ -114,7 +136,9 @@ export class TrackClock {
     private readonly stream: StreamClock,
     readonly isReference: boolean,
     readonly clockRate: number,
-  ) {}
+  ) {
+    this.reports = new ReportFilter(stream.reportWindow, stream.maxSlewErrorMs);
+  }
 
   /** Stream time (ms) of an RTP timestamp of a packet that arrived at `arrivalMs`. */
   toStreamMs(rtpTimestamp: number, arrivalMs: number): number {
@@ -146,7 +170,10 @@ export class TrackClock {
     return this.lastExt === undefined || this.unwrapper.peek(rtpTimestamp) > this.lastExt;
   }
 
-  /** The sender's wallclock (NTP, ms) of an RTP timestamp by its latest report; undefined before one. */
+  /**
+   * The sender's wallclock (NTP, ms) of an RTP timestamp by its latest report; undefined before one. Each
+   * report of a libwebrtc sender is exact, and simulcast layers are matched on them as they come.
+   */
   ntpMs(rtpTimestamp: number): number | undefined {
     if (this.ntpOffsetMs === undefined) return undefined;
     return this.mediaMs(this.unwrapper.peek(rtpTimestamp)) + this.ntpOffsetMs;
@@ -156,12 +183,19 @@ export class TrackClock {
   onSenderReport(ntpTimestamp: bigint, rtpTimestamp: number): void {
     const ext = this.unwrapper.peek(rtpTimestamp);
     this.ntpOffsetMs = ntpToMs(ntpTimestamp) - this.mediaMs(ext);
+    this.reports.add(this.ntpOffsetMs);
     this.senderReports++;
     this.updateShift();
   }
 
-  toJSON(): { reference: boolean; clockRate: number; offsetMs: number | null; senderReports: number } {
-    return { reference: this.isReference, clockRate: this.clockRate, offsetMs: this.offsetMs ?? null, senderReports: this.senderReports };
+  toJSON(): { reference: boolean; clockRate: number; offsetMs: number | null; senderReports: number; reportSpreadMs: number | null } {
+    return {
+      reference: this.isReference,
+      clockRate: this.clockRate,
+      offsetMs: this.offsetMs ?? null,
+      senderReports: this.senderReports,
+      reportSpreadMs: this.reports.spread() ?? null,
+    };
   }
 
   private mediaMs(ext: number): number {
@@ -169,19 +203,21 @@ export class TrackClock {
   }
 
   private updateShift(): void {
-    if (this.isReference && this.offsetMs !== undefined && this.ntpOffsetMs !== undefined) {
-      this.stream.ntpShift = this.ntpOffsetMs - this.offsetMs;
+    const filtered = this.reports.value();
+    if (this.isReference && this.offsetMs !== undefined && filtered !== undefined) {
+      this.stream.ntpShift = filtered - this.offsetMs;
     }
   }
 
   /** Where the sender reports put this track's offset, when they can (not for the reference). */
   private targetOffset(): number | undefined {
     const shift = this.stream.ntpShift;
-    if (this.isReference || shift === undefined || this.ntpOffsetMs === undefined) return undefined;
-    return this.ntpOffsetMs - shift;
+    const filtered = this.reports.value();
+    if (this.isReference || shift === undefined || filtered === undefined) return undefined;
+    return filtered - shift;
   }
 
-  /** Moves the offset toward where the sender reports say it belongs, by at most slewRate × elapsed. */
+  /** Moves the offset toward where the sender reports say it belongs, by at most slewRate × elapsed and maxStepMs. */
   private slew(elapsedMediaMs: number): void {
     const target = this.targetOffset();
     if (target === undefined || this.offsetMs === undefined) return;
@@ -190,7 +226,7 @@ export class TrackClock {
       this.offsetMs = target;
       return;
     }
-    const step = this.stream.slewRate * Math.max(0, elapsedMediaMs);
+    const step = Math.min(this.stream.maxStepMs, this.stream.slewRate * Math.max(0, elapsedMediaMs));
     this.offsetMs += Math.max(-step, Math.min(step, error));
   }
 }

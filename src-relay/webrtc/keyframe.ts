@@ -82,13 +82,15 @@ export class KeyframeRequester {
     return this.unansweredInARow >= KEYFRAME_TIMING.unansweredToIgnore;
   }
 
-  /** A keyframe arrived: whatever was asked is answered. */
+  /** A keyframe arrived: whatever was asked is answered, a deferred PLI too (its requests came before it). */
   onKeyframe(): void {
     this.stats.keyframes++;
     if (this.unansweredTimer) this.unansweredInARow = 0;
     clearTimeout(this.unansweredTimer);
     this.unansweredTimer = undefined;
     this.pending = false;
+    clearTimeout(this.deferredPli);
+    this.deferredPli = undefined;
     clearTimeout(this.firTimer);
     this.firTimer = undefined;
   }

@@ -22,7 +22,7 @@ test('requests while the PLI is answered share it; an unanswered PLI is followed
   }
 });
 
-test('one keyframe per request: no deferred PLI while the answer is due, no PLI beside the FIR, a request after the keyframe gets its own', () => {
+test('one keyframe per request: no deferred PLI while the answer is due, no PLI beside the FIR, a request after the keyframe gets its own unless another keyframe comes first', () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   const sent: string[] = [];
   let now = 0;
@@ -52,6 +52,17 @@ test('one keyframe per request: no deferred PLI while the answer is due, no PLI 
     assert.deepEqual(sent.slice(3), [], 'held to the PLI spacing');
     advance(1);
     assert.deepEqual(sent.slice(3), [`pli@${1070 + KEYFRAME_TIMING.minPliIntervalMs}`]);
+    k.onKeyframe();
+
+    advance(1000);
+    k.request(); // a PLI goes out
+    advance(40);
+    k.onKeyframe();
+    k.request(); // a target starts just after its answer: a PLI is deferred to keep the spacing
+    advance(50);
+    k.onKeyframe(); // a keyframe comes before the deferred PLI (the publisher's own): it serves that target
+    advance(KEYFRAME_TIMING.minPliIntervalMs);
+    assert.deepEqual(sent.slice(4), [`pli@${1070 + KEYFRAME_TIMING.minPliIntervalMs + 1000}`], 'the deferred PLI is not sent');
   } finally {
     k.close();
     mock.timers.reset();

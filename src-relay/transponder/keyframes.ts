@@ -45,6 +45,8 @@ export class KeyframeScheduler {
   private lastRequestAt = -Infinity;
   /** A keyframe arrived since the last request: nothing is on its way to serve a new one. */
   private answered = true;
+  /** When the keyframe that answered the last request, or the last unasked one, arrived. */
+  private lastKeyframeAt = -Infinity;
   private latencyMs: number = KeyframeTiming.initialLatencyMs;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -88,10 +90,16 @@ export class KeyframeScheduler {
     return this.request();
   }
 
-  /** A keyframe arrived at `at` (epoch ms): learn the latency, aim the next one `intervalMs` after it. */
+  /**
+   * A keyframe arrived at `at` (epoch ms): learn the latency, aim the next one `intervalMs` after it. A
+   * second keyframe within `coalesceMs` of one that nothing was asked since (a publisher may answer one
+   * request with two IDRs) leaves the aim where it was: the targets' cadence counts from the first.
+   */
   keyframeSeen(at: number): void {
     if (this.closed) return;
+    if (this.answered && at - this.lastKeyframeAt < KeyframeTiming.coalesceMs) return;
     this.answered = true;
+    this.lastKeyframeAt = at;
     const sample = at - this.lastRequestAt;
     if (sample >= 0 && sample <= KeyframeTiming.maxLatencySampleMs) {
       this.latencyMs += KeyframeTiming.latencyAlpha * (sample - this.latencyMs);

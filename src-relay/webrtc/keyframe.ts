@@ -28,8 +28,10 @@ export interface KeyframeRequesterStats {
 }
 
 export class KeyframeRequester {
-  private lastPliAt = -Infinity;
-  /** A request is outstanding: a PLI went out and no keyframe came back yet. */
+  /** When the last PLI or FIR went out, and which. */
+  private lastAskedAt = -Infinity;
+  private lastAsked: 'pli' | 'fir' = 'pli';
+  /** A request is outstanding: a PLI or FIR went out and no keyframe came back yet. */
   private pending = false;
   private deferredPli: NodeJS.Timeout | undefined;
   private firTimer: NodeJS.Timeout | undefined;
@@ -44,11 +46,24 @@ export class KeyframeRequester {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /**
+   * One keyframe for every request until it arrives: a request while the answer to the last PLI is due
+   * (within `minPliIntervalMs`) is served by that answer, as a request after a keyframe within that time is
+   * by one deferred PLI. A second PLI, or a PLI and a FIR, for what one keyframe serves would bring a second
+   * IDR a frame or two after the first (Chromium answers each).
+   */
   request(): void {
     if (this.closed) return;
     this.stats.requests++;
     if (this.deferredPli) return;
-    const wait = this.lastPliAt + KEYFRAME_TIMING.minPliIntervalMs - this.now();
+    const since = this.now() - this.lastAskedAt;
+    if (this.pending) {
+      if (since < KEYFRAME_TIMING.minPliIntervalMs) return;
+      if (this.lastAsked === 'pli' && since >= KEYFRAME_TIMING.firAfterMs) this.sendFir();
+      else this.sendPli();
+      return;
+    }
+    const wait = KEYFRAME_TIMING.minPliIntervalMs - since;
     if (wait > 0) {
       this.deferredPli = setTimeout(() => {
         this.deferredPli = undefined;
@@ -67,13 +82,15 @@ export class KeyframeRequester {
     return this.unansweredInARow >= KEYFRAME_TIMING.unansweredToIgnore;
   }
 
-  /** A keyframe arrived: whatever was asked is answered. */
+  /** A keyframe arrived: whatever was asked is answered, a deferred PLI too (its requests came before it). */
   onKeyframe(): void {
     this.stats.keyframes++;
     if (this.unansweredTimer) this.unansweredInARow = 0;
     clearTimeout(this.unansweredTimer);
     this.unansweredTimer = undefined;
     this.pending = false;
+    clearTimeout(this.deferredPli);
+    this.deferredPli = undefined;
     clearTimeout(this.firTimer);
     this.firTimer = undefined;
   }
@@ -91,8 +108,7 @@ export class KeyframeRequester {
 
   private sendPli(): void {
     if (this.closed) return;
-    this.lastPliAt = this.now();
-    this.pending = true;
+    this.asked('pli');
     this.stats.plis++;
     this.sender.sendPli();
     this.unansweredTimer ??= setTimeout(() => {
@@ -104,10 +120,23 @@ export class KeyframeRequester {
     if (!this.firTimer) {
       this.firTimer = setTimeout(() => {
         this.firTimer = undefined;
-        if (!this.pending || this.closed) return;
-        this.stats.firs++;
-        this.sender.sendFir();
+        if (this.pending && !this.closed) this.sendFir();
       }, KEYFRAME_TIMING.firAfterMs);
     }
+  }
+
+  /** The PLI went unanswered: a FIR instead, which a request that comes just after it joins. */
+  private sendFir(): void {
+    clearTimeout(this.firTimer);
+    this.firTimer = undefined;
+    this.asked('fir');
+    this.stats.firs++;
+    this.sender.sendFir();
+  }
+
+  private asked(what: 'pli' | 'fir'): void {
+    this.lastAskedAt = this.now();
+    this.lastAsked = what;
+    this.pending = true;
   }
 }

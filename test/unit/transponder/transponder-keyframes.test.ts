@@ -1,4 +1,4 @@
-import { test, describe } from 'node:test';
+import { test, describe, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { KeyframeScheduler, KeyframeTiming } from '../../../src-relay/transponder/keyframes.js';
@@ -124,6 +124,43 @@ describe('keyframe scheduler', () => {
       assert.equal(stream.requests, 2);
     } finally {
       scheduler.close();
+    }
+  });
+
+  test('a second IDR for one request leaves the cadence aimed from the first; a keyframe a new request asked for moves it', () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    const stream = new CountingStream();
+    let now = 0;
+    const advance = (ms: number): void => {
+      now += ms;
+      mock.timers.tick(ms);
+    };
+    const scheduler = new KeyframeScheduler(stream as never, 2000, () => true, () => now);
+    try {
+      scheduler.request(); // a target starts
+      advance(40);
+      stream.emit('video', { keyframe: true }); // the answer, 40 ms later (the assumed latency)
+      advance(70);
+      stream.emit('video', { keyframe: true }); // the publisher's second IDR for the same request
+      advance(2000 - 40 - 70 - 1);
+      assert.equal(stream.requests, 1, 'nothing asked before the aim');
+      advance(1);
+      assert.equal(stream.requests, 2, 'the periodic request goes out 2 s after the first keyframe, less the latency (at 2000, not 2070)');
+
+      advance(40);
+      stream.emit('video', { keyframe: true }); // its answer, at 2040
+      advance(60);
+      scheduler.request(); // a new target starts after that keyframe: it needs its own
+      assert.equal(stream.requests, 3);
+      advance(40);
+      stream.emit('video', { keyframe: true }); // at 2140: the new target's first keyframe
+      advance(2000 - 40 - 1);
+      assert.equal(stream.requests, 3);
+      advance(1);
+      assert.equal(stream.requests, 4, 'aimed from the keyframe the new request asked for');
+    } finally {
+      scheduler.close();
+      mock.timers.reset();
     }
   });
 

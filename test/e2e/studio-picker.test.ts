@@ -1,0 +1,118 @@
+// The desktop app's screen picker, tested in Chromium: a stand-in for the shell's `window.castbridge`
+// (src-contract/desktop.ts) lists a screen and a window with PNG thumbnails and records what the studio
+// chooses; the studio's own dialog must ask, and then getDisplayMedia (Chromium's fake screen, answered by
+// --use-fake-ui-for-media-stream) captures. This checks the studio's dialog, not Electron.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+
+const STEP_TIMEOUT_MS = 45_000;
+
+/** A shell stand-in: two sources with real PNG thumbnails drawn on a canvas, system sound offered. */
+const FAKE_SHELL = `
+  window.__chosen = [];
+  window.__listed = 0;
+  const png = (colour) => {
+    const c = document.createElement('canvas');
+    c.width = 32; c.height = 18;
+    const g = c.getContext('2d'); g.fillStyle = colour; g.fillRect(0, 0, 32, 18);
+    return c.toDataURL('image/png');
+  };
+  window.castbridge = {
+    appInfo: async () => ({ version: '0.0.0-test', secretsKind: 'test' }),
+    openMediaFolder: async () => '/tmp',
+    captureSources: async (request) => {
+      window.__listed++;
+      window.__request = request;
+      return {
+        systemAudio: true,
+        sources: [
+          { id: 'screen:1:0', name: 'Entire screen', kind: 'screen', thumbnail: png('#ff0000') },
+          { id: 'window:42:0', name: 'Slides — Presenter', kind: 'window', thumbnail: png('#00ff00'), appIcon: png('#0000ff') },
+        ],
+      };
+    },
+    chooseCaptureSource: async (choice) => {
+      window.__chosen.push(choice);
+      return choice.id.startsWith('screen:') || choice.id.startsWith('window:') ? { ok: true } : { ok: false, error: 'no such source' };
+    },
+  };
+`;
+
+function previewIsScreen(page: Page): Promise<unknown> {
+  return page.waitForFunction(
+    () => {
+      const video = document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement | null;
+      const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      return !!track && track.getSettings().displaySurface !== undefined && video!.videoWidth > 0;
+    },
+    null,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
+describe('the desktop screen picker', { timeout: 180_000 }, () => {
+  let harness: StudioHarness;
+  let page: Page;
+  let pageErrors: string[];
+
+  before(async () => {
+    harness = await startStudioHarness({ fakeUi: true });
+    ({ page, pageErrors } = await harness.openStudio('/', { initScript: FAKE_SHELL }));
+    await page.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+
+  after(async () => {
+    await harness?.close();
+  });
+
+  test('Cancel closes the dialog, chooses nothing and says sharing was cancelled', async () => {
+    await page.getByTestId('source-screen').click();
+    const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
+    await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __request: unknown }).__request), { types: ['screen', 'window'], thumbnailWidth: 320 });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await page.getByTestId('preview-error').filter({ hasText: 'Screen sharing was cancelled' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen), []);
+  });
+
+  test('two labelled groups of thumbnails; the keyboard picks the window with system sound; the screen is captured', async () => {
+    await page.getByTestId('source-camera').click();
+    await page.getByTestId('source-screen').click();
+    const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
+    await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const screens = dialog.getByRole('group', { name: 'Screens' });
+    const windows = dialog.getByRole('group', { name: 'Windows' });
+    assert.deepEqual(await screens.getByTestId('picker-source').allInnerTexts(), ['Entire screen']);
+    assert.deepEqual(await windows.getByTestId('picker-source').allInnerTexts(), ['Slides — Presenter']);
+    // Thumbnails are the shell's PNGs, decoded by the page.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="picker-source"] img')].every((img) => (img as HTMLImageElement).naturalWidth === 32), null, { timeout: STEP_TIMEOUT_MS });
+    // The first tile has the focus and is chosen; the arrow key moves to the window.
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id), 'screen:1:0');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.id), 'window:42:0');
+    assert.equal(await windows.getByTestId('picker-source').getAttribute('aria-pressed'), 'true');
+    assert.equal(await screens.getByTestId('picker-source').getAttribute('aria-pressed'), 'false');
+    await dialog.getByLabel('Share system sound').check();
+    await page.screenshot({ path: join(SHOTS, 'studio-screen-picker.png') });
+    await dialog.getByRole('button', { name: 'Share' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await previewIsScreen(page);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen), [{ id: 'window:42:0', audio: true }]);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('Escape closes the dialog like Cancel', async () => {
+    await page.getByTestId('source-camera').click();
+    await page.getByTestId('source-screen').click();
+    const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
+    await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await page.getByTestId('preview-error').filter({ hasText: 'Screen sharing was cancelled' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.equal(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen.length), 1);
+  });
+});

@@ -87,6 +87,26 @@ function ImagePicker({ layer, onChange }: { layer: SceneLayer; onChange(fields: 
   );
 }
 
+/** Which camera a camera layer shows: stored as the deviceId; a label (from the REST API) also matches. */
+function CameraPicker({ layer, onChange }: { layer: SceneLayer; onChange(fields: Partial<SceneLayer>): void }) {
+  const cameras = useStudio((s) => s.devices.cameras);
+  const found = layer.device ? (cameras.find((c) => c.deviceId === layer.device) ?? cameras.find((c) => c.label === layer.device)) : undefined;
+  return (
+    <label>
+      Camera
+      <select data-testid="layer-device" value={found?.deviceId ?? layer.device ?? ''} onChange={(e) => onChange({ device: e.target.value || undefined })}>
+        <option value="">The studio's camera</option>
+        {cameras.map((c, i) => (
+          <option key={c.deviceId} value={c.deviceId}>
+            {c.label || `Camera ${i + 1}`}
+          </option>
+        ))}
+        {layer.device && !found && <option value={layer.device}>{layer.device} (not connected: shows the studio's camera)</option>}
+      </select>
+    </label>
+  );
+}
+
 function LayerFields({ scene, index, layer }: { scene: string; index: number; layer: SceneLayer }) {
   const updateLayer = useStudio((s) => s.scenes.updateLayer);
   const set = (fields: Partial<SceneLayer>): void => updateLayer(scene, index, fields);
@@ -133,6 +153,7 @@ function LayerFields({ scene, index, layer }: { scene: string; index: number; la
         </label>
       )}
       {layer.kind === 'image' && <ImagePicker layer={layer} onChange={set} />}
+      {layer.kind === 'camera' && <CameraPicker layer={layer} onChange={set} />}
       {(layer.kind === 'camera' || layer.kind === 'screen' || layer.kind === 'image') && (
         <label>
           Fit

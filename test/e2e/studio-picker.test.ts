@@ -1,11 +1,14 @@
 // The desktop app's screen picker, tested in Chromium: a stand-in for the shell's `window.castbridge`
 // (src-contract/desktop.ts) lists a screen and a window with PNG thumbnails and records what the studio
 // chooses; the studio's own dialog must ask, and then getDisplayMedia (Chromium's fake screen, answered by
-// --use-fake-ui-for-media-stream) captures. This checks the studio's dialog, not Electron.
+// --use-fake-ui-for-media-stream) captures. This checks the studio's dialog, not Electron. Then the camera
+// picker of a camera layer: Chromium has one fake camera, so the test checks what the picker saves and that
+// two layers naming the same camera share one capture.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { Scene } from '../../src-contract/scenes.js';
 import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
@@ -20,6 +23,10 @@ const FAKE_SHELL = `
     const g = c.getContext('2d'); g.fillStyle = colour; g.fillRect(0, 0, 32, 18);
     return c.toDataURL('image/png');
   };
+  // Every camera capture the page opens, to count live cameras.
+  window.__cameras = [];
+  const userMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { const s = await userMedia(c); if (c && c.video) window.__cameras.push(s); return s; };
   window.castbridge = {
     appInfo: async () => ({ version: '0.0.0-test', secretsKind: 'test' }),
     openMediaFolder: async () => '/tmp',
@@ -114,5 +121,50 @@ describe('the desktop screen picker', { timeout: 180_000 }, () => {
     await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
     await page.getByTestId('preview-error').filter({ hasText: 'Screen sharing was cancelled' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     assert.equal(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen.length), 1);
+  });
+
+  test("a camera layer's picker saves the deviceId (a label matches too); two layers of one camera share one capture", async () => {
+    const base = harness.host.httpUrl;
+    const scene: Scene = {
+      name: 'Two cameras',
+      layers: [
+        { kind: 'camera', x: 0, y: 0, width: 1, height: 1 },
+        { kind: 'camera', x: 0.7, y: 0.7, width: 0.3, height: 0.3, device: 'fake_device_0' },
+      ],
+    };
+    const put = await fetch(new URL('/api/scenes/Two%20cameras', base), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scene) });
+    assert.equal(put.status, 200, await put.text());
+    const savedDevice = async (): Promise<string | undefined> =>
+      ((await (await fetch(new URL('/api/scenes', base))).json()) as { scenes: Scene[] }).scenes.find((s) => s.name === 'Two cameras')?.layers[1]?.device;
+    const cameraId = await page.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).find((d) => d.kind === 'videoinput' && d.label === 'fake_device_0')?.deviceId);
+    assert.ok(cameraId, 'the fake camera has a deviceId');
+    await page.getByRole('button', { name: 'Edit Two cameras' }).click();
+    // Top layer first: the picture-in-picture camera.
+    await page.getByTestId('layer-row').first().locator('.layer-pick').click();
+    const picker = page.getByTestId('layer-device');
+    await page.waitForFunction((id) => (document.querySelector('[data-testid="layer-device"]') as HTMLSelectElement | null)?.value === id, cameraId, { timeout: STEP_TIMEOUT_MS });
+    assert.deepEqual(await picker.locator('option').allInnerTexts(), ["The studio's camera", 'fake_device_0']);
+    await picker.selectOption('');
+    for (let i = 0; i < 50 && (await savedDevice()) !== undefined; i++) await page.waitForTimeout(100);
+    assert.equal(await savedDevice(), undefined);
+    await picker.selectOption({ label: 'fake_device_0' });
+    for (let i = 0; i < 50 && (await savedDevice()) !== cameraId; i++) await page.waitForTimeout(100);
+    assert.equal(await savedDevice(), cameraId);
+
+    // Share the screen, so that the scene's cameras are extra captures beside the preview.
+    await page.getByTestId('source-camera').click();
+    await page.getByTestId('source-screen').click();
+    const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
+    await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await dialog.getByRole('button', { name: 'Share' }).click();
+    await previewIsScreen(page);
+    await page.locator('[data-testid="scene-item"][data-name="Two cameras"]').click();
+    const liveCameras = (): Promise<number> =>
+      page.evaluate(() => (window as unknown as { __cameras: MediaStream[] }).__cameras.flatMap((c) => c.getVideoTracks()).filter((t) => t.readyState === 'live').length);
+    for (let i = 0; i < 100 && (await liveCameras()) === 0; i++) await page.waitForTimeout(100);
+    await page.waitForTimeout(1000);
+    assert.equal(await liveCameras(), 1, 'both camera layers show one capture of the one camera');
+    assert.equal(await page.getByTestId('scenes-error').count(), 0);
+    assert.deepEqual(pageErrors, []);
   });
 });

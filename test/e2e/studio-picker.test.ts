@@ -167,4 +167,33 @@ describe('the desktop screen picker', { timeout: 180_000 }, () => {
     assert.equal(await page.getByTestId('scenes-error').count(), 0);
     assert.deepEqual(pageErrors, []);
   });
+
+  test('crop fields save percentages as fractions; a crop that leaves nothing is refused with a sentence', async () => {
+    const base = harness.host.httpUrl;
+    const savedCrop = async (): Promise<unknown> =>
+      ((await (await fetch(new URL('/api/scenes', base))).json()) as { scenes: Scene[] }).scenes.find((s) => s.name === 'Two cameras')?.layers[1]?.crop;
+    // Switching scenes put "Two cameras" in the editor; pick its picture-in-picture camera (top first).
+    await page.getByRole('button', { name: 'Edit Two cameras' }).click();
+    await page.getByTestId('layer-row').first().locator('.layer-pick').click();
+    await page.getByTestId('layer-crop-left').fill('10');
+    await page.getByTestId('layer-crop-bottom').fill('25');
+    const wanted = { left: 0.1, top: 0, right: 0, bottom: 0.25 };
+    for (let i = 0; i < 50 && JSON.stringify(await savedCrop()) !== JSON.stringify(wanted); i++) await page.waitForTimeout(100);
+    assert.deepEqual(await savedCrop(), wanted);
+    await page.getByTestId('layer-crop-right').fill('90');
+    await page.getByTestId('layer-crop-error').filter({ hasText: 'Left and right crops together must leave some of the picture' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.equal(await page.getByTestId('layer-crop-right').getAttribute('aria-invalid'), 'true');
+    await page.getByTestId('layer-crop-top').fill('120');
+    await page.getByTestId('layer-crop-error').filter({ hasText: 'The top crop must be a number from 0 to 100 %.' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForTimeout(1000); // longer than the editor's save delay
+    assert.deepEqual(await savedCrop(), wanted, 'a refused crop is not saved');
+    await page.getByTestId('layer-crop-top').fill('0');
+    await page.getByTestId('layer-crop-right').fill('0');
+    await page.getByTestId('layer-crop-left').fill('0');
+    await page.getByTestId('layer-crop-bottom').fill('0');
+    for (let i = 0; i < 50 && (await savedCrop()) !== undefined; i++) await page.waitForTimeout(100);
+    assert.equal(await savedCrop(), undefined, 'no crop left: the field is dropped');
+    assert.equal(await page.getByTestId('layer-crop-error').count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
 });

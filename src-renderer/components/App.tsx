@@ -4,6 +4,7 @@ import { useStudio } from '../store/hooks.js';
 import { MixerPanel } from './MixerPanel.js';
 import { RecordingsPanel } from './RecordingsPanel.js';
 import { ScenesPanel } from './ScenesPanel.js';
+import { ScreenPicker } from './ScreenPicker.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import { SourcePanel } from './SourcePanel.js';
 import { TargetPreview } from './TargetPreview.js';
@@ -42,6 +43,7 @@ export function App() {
         </div>
       </header>
       {session === 'TOKEN_NEEDED' && <TokenPrompt />}
+      <ScreenPicker />
       {view === 'studio' ? (
         <main className="studio">
           <div className="col-main">

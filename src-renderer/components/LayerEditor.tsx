@@ -87,6 +87,88 @@ function ImagePicker({ layer, onChange }: { layer: SceneLayer; onChange(fields: 
   );
 }
 
+const CROP_EDGES = [
+  { edge: 'left', label: 'Crop left (%)' },
+  { edge: 'top', label: 'Crop top (%)' },
+  { edge: 'right', label: 'Crop right (%)' },
+  { edge: 'bottom', label: 'Crop bottom (%)' },
+] as const;
+type CropEdge = (typeof CROP_EDGES)[number]['edge'];
+type CropText = Record<CropEdge, string>;
+
+/** Why a crop cannot be used, or undefined when it can: each edge 0–100 %, something left in both directions. */
+function cropProblem(text: CropText): string | undefined {
+  const v = (edge: CropEdge): number => Number(text[edge] === '' ? 0 : text[edge]);
+  for (const { edge } of CROP_EDGES) {
+    if (!Number.isFinite(v(edge)) || v(edge) < 0 || v(edge) > 100) return `The ${edge} crop must be a number from 0 to 100 %.`;
+  }
+  if (v('left') + v('right') >= 100) return 'Left and right crops together must leave some of the picture (less than 100 %).';
+  if (v('top') + v('bottom') >= 100) return 'Top and bottom crops together must leave some of the picture (less than 100 %).';
+  return undefined;
+}
+
+/** What part of the source the layer shows, as percentages cut off each edge; saved only when valid. */
+function CropFields({ layer, onChange }: { layer: SceneLayer; onChange(fields: Partial<SceneLayer>): void }) {
+  const saved = (): CropText => ({
+    left: String(percent(layer.crop?.left)),
+    top: String(percent(layer.crop?.top)),
+    right: String(percent(layer.crop?.right)),
+    bottom: String(percent(layer.crop?.bottom)),
+  });
+  const [text, setText] = useState<CropText>(saved);
+  const problem = cropProblem(text);
+  const key = JSON.stringify(layer.crop ?? null);
+  // The crop changed elsewhere (REST, another window): show it, unless the fields hold an unsaved mistake.
+  useEffect(() => {
+    if (!cropProblem(text)) setText(saved());
+  }, [key]);
+  const edit = (edge: CropEdge, value: string): void => {
+    const next = { ...text, [edge]: value };
+    setText(next);
+    if (cropProblem(next)) return;
+    const frac = (e: CropEdge): number => Math.round(Number(next[e] || 0) * 10) / 1000;
+    const crop = { left: frac('left'), top: frac('top'), right: frac('right'), bottom: frac('bottom') };
+    onChange({ crop: crop.left || crop.top || crop.right || crop.bottom ? crop : undefined });
+  };
+  return (
+    <>
+      <div className="grid4" role="group" aria-label="Crop">
+        {CROP_EDGES.map(({ edge, label }) => (
+          <label key={edge}>
+            {label}
+            <input type="number" data-testid={`layer-crop-${edge}`} min={0} max={100} step={0.5} value={text[edge]} aria-invalid={problem ? true : undefined} onChange={(e) => edit(edge, e.target.value)} />
+          </label>
+        ))}
+      </div>
+      {problem && (
+        <span className="field-error" role="alert" data-testid="layer-crop-error">
+          {problem}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** Which camera a camera layer shows: stored as the deviceId; a label (from the REST API) also matches. */
+function CameraPicker({ layer, onChange }: { layer: SceneLayer; onChange(fields: Partial<SceneLayer>): void }) {
+  const cameras = useStudio((s) => s.devices.cameras);
+  const found = layer.device ? (cameras.find((c) => c.deviceId === layer.device) ?? cameras.find((c) => c.label === layer.device)) : undefined;
+  return (
+    <label>
+      Camera
+      <select data-testid="layer-device" value={found?.deviceId ?? layer.device ?? ''} onChange={(e) => onChange({ device: e.target.value || undefined })}>
+        <option value="">The studio's camera</option>
+        {cameras.map((c, i) => (
+          <option key={c.deviceId} value={c.deviceId}>
+            {c.label || `Camera ${i + 1}`}
+          </option>
+        ))}
+        {layer.device && !found && <option value={layer.device}>{layer.device} (not connected: shows the studio's camera)</option>}
+      </select>
+    </label>
+  );
+}
+
 function LayerFields({ scene, index, layer }: { scene: string; index: number; layer: SceneLayer }) {
   const updateLayer = useStudio((s) => s.scenes.updateLayer);
   const set = (fields: Partial<SceneLayer>): void => updateLayer(scene, index, fields);
@@ -133,6 +215,8 @@ function LayerFields({ scene, index, layer }: { scene: string; index: number; la
         </label>
       )}
       {layer.kind === 'image' && <ImagePicker layer={layer} onChange={set} />}
+      {layer.kind === 'camera' && <CameraPicker layer={layer} onChange={set} />}
+      {(layer.kind === 'camera' || layer.kind === 'screen' || layer.kind === 'image') && <CropFields key={layer.id ?? index} layer={layer} onChange={set} />}
       {(layer.kind === 'camera' || layer.kind === 'screen' || layer.kind === 'image') && (
         <label>
           Fit

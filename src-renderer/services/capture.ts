@@ -1,5 +1,6 @@
 // Capturing the source: camera or screen plus microphone (W3C Media Capture and Streams, Screen
 // Capture), the device list, and the microphone level meter (Web Audio AnalyserNode).
+import { chooseDisplaySource } from './desktop.js';
 
 export interface CaptureChoice {
   source: 'camera' | 'screen';
@@ -16,6 +17,8 @@ export interface CaptureChoice {
 /** getUserMedia / getDisplayMedia failures in a streamer's words (W3C Media Capture §10.2 error names). */
 export function captureErrorMessage(error: unknown, source: 'camera' | 'screen' = 'camera'): string {
   const name = error instanceof Error ? error.name : '';
+  if (source === 'screen' && name === 'Error') return `The screen or window could not be shared${error instanceof Error && error.message ? ` (${error.message})` : ''}. Choose another one or switch back to the camera.`;
+  if (source === 'screen' && name === 'NotFoundError') return 'There is no screen or window to share. Switch back to the camera.';
   if (source === 'screen' && name === 'NotAllowedError') return 'Screen sharing was cancelled or blocked. Choose a screen or window to share, or switch back to the camera.';
   switch (name) {
     case 'NotAllowedError':
@@ -66,6 +69,9 @@ function markDisplayAudio(display: MediaStream): MediaStream {
 
 /** A screen or window with its audio where the platform gives it (a tab's audio, system loopback). */
 async function openDisplay(fps: number): Promise<MediaStream> {
+  // The desktop app: the studio's picker chose the source (and whether its system sound comes with it).
+  const desktop = await chooseDisplaySource();
+  if (desktop) return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: desktop.audio }));
   try {
     return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: true }));
   } catch (error) {

@@ -72,11 +72,40 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
     const extra = get().program.extras[key];
     if (!extra) return;
     services.capture.stop(extra);
+    for (const alias of aliases.get(key) ?? []) get().program.program?.setVideo(alias, undefined);
+    aliases.delete(key);
     update((s) => ({ extras: { ...s.extras, [key]: undefined } }));
     if (key === 'screen') get().mixer.feed('screen', undefined);
   }
 
-  async function openExtra(key: VideoKey): Promise<void> {
+  /** The camera a `camera:<device>` key names: by deviceId, else by label; undefined when none is plugged in. */
+  function namedCamera(key: VideoKey): string | undefined {
+    if (!key.startsWith('camera:')) return undefined;
+    const named = key.slice('camera:'.length);
+    const cameras = get().devices.cameras;
+    return (cameras.find((c) => c.deviceId === named) ?? cameras.find((c) => c.label === named))?.deviceId;
+  }
+
+  /** One capture per camera: the key a scene's capture is opened under. A layer naming the studio's camera
+   *  (or a camera that is not plugged in) shows the studio's camera; a label becomes that camera's deviceId. */
+  function captureKey(key: VideoKey): VideoKey {
+    if (key === 'screen' || key === 'camera') return key;
+    const device = namedCamera(key);
+    return device === undefined || device === get().devices.cameraId ? 'camera' : `camera:${device}`;
+  }
+
+  /** Layer keys that show an extra capture under another key (a camera named by its label), by capture key. */
+  const aliases = new Map<VideoKey, Set<VideoKey>>();
+
+  function showAliases(key: VideoKey, scene: Scene, track: MediaStreamTrack | undefined): void {
+    const program = get().program.program;
+    const own = aliases.get(key) ?? new Set<VideoKey>();
+    for (const alias of videosOf(scene)) if (alias !== key && alias !== 'camera' && captureKey(alias) === key) own.add(alias);
+    aliases.set(key, own);
+    for (const alias of own) program?.setVideo(alias, track);
+  }
+
+  async function openExtra(key: VideoKey, scene: Scene): Promise<void> {
     const program = get().program.program;
     if (!program || !services.program) return;
     const { width, height } = devicesSelectors.resolution(get());
@@ -84,30 +113,37 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
     const media =
       key === 'screen'
         ? await services.program.openScreen(fps)
-        : await services.program.openCamera({ cameraId: key === 'camera' ? get().devices.cameraId : key.slice('camera:'.length), width, height, fps });
+        : await services.program.openCamera({ cameraId: namedCamera(key) ?? get().devices.cameraId, width, height, fps });
     if (get().program.extras[key] || (key === previewKey && program.hasVideo(key))) {
       services.capture.stop(media); // opened twice meanwhile, or the preview took it over
       return;
     }
     update((s) => ({ extras: { ...s.extras, [key]: media }, error: undefined }));
     program.setVideo(key, media.getVideoTracks()[0]);
+    showAliases(key, scene, media.getVideoTracks()[0]);
     if (key === 'screen') get().mixer.feed('screen', media.getAudioTracks()[0]);
     media.getVideoTracks()[0]?.addEventListener('ended', () => {
       // Sharing ended from the browser's own bar: the layer shows nothing until the scene is shown again.
       program.setVideo(key, undefined);
+      showAliases(key, scene, undefined);
       update((s) => ({ extras: { ...s.extras, [key]: undefined } }));
     });
   }
 
   /** Opens what `scene` shows and neither the preview nor an extra gives; closes extras it no longer shows. */
   async function openExtras(scene: Scene): Promise<void> {
-    const wanted = videosOf(scene);
+    const wanted = new Set([...videosOf(scene)].map(captureKey));
     const previewMakes = (key: VideoKey): boolean => key === (get().devices.source === 'screen' ? 'screen' : 'camera');
     const problems: string[] = [];
     for (const key of wanted) {
-      if (previewMakes(key) || get().program.extras[key]) continue;
+      if (previewMakes(key)) continue;
+      const extra = get().program.extras[key];
+      if (extra) {
+        showAliases(key, scene, extra.getVideoTracks()[0]);
+        continue;
+      }
       try {
-        await openExtra(key);
+        await openExtra(key, scene);
       } catch (error) {
         problems.push(captureErrorMessage(error, key === 'screen' ? 'screen' : 'camera'));
       }
@@ -116,7 +152,7 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
     const fadeMs = scene.transition?.kind === 'fade' ? scene.transition.ms : 0;
     setTimeout(() => {
       const still = get().scenes.shownScene();
-      const keep = still ? videosOf(still) : new Set<VideoKey>();
+      const keep = new Set(still ? [...videosOf(still)].map(captureKey) : []);
       for (const key of Object.keys(get().program.extras) as VideoKey[]) if (!keep.has(key)) closeExtra(key);
     }, fadeMs + EXTRA_GRACE_MS);
   }

@@ -80,6 +80,18 @@ export async function videoPacketTimes(file: string): Promise<number[]> {
     .map(Number);
 }
 
+/**
+ * Decodes a file's first video stream with Debian's ffmpeg: the decoder's error lines (the null muxer's
+ * complaint about two pictures closer than its frame duration is about timestamps, a publisher's jitter, and
+ * is left out) and the number of frames ffprobe decodes.
+ */
+export async function decodeVideo(file: string): Promise<{ errors: string[]; frames: number }> {
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-i', file, '-map', '0:v:0', '-f', 'null', '-'], { timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_OUTPUT });
+  const errors = stderr.split('\n').filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l));
+  const { stdout } = await run(FFPROBE, ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], { timeout: TOOL_TIMEOUT_MS });
+  return { errors, frames: Number(stdout.trim()) };
+}
+
 export interface TestFlvOptions {
   seconds: number;
   width: number;

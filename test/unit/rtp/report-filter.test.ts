@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamClock } from '../../../src-relay/rtp/clock.js';
 import { ReportFilter } from '../../../src-relay/rtp/report-filter.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 /** 64-bit NTP timestamp of `ms` milliseconds. */
 function ntp(ms: number): bigint {
@@ -10,17 +11,6 @@ function ntp(ms: number): bigint {
   return (BigInt(seconds) << 32n) | BigInt(fraction);
 }
 
-/** Deterministic numbers in [0, 1) (mulberry32), so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Publisher {
   /** How late (ms) the sender's wallclock in report `index` of a track is. */
@@ -111,7 +101,7 @@ describe('sender reports filtered before they steer the stream clock', () => {
 
   test('aiortc-like late reports (1.3 s late at first, then 0–300 ms, once 5.6 s): no jump, frames within ±5 ms, A/V within ±40 ms', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const frames = run({
         seconds: 60,
         videoDelayMs: 60,
@@ -129,7 +119,7 @@ describe('sender reports filtered before they steer the stream clock', () => {
 
   test('jittery reports (±50 ms on both tracks): frames within ±5 ms, A/V within ±40 ms', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const frames = run({ seconds: 60, videoDelayMs: 30, audioLateness: () => (next() - 0.5) * 100, videoLateness: () => (next() - 0.5) * 100 });
       const { gaps, errors } = measure(frames);
       assertSmooth(gaps);

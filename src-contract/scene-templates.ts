@@ -36,6 +36,11 @@ export interface TemplateOptions {
   file?: string;
 }
 
+/** A scene of `layers` over the dark backdrop that fills what a `contain` source leaves uncovered. */
+function onBackdrop(name: string, template: TemplateName, ...layers: SceneLayer[]): Scene {
+  return { name, template, layers: [{ id: 'backdrop', kind: 'color', ...FULL, color: BACKDROP }, ...layers] };
+}
+
 /** A new scene from a ready-made layout. */
 export function sceneFromTemplate(template: TemplateName, options: TemplateOptions = {}): Scene {
   const name = options.name ?? template;
@@ -43,34 +48,21 @@ export function sceneFromTemplate(template: TemplateName, options: TemplateOptio
     case 'Camera':
       return { name, template, layers: [{ id: 'camera', kind: 'camera', ...FULL, fit: 'cover' }] };
     case 'Screen + camera':
-      return {
+      return onBackdrop(
         name,
         template,
-        layers: [
-          { id: 'backdrop', kind: 'color', ...FULL, color: BACKDROP },
-          { id: 'screen', kind: 'screen', ...FULL, fit: 'contain' },
-          { id: 'camera', kind: 'camera', ...pipRect(options.corner ?? 'bottom-right'), fit: 'cover' },
-        ],
-      };
+        { id: 'screen', kind: 'screen', ...FULL, fit: 'contain' },
+        { id: 'camera', kind: 'camera', ...pipRect(options.corner ?? 'bottom-right'), fit: 'cover' },
+      );
     case 'Side by side':
-      return {
+      return onBackdrop(
         name,
         template,
-        layers: [
-          { id: 'backdrop', kind: 'color', ...FULL, color: BACKDROP },
-          { id: 'screen', kind: 'screen', x: 0, y: 0.25, width: 0.5, height: 0.5, fit: 'contain' },
-          { id: 'camera', kind: 'camera', x: 0.5, y: 0.25, width: 0.5, height: 0.5, fit: 'cover' },
-        ],
-      };
+        { id: 'screen', kind: 'screen', x: 0, y: 0.25, width: 0.5, height: 0.5, fit: 'contain' },
+        { id: 'camera', kind: 'camera', x: 0.5, y: 0.25, width: 0.5, height: 0.5, fit: 'cover' },
+      );
     case 'Screen only':
-      return {
-        name,
-        template,
-        layers: [
-          { id: 'backdrop', kind: 'color', ...FULL, color: BACKDROP },
-          { id: 'screen', kind: 'screen', ...FULL, fit: 'contain' },
-        ],
-      };
+      return onBackdrop(name, template, { id: 'screen', kind: 'screen', ...FULL, fit: 'contain' });
     case 'Be right back': {
       const background: SceneLayer =
         options.file !== undefined ? { id: 'background', kind: 'image', ...FULL, file: options.file, fit: 'cover' } : { id: 'background', kind: 'color', ...FULL, color: '#1d2b3a' };

@@ -11,7 +11,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { silentLog } from '../../src-relay/log.js';
 import { launchFirefox } from '../helpers/firefox.js';
 import { decodeVideo, probeStreams, videoPacketTimes } from '../helpers/media.js';
-import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, studioHostOverrides, type NginxRtmp } from '../helpers/servers.js';
 import { buildStudioIfStale } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
@@ -26,14 +26,7 @@ describe('the studio in Firefox', { timeout: 300_000 }, () => {
   before(async () => {
     buildStudioIfStale();
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-e2e-ff-'));
-    const overrides = {
-      rest_http_port: '0',
-      rest_https_port: '0',
-      local_rtmp_port: String(await freePort()),
-      local_rtmp_http_port: String(await freePort()),
-      ws_port: '0',
-      wss_port: '0',
-    };
+    const overrides = await studioHostOverrides();
     [host, nginx, browser] = await Promise.all([createHost({ dataDir, overrides, log: silentLog }), startNginxRtmp(), launchFirefox()]);
   });
 

@@ -34,6 +34,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Host settings for a test that needs only plain HTTP and the WebSocket: every port chosen by the system,
+ *  no HTTPS listener, no embedded RTMP server. */
+export const PLAIN_HOST = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' } as const;
+
+/** Host settings for a WebSocket client that must know the port before the host starts (the WCS Web SDK
+ *  pages are given their URL): PLAIN_HOST with fixed free WS/WSS ports and `origin` allowed. */
+export async function wsHostOverrides(origin: string): Promise<Record<string, string>> {
+  return { ...PLAIN_HOST, ws_port: String(await freePort()), wss_port: String(await freePort()), allowed_origins: origin };
+}
+
+/** Host settings of the studio tests: ephemeral REST ports and the embedded RTMP server (the studio's
+ *  preview) on free ports. */
+export async function studioHostOverrides(): Promise<Record<string, string>> {
+  return { rest_http_port: '0', rest_https_port: '0', local_rtmp_port: String(await freePort()), local_rtmp_http_port: String(await freePort()), ws_port: '0', wss_port: '0' };
+}
+
 /** True when something listens on 127.0.0.1:port, read from /proc/net/tcp (a probe connection would be
  *  the one connection `ffmpeg -listen 1` accepts). Falls back to a connect probe off Linux. */
 async function isListening(port: number): Promise<boolean> {

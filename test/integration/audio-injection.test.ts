@@ -23,7 +23,7 @@ import { silentLog } from '../../src-relay/log.js';
 import type { TransponderJSON } from '../../src-relay/transponder/service.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
-import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
+import { startNginxRtmp, removeDir, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { keyframeTimes, videoPacketTimes } from '../helpers/media.js';
 import { push } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
@@ -234,7 +234,7 @@ describe('mute, unmute and sound injection through the REST API, heard in a real
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' },
+      overrides: PLAIN_HOST,
     });
     const media = host.mediaDir();
     // 2 s of 600 Hz loops seamlessly (1200 whole cycles).

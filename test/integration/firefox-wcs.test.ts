@@ -13,7 +13,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchFirefox } from '../helpers/firefox.js';
 import { probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, wsHostOverrides, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SDK_DIR = dirname(createRequire(import.meta.url).resolve('@flashphoner/websdk/package.json'));
@@ -32,15 +32,7 @@ describe('Firefox through the official WCS Web SDK demo', { timeout: 240_000 }, 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-ffwcs-'));
     [nginx, pages, browser] = await Promise.all([startNginxRtmp(), startPageServer({ files: {}, root: SDK_DIR }), launchFirefox()]);
-    const overrides = {
-      rest_http_port: '0',
-      rest_https_enabled: 'false',
-      local_rtmp_enabled: 'false',
-      ws_port: String(await freePort()),
-      wss_port: String(await freePort()),
-      allowed_origins: pages.origin,
-    };
-    host = await createHost({ dataDir, log, overrides });
+    host = await createHost({ dataDir, log, overrides: await wsHostOverrides(pages.origin) });
   });
 
   after(async () => {

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
-import { removeDir } from '../helpers/servers.js';
+import { removeDir, PLAIN_HOST } from '../helpers/servers.js';
 import { call } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 
-const OVERRIDES = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
+const OVERRIDES = PLAIN_HOST;
 const PNG = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'images', 'red.png'));
 type Message = Record<string, any>;
 

@@ -12,7 +12,7 @@ import { silentLog } from '../../src-relay/log.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { startRtmpTestServer } from '../helpers/rtmp-auth-server.js';
-import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { call } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -102,7 +102,7 @@ describe('/ws session and events WebSocket', { timeout: 240_000 }, () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-ws-'));
     tokenDir = mkdtempSync(join(tmpdir(), 'castbridge-ws-token-'));
-    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
+    const overrides = PLAIN_HOST;
     host = await createHost({ dataDir, log: silentLog, overrides });
     tokenHost = await createHost({ dataDir: tokenDir, log: silentLog, overrides: { ...overrides, rest_auth_token: 'tok-123456' } });
     nginx = await startNginxRtmp();

@@ -18,7 +18,7 @@ import { silentLog } from '../../src-relay/log.js';
 import type { LiveStream } from '../../src-relay/streams.js';
 import { createHost, type Host } from '../../src-main/host.js';
 import { PUSH_ROUTES } from '../../src-main/rest/schemas.js';
-import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { freePort, removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { call, push } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -117,7 +117,7 @@ describe('fuzzed JSON on every push method of a real host', { timeout: 300_000 }
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-restfuzz-'));
     nginx = await startNginxRtmp();
-    host = await createHost({ dataDir, log: silentLog, overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' } });
+    host = await createHost({ dataDir, log: silentLog, overrides: PLAIN_HOST });
     mkdirSync(host.mediaDir(), { recursive: true });
     writeFileSync(join(host.mediaDir(), 'tone.wav'), encodeWav(new Int16Array(4800), 48000, 1, 16));
     stream = host.registry.publish(STREAM, { requestKeyframe: () => undefined, close: () => undefined, description: 'test pcm pump' });

@@ -17,7 +17,7 @@ import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { silentLog } from '../../src-relay/log.js';
 import type { LiveStream } from '../../src-relay/streams.js';
 import { createHost, type Host } from '../../src-main/host.js';
-import { startNginxRtmp, removeDir, type NginxRtmp } from '../helpers/servers.js';
+import { startNginxRtmp, removeDir, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { push } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -201,7 +201,7 @@ describe('fuzzed WAV files through sound_on on a real host and transponder', { t
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' },
+      overrides: PLAIN_HOST,
     });
     stream = host.registry.publish(STREAM, { requestKeyframe: () => undefined, close: () => undefined, description: 'test pcm pump' });
     const started = performance.now();

@@ -16,7 +16,7 @@ import { consoleLog, silentLog } from '../../src-relay/log.js';
 import type { TransponderJSON } from '../../src-relay/transponder/service.js';
 import { launchChromium, publishWhip, THREE_LAYERS } from '../helpers/chromium.js';
 import { keyframeTimes, probeStreams, videoPacketTimes } from '../helpers/media.js';
-import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -49,7 +49,7 @@ describe('a layer per target: Chromium simulcast → host → three targets of t
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-simulcast-targets-'));
 
   before(async () => {
-    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
+    const overrides = PLAIN_HOST;
     [host, nginx, browser] = await Promise.all([createHost({ dataDir, log, overrides }), startNginxRtmp(), launchChromium({ fps: 30 })]);
   });
   after(async () => {

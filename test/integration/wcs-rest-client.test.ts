@@ -16,7 +16,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium, publishWhip, type WhipPublication } from '../helpers/chromium.js';
 import { probeStreams } from '../helpers/media.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { push } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -78,14 +78,7 @@ describe('the official WCS REST client against a live host', { timeout: 240_000 
     host = await createHost({
       dataDir,
       log: silentLog,
-      overrides: {
-        rest_http_port: '0',
-        rest_https_enabled: 'false',
-        local_rtmp_enabled: 'false',
-        ws_port: '0',
-        wss_port: '0',
-        allowed_origins: allowedPage.origin,
-      },
+      overrides: { ...PLAIN_HOST, allowed_origins: allowedPage.origin },
     });
     const tone = new Int16Array(48000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 48000)));
     writeFileSync(join(host.mediaDir(), 'tone.wav'), encodeWav(tone, 48000, 1, 16));

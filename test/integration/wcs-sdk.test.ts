@@ -16,7 +16,7 @@ import { createHost, type Host } from '../../src-main/host.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { probeStreams } from '../helpers/media.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { freePort, removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, wsHostOverrides, type NginxRtmp } from '../helpers/servers.js';
 import { call } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -50,15 +50,7 @@ describe('the official WCS Web SDK against Castbridge', { timeout: 300_000 }, ()
     // A stream key nginx's on_publish refuses (403), as an ingest refuses a wrong key.
     const refusePublish = (publish: { name: string }) => publish.name.startsWith('rtmp_refused');
     [nginx, listed, unlisted] = await Promise.all([startNginxRtmp({ refusePublish }), serveSdk(), serveSdk()]);
-    const overrides = {
-      rest_http_port: '0',
-      rest_https_enabled: 'false',
-      local_rtmp_enabled: 'false',
-      ws_port: String(await freePort()),
-      wss_port: String(await freePort()),
-      allowed_origins: listed.origin,
-    };
-    host = await createHost({ dataDir, log, overrides });
+    host = await createHost({ dataDir, log, overrides: await wsHostOverrides(listed.origin) });
     browser = await launchChromium({ fps: 30 });
     context = await browser.newContext();
     // tsx compiles this file with esbuild's keepNames: functions declared inside page.evaluate callbacks call

@@ -34,9 +34,12 @@ export class AudioMixer extends EventEmitter<{ soundEnded: [] }> {
     this.position = 0;
   }
 
+  /** The chunk as this transponder sends it. Unmuted with no sound that is the input itself (not copied):
+   *  what a mixer returns is read, never written to. */
   process(chunk: PcmChunk): PcmChunk {
-    const out = this.muted ? new Int16Array(chunk.samples.length) : chunk.samples.slice();
     const sound = this.sound;
+    if (!sound && !this.muted) return chunk;
+    const out = this.muted ? new Int16Array(chunk.samples.length) : chunk.samples.slice();
     if (!sound) return { time: chunk.time, samples: out };
     let ended = false;
     for (let i = 0; i < out.length; i++) {

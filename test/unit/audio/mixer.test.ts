@@ -18,13 +18,11 @@ describe('AudioMixer (mute and sound injection per transponder)', () => {
     assert.notEqual(out.samples, source);
   });
 
-  test('unmuted without a sound passes the source through, not aliased', () => {
+  test('unmuted without a sound passes the source through uncopied (one less array per packet)', () => {
     const mixer = new AudioMixer();
     const source = sine(1000, 48000, FRAMES, 20000, 2);
-    const out = mixer.process(chunk(0, source));
-    assert.deepEqual(out.samples, source);
-    out.samples[0] = 1;
-    assert.equal(source[0], 0);
+    const input = chunk(0, source);
+    assert.equal(mixer.process(input), input);
   });
 
   test('muted with a sound playing sends only the sound', () => {

@@ -31,9 +31,14 @@ export class Mp4WriteError extends Error {
   override name = 'Mp4WriteError';
 }
 
+/** Tags looked at for the first video tag: a recording's first tag is its video sequence header. */
+const MAX_TAGS_BEFORE_VIDEO = 256;
+
 /** The FourCC of the first video tag when it is an Enhanced RTMP one this writer takes, else undefined. */
 export async function enhancedVideoFourCc(flvPath: string): Promise<'av01' | 'vp09' | undefined> {
+  let seen = 0;
   for await (const tag of flvTags(flvPath)) {
+    if (++seen > MAX_TAGS_BEFORE_VIDEO) return undefined;
     if (tag.type !== TagType.video) continue;
     let fourCc: string | undefined;
     try {

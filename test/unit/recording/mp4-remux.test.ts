@@ -134,7 +134,13 @@ describe('AV1 / VP9 recordings become MP4s (the project’s MP4 writer)', { time
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('pcma.mp4')), []);
   });
 
-  test('an H.264 FLV is no Enhanced RTMP one: it keeps going through ffmpeg', async () => {
-    assert.equal(await enhancedVideoFourCc(join(import.meta.dirname, '..', '..', 'fixtures', 'flv', 'testsrc-64x48-0.5s.flv')), undefined);
+  test('an H.264 FLV is no Enhanced RTMP one: it keeps going through ffmpeg, an H.264 MP4', async () => {
+    const flvPath = join(dir, 'h264.flv');
+    writeFileSync(flvPath, readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'flv', 'testsrc-64x48-0.5s.flv')));
+    assert.equal(await enhancedVideoFourCc(flvPath), undefined);
+    const mp4Path = await remuxToMp4(flvPath, ffmpeg);
+    const probe = await ffprobe(mp4Path);
+    assert.equal(probe.streams.find((s) => s.codec_type === 'video')?.codec_name, 'h264');
+    assert.equal(existsSync(flvPath), false);
   });
 });

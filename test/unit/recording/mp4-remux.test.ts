@@ -2,8 +2,8 @@
 // remuxToMp4 with the app's bundled ffmpeg, which cannot read such an FLV: the project's MP4 writer makes it.
 // Checked in the file's bytes (ftyp brands, av1C / vpcC carrying the SequenceStart's record, esds the
 // AudioSpecificConfig, a sample and a sync sample per frame and keyframe, the audio's edit) and by Debian's
-// ffprobe/ffmpeg (codec, size, every frame decoded). A crash-cut FLV still becomes an MP4; one the writer
-// cannot take keeps its FLV and says why.
+// ffprobe/ffmpeg (codec, size, every frame decoded). A crash-cut FLV still becomes an MP4, as does one left
+// in the folder at host start; one the writer cannot take keeps its FLV and says why.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,9 @@ import { g711Body, TagType } from '../../../src-relay/flv/tags.js';
 import { makeEnhancedFlv, type EnhancedFlv } from '../../helpers/enhanced-flv.js';
 import { decodeVideo, ffprobe } from '../../helpers/media.js';
 import { removeDir } from '../../helpers/servers.js';
+import { RecordingManager } from '../../../src-relay/recording/recordings.js';
+import { TransponderManager } from '../../../src-relay/transponder/manager.js';
+import { StreamRegistry } from '../../../src-relay/streams.js';
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'dinf']);
 const CLIP = { width: 320, height: 180, fps: 30, seconds: 2, gopFrames: 30, audioDelayMs: 7 };
@@ -122,6 +125,21 @@ describe('AV1 / VP9 recordings become MP4s (the project’s MP4 writer)', { time
     const decoded = await decodeVideo(mp4Path);
     assert.deepEqual(decoded.errors, []);
     assert.ok(decoded.frames > source.videoFrames * 0.4 && decoded.frames < source.videoFrames, `${decoded.frames} of ${source.videoFrames} pictures`);
+  });
+
+  test('a VP9 FLV left by a crash becomes an MP4 when the host starts (recoverLeftovers)', async () => {
+    const folder = mkdtempSync(join(dir, 'leftovers-'));
+    writeFileSync(join(folder, 'cam-20261207-010000.flv'), made.vp9!.flv);
+    const transponders = new TransponderManager(new StreamRegistry(), () => ({ streamNamePrefix: '', fullUrl: false, keyframeIntervalMs: 2000 }));
+    const manager = new RecordingManager(transponders, { dir: () => folder, ffmpeg: () => ffmpeg });
+    try {
+      await manager.recoverLeftovers();
+      assert.deepEqual(readdirSync(folder), ['cam-20261207-010000.mp4']);
+      const decoded = await decodeVideo(join(folder, 'cam-20261207-010000.mp4'));
+      assert.deepEqual([decoded.errors, decoded.frames], [[], made.vp9!.videoFrames]);
+    } finally {
+      manager.close();
+    }
   });
 
   test('an FLV the writer cannot take keeps its FLV, no partial MP4, and the reason is given', async () => {

@@ -231,7 +231,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     let held = true;
     // A transponder's recording takes the layer it sends now (and keeps it if the transponder changes layer):
     // of the transcoder's output when the transponder gets H.264 transcoded. A stream's own recording of a
-    // VP8/VP9/AV1 publisher records the stream's H.264 encode (every player and the MP4 remux read it).
+    // VP8/VP9/AV1 publisher records the stream's H.264 encode (an MP4 every player opens).
     const transcoder = !transponder && stream.videoCodec !== 'h264' ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, {})) : undefined;
     const videoStream = transponder?.videoStream ?? transcoder?.output ?? stream;
     const layer = transponder ? videoStream.layers.find((l) => transponder.uses(l)) : transcoder ? videoStream.layers[0] : undefined;

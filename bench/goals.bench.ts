@@ -4,8 +4,12 @@
 // figure of that build, started the same way (its bin/castbridge.js with the flags on its `#!` line):
 //  - host exec → listening: CPU (user+sys, /proc) of `castbridge --headless` when it prints the studio URL,
 //    median of GOALS_STARTS starts taking turns; the peer is `node -e 0`.
-//  - first publish after start: the host's CPU over the 5 s from the first WHIP publish after its start, less
-//    the same for a second publish (the first pays werift's import and the patch's self-test).
+//  - CPU in the first 3 s after listening, idle: the host's CPU from printing its URL to 3 s later, with no
+//    request made (what a host that loads its WebRTC stack once it listens pays there rather than at the
+//    first publish).
+//  - first publish after start: the host's CPU over the 5 s from the first WHIP publish after its start (and
+//    the 3 s above), less the same for a second publish (what the first pays that the second does not: werift's
+//    import and its patches' self-test unless loaded before, first compilations).
 //  - host + children RSS and CPU with one 720p stream from Chromium and 0, then 10 transponders to
 //    nginx-rtmp, over GOALS_WINDOW_S; the peer is ffmpeg receiving the same RTP (relay.bench's tap of an
 //    in-process ingest) and pushing `-c:v copy -c:a aac` to one target.
@@ -100,7 +104,11 @@ async function startRows(list: Build[], dir: string): Promise<string[][]> {
   return [['host exec → listening, CPU s', fmt(before), fmt(after), `node -e 0: ${fmt(peer)}`, (after / peer).toFixed(1), verdict(after, 0.5, ' s')]];
 }
 
+/** CPU s in the first IDLE_AFTER_LISTEN_S after the host printed its URL. */
+const IDLE_AFTER_LISTEN_S = 3;
+
 interface HostFigures {
+  idleAfterListenS: number;
   firstPublishExtraS: number;
   idle: HostLoad;
   loaded: HostLoad;
@@ -111,6 +119,9 @@ async function hostFigures(b: Build, browser: Browser, nginx: NginxRtmp, dir: st
   await (await startHost(data, b.extraFlags, b.cli)).stop(); // the certificate, as in every later start
   const host = await startHost(data, b.extraFlags, b.cli);
   const pid = host.child.pid!;
+  const listening = procStat(pid)?.ticks ?? 0;
+  await new Promise((r) => setTimeout(r, IDLE_AFTER_LISTEN_S * 1000));
+  const idleAfterListenS = ((procStat(pid)?.ticks ?? 0) - listening) / 100;
   const pages: Page[] = [];
   try {
     /** Host CPU s from a WHIP publish (on a page of its own) until 5 s after it was answered. */
@@ -147,7 +158,7 @@ async function hostFigures(b: Build, browser: Browser, nginx: NginxRtmp, dir: st
     await new Promise((r) => setTimeout(r, 3000));
     const loaded = await measureHost(pid, WINDOW_S);
     await second.stop();
-    return { firstPublishExtraS: first.cpu - second.cpu, idle, loaded };
+    return { idleAfterListenS, firstPublishExtraS: first.cpu - second.cpu, idle, loaded };
   } finally {
     for (const page of pages) await page.close().catch(() => undefined);
     await host.stop();
@@ -194,6 +205,7 @@ async function receiveRows(list: Build[], dir: string): Promise<string[][]> {
     const cpu = (l: HostLoad): number => l.hostPercent + l.childPercent;
     const ffmpegText = `ffmpeg RTP bridge, 1 target: ${peer.cpu.toFixed(1)} %, ${peer.rss.toFixed(0)} MB`;
     return [
+      row(`CPU in the first ${IDLE_AFTER_LISTEN_S} s after listening, idle, CPU s`, (h) => h.idleAfterListenS, undefined, '—', () => 'the cost moved out of the first publish', 2),
       row('first publish after start, extra CPU s', (h) => h.firstPublishExtraS, undefined, 'a second publish', (v) => verdict(v, 0.3, ' s'), 2),
       row('WebRTC receive, 0 targets, CPU %', (h) => cpu(h.idle), peer.cpu, ffmpegText, (v) => (v <= 0.5 * peer.cpu ? 'met (≤ 0.5× peer)' : `missed: ${(v / peer.cpu).toFixed(2)}× (goal ≤ 0.5×)`), 1, notes((h) => h.idle)),
       row(`relay, ${TARGETS} targets, CPU %`, (h) => cpu(h.loaded), peer.cpu, ffmpegText, (v) => (v <= peer.cpu ? 'met (≤ 1.0× peer)' : `missed: ${(v / peer.cpu).toFixed(2)}× (goal ≤ 1.0×)`), 1, notes((h) => h.loaded)),

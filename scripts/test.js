@@ -98,6 +98,7 @@ const SERVERS_ONLY = new Set([
   'host-https',
   'host-local-rtmp',
   'host-scenes',
+  'host-webrtc-warmup',
   'push',
   'relay-codecs',
   'rest-fuzz',

@@ -32,7 +32,18 @@ export interface HostOptions {
   staticDir?: string;
   /** Page origins trusted like the host's own (CORS, Origin checks), e.g. the Electron shell's. Never "null" or "*". */
   trustedOrigins?: string[];
+  /**
+   * Load the WebRTC stack (werift) WEBRTC_WARM_UP_MS after the host listens rather than at the first
+   * publish; default true. Off for hosts that never take a WebRTC publisher (e.g. tests of other parts).
+   */
+  warmUpWebRtc?: boolean;
 }
+
+/**
+ * The delay from listening to loading werift: the studio's first requests (page, scripts, /ws) are answered
+ * first, then ~0.5 CPU s of imports run while the user looks at the page, so Go Live does not pay them.
+ */
+export const WEBRTC_WARM_UP_MS = 300;
 
 export interface Host {
   httpUrl: string;
@@ -185,9 +196,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const restServers = rest;
   const host = urlHost(s.rest_bind_address);
   log('host.started', { http: rest.httpPort, https: rest.httpsPort, ws: wcs.wsPort, wss: wcs.wssPort, localRtmp: localRtmp?.rtmpUrl });
+  const warmUp = opts.warmUpWebRtc === false ? undefined : setTimeout(() => void ingest.warmUp(), WEBRTC_WARM_UP_MS);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    clearTimeout(warmUp);
     stopAutoPush();
     await withTimeout(recordings.stopAll(), STOP_RECORDINGS_TIMEOUT_MS).catch((err: unknown) =>
       log('host.stop_recordings_failed', { error: (err as Error).message }),

@@ -209,19 +209,19 @@ export class IngestSession implements StreamSource {
     if (track.kind === 'audio' && this.options.plan.audio) {
       this.audioClock ??= this.clock.addTrack('audio', this.options.plan.audio.clockRate);
     }
-    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', () => this.onAudioRtp(packet)));
-    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', () => this.onRtcp(this.audioClock, packet)));
+    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', this.onAudioRtp, packet, undefined));
+    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', this.onRtcp, this.audioClock, packet));
   }
 
   private attachVideo(track: MediaStreamTrack, pipeline: VideoPipeline): void {
-    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', () => this.onVideoRtp(pipeline, packet)));
-    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', () => this.onRtcp(pipeline.clock, packet)));
+    track.onReceiveRtp.subscribe((packet) => this.guard('rtp', this.onVideoRtp, pipeline, packet));
+    track.onReceiveRtcp.subscribe((packet) => this.guard('rtcp', this.onRtcp, pipeline.clock, packet));
   }
 
-  /** A malformed packet is logged and skipped, never allowed to kill the session. */
-  private guard(what: string, fn: () => void): void {
+  /** A malformed packet is logged and skipped, never allowed to kill the session (fn: a method, no closure per packet). */
+  private guard<A, B>(what: string, fn: (this: this, a: A, b: B) => void, a: A, b: B): void {
     try {
-      fn();
+      fn.call(this, a, b);
     } catch (error) {
       this.log('ingest.packet_error', { mediaSessionId: this.sessionId, what, error: error instanceof Error ? error.message : String(error) });
     }

@@ -3,10 +3,11 @@
 // The offer is read as RFC 8843 (BUNDLE) and RFC 8842 (a=setup) say before werift sees it (bundle.ts,
 // sdp.ts); the publisher's own candidates may come in the offer or trickle in later (trickle()).
 //
-// werift (and IngestSession, which uses its RTCP classes) loads when the first offer arrives, not when the
-// host starts: importing it costs ~0.5 CPU s, which a host that never takes a WebRTC publisher should not
-// pay. Its runtime patches (werift-srtp-patch.ts, with their self-test) are applied in the same step, before
-// the first peer connection exists. Everything else here imports werift's types only.
+// werift (and IngestSession, which uses its RTCP classes) is not imported with this file: importing it costs
+// ~0.5 CPU s, which must not delay the host's start. It loads on warmUp() (the host calls it once it
+// listens, so the first publish does not pay it) or on the first offer, whichever comes first, once per
+// process. Its runtime patches (werift-srtp-patch.ts, with their self-test) are applied in the same step,
+// before the first peer connection exists. Everything else here imports werift's types only.
 import { randomUUID } from 'node:crypto';
 import type { RTCPeerConnection } from 'werift';
 import { silentLog, type Log } from '../log.js';
@@ -90,6 +91,20 @@ export class WebRtcIngest {
     private readonly options: WebRtcIngestOptions = {},
   ) {
     this.log = options.log ?? silentLog;
+  }
+
+  /**
+   * Loads werift and its patches now, so that the first publish does not wait for them. A failure is logged
+   * and not kept: the first offer tries again and answers with the error.
+   */
+  async warmUp(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await loadWebRtcRuntime();
+      this.log('webrtc.ready', { ms: Math.round(performance.now() - t0) });
+    } catch (error) {
+      this.log('webrtc.warm_up_failed', { error: (error as Error).message });
+    }
   }
 
   /** Answers a (non-trickle) SDP offer and registers the stream; throws StreamNameInUseError, IngestError. */

@@ -15,9 +15,11 @@
 //   AES-GCM  decryptRtp          a decipher per packet stays (Node's AEAD takes its IV at creation), the
 //                                IV is built in place and the output written once
 //   NackHandler.setLost          the retransmission timer stops when nothing is missing
+//   RTCRtpReceiver bookkeeping   nackEnabled/twccEnabled without sorting the codecs, runRtcp without a
+//                                promise per packet, StreamStatistics.add without parseInt round trips
 ////
 // One file per concern: werift-rtp-header-patch.ts, werift-srtp-cm-patch.ts, werift-srtp-gcm-patch.ts,
-// werift-nack-patch.ts (the shapes they share in werift-patch-shapes.ts); the upstream write-up of each is in
+// werift-nack-patch.ts, werift-receiver-patch.ts (the shapes they share in werift-patch-shapes.ts); the upstream write-up of each is in
 // docs/werift-upstream.md. This file applies them.
 //
 // The rest (encryption, key derivation, ROC tracking) is werift's. The guard below refuses a werift version
@@ -26,6 +28,7 @@
 // upgrade cannot silently run a patch that no longer fits.
 import { RTCRtpReceiver, RtpHeader, RtpPacket, SrtpAuthenticationError } from 'werift';
 import { setLost, type NackShape } from './werift-nack-patch.js';
+import { addStatistics, findStatisticsClass, guardRunRtcp, nackEnabled, receiverSelfTestRun, twccEnabled } from './werift-receiver-patch.js';
 import { SrtpProfile, WeriftPatchError, requireMethod, weriftContexts, type HeaderShape } from './werift-patch-shapes.js';
 import { deSerializeRtpHeader, sampleRtpPackets } from './werift-rtp-header-patch.js';
 import { cmDecryptRtcp, cmDecryptRtp, setRtcpHeaderParser } from './werift-srtp-cm-patch.js';
@@ -39,14 +42,24 @@ export { CounterModeKeystream } from './werift-srtp-cm-patch.js';
 let applied = false;
 
 /** werift's own methods as they were before the patch, and where they live (for tests and the bench). */
-export let weriftOriginals: Record<'deSerialize' | 'cmRtp' | 'cmRtcp' | 'gcmRtp' | 'setLost', unknown> & { cmProto: object; gcmProto: object } = {
+export let weriftOriginals: Record<'deSerialize' | 'cmRtp' | 'cmRtcp' | 'gcmRtp' | 'setLost' | 'addStatistics' | 'runRtcp', unknown> & {
+  cmProto: object;
+  gcmProto: object;
+  statisticsProto: object;
+  /** RTCRtpReceiver.prototype's own descriptors of nackEnabled and twccEnabled, as werift defined them. */
+  receiverGetters: Record<'nackEnabled' | 'twccEnabled', PropertyDescriptor | undefined>;
+} = {
   deSerialize: undefined,
   cmRtp: undefined,
   cmRtcp: undefined,
   gcmRtp: undefined,
   setLost: undefined,
+  addStatistics: undefined,
+  runRtcp: undefined,
   cmProto: {},
   gcmProto: {},
+  statisticsProto: {},
+  receiverGetters: { nackEnabled: undefined, twccEnabled: undefined },
 };
 
 /** Replaces werift's methods (once); throws WeriftPatchError when werift is not the version or shape patched. */
@@ -71,15 +84,27 @@ export function applyWeriftSrtpPatch(): void {
   if (typeof (receiver.nack as unknown as { sendNack?: unknown }).sendNack !== 'function' || typeof receiver.nack._lost !== 'object') {
     throw new WeriftPatchError('NackHandler has no sendNack/_lost; werift changed');
   }
-  // werift's RtcpHeader parser, taken from what its own SRTCP decrypt returns.
+  const receiverProto = RTCRtpReceiver.prototype as unknown as Record<string, unknown>;
+  requireMethod(receiverProto, 'runRtcp', 'RTCRtpReceiver');
+  const receiverGetters = {
+    nackEnabled: Object.getOwnPropertyDescriptor(receiverProto, 'nackEnabled'),
+    twccEnabled: Object.getOwnPropertyDescriptor(receiverProto, 'twccEnabled'),
+  };
+  if (typeof receiverGetters.nackEnabled?.get !== 'function' || typeof receiverGetters.twccEnabled?.get !== 'function') {
+    throw new WeriftPatchError('RTCRtpReceiver has no nackEnabled/twccEnabled getters; werift changed');
+  }
+  const statisticsProto = findStatisticsClass(sampleRtpPackets()[0]!).prototype as Record<string, unknown>;
   const original = {
     deSerialize: RtpHeader.deSerialize,
     cmRtp: cmProto.decryptRtp,
     cmRtcp: cmProto.decryptRTCP,
     gcmRtp: gcmProto.decryptRtp,
     setLost: nackProto.setLost,
+    addStatistics: statisticsProto.add,
+    runRtcp: receiverProto.runRtcp,
   };
-  weriftOriginals = { ...original, cmProto, gcmProto };
+  weriftOriginals = { ...original, cmProto, gcmProto, statisticsProto, receiverGetters };
+  // werift's RtcpHeader parser, taken from what its own SRTCP decrypt returns.
   const sampleRtcp = Buffer.from('80c8000600000001000000000000000000000000000000000000000000000000', 'hex');
   const headerClass = (cm.rtcp.decryptRTCP(cm.peerRtcp.encryptRTCP(sampleRtcp))[1] as object).constructor as { deSerialize?: (b: Buffer) => unknown };
   if (typeof headerClass.deSerialize !== 'function') throw new WeriftPatchError("the SRTCP decrypt's header has no deSerialize; werift changed");
@@ -97,18 +122,27 @@ export function applyWeriftSrtpPatch(): void {
     cmProto.decryptRTCP = original.cmRtcp;
     gcmProto.decryptRtp = original.gcmRtp;
     nackProto.setLost = original.setLost;
+    statisticsProto.add = original.addStatistics;
+    receiverProto.runRtcp = original.runRtcp;
+    Object.defineProperty(receiverProto, 'nackEnabled', receiverGetters.nackEnabled!);
+    Object.defineProperty(receiverProto, 'twccEnabled', receiverGetters.twccEnabled!);
   };
   // At import a few packets cover the paths (one-byte and two-byte extensions, CSRCs, padding, a full-size
   // payload); the unit test runs every sample.
   const sample = (): ReturnType<typeof sampleRtpPackets> => sampleRtpPackets().filter((_, i) => [0, 2, 3, 4, 8].includes(i));
-  const expected = selfTestRun(sample());
+  const statisticsClass = statisticsProto.constructor as new (clockRate: number) => object;
+  const expected = [...selfTestRun(sample()), ...receiverSelfTestRun(statisticsClass)];
   (RtpHeader as unknown as Record<string, unknown>).deSerialize = deSerializeRtpHeader;
   cmProto.decryptRtp = cmDecryptRtp;
   cmProto.decryptRTCP = cmDecryptRtcp;
   gcmProto.decryptRtp = gcmDecryptRtp;
   nackProto.setLost = setLost;
+  statisticsProto.add = addStatistics;
+  receiverProto.runRtcp = guardRunRtcp(original.runRtcp as () => Promise<void>);
+  Object.defineProperty(receiverProto, 'nackEnabled', { ...receiverGetters.nackEnabled, get: nackEnabled });
+  Object.defineProperty(receiverProto, 'twccEnabled', { ...receiverGetters.twccEnabled, get: twccEnabled });
   try {
-    const actual = selfTestRun(sample());
+    const actual = [...selfTestRun(sample()), ...receiverSelfTestRun(statisticsClass)];
     for (let i = 0; i < expected.length; i++) {
       if (!actual[i]!.equals(expected[i]!)) throw new WeriftPatchError(`self-test case ${i} decrypts differently from werift's own method`);
     }

@@ -151,3 +151,28 @@ export function frameSpacing(times: number[], fps: number, skip = 5): Spacing {
     longestSqueeze,
   };
 }
+
+/**
+ * A WebM (VP8 + Vorbis) of sync marks from one ffmpeg timeline: a dark picture that is white for the first
+ * 100 ms of each second, and silence with a 1 kHz beep for the first 100 ms of each second. For publishers that
+ * play a file (Firefox's mozCaptureStream of a <video> element). Vorbis, not Opus: ffmpeg's WebM muxer moves
+ * the picture later by Opus's codec delay (7 ms); with Vorbis the file reads −2.9 ms by avOffsets (the
+ * muxer's millisecond timestamps).
+ */
+export async function makeMarksWebm(out: string, opts: { seconds: number; width: number; height: number; fps: number }): Promise<string> {
+  const mark = 'lt(mod(t\\,1)\\,0.1)';
+  await run(
+    FFMPEG,
+    [
+      '-hide_banner', '-v', 'error', '-nostdin', '-y',
+      '-f', 'lavfi', '-i', `color=c=0x101010:s=${opts.width}x${opts.height}:r=${opts.fps},drawbox=w=iw:h=ih:t=fill:color=white:enable='${mark}',format=yuv420p`,
+      '-f', 'lavfi', '-i', `aevalsrc='if(${mark}\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000`,
+      '-t', String(opts.seconds),
+      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', String(opts.fps),
+      '-c:a', 'libvorbis', '-q:a', '4',
+      '-f', 'webm', out,
+    ],
+    { timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_OUTPUT },
+  );
+  return out;
+}

@@ -6,13 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHost, type Host } from '../../src-main/host.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
-import { avOffsets, frameSpacing, summarize, type Box, type Spacing, type SyncReport } from '../helpers/av-sync.js';
+import { avOffsets, frameSpacing, makeMarksWebm, summarize, type Box, type Spacing, type SyncReport } from '../helpers/av-sync.js';
 import { launchChromium, MARK_BOX, markLags, publishWhip } from '../helpers/chromium.js';
+import { launchFirefox, publishWhipFirefox } from '../helpers/firefox.js';
 import { push } from '../helpers/http-client.js';
 import { probeStreams, videoPacketTimes } from '../helpers/media.js';
 import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
@@ -140,6 +141,29 @@ describe('A/V sync marks from each publisher, through a Castbridge host to nginx
       // keeps both. How late a loaded machine captures a frame after the page drew it is the publisher's, so
       // the median is held to the goal and the rest is reported.
       assert.ok(Math.abs(summarize(m.sync.offsetsMs).median) <= SYNC_MS, `median offset within ±${SYNC_MS} ms: ${m.marks}`);
+      await publication.stop();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  // Measured, not yet held to the goal (docs/DECISIONS.md, "A/V sync at the target"): on a loaded machine
+  // Firefox's captured sound falls behind real time (its audio sender reports drift by 0.4 s in 10 s) and
+  // the stream clock, which never moves the audio, leaves the picture ~65 ms late.
+  const firefoxTodo = 'Firefox: its audio clock drifts against its sender reports under load; the stream clock does not follow it yet';
+  test('Firefox ESR (a marks WebM played and captured, VP8 over WHIP, transcoded to H.264): every offset within ±40 ms, frames evenly spaced', { todo: firefoxTodo }, async (t) => {
+    const streamName = 'sync_firefox';
+    const [browser, file] = await Promise.all([launchFirefox(), makeMarksWebm(join(dataDir, 'marks.webm'), { seconds: 20, width: 320, height: 180, fps: FPS })]);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
+      const publication = await publishWhipFirefox(page, `${host.httpUrl}/whip/${streamName}`, { only: 'vp8', source: 'file', file: readFileSync(file) });
+      assert.equal(publication.videoCodec, 'vp8');
+      const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
+      await waitFor('video and audio from Firefox', () => stream.params !== undefined && stream.hasAudio, 15_000);
+      const m = await pushAndMeasure(host, nginx, streamName, FPS);
+      t.diagnostic(note('Firefox', m));
+      assertEven(m);
       await publication.stop();
     } finally {
       await browser.close();

@@ -3,7 +3,10 @@
 sources, a test picture at a known frame rate and a sine at a known pitch.
 
 usage: aiortc-publish.py WHIP_URL [--mode default|active|passive|nobundle|trickle] [--seconds N] [--fps N]
-    [--tone HZ] [--gop FRAMES] [--token T]
+    [--tone HZ] [--gop FRAMES] [--token T] [--sync]
+
+--sync sends A/V sync marks instead (sync_tracks): a dark picture that is white for one frame at each whole
+second of media time, and silence with a 100 ms beep at --tone Hz starting at the same media instant.
 
 The offer is aiortc's own, sent after ICE gathering (every candidate in it). --mode changes only the offer
 text we send, as other stacks write it: "active"/"passive" put that a=setup in every m-section (aiortc then
@@ -27,7 +30,8 @@ import urllib.request
 
 import aiortc.codecs.h264 as aiortc_h264
 import av
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+import numpy
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 
 
@@ -50,6 +54,87 @@ def use_gop(frames):
         return codec, codec_name == "h264_omx"
 
     aiortc_h264.create_encoder_context = create_encoder_context
+
+
+AUDIO_RATE = 48000
+#: aiortc's Opus encoder takes 20 ms frames of 48 kHz s16.
+AUDIO_FRAME = 960
+BEEP_SECONDS = 0.1
+
+
+class SyncClock:
+    """The one media timeline of both sync tracks: time zero is the first frame either track is asked for.
+    Each track stamps a frame with its media time (pts) and hands it over at t0 + media time, so frame n of
+    the picture and sample s of the sound that carry the same media time leave their tracks together."""
+
+    def __init__(self):
+        self.t0 = None
+
+    async def wait_until(self, media_seconds):
+        if self.t0 is None:
+            self.t0 = time.monotonic()
+        delay = self.t0 + media_seconds - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class FlashTrack(MediaStreamTrack):
+    """Dark (Y 16) frames, a white one (Y 235) at each whole second of media time; pts in 1/90000 s."""
+
+    kind = "video"
+
+    def __init__(self, clock, fps, width, height):
+        super().__init__()
+        self.clock, self.fps, self.width, self.height = clock, fps, width, height
+        self.n = 0
+
+    async def recv(self):
+        n, self.n = self.n, self.n + 1
+        await self.clock.wait_until(n / self.fps)
+        luma = 235 if n % self.fps == 0 else 16
+        # yuv420p as one plane of height × 1.5 rows: luma, then neutral chroma.
+        picture = numpy.full((self.height * 3 // 2, self.width), 128, dtype=numpy.uint8)
+        picture[: self.height] = luma
+        frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
+        frame.pts = n * 90000 // self.fps
+        frame.time_base = fractions.Fraction(1, 90000)
+        return frame
+
+
+class BeepTrack(MediaStreamTrack):
+    """Silence with a beep of BEEP_SECONDS at `tone` Hz from each whole second of media time; 20 ms mono
+    s16 frames, pts in samples at 48 kHz."""
+
+    kind = "audio"
+
+    def __init__(self, clock, tone):
+        super().__init__()
+        self.clock, self.tone = clock, tone
+        self.k = 0
+
+    async def recv(self):
+        k, self.k = self.k, self.k + 1
+        first = k * AUDIO_FRAME
+        await self.clock.wait_until(first / AUDIO_RATE)
+        s = numpy.arange(first, first + AUDIO_FRAME)
+        on = (s % AUDIO_RATE) < BEEP_SECONDS * AUDIO_RATE
+        samples = numpy.where(on, 16000 * numpy.sin(2 * numpy.pi * self.tone * s / AUDIO_RATE), 0).astype(numpy.int16)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = first
+        frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+        return frame
+
+
+def sync_tracks(fps, tone, width, height):
+    """The --sync source: both tracks on one SyncClock. aiortc 1.4 makes each RTP timestamp from the frame's
+    pts alone (H.264: pts rescaled to 90 kHz; Opus: pts in 48 kHz samples, plus each track's random origin),
+    so the flash frame and the beep's first sample carry the same media time in their tracks' RTP timestamps.
+    Its sender reports pair the RTP time of the last packet *sent* with the report's wallclock: each track's
+    report is late by its encode and send time (the picture's x264 encode more than the sound's), which the
+    receiver has to live with as it does with any aiortc publisher."""
+    clock = SyncClock()
+    return FlashTrack(clock, fps, width, height), BeepTrack(clock, tone)
 
 
 def emit(event, **fields):
@@ -101,11 +186,14 @@ async def publish(args):
     def on_ice():
         emit("ice", state=pc.iceConnectionState)
 
-    size = "640x360"
-    video = MediaPlayer(f"testsrc2=size={size}:rate={args.fps}", format="lavfi")
-    audio = MediaPlayer(f"sine=frequency={args.tone}:sample_rate=48000", format="lavfi")
-    pc.addTrack(video.video)
-    pc.addTrack(audio.audio)
+    if args.sync:
+        for track in sync_tracks(args.fps, args.tone, 640, 360):
+            pc.addTrack(track)
+    else:
+        video = MediaPlayer(f"testsrc2=size=640x360:rate={args.fps}", format="lavfi")
+        audio = MediaPlayer(f"sine=frequency={args.tone}:sample_rate=48000", format="lavfi")
+        pc.addTrack(video.video)
+        pc.addTrack(audio.audio)
 
     await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers every candidate here
     offer = munge(pc.localDescription.sdp, args.mode)
@@ -159,6 +247,7 @@ def main():
     parser.add_argument("--tone", type=int, default=1000)
     parser.add_argument("--token", default="")
     parser.add_argument("--gop", type=int, default=0, help="frames between keyframes (0: aiortc's default, 250)")
+    parser.add_argument("--sync", action="store_true", help="send A/V sync marks (a flash and a beep each second)")
     args = parser.parse_args()
     sys.exit(asyncio.run(publish(args)))
 

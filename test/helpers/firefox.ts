@@ -17,6 +17,8 @@ export const FIREFOX_PREFS: Record<string, unknown> = {
   'media.gmp-manager.url': '',
   'browser.shell.checkDefaultBrowser': false,
   'datareporting.policy.dataSubmissionEnabled': false,
+  // A 'file' source plays a <video> element with sound, no user gesture in the page.
+  'media.autoplay.default': 0,
 };
 
 export async function launchFirefox(): Promise<Browser> {
@@ -43,11 +45,42 @@ interface PageArgs {
   height: number;
   /** The one video codec to offer (setCodecPreferences), or undefined for all of Firefox's. */
   only: string | undefined;
+  /** The WebM to play and capture (base64) instead of the fake camera and microphone. */
+  file: string | undefined;
+}
+
+export interface FirefoxWhipOptions {
+  width?: number;
+  height?: number;
+  only?: string;
+  /**
+   * 'camera' (default): the fake camera and microphone. 'file': `file` (a WebM, e.g. av-sync.ts's
+   * makeMarksWebm) played by a looping <video> element and captured with mozCaptureStream(), picture and
+   * sound from the file's one timeline. (Headless Firefox without a sound device never starts an
+   * AudioContext, so a WebAudio beep is not an option there; a media element plays on the system clock.)
+   */
+  source?: 'camera' | 'file';
+  file?: Buffer;
 }
 
 /** Runs inside the page (serialized by puppeteer). */
 async function publishInPage(args: PageArgs): Promise<{ status: number; location: string; body: string; videoCodec: string }> {
-  const media = await navigator.mediaDevices.getUserMedia({ video: { width: args.width, height: args.height }, audio: true });
+  let player: HTMLVideoElement | undefined;
+  let media: MediaStream;
+  if (args.file) {
+    player = document.createElement('video');
+    player.loop = true;
+    player.src = URL.createObjectURL(new Blob([Uint8Array.from(atob(args.file), (c) => c.charCodeAt(0))], { type: 'video/webm' }));
+    document.body.appendChild(player);
+    await new Promise((resolve, reject) => {
+      player!.oncanplay = resolve;
+      player!.onerror = () => reject(new Error(`the <video> element cannot play the file: ${player!.error?.message ?? 'unknown error'}`));
+    });
+    media = (player as HTMLVideoElement & { mozCaptureStream(): MediaStream }).mozCaptureStream();
+    await player.play();
+  } else {
+    media = await navigator.mediaDevices.getUserMedia({ video: { width: args.width, height: args.height }, audio: true });
+  }
   const pc = new RTCPeerConnection({ iceServers: [] });
   for (const track of media.getTracks()) {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
@@ -72,6 +105,7 @@ async function publishInPage(args: PageArgs): Promise<{ status: number; location
   if (response.status !== 201) {
     pc.close();
     for (const track of media.getTracks()) track.stop();
+    player?.pause();
     return { status: response.status, location: '', body, videoCodec: '' };
   }
   await pc.setRemoteDescription({ type: 'answer', sdp: body });
@@ -84,6 +118,7 @@ async function publishInPage(args: PageArgs): Promise<{ status: number; location
     release: () => {
       pc.close();
       for (const track of media.getTracks()) track.stop();
+      player?.pause();
     },
   });
   return { status: 201, location, body: '', videoCodec };
@@ -101,11 +136,12 @@ async function stopInPage(location: string): Promise<number> {
 }
 
 /**
- * In `page` (on a page of the WHIP server's origin), publishes Firefox's fake camera and microphone over WHIP,
- * non-trickle. A POST answered with anything but 201 is an error naming the status and body.
+ * In `page` (on a page of the WHIP server's origin), publishes Firefox's fake camera and microphone (or a file
+ * played in the page) over WHIP, non-trickle. A POST answered with anything but 201 is an error naming the status and body.
  */
-export async function publishWhipFirefox(page: Page, whipUrl: string, opts: { width?: number; height?: number; only?: string } = {}): Promise<FirefoxWhipPublication> {
-  const args: PageArgs = { whipUrl, width: opts.width ?? 640, height: opts.height ?? 480, only: opts.only };
+export async function publishWhipFirefox(page: Page, whipUrl: string, opts: FirefoxWhipOptions = {}): Promise<FirefoxWhipPublication> {
+  if (opts.source === 'file' && !opts.file) throw new Error("publishWhipFirefox: source 'file' needs the file's bytes in opts.file");
+  const args: PageArgs = { whipUrl, width: opts.width ?? 640, height: opts.height ?? 480, only: opts.only, file: opts.source === 'file' ? opts.file!.toString('base64') : undefined };
   // tsx compiles with esbuild's keepNames: the named functions inside publishInPage call its __name helper.
   await page.evaluate('globalThis.__name ??= (f) => f');
   const answer = await page.evaluate(publishInPage, args);

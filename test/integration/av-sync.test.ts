@@ -1,0 +1,173 @@
+// A/V sync and frame spacing at the target, for each publisher: the publisher sends a picture that turns
+// white at the instant a beep starts, once a second; a Castbridge host takes it over WHIP, a transponder
+// started over REST pushes it to nginx-rtmp, and the recording is decoded (mean luma per frame, the sound's
+// envelope) to pair each flash with its beep. For aiortc every offset (audio − video) lies within ±40 ms and
+// the frames are spaced a whole number of frames ±5 ms apart; Chromium, whose canvas frames are stamped when
+// captured, is held to the median; Firefox is measured (a todo). Figures: docs/DECISIONS.md.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHost, type Host } from '../../src-main/host.js';
+import { consoleLog, silentLog } from '../../src-relay/log.js';
+import { avOffsets, frameSpacing, makeMarksWebm, summarize, type Box, type Spacing, type SyncReport } from '../helpers/av-sync.js';
+import { launchChromium, MARK_BOX, markLags, publishWhip } from '../helpers/chromium.js';
+import { launchFirefox, publishWhipFirefox } from '../helpers/firefox.js';
+import { push } from '../helpers/http-client.js';
+import { probeStreams, videoPacketTimes } from '../helpers/media.js';
+import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'aiortc-publish.py');
+const FPS = 30;
+/** A keyframe every 2 s (aiortc ignores keyframe requests: a target's first picture waits for one). */
+const GOP = 60;
+/** The 'marks' canvas of chromium.ts is drawn and captured at 60 fps. */
+const MARKS_FPS = 60;
+/** How long the transponder pushes once it publishes. */
+const PUSH_MS = 8000;
+/** Goal for every offset at the target (docs/DESIGN.md §3 "Timestamps"). */
+const SYNC_MS = 40;
+
+interface Measured {
+  sync: SyncReport;
+  spacing: Spacing;
+  /** The marks, for assertion messages. */
+  marks: string;
+  /** The spacings, for assertion messages. */
+  gaps: string;
+}
+
+/**
+ * Pushes `streamName` to nginx for PUSH_MS once it publishes video, then reads the recording: its codecs,
+ * the sync marks' offsets and the frame spacing.
+ */
+async function pushAndMeasure(host: Host, nginx: NginxRtmp, streamName: string, fps: number, box?: Box): Promise<Measured> {
+  const started = await push(host.httpUrl, 'startup', { streamName, rtmpUrl: nginx.url('live') });
+  assert.equal(started.status, 200, started.text);
+  const { mediaSessionId } = started.json() as { mediaSessionId: string };
+  await waitFor('the transponder PUBLISHING video', async () => {
+    const found = await push(host.httpUrl, 'find', { mediaSessionId });
+    const t = found.status === 200 ? (found.json() as { status: string; stats?: { fps?: number } }[])[0] : undefined;
+    return t?.status === 'PUBLISHING' && (t.stats?.fps ?? 0) > 0;
+  }, 20_000);
+  await new Promise((r) => setTimeout(r, PUSH_MS));
+  assert.equal((await push(host.httpUrl, 'terminate', { mediaSessionId })).status, 200);
+  const file = await nginx.waitForRecording();
+
+  const summary = await probeStreams(file);
+  assert.equal(summary.video?.codec, 'h264');
+  assert.equal(summary.audio?.codec, 'aac');
+  const sync = await avOffsets(file, { box });
+  const marks = `offsets ${sync.offsetsMs.join(' ')} ms; flashes at ${sync.flashes.map((t) => t.toFixed(3)).join(' ')} s, beeps at ${sync.beeps.map((t) => t.toFixed(3)).join(' ')} s`;
+  assert.ok(sync.offsetsMs.length >= PUSH_MS / 1000 - 2, `at least ${PUSH_MS / 1000 - 2} flashes paired with a beep: ${marks}`);
+  const spacing = frameSpacing(await videoPacketTimes(file), fps);
+  const gaps = `spacings ${spacing.gaps.join(' ')}`;
+  assert.ok(Math.abs(spacing.fps - fps) <= fps * 0.06, `frame rate ${spacing.fps.toFixed(2)}; ${gaps}`);
+  assert.ok(spacing.longestSqueeze < 3, `no run of 3 spacings under 5 ms (longest ${spacing.longestSqueeze}); ${gaps}`);
+  return { sync, spacing, marks, gaps };
+}
+
+/** The goals for a publisher whose frames are captured on a steady clock: every offset, every spacing. */
+function assertEven(m: Measured): void {
+  assert.deepEqual(m.sync.offsetsMs.filter((o) => Math.abs(o) > SYNC_MS), [], `every offset within ±${SYNC_MS} ms: ${m.marks}`);
+  assert.ok(m.spacing.oneFrame >= m.spacing.gaps.length / 2, `most spacings are one frame; ${m.gaps}`);
+  assert.deepEqual(m.spacing.offGrid, [], `every spacing after the first 5 is a whole number of frames ±5 ms; ${m.gaps}`);
+}
+
+function note(publisher: string, m: Measured): string {
+  const { median, maxAbs } = summarize(m.sync.offsetsMs);
+  const s = m.spacing;
+  return `${publisher}: A/V (audio − video) median ${median} ms, max |${maxAbs}| ms over ${m.sync.offsetsMs.length} marks [${m.sync.offsetsMs.join(' ')}]; ${s.fps.toFixed(2)} fps, ${s.oneFrame}/${s.gaps.length} spacings one frame ±5 ms, ${s.offGrid.length} off the frame grid (${Math.min(...s.gaps)}…${Math.max(...s.gaps)} ms)`;
+}
+
+describe('A/V sync marks from each publisher, through a Castbridge host to nginx-rtmp', { timeout: 180_000 }, () => {
+  let dataDir: string;
+  let host: Host;
+  let nginx: NginxRtmp;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'castbridge-av-sync-'));
+    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
+    [host, nginx] = await Promise.all([createHost({ dataDir, log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog, overrides }), startNginxRtmp()]);
+  });
+
+  after(async () => {
+    await host?.close();
+    await nginx?.stop();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  test('aiortc (python3-aiortc 1.4, H.264 + Opus): every offset within ±40 ms, frames evenly spaced', async (t) => {
+    const streamName = 'sync_aiortc';
+    const child = spawn('/usr/bin/python3', [PUBLISHER, `${host.httpUrl}/whip/${streamName}`, '--sync', '--seconds', '60', '--fps', String(FPS), '--gop', String(GOP)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('aiortc publishing', () => stdout.includes('"publishing"'), 30_000).catch((error: Error) => {
+        throw new Error(`${error.message}; aiortc printed ${stdout.slice(-500)} ${stderr.slice(-1000)}`);
+      });
+      const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
+      await waitFor('SPS and audio from aiortc', () => stream.params !== undefined && stream.hasAudio, 15_000);
+      const m = await pushAndMeasure(host, nginx, streamName, FPS);
+      t.diagnostic(note('aiortc', m));
+      assertEven(m);
+    } finally {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+
+  test('Chromium (canvas flash + WebAudio beep over WHIP): median offset within ±40 ms, the frame rate kept, no squeezed frames', async (t) => {
+    const streamName = 'sync_chromium';
+    const browser = await launchChromium({ fps: FPS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
+      const publication = await publishWhip(page, `${host.httpUrl}/whip/${streamName}`, { width: 640, height: 360, source: 'marks' });
+      const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
+      await waitFor('SPS and audio from Chromium', () => stream.params !== undefined && stream.hasAudio, 15_000);
+      const m = await pushAndMeasure(host, nginx, streamName, MARKS_FPS, MARK_BOX);
+      t.diagnostic(`${note('Chromium', m)}; the page drew each flash ${(await markLags(page)).join(' ')} ms after its beep`);
+      // Chromium stamps each canvas frame when it captures it, and its sender reports are exact: the relay
+      // keeps both. How late a loaded machine captures a frame after the page drew it is the publisher's, so
+      // the median is held to the goal and the rest is reported.
+      assert.ok(Math.abs(summarize(m.sync.offsetsMs).median) <= SYNC_MS, `median offset within ±${SYNC_MS} ms: ${m.marks}`);
+      await publication.stop();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  // Measured, not yet held to the goal (docs/DECISIONS.md, "A/V sync at the target"): on a loaded machine
+  // Firefox's captured sound falls behind real time (its audio sender reports drift by 0.4 s in 10 s) and
+  // the stream clock, which never moves the audio, leaves the picture ~65 ms late.
+  const firefoxTodo = 'Firefox: its audio clock drifts against its sender reports under load; the stream clock does not follow it yet';
+  test('Firefox ESR (a marks WebM played and captured, VP8 over WHIP, transcoded to H.264): every offset within ±40 ms, frames evenly spaced', { todo: firefoxTodo }, async (t) => {
+    const streamName = 'sync_firefox';
+    const [browser, file] = await Promise.all([launchFirefox(), makeMarksWebm(join(dataDir, 'marks.webm'), { seconds: 20, width: 320, height: 180, fps: FPS })]);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.httpUrl}/rest-api/openapi.json`);
+      const publication = await publishWhipFirefox(page, `${host.httpUrl}/whip/${streamName}`, { only: 'vp8', source: 'file', file: readFileSync(file) });
+      assert.equal(publication.videoCodec, 'vp8');
+      const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
+      await waitFor('video and audio from Firefox', () => stream.params !== undefined && stream.hasAudio, 15_000);
+      const m = await pushAndMeasure(host, nginx, streamName, FPS);
+      t.diagnostic(note('Firefox', m));
+      assertEven(m);
+      await publication.stop();
+    } finally {
+      await browser.close();
+    }
+  });
+});

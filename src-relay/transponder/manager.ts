@@ -34,8 +34,11 @@ import { layerChoiceProblem } from './layers.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
 import { enhancedFourCcs, videoCodecsProblem, videoRoute } from './video-route.js';
 import { TranscoderHub } from './transcode/hub.js';
-import type { TranscoderOptions } from './transcode/transcoder.js';
+import type { H264Transcoder, TranscoderOptions } from './transcode/transcoder.js';
 import { transcodeBitrateKbps } from './transcode/bitrate.js';
+import { transcoderProblem } from './transcode/transcoder.js';
+import { DEFAULT_MAX_KEYFRAME_INTERVAL_MS, keyframeTranscodeReason, maxKeyframeIntervalProblem } from './keyframe-path.js';
+import type { VideoRoute } from './video-route.js';
 
 export interface RelayConfig {
   /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
@@ -60,7 +63,7 @@ const STATS_INTERVAL_MS = 1000;
 /** The layer options of a startup, for its log line. */
 function layerOptionsForLog(options: TransponderOptions): Record<string, string | number | boolean> {
   const fields: Record<string, string | number | boolean> = {};
-  for (const key of ['quality', 'maxBitrateKbps', 'maxHeight', 'adaptive'] as const) if (options[key] !== undefined) fields[key] = options[key];
+  for (const key of ['quality', 'maxBitrateKbps', 'maxHeight', 'adaptive', 'maxKeyframeIntervalMs'] as const) if (options[key] !== undefined) fields[key] = options[key];
   return fields;
 }
 
@@ -128,8 +131,10 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') throw new TransponderError(400, `options.adaptive must be true or false, got ${String(options.adaptive)}`);
     const codecsProblem = videoCodecsProblem(options.videoCodecs);
     if (codecsProblem) throw new TransponderError(400, codecsProblem);
+    const keyframeProblem = maxKeyframeIntervalProblem(options.maxKeyframeIntervalMs);
+    if (keyframeProblem) throw new TransponderError(400, keyframeProblem);
     if (existing) this.remove(existing);
-    const route = videoRoute(stream.videoCodec, options.videoCodecs);
+    const route = this.keyframeRoute(stream, options, videoRoute(stream.videoCodec, options.videoCodecs));
     const fourCcList = enhancedFourCcs(options.videoCodecs);
     const transcoder =
       route.path === 'transcode'
@@ -144,6 +149,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       target: fourCcList.length ? { ...target, fourCcList } : target,
       route,
       ...(transcoder ? { transcoder } : {}),
+      keyframeTranscoder: () => this.keyframeTranscoder(stream, options),
       rtmpUrl: request.rtmpUrl,
       options,
       audioCodec,
@@ -252,6 +258,28 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
         this.dropOutputsIfUnused(stream, outputs);
       },
     };
+  }
+
+  /**
+   * A copy of H.264 that would give the target keyframes too far apart (keyframe-path.ts: the publisher
+   * ignores requests and its own interval, as measured so far, is longer than the target takes) starts on
+   * the stream's H.264 encode instead, when the app's ffmpeg can run it. A copy started before that is known
+   * changes later (Transponder.checkKeyframes).
+   */
+  private keyframeRoute(stream: LiveStream, options: TransponderOptions, route: VideoRoute): VideoRoute {
+    if (route.path !== 'copy' || route.codec !== 'h264' || stream.videoCodec !== 'h264') return route;
+    const layer = stream.layers[0];
+    const facts = { ignoresRequests: stream.ignoresKeyframeRequests, spacingMs: layer?.keyframeSpacingMs ?? 0 };
+    const reason = keyframeTranscodeReason(facts, options.maxKeyframeIntervalMs ?? DEFAULT_MAX_KEYFRAME_INTERVAL_MS);
+    if (!reason || transcoderProblem(stream.videoCodec)) return route;
+    return { codec: 'h264', path: 'transcode', reason };
+  }
+
+  /** The stream's H.264 encode for a copy whose keyframes come too far apart, or what keeps it from running. */
+  private keyframeTranscoder(stream: LiveStream, options: TransponderOptions): H264Transcoder | string {
+    if (stream.ended) return 'the stream ended';
+    const problem = transcoderProblem(stream.videoCodec);
+    return problem ?? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options));
   }
 
   private transcoderOptions(stream: LiveStream, options: TransponderOptions): TranscoderOptions {

@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import type { LiveStream, StreamRegistry, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import { silentLog } from '../log.js';
-import type { AudioCodec } from '../media.js';
+import type { AudioCodec, VideoFrame } from '../media.js';
+import { GopKeeper } from './transcode/gop.js';
 import { AUDIO_CODECS } from '../media.js';
 import {
   TransponderError,
@@ -87,6 +88,9 @@ interface StreamOutputs {
   recordings: number;
   /** Recordings that follow one layer (a transponder's), by layer: that layer's keyframes stay periodic. */
   layerRecordings: Map<VideoLayer, number>;
+  /** An H.264 stream's pictures since its last keyframe, for a transcoder started for keyframes later. */
+  gop: GopKeeper;
+  keepGop: (frame: VideoFrame) => void;
   onEnd: (reason: string) => void;
 }
 
@@ -136,12 +140,11 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     if (existing) this.remove(existing);
     const route = this.keyframeRoute(stream, options, videoRoute(stream.videoCodec, options.videoCodecs));
     const fourCcList = enhancedFourCcs(options.videoCodecs);
+    const outputs = this.outputsOf(stream);
     const transcoder =
       route.path === 'transcode'
         ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options))
         : undefined;
-
-    const outputs = this.outputsOf(stream);
     const mediaSessionId = newMediaSessionId();
     const transponder = new Transponder({
       mediaSessionId,
@@ -283,7 +286,8 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
   }
 
   private transcoderOptions(stream: LiveStream, options: TransponderOptions): TranscoderOptions {
-    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log };
+    const gop = (): readonly VideoFrame[] => this.outputs.get(stream)?.gop.frames ?? [];
+    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log, gop };
   }
 
   private get(mediaSessionId: string): Transponder {
@@ -316,8 +320,11 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const onEnd = (reason: string): void => {
       for (const t of [...transponders]) void t.stop(reason).finally(() => this.remove(t));
     };
+    const gop = new GopKeeper();
     outputs = {
       transponders,
+      gop,
+      keepGop: (frame) => gop.push(frame),
       keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () => (outputs?.recordings ?? 0) > 0),
       layerKeyframes: new Map(),
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
@@ -327,6 +334,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       onEnd,
     };
     stream.once('end', onEnd);
+    if (stream.videoCodec === 'h264') stream.on('video', outputs.keepGop);
     this.outputs.set(stream, outputs);
     return outputs;
   }
@@ -352,6 +360,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     for (const scheduler of outputs.layerKeyframes.values()) scheduler.close();
     outputs.audio.close();
     stream.off('end', outputs.onEnd);
+    stream.off('video', outputs.keepGop);
     this.outputs.delete(stream);
   }
 

@@ -28,7 +28,7 @@ const FPS = 30;
 const GOP = 300;
 /** The targets run this long after the publisher's first keyframe: its second comes at 10 s. */
 const RUN_MS = 14_000;
-const SIZE = [640, 480];
+const SIZE = [640, 360];
 
 interface Found {
   name: string;

@@ -22,10 +22,11 @@ import { h264Params, NalUnitType, nalType, parseAvcDecoderConfigurationRecord, s
 import { FlvReader } from '../../flv/file.js';
 import { AvcPacketType, FrameType, TagType } from '../../flv/tags.js';
 import type { Log } from '../../log.js';
-import { frameBytes, isH264Params, type H264Frame, type VideoCodec, type VideoFrame, type VideoParams } from '../../media.js';
+import { isH264Params, type H264Frame, type VideoCodec, type VideoFrame, type VideoParams } from '../../media.js';
 import { LiveStream } from '../../streams.js';
 import { findFfmpeg } from '../audio/ffmpeg.js';
 import { transcodeArgs, transcodeCapability } from './ffmpeg-video.js';
+import { GopKeeper } from './gop.js';
 import { AV1_TEMPORAL_DELIMITER, ivfFileHeader, ivfFrameHeader, type IvfFourCc } from './ivf.js';
 
 const IVF_FOURCC: Record<VideoCodec, IvfFourCc> = { h264: 'H264', vp8: 'VP80', vp9: 'VP90', av1: 'AV01' };
@@ -36,12 +37,6 @@ const STDERR_TAIL_BYTES = 2000;
 const MAX_OUTPUT_TAG_BYTES = 8 * 1024 * 1024;
 /** Pictures written and not yet out of the encoder beyond this mean it is stuck (a start's burst counts too). */
 const MAX_IN_FLIGHT = 600;
-/**
- * The publisher's pictures since its last keyframe are kept up to this many (20 s at 30 fps: a publisher
- * whose keyframes are 10 s apart is what needs the transcoder for its keyframes) and bytes.
- */
-const MAX_GOP_FRAMES = 600;
-const MAX_GOP_BYTES = 32 * 1024 * 1024;
 /** The child starts this long after the first keyframe request (the targets going live together connect within it). */
 export const START_COALESCE_MS = 300;
 
@@ -51,6 +46,8 @@ export interface TranscoderOptions {
   log: Log;
   /** The ffmpeg to run (default: the app's, audio/ffmpeg.ts findFfmpeg). */
   ffmpeg?: () => string;
+  /** The stream's pictures since its last keyframe, kept before this transcoder existed (gop.ts). */
+  gop?: () => readonly VideoFrame[];
 }
 
 export interface TranscoderEvents {
@@ -90,9 +87,8 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
   /** A target asked for a keyframe: the child runs from then on. */
   private wanted = false;
   private startTimer: NodeJS.Timeout | undefined;
-  /** The publisher's pictures from its last keyframe on (empty before the first or past the limits). */
-  private gop: VideoFrame[] = [];
-  private gopBytes = 0;
+  /** The publisher's pictures from its last keyframe on. */
+  private readonly gop = new GopKeeper();
   private readonly stats = { framesIn: 0, framesOut: 0, restarts: 0, latencySum: 0 };
   private readonly codec: VideoCodec;
   private readonly onVideo = (frame: VideoFrame): void => this.input(frame);
@@ -114,6 +110,7 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     });
     // The one layer exists from the start: a target asks it for the keyframe that starts the child.
     this.output.layer();
+    for (const frame of options.gop?.() ?? []) this.gop.push(frame);
     source.on('video', this.onVideo);
     source.once('end', this.onEnd);
     // A keyframe soon: pictures to start from (and less to decode first) when the publisher honours requests.
@@ -173,7 +170,7 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
 
   private input(frame: VideoFrame): void {
     if (this.closed || this.errorValue || frame.codec !== this.codec) return;
-    this.keep(frame);
+    this.gop.push(frame);
     const params = this.source.params;
     const child = this.child;
     if (child && frame.keyframe && params && (params.width !== child.width || params.height !== child.height)) {
@@ -186,32 +183,16 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     else this.startFromGop();
   }
 
-  private keep(frame: VideoFrame): void {
-    if (frame.keyframe) {
-      this.gop = [];
-      this.gopBytes = 0;
-    } else if (this.gop.length === 0) {
-      return; // no keyframe to decode it from
-    }
-    const bytes = frameBytes(frame);
-    if (this.gop.length >= MAX_GOP_FRAMES || this.gopBytes + bytes > MAX_GOP_BYTES) {
-      this.gop = [];
-      this.gopBytes = 0;
-      return;
-    }
-    this.gop.push(frame);
-    this.gopBytes += bytes;
-  }
-
   /** Starts the child when wanted, from the kept pictures (decoded up to the newest, which is encoded first). */
   private startFromGop(): void {
     const params = this.source.params;
-    if (!this.wanted || this.child || this.errorValue || this.gop.length === 0 || !params) return;
-    const first = this.gop[0]!;
-    const newest = this.gop[this.gop.length - 1]!;
+    const gop = this.gop.frames;
+    if (!this.wanted || this.child || this.errorValue || gop.length === 0 || !params) return;
+    const first = gop[0]!;
+    const newest = gop[gop.length - 1]!;
     const child = this.startChild(first, params.width, params.height, Math.round(newest.dts - first.dts));
     if (!child) return;
-    for (const frame of this.gop) this.write(child, frame);
+    for (const frame of gop) this.write(child, frame);
   }
 
   private startChild(frame: VideoFrame, width: number, height: number, encodeFromMs: number): Child | undefined {

@@ -9,11 +9,11 @@ describe('what a target gets of the publisher\'s video', () => {
     assert.deepEqual(videoRoute('h264'), { codec: 'h264', path: 'copy' });
     assert.deepEqual(videoRoute('h264', ['av1', 'h264']), { codec: 'h264', path: 'copy' });
     assert.deepEqual(videoRoute('av1', ['av1', 'h264']), { codec: 'av1', path: 'copy' });
-    assert.deepEqual(videoRoute('av1'), { codec: 'h264', path: 'transcode' });
-    assert.deepEqual(videoRoute('vp9', ['av1', 'h264']), { codec: 'h264', path: 'transcode' });
+    assert.deepEqual(videoRoute('av1'), { codec: 'h264', path: 'transcode', reason: 'the publisher sends AV1; the target takes H264' });
+    assert.deepEqual(videoRoute('vp9', ['av1', 'h264']), { codec: 'h264', path: 'transcode', reason: 'the publisher sends VP9; the target takes AV1, H264' });
     assert.deepEqual(videoRoute('vp9', ['vp9']), { codec: 'vp9', path: 'copy' });
     // VP8 has no FLV form a target takes: always transcoded.
-    assert.deepEqual(videoRoute('vp8', ['av1', 'vp9', 'h264']), { codec: 'h264', path: 'transcode' });
+    assert.deepEqual(videoRoute('vp8', ['av1', 'vp9', 'h264']), { codec: 'h264', path: 'transcode', reason: 'the publisher sends VP8; the target takes AV1, VP9, H264' });
   });
 
   test('options.videoCodecs: bad values are named', () => {

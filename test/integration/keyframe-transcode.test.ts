@@ -27,7 +27,7 @@ const FPS = 30;
 /** 10 s between the publisher's keyframes. */
 const GOP = 300;
 /** The targets run this long after the publisher's first keyframe: its second comes at 10 s. */
-const RUN_MS = 14_000;
+const RUN_MS = 15_000;
 const SIZE = [640, 360];
 
 interface Found {

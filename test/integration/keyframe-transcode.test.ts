@@ -26,8 +26,8 @@ const PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'aiortc-publish.py'
 const FPS = 30;
 /** 10 s between the publisher's keyframes. */
 const GOP = 300;
-/** The targets run this long after the publisher's first keyframe: its second comes at 10 s. */
-const RUN_MS = 15_000;
+/** The targets run this long after the publisher's second keyframe (10 s after its first, later when aiortc is slow). */
+const AFTER_SECOND_KEYFRAME_MS = 3000;
 const SIZE = [640, 360];
 
 interface Found {
@@ -67,11 +67,11 @@ describe('a publisher with keyframes 10 s apart that ignores keyframe requests (
       const stream = await waitFor(`the stream on the host (${stderr.slice(-300)})`, () => host.registry.get(streamName), 20_000);
       const early = await start(targets.early);
       await waitFor(`aiortc's first keyframe (${stdout.slice(-300)})`, () => stream.params !== undefined, 20_000);
-      const firstKeyframeAt = Date.now();
       const copy = await start(targets.copy, { maxKeyframeIntervalMs: 12_000 });
       await waitFor('"early" changed to the H.264 encode', async () => (await find(early))?.videoPath === 'transcode', 10_000);
       const late = await start(targets.late);
-      await new Promise((r) => setTimeout(r, Math.max(0, firstKeyframeAt + RUN_MS - Date.now())));
+      await waitFor('aiortc\'s second keyframe', () => (stream.layers[0]?.keyframeIntervalMs ?? 0) > 0, 40_000, 200);
+      await new Promise((r) => setTimeout(r, AFTER_SECOND_KEYFRAME_MS));
       const ids = { early, late, copy };
       for (const key of ['early', 'late', 'copy'] as const) targets[key].json = await find(ids[key]);
       ignoresAtEnd = host.registry.get(streamName)?.ignoresKeyframeRequests;
@@ -107,8 +107,9 @@ describe('a publisher with keyframes 10 s apart that ignores keyframe requests (
     assert.equal(copy?.videoPath, 'copy', JSON.stringify(copy));
     assert.equal(copy?.videoPathReason, undefined);
     assert.equal(copy?.options.maxKeyframeIntervalMs, 12_000);
-    // By the end the publisher's second keyframe came: its interval is measured (10 s of its clock).
-    assert.ok(Math.abs((copy?.sourceKeyframes?.intervalMs ?? 0) - 10_000) < 500, `measured interval ${copy?.sourceKeyframes?.intervalMs} ms`);
+    // The publisher's second keyframe came: its interval is measured (300 pictures: 10 s, more when aiortc
+    // drops pictures on a loaded machine).
+    assert.ok((copy?.sourceKeyframes?.intervalMs ?? 0) > 9500, `measured interval ${copy?.sourceKeyframes?.intervalMs} ms`);
   });
 
   for (const key of ['early', 'late'] as const) {
@@ -125,11 +126,22 @@ describe('a publisher with keyframes 10 s apart that ignores keyframe requests (
       const keys = await keyframeTimes(file);
       // "early" may have had aiortc's first keyframe copied before the change: the encode's keyframes follow.
       const fromEncode = key === 'early' && summary.video?.profile !== 'High' ? keys.slice(1) : keys;
-      const spacing = fromEncode.slice(1).map((k, i) => k - fromEncode[i]!);
       assert.ok(fromEncode.length >= 3, `keyframes at ${keys.join(', ')}`);
-      assert.ok(spacing.every((s) => s <= 2.1), `keyframes at ${keys.map((k) => k.toFixed(2)).join(', ')}`);
+      // A keyframe at most 2.1 s after the last, unless the publisher sent no picture then (aiortc pauses on
+      // a loaded machine): then the first picture after the pause is one.
+      const pauses: string[] = [];
+      for (let i = 1; i < fromEncode.length; i++) {
+        const [k1, k2] = [fromEncode[i - 1]!, fromEncode[i]!];
+        if (k2 - k1 <= 2.1) continue;
+        const between = times.filter((p) => p > k1 + 2.1 && p < k2);
+        assert.deepEqual(between, [], `pictures between ${k1.toFixed(2)} + 2.1 s and the next keyframe at ${k2.toFixed(2)}; keyframes at ${keys.map((k) => k.toFixed(2)).join(', ')}`);
+        pauses.push(`${k1.toFixed(2)}–${k2.toFixed(2)}`);
+      }
+      const spacing = fromEncode.slice(1).map((k, i) => k - fromEncode[i]!);
+      assert.ok(spacing.filter((s) => s >= 1.9 && s <= 2.1).length >= 1, `keyframes 2 s apart: ${keys.map((k) => k.toFixed(2)).join(', ')}`);
+      assert.ok(spacing.every((s) => s >= 1.9), `no keyframe sooner than 2 s after the last: ${keys.map((k) => k.toFixed(2)).join(', ')}`);
       if (key === 'late') assert.ok(keys[0]! < 0.05, `the first picture is a keyframe (${keys[0]})`);
-      t.diagnostic(`${key}: ${times.length} frames (first profile ${summary.video?.profile}), keyframes at ${keys.map((k) => k.toFixed(2)).join(' ')}; ${targets[key].json?.videoPathReason}`);
+      t.diagnostic(`${key}: ${times.length} frames (first profile ${summary.video?.profile}), keyframes at ${keys.map((k) => k.toFixed(2)).join(' ')}${pauses.length ? `, publisher paused in ${pauses.join(', ')}` : ''}; ${targets[key].json?.videoPathReason}`);
     });
   }
 

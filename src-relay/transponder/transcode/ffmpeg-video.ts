@@ -77,7 +77,10 @@ export function transcodeArgs({ decoder, bitrateKbps, keyframeIntervalMs, encode
     ...(from > 0 ? ['-vf', `select='gte(t,${from})',setpts=PTS-STARTPTS`] : []),
     ...['-vsync', '0', '-c:v', H264_ENCODER, '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
     ...['-profile:v', 'high', '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps}k`],
-    ...['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],
+    // A keyframe `seconds` after the previous forced one (the first picture is an IDR anyway): after a pause in
+    // the publisher's video the next picture is one, and the cadence counts from it (n_forced*seconds would
+    // make every picture a keyframe until the count caught up with the clock).
+    ...['-force_key_frames', `expr:if(isnan(prev_forced_t),gte(t,${seconds}),gte(t,prev_forced_t+${seconds}))`],
     // Rate control from the pictures' timestamps: the input's time base is 1 ms, which x264 would otherwise
     // take for 1000 fps and give each picture a thirty-third of its share of the bitrate.
     ...['-x264-params', 'force-cfr=0'],

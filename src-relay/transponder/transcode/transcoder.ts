@@ -12,7 +12,8 @@
 // The child starts when a target first asks for a keyframe (it starts publishing), not before: its first
 // picture out is an IDR, and a target connecting after it would wait for the next one. It need not wait for
 // the publisher's next keyframe either (which may be seconds away: aiortc ignores requests): the pictures
-// since the publisher's last keyframe are kept, fed first and decoded only, and encoding starts at the
+// since the publisher's last keyframe are kept (for an H.264 stream, from before this transcoder existed:
+// options.gop), fed first and decoded only, and encoding starts at the
 // newest one, START_COALESCE_MS after the first request so that targets started together all get that IDR.
 // Later targets get the encoder's next periodic keyframe (at most keyframeIntervalMs away).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -290,7 +291,8 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
 
 /**
  * An H.264 access unit as one IVF frame: its NAL units with start codes, an IDR led by the stream's SPS and
- * PPS unless it carries its own (the decoder has no other source of parameter sets).
+ * PPS unless it carries its own (the decoder has no other source of parameter sets). IVF carries one time per
+ * frame, written from the decode time: WebRTC's H.264 has no B-frames (cts 0), so it is the picture's time too.
  */
 function annexB(frame: H264Frame, params: VideoParams | undefined): Buffer {
   const carriesSps = frame.nalus.some((n) => nalType(n) === NalUnitType.sps);

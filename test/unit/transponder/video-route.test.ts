@@ -43,7 +43,7 @@ describe('the transcoder\'s input and command line', () => {
     assert.match(args, /-c:v libaom-av1 -f ivf -i pipe:0/);
     assert.match(args, /-c:v libx264 -preset veryfast -tune zerolatency/);
     assert.match(args, /-b:v 2500k -maxrate 2500k/);
-    assert.match(args, /-force_key_frames expr:gte\(t,n_forced\*2\)/);
+    assert.match(args, /-force_key_frames expr:if\(isnan\(prev_forced_t\),gte\(t,2\),gte\(t,prev_forced_t\+2\)\)/);
     assert.match(args, /-vf select='gte\(t,0\.3995\)',setpts=PTS-STARTPTS/);
     assert.doesNotMatch(transcodeArgs({ decoder: 'vp8', bitrateKbps: 1000, keyframeIntervalMs: 2000 }).join(' '), /select/);
   });

@@ -17,6 +17,8 @@ import {
 import { GopKeeper } from '../../../src-relay/transponder/transcode/gop.js';
 import { LayerFollower } from '../../../src-relay/transponder/layer-follower.js';
 import { KeyframeScheduler } from '../../../src-relay/transponder/keyframes.js';
+import { TransponderManager } from '../../../src-relay/transponder/manager.js';
+import { TransponderError } from '../../../src-relay/transponder/service.js';
 
 // 320x240 Baseline SPS and a PPS (libx264's).
 const SPS = Buffer.from('6742c00da6811e0a7f8c04400000030040000007a3c50aa8', 'hex');
@@ -157,6 +159,33 @@ describe('the follower\'s change from the publisher\'s layer to the encode\'s', 
     } finally {
       follower.close();
       for (const s of schedulers) s.close();
+    }
+  });
+});
+
+describe('startup with the facts known', () => {
+  test('a target started after the publisher went too long without a keyframe gets the encode from its start; a bad maximum is refused', async () => {
+    const registry = new StreamRegistry();
+    const stream = registry.publish('cam', source(true));
+    stream.pushParams(h264Params(SPS, PPS));
+    stream.pushVideo(frame(0, true));
+    for (let dts = 33; dts <= 6000; dts += 33) stream.pushVideo(frame(dts));
+    const manager = new TransponderManager(registry, () => ({ streamNamePrefix: '', fullUrl: true, keyframeIntervalMs: 2000 }));
+    try {
+      // Port 9 (discard): nothing listens; the transponder retries while the test reads find.
+      const encoded = manager.startup({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1:9/live/a' });
+      assert.deepEqual([encoded.videoCodec, encoded.videoPath], ['h264', 'transcode']);
+      assert.equal(encoded.videoPathReason, 'keyframes every 6.0 s and the publisher ignores keyframe requests; the target takes at most 4 s');
+      assert.deepEqual(encoded.sourceKeyframes, { intervalMs: 0, ignoresRequests: true });
+      const copied = manager.startup({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1:9/live/b', options: { maxKeyframeIntervalMs: 10_000 } });
+      assert.deepEqual([copied.videoPath, copied.videoPathReason], ['copy', undefined]);
+      assert.throws(
+        () => manager.startup({ streamName: 'cam', rtmpUrl: 'rtmp://127.0.0.1:9/live/c', options: { maxKeyframeIntervalMs: 500 } }),
+        (e: unknown) => e instanceof TransponderError && e.status === 400 && /maxKeyframeIntervalMs must be a whole number of ms from 1000/.test(e.message),
+      );
+    } finally {
+      await manager.stopAll();
+      stream.end('test over');
     }
   });
 });

@@ -80,6 +80,18 @@ export const TransponderOptions = Type.Object(
         description: 'Video codecs this target accepts (h264, av1, vp9, hevc); the publisher\'s codec is copied when listed, else transcoded to H.264. Default ["h264"].',
       }),
     ),
+    /**
+     * The longest this target accepts between keyframes (ms, default 4000: YouTube, Twitch and Facebook).
+     * A publisher that ignores keyframe requests and whose own keyframes are further apart than this gets
+     * this target the stream's H.264 encode (a keyframe every 2 s) instead of a copy.
+     */
+    maxKeyframeIntervalMs: Type.Optional(
+      Type.Integer({
+        minimum: 1000,
+        maximum: 3_600_000,
+        description: 'Longest interval between keyframes this target accepts, ms (default 4000). When the publisher ignores keyframe requests and its own keyframes are further apart, the target gets the stream\'s H.264 encode, a keyframe every 2 s.',
+      }),
+    ),
     /** Step down a layer under sustained congestion, back up after a stable period (default false). */
     adaptive: Type.Optional(
       Type.Boolean({ description: 'Step down one layer after ~3 s of congestion on this target, back up after 20 s without (doubling after a failed try). Default false.' }),
@@ -122,6 +134,15 @@ export const TransponderLayer = Type.Object({
 });
 export type TransponderLayer = Static<typeof TransponderLayer>;
 
+/** What the relay measures of the source's keyframes: on the layer sent, and whether the publisher answers requests. */
+export const SourceKeyframes = Type.Object({
+  /** Stream time between the layer's last two keyframes, ms; 0 until two arrived. */
+  intervalMs: Type.Integer(),
+  /** The publisher answered none of the last keyframe requests (PLI, then FIR): keyframes come on its own schedule. */
+  ignoresRequests: Type.Boolean(),
+});
+export type SourceKeyframes = Static<typeof SourceKeyframes>;
+
 /** With `options.adaptive`: the last step taken and why; `stepsDown` layers below the chosen one now. */
 export const TransponderAdaptive = Type.Object({
   stepped: Type.Optional(stringEnum(['down', 'up'] as const)),
@@ -157,6 +178,11 @@ export const Transponder = Type.Object(
     videoCodec: Type.Optional(stringEnum(SENT_VIDEO_CODECS)),
     /** Whether the publisher's pictures are copied or transcoded to H.264 for this target. */
     videoPath: Type.Optional(stringEnum(VIDEO_PATHS)),
+    /** Why the video is transcoded, e.g. "keyframes every 10.0 s and the publisher ignores keyframe requests; the target takes at most 4 s". */
+    videoPathReason: Type.Optional(Type.String()),
+    /** The copy needs the transcoder for its keyframes, which cannot run (what the app's ffmpeg lacks); the copy goes on. */
+    videoPathProblem: Type.Optional(Type.String()),
+    sourceKeyframes: Type.Optional(SourceKeyframes),
   },
   { additionalProperties: true, required: ['mediaSessionId', 'streamName', 'rtmpUrl', 'muted', 'soundEnabled', 'status'] },
 );

@@ -60,6 +60,11 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
   /** Frame sizes of the last BITRATE_WINDOW_MS: [dts, bytes]. */
   private readonly window: Array<[number, number]> = [];
   private windowBytes = 0;
+  /** Stream time of the last keyframe, and of the newest picture. */
+  private lastKeyframeDts: number | undefined;
+  private newestDts: number | undefined;
+  /** Stream time between the last two keyframes, ms; 0 until two arrived. */
+  private lastKeyframeIntervalMs = 0;
 
   constructor(
     /** The simulcast rid (RFC 8851), undefined for a stream without simulcast. */
@@ -85,6 +90,20 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
     return spanMs > 0 ? Math.round((this.windowBytes * 8) / spanMs) : 0;
   }
 
+  /** Stream time between this layer's last two keyframes, ms (0 until two arrived). */
+  get keyframeIntervalMs(): number {
+    return this.lastKeyframeIntervalMs;
+  }
+
+  /**
+   * The longest a consumer copying this layer waits for a keyframe, as far as seen: the last interval, or
+   * the time since the last keyframe when that is longer already (0 before the first keyframe).
+   */
+  get keyframeSpacingMs(): number {
+    if (this.lastKeyframeDts === undefined || this.newestDts === undefined) return 0;
+    return Math.max(this.lastKeyframeIntervalMs, this.newestDts - this.lastKeyframeDts);
+  }
+
   requestKeyframe(): void {
     this.stream.requestLayerKeyframe(this.rid);
   }
@@ -96,6 +115,11 @@ export class VideoLayer extends EventEmitter<VideoLayerEvents> {
     this.window.push([frame.dts, bytes]);
     this.windowBytes += bytes;
     while (this.window.length > 2 && frame.dts - this.window[0]![0] > BITRATE_WINDOW_MS) this.windowBytes -= this.window.shift()![1];
+    this.newestDts = frame.dts;
+    if (frame.keyframe) {
+      if (this.lastKeyframeDts !== undefined) this.lastKeyframeIntervalMs = Math.max(0, frame.dts - this.lastKeyframeDts);
+      this.lastKeyframeDts = frame.dts;
+    }
     this.emit('video', frame);
     this.stream.layerVideo(this, frame);
   }

@@ -35,6 +35,7 @@ function knownOptions(given: TransponderOptions): TransponderOptions {
   if (given.maxHeight !== undefined) options.maxHeight = given.maxHeight;
   if (given.adaptive !== undefined) options.adaptive = given.adaptive;
   if (given.videoCodecs !== undefined) options.videoCodecs = given.videoCodecs;
+  if (given.maxKeyframeIntervalMs !== undefined) options.maxKeyframeIntervalMs = given.maxKeyframeIntervalMs;
   return options;
 }
 

@@ -64,6 +64,9 @@ function streamsEvent(deps: RestDeps) {
       hasAudio: s.hasAudio,
       videoCodec: s.videoCodec,
       keyframeRequests: s.ignoresKeyframeRequests ? 'ignored' : 'answered',
+      ignoresKeyframeRequests: s.ignoresKeyframeRequests,
+      /** Stream time between the primary layer's last two keyframes, ms; 0 until two arrived. */
+      keyframeIntervalMs: Math.round(s.layers[0]?.keyframeIntervalMs ?? 0),
     })),
   };
 }

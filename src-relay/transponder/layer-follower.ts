@@ -3,7 +3,10 @@
 // layers as options.adaptive's congestion steps say (adaptive.ts). A change of layer waits for a keyframe
 // of the new one, asked for at once: until it comes the old layer goes on, so the picture never breaks; that
 // keyframe goes out after an onMetaData with the new size and a new AVC sequence header (the muxer sends one
-// whenever the SPS/PPS differ), on the same clock.
+// whenever the SPS/PPS differ), on the same clock. The same change takes a transponder from the publisher's
+// layer to the one layer of the stream's H.264 encode (redirect): that keyframe comes later than the
+// picture it encodes, so the old layer's pictures are held back up to holdMs meanwhile, and those at or after
+// the keyframe's instant are dropped, not sent twice.
 import type { VideoParams, VideoFrame } from '../media.js';
 import type { LiveStream, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
@@ -41,13 +44,18 @@ export interface QueueSample {
   droppedFrames: number;
 }
 
+/** Pictures held during a pending change at most (a few seconds of video), whatever holdMs says. */
+const MAX_HELD = 300;
+
 export class LayerFollower {
   /** The layer whose frames are sent; undefined until the stream has one. */
   private layer: VideoLayer | undefined;
   /** The layer to change to at its next keyframe. */
   private pending: VideoLayer | undefined;
-  /** While a change of layer is pending: the old layer's last picture, not sent yet (layerVideo). */
-  private held: VideoFrame | undefined;
+  /** While a change of layer is pending: the old layer's latest pictures, not sent yet (layerVideo). */
+  private held: VideoFrame[] = [];
+  /** How far (stream ms) the held pictures reach back behind the newest during a pending change. */
+  private holdMs = 0;
   /** Stream time of the last picture written. */
   private lastVideoDts: number | undefined;
   /** options.adaptive: how many layers below the chosen one congestion has taken it. */
@@ -71,7 +79,7 @@ export class LayerFollower {
   private readonly onLayerParams = (): void => this.choose();
 
   constructor(
-    private readonly stream: LiveStream,
+    private stream: LiveStream,
     private readonly options: TransponderOptions,
     adaptiveTiming: Partial<AdaptiveTimingConfig> | undefined,
     private readonly sink: LayerSink,
@@ -89,6 +97,21 @@ export class LayerFollower {
   /** The transponder sends this layer's frames, or waits for its keyframe to change to it. */
   uses(layer: VideoLayer): boolean {
     return layer === this.layer || layer === this.pending;
+  }
+
+  /**
+   * Follows `stream`'s layers from now on (the stream's H.264 encode instead of the publisher's pictures),
+   * changing at its next keyframe like a change of layer, with the old layer's pictures held up to `holdMs`.
+   */
+  redirect(stream: LiveStream, holdMs: number): void {
+    if (stream === this.stream || this.sink.finished()) return;
+    this.stream.off('layers', this.onLayers);
+    for (const layer of this.watched) layer.off('params', this.onLayerParams);
+    this.watched.clear();
+    this.stream = stream;
+    this.holdMs = holdMs;
+    stream.on('layers', this.onLayers);
+    this.onLayers();
   }
 
   /** A new connection: a change that waited for a keyframe is made now (the connection starts with one). */
@@ -129,8 +152,8 @@ export class LayerFollower {
 
   /**
    * A picture of the layer sent. While a change of layer waits for the new layer's keyframe, each picture
-   * is held until the next one comes: the keyframe replaces a held picture of the same instant (layers share
-   * the capture clock), so the target never gets two pictures for one moment.
+   * is held until the next one comes (and holdMs beyond): the keyframe replaces held pictures of its instant
+   * or later (layers share the capture clock), so the target never gets two pictures for one moment.
    */
   private layerVideo(frame: VideoFrame): void {
     this.sink.arrived();
@@ -138,15 +161,15 @@ export class LayerFollower {
       this.send(frame);
       return;
     }
-    const held = this.held;
-    this.held = frame;
-    if (held) this.send(held);
+    this.held.push(frame);
+    while (this.held.length > 1 && (this.held[0]!.dts < frame.dts - this.holdMs || this.held.length > MAX_HELD)) this.send(this.held.shift()!);
   }
 
-  private sendHeld(): void {
+  /** Sends the held pictures before `before` (all when not given) and forgets the others. */
+  private sendHeld(before = Infinity): void {
     const held = this.held;
-    this.held = undefined;
-    if (held) this.send(held);
+    this.held = [];
+    for (const frame of held) if (frame.dts < before) this.send(frame);
   }
 
   private send(frame: VideoFrame): void {
@@ -195,8 +218,7 @@ export class LayerFollower {
     const next = this.pending;
     if (!next || !frame.keyframe || !next.params) return;
     const from = this.layer;
-    if (this.held && this.held.dts < frame.dts) this.sendHeld();
-    this.held = undefined;
+    this.sendHeld(frame.dts);
     this.setLayer(next);
     // Servers and players that read the size from the metadata see the new one; the sequence header follows
     // with the keyframe (the muxer sends one because the SPS/PPS differ).
@@ -211,7 +233,8 @@ export class LayerFollower {
   private setLayer(next: VideoLayer): void {
     this.pending?.off('video', this.onPendingVideo);
     this.pending = undefined;
-    this.held = undefined;
+    this.held = [];
+    this.holdMs = 0;
     this.layer?.off('video', this.onVideo);
     this.layer?.off('params', this.onParams);
     this.layer = next;

@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
 import type { LiveStream, StreamRegistry, VideoLayer } from '../streams.js';
 import type { Log } from '../log.js';
 import { silentLog } from '../log.js';
-import type { AudioCodec } from '../media.js';
+import type { AudioCodec, VideoFrame } from '../media.js';
+import { GopKeeper } from './transcode/gop.js';
 import { AUDIO_CODECS } from '../media.js';
 import {
   TransponderError,
@@ -34,8 +35,11 @@ import { layerChoiceProblem } from './layers.js';
 import type { AdaptiveTimingConfig } from './adaptive.js';
 import { enhancedFourCcs, videoCodecsProblem, videoRoute } from './video-route.js';
 import { TranscoderHub } from './transcode/hub.js';
-import type { TranscoderOptions } from './transcode/transcoder.js';
+import type { H264Transcoder, TranscoderOptions } from './transcode/transcoder.js';
 import { transcodeBitrateKbps } from './transcode/bitrate.js';
+import { transcoderProblem } from './transcode/transcoder.js';
+import { DEFAULT_MAX_KEYFRAME_INTERVAL_MS, keyframeTranscodeReason, maxKeyframeIntervalProblem } from './keyframe-path.js';
+import type { VideoRoute } from './video-route.js';
 
 export interface RelayConfig {
   /** `rtmp_transponder_stream_name_prefix` ("rtmp_" by default; "" for none). */
@@ -60,7 +64,7 @@ const STATS_INTERVAL_MS = 1000;
 /** The layer options of a startup, for its log line. */
 function layerOptionsForLog(options: TransponderOptions): Record<string, string | number | boolean> {
   const fields: Record<string, string | number | boolean> = {};
-  for (const key of ['quality', 'maxBitrateKbps', 'maxHeight', 'adaptive'] as const) if (options[key] !== undefined) fields[key] = options[key];
+  for (const key of ['quality', 'maxBitrateKbps', 'maxHeight', 'adaptive', 'maxKeyframeIntervalMs'] as const) if (options[key] !== undefined) fields[key] = options[key];
   return fields;
 }
 
@@ -84,6 +88,9 @@ interface StreamOutputs {
   recordings: number;
   /** Recordings that follow one layer (a transponder's), by layer: that layer's keyframes stay periodic. */
   layerRecordings: Map<VideoLayer, number>;
+  /** An H.264 stream's pictures since its last keyframe, for a transcoder started for keyframes later. */
+  gop: GopKeeper;
+  keepGop: (frame: VideoFrame) => void;
   onEnd: (reason: string) => void;
 }
 
@@ -128,15 +135,16 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') throw new TransponderError(400, `options.adaptive must be true or false, got ${String(options.adaptive)}`);
     const codecsProblem = videoCodecsProblem(options.videoCodecs);
     if (codecsProblem) throw new TransponderError(400, codecsProblem);
+    const keyframeProblem = maxKeyframeIntervalProblem(options.maxKeyframeIntervalMs);
+    if (keyframeProblem) throw new TransponderError(400, keyframeProblem);
     if (existing) this.remove(existing);
-    const route = videoRoute(stream.videoCodec, options.videoCodecs);
+    const route = this.keyframeRoute(stream, options, videoRoute(stream.videoCodec, options.videoCodecs));
     const fourCcList = enhancedFourCcs(options.videoCodecs);
+    const outputs = this.outputsOf(stream);
     const transcoder =
       route.path === 'transcode'
         ? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options))
         : undefined;
-
-    const outputs = this.outputsOf(stream);
     const mediaSessionId = newMediaSessionId();
     const transponder = new Transponder({
       mediaSessionId,
@@ -144,6 +152,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       target: fourCcList.length ? { ...target, fourCcList } : target,
       route,
       ...(transcoder ? { transcoder } : {}),
+      keyframeTranscoder: () => this.keyframeTranscoder(stream, options),
       rtmpUrl: request.rtmpUrl,
       options,
       audioCodec,
@@ -254,8 +263,31 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     };
   }
 
+  /**
+   * A copy of H.264 that would give the target keyframes too far apart (keyframe-path.ts: the publisher
+   * ignores requests and its own interval, as measured so far, is longer than the target takes) starts on
+   * the stream's H.264 encode instead, when the app's ffmpeg can run it. A copy started before that is known
+   * changes later (Transponder.checkKeyframes).
+   */
+  private keyframeRoute(stream: LiveStream, options: TransponderOptions, route: VideoRoute): VideoRoute {
+    if (route.path !== 'copy' || route.codec !== 'h264' || stream.videoCodec !== 'h264') return route;
+    const layer = stream.layers[0];
+    const facts = { ignoresRequests: stream.ignoresKeyframeRequests, spacingMs: layer?.keyframeSpacingMs ?? 0 };
+    const reason = keyframeTranscodeReason(facts, options.maxKeyframeIntervalMs ?? DEFAULT_MAX_KEYFRAME_INTERVAL_MS);
+    if (!reason || transcoderProblem(stream.videoCodec)) return route;
+    return { codec: 'h264', path: 'transcode', reason };
+  }
+
+  /** The stream's H.264 encode for a copy whose keyframes come too far apart, or what keeps it from running. */
+  private keyframeTranscoder(stream: LiveStream, options: TransponderOptions): H264Transcoder | string {
+    if (stream.ended) return 'the stream ended';
+    const problem = transcoderProblem(stream.videoCodec);
+    return problem ?? this.transcoders.acquire(stream, () => this.transcoderOptions(stream, options));
+  }
+
   private transcoderOptions(stream: LiveStream, options: TransponderOptions): TranscoderOptions {
-    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log };
+    const gop = (): readonly VideoFrame[] => this.outputs.get(stream)?.gop.frames ?? [];
+    return { bitrateKbps: transcodeBitrateKbps(stream, options), keyframeIntervalMs: this.config().keyframeIntervalMs, log: this.log, gop };
   }
 
   private get(mediaSessionId: string): Transponder {
@@ -288,8 +320,11 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     const onEnd = (reason: string): void => {
       for (const t of [...transponders]) void t.stop(reason).finally(() => this.remove(t));
     };
+    const gop = new GopKeeper();
     outputs = {
       transponders,
+      gop,
+      keepGop: (frame) => gop.push(frame),
       keyframes: new KeyframeScheduler(stream, this.config().keyframeIntervalMs, () => (outputs?.recordings ?? 0) > 0),
       layerKeyframes: new Map(),
       audio: new AudioFanout(stream, { ...this.fanoutDeps, log: this.log }),
@@ -299,6 +334,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
       onEnd,
     };
     stream.once('end', onEnd);
+    if (stream.videoCodec === 'h264') stream.on('video', outputs.keepGop);
     this.outputs.set(stream, outputs);
     return outputs;
   }
@@ -324,6 +360,7 @@ export class TransponderManager extends EventEmitter<TransponderServiceEvents> i
     for (const scheduler of outputs.layerKeyframes.values()) scheduler.close();
     outputs.audio.close();
     stream.off('end', outputs.onEnd);
+    stream.off('video', outputs.keepGop);
     this.outputs.delete(stream);
   }
 

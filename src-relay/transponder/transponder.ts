@@ -1,6 +1,7 @@
 // One RTMP push of a live stream (docs/DESIGN.md §3): connect/publish, metadata, fanned-out audio, reconnect with
 // backoff, the audio tail on stop. The states and the backoff are in lifecycle.ts, the stats counters in
-// stats.ts, which layer of the stream's video is sent (and changing layers) in layer-follower.ts; which tags
+// stats.ts, which layer of the stream's video is sent (and changing layers) in layer-follower.ts, when a copy
+// becomes the stream's H.264 encode for its keyframes in keyframe-path.ts; which tags
 // a connection sends, in which order and with which timestamps, in flv/muxer.ts (one FlvMuxer per
 // connection).
 import { EventEmitter } from 'node:events';
@@ -24,6 +25,7 @@ import { TransponderCounters } from './stats.js';
 import { AudioTail } from './audio-tail.js';
 import type { VideoRoute } from './video-route.js';
 import type { H264Transcoder } from './transcode/transcoder.js';
+import { KeyframePathWatch, TRANSCODE_SWITCH_HOLD_MS } from './keyframe-path.js';
 
 /** Frame rate announced in onMetaData before one has been measured (Chromium's camera default). */
 const DEFAULT_FRAMERATE = 30;
@@ -60,6 +62,8 @@ export interface TransponderInit {
   route?: VideoRoute;
   /** The stream's H.264 encode, when the route is a transcode: its output's layer is what is sent. */
   transcoder?: H264Transcoder;
+  /** The stream's H.264 encode for a copy whose keyframes come too far apart, or why it cannot run. */
+  keyframeTranscoder?: () => H264Transcoder | string;
 }
 
 export interface TransponderEvents {
@@ -91,8 +95,14 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   private readonly counters = new TransponderCounters();
   private readonly video: LayerFollower;
   private readonly onTranscoderFailed = (error: string): void => this.fail(`TRANSCODER: ${error}`);
+  private route: VideoRoute;
+  private transcoderValue: H264Transcoder | undefined;
+  private readonly keyframePath: KeyframePathWatch<H264Transcoder>;
   constructor(private readonly init: TransponderInit) {
     super();
+    this.route = init.route ?? { codec: 'h264', path: 'copy' };
+    this.transcoderValue = init.transcoder;
+    this.keyframePath = new KeyframePathWatch(init.options.maxKeyframeIntervalMs, init.keyframeTranscoder);
     this.mediaSessionId = init.mediaSessionId;
     this.stream = init.stream;
     this.rtmpUrl = init.rtmpUrl;
@@ -127,12 +137,12 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** The stream whose layers are sent: the source, or its H.264 transcoder's output. */
   get videoStream(): LiveStream {
-    return this.init.transcoder?.output ?? this.stream;
+    return this.transcoderValue?.output ?? this.stream;
   }
 
   /** The stream's H.264 transcoder this transponder uses, if any. */
   get transcoder(): H264Transcoder | undefined {
-    return this.init.transcoder;
+    return this.transcoderValue;
   }
 
   /** The transponder sends this layer's frames, or waits for its keyframe to change to it. */
@@ -142,7 +152,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
 
   /** Begins connecting; the outcome shows in `status` and 'changed' events. */
   start(): void {
-    if (this.init.transcoder?.error) return this.fail(`TRANSCODER: ${this.init.transcoder.error}`);
+    if (this.transcoderValue?.error) return this.fail(`TRANSCODER: ${this.transcoderValue.error}`);
     this.run().catch((error: unknown) => {
       this.init.log('transponder.crash', { mediaSessionId: this.mediaSessionId, error: String(error) });
       this.fail(`internal error: ${(error as Error).message}`);
@@ -185,6 +195,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
     this.counters.sample(this.publisher, now);
     const publisher = this.publisher;
     this.video.sample(publisher ? { now, queuedMs: publisher.queuedMs, droppedFrames: this.counters.droppedFrames(publisher) } : undefined);
+    this.checkKeyframes();
   }
 
   toJSON(): TransponderJSON {
@@ -212,9 +223,32 @@ export class Transponder extends EventEmitter<TransponderEvents> {
         queuedMs: this.publisher?.queuedMs ?? 0,
       },
       ...this.video.toJSON(),
-      videoCodec: this.init.route?.codec ?? 'h264',
-      videoPath: this.init.route?.path ?? 'copy',
+      videoCodec: this.route.codec,
+      videoPath: this.route.path,
+      ...(this.route.reason === undefined ? {} : { videoPathReason: this.route.reason }),
+      ...this.keyframePath.toJSON(this.stream, this.stream.layers.find((l) => this.video.uses(l)) ?? this.stream.layers[0]),
     };
+  }
+
+  /**
+   * A copy of H.264 whose keyframes come further apart than the target takes, from a publisher that ignores
+   * keyframe requests, changes to the stream's H.264 encode (keyframe-path.ts) at the encode's next keyframe,
+   * on the same connection (a new AVC sequence header goes out with it). It stays there until it stops.
+   */
+  private checkKeyframes(): void {
+    if (this.route.path !== 'copy' || this.route.codec !== 'h264' || this.stopping || isFinished(this.statusValue)) return;
+    const change = this.keyframePath.check(this.stream, this.video.current);
+    if (!change) return;
+    if ('problem' in change) {
+      this.init.log('transponder.video_path_problem', { mediaSessionId: this.mediaSessionId, problem: change.problem });
+    } else {
+      this.transcoderValue = change.transcoder;
+      change.transcoder.on('failed', this.onTranscoderFailed);
+      this.route = { codec: 'h264', path: 'transcode', reason: change.reason };
+      this.video.redirect(change.transcoder.output, TRANSCODE_SWITCH_HOLD_MS);
+      this.init.log('transponder.video_path', { mediaSessionId: this.mediaSessionId, videoPath: 'transcode', reason: change.reason });
+    }
+    this.emit('changed');
   }
 
   // ---- connection loop -------------------------------------------------------------------------------
@@ -307,7 +341,7 @@ export class Transponder extends EventEmitter<TransponderEvents> {
   }
 
   private detach(): void {
-    this.init.transcoder?.off('failed', this.onTranscoderFailed);
+    this.transcoderValue?.off('failed', this.onTranscoderFailed);
     this.video.close();
     this.audio.close();
   }

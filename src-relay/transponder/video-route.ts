@@ -9,6 +9,8 @@ export interface VideoRoute {
   /** What the target receives. */
   codec: TargetVideoCodec;
   path: VideoPath;
+  /** Why the target gets the stream's H.264 encode (with path "transcode"), in words for find. */
+  reason?: string;
 }
 
 /** The default when a target says nothing: every RTMP server takes H.264. */
@@ -16,7 +18,9 @@ export const DEFAULT_VIDEO_CODECS: readonly TargetVideoCodec[] = ['h264'];
 
 export function videoRoute(publisherCodec: VideoCodec, accepted: readonly TargetVideoCodec[] = DEFAULT_VIDEO_CODECS): VideoRoute {
   if (publisherCodec !== 'vp8' && accepted.includes(publisherCodec)) return { codec: publisherCodec, path: 'copy' };
-  return { codec: 'h264', path: publisherCodec === 'h264' ? 'copy' : 'transcode' };
+  if (publisherCodec === 'h264') return { codec: 'h264', path: 'copy' };
+  const takes = accepted.map((c) => c.toUpperCase()).join(', ');
+  return { codec: 'h264', path: 'transcode', reason: `the publisher sends ${publisherCodec.toUpperCase()}; the target takes ${takes}` };
 }
 
 /** Why `options.videoCodecs` is refused, or undefined when it is a list of known codecs. */

@@ -33,6 +33,8 @@ export class KeyframeRequester {
   private lastAsked: 'pli' | 'fir' = 'pli';
   /** A request is outstanding: a PLI or FIR went out and no keyframe came back yet. */
   private pending = false;
+  /** When the outstanding request's first PLI went out (later PLIs and FIRs repeat it). */
+  private pendingSince = -Infinity;
   private deferredPli: NodeJS.Timeout | undefined;
   private firTimer: NodeJS.Timeout | undefined;
   private unansweredTimer: NodeJS.Timeout | undefined;
@@ -82,10 +84,14 @@ export class KeyframeRequester {
     return this.unansweredInARow >= KEYFRAME_TIMING.unansweredToIgnore;
   }
 
-  /** A keyframe arrived: whatever was asked is answered, a deferred PLI too (its requests came before it). */
+  /**
+   * A keyframe arrived: whatever was asked is served, a deferred PLI too (its requests came before it). It
+   * answers the request only within unansweredAfterMs of the request's first PLI: a publisher that ignores
+   * requests, asked again and again, still makes its own keyframes, each one soon after some repeat.
+   */
   onKeyframe(): void {
     this.stats.keyframes++;
-    if (this.unansweredTimer) this.unansweredInARow = 0;
+    if (this.pending && this.now() - this.pendingSince <= KEYFRAME_TIMING.unansweredAfterMs) this.unansweredInARow = 0;
     clearTimeout(this.unansweredTimer);
     this.unansweredTimer = undefined;
     this.pending = false;
@@ -135,6 +141,7 @@ export class KeyframeRequester {
   }
 
   private asked(what: 'pli' | 'fir'): void {
+    if (!this.pending) this.pendingSince = this.now();
     this.lastAskedAt = this.now();
     this.lastAsked = what;
     this.pending = true;

@@ -4,7 +4,7 @@ import { describeTransponder, formatUptime } from '../store/describe.js';
 import { useStudio } from '../store/hooks.js';
 import { maskUrl } from '../store/presets.js';
 import { targetsSelectors } from '../store/targets.js';
-import { describeLayer, transpondersSelectors } from '../store/transponders.js';
+import { describeLayer, transpondersSelectors, videoTitle } from '../store/transponders.js';
 import { useShallow } from 'zustand/react/shallow';
 import { Sparkline } from './Sparkline.js';
 
@@ -96,7 +96,7 @@ function TransponderCard({ id }: { id: string }) {
             {describeLayer(t) || '—'}
           </dd>
           <dt>Video</dt>
-          <dd data-testid="transponder-video" data-codec={t.videoCodec ?? ''} data-path={t.videoPath ?? ''} title={t.videoPath === 'transcode' ? 'Re-encoded by the studio: this target does not take the camera\'s codec' : 'Sent as the camera encodes it'}>
+          <dd data-testid="transponder-video" data-codec={t.videoCodec ?? ''} data-path={t.videoPath ?? ''} title={videoTitle(t)}>
             {t.videoCodec ? `${VIDEO_CODEC_NAMES[t.videoCodec] ?? t.videoCodec}${t.videoPath === 'transcode' ? ' (transcoded)' : ' (copied)'}` : '—'}
           </dd>
           <dt>Uptime</dt>

@@ -129,6 +129,12 @@ export function describeLayer(t: Pick<TransponderJSON, 'height' | 'layer' | 'ada
   return t.adaptive?.stepped === 'down' && t.adaptive.stepsDown > 0 ? `${size} — stepped down: ${t.adaptive.reason ?? 'congestion'}` : size;
 }
 
+/** The tooltip of a target's video: copied, or why the studio re-encodes it (the camera's codec, or its keyframes). */
+export function videoTitle(t: Pick<TransponderJSON, 'videoPath' | 'videoPathReason' | 'videoPathProblem'>): string {
+  if (t.videoPath !== 'transcode') return t.videoPathProblem ? `Sent as the camera encodes it, though ${t.videoPathProblem}` : 'Sent as the camera encodes it';
+  return `Re-encoded by the studio: ${t.videoPathReason ?? 'this target does not take the camera\'s codec'}`;
+}
+
 /** HTTP-FLV URL of a stream on the embedded server; `previewBaseUrl` may or may not end with the app (`/live`). */
 export function previewUrl(previewBaseUrl: string, streamName: string): string {
   const base = previewBaseUrl.replace(/\/+$/, '');

@@ -1,14 +1,15 @@
 // The ffmpeg command line of the H.264 transcoder (transcoder.ts), and what the app's ffmpeg can do: the
 // same binary the audio encoders run (audio/ffmpeg.ts: @ffmpeg-installer/ffmpeg's static build, shipped with
-// the app on every platform). It decodes VP8 and VP9 with ffmpeg's own decoders and AV1 with libdav1d when
-// built with it, else libaom; it encodes with libx264. A missing decoder or encoder is named in the error.
+// the app on every platform). It decodes H.264, VP8 and VP9 with ffmpeg's own decoders and AV1 with libdav1d
+// when built with it, else libaom; it encodes with libx264. A missing decoder or encoder is named in the error.
 import { spawnSync } from 'node:child_process';
 import type { VideoCodec } from '../../media.js';
 
 const PROBE_TIMEOUT_MS = 10_000;
 
 /** Decoders that read each codec, in order of preference (the first the binary has is used). */
-const DECODERS: Record<Exclude<VideoCodec, 'h264'>, readonly string[]> = {
+const DECODERS: Record<VideoCodec, readonly string[]> = {
+  h264: ['h264'],
   vp8: ['vp8', 'libvpx'],
   vp9: ['vp9', 'libvpx-vp9'],
   av1: ['libdav1d', 'libaom-av1', 'av1'],
@@ -32,7 +33,7 @@ function listOf(ffmpeg: string, what: '-decoders' | '-encoders'): Set<string> {
  * The decoder of `codec` and the H.264 encoder this ffmpeg has, or an error naming what it lacks.
  * Probed once per binary (two short runs of `ffmpeg -decoders` / `-encoders`).
  */
-export function transcodeCapability(ffmpeg: string, codec: Exclude<VideoCodec, 'h264'>): { decoder: string } | { error: string } {
+export function transcodeCapability(ffmpeg: string, codec: VideoCodec): { decoder: string } | { error: string } {
   let lists = probed.get(ffmpeg);
   if (!lists) {
     lists = { decoders: listOf(ffmpeg, '-decoders'), encoders: listOf(ffmpeg, '-encoders') };
@@ -76,7 +77,10 @@ export function transcodeArgs({ decoder, bitrateKbps, keyframeIntervalMs, encode
     ...(from > 0 ? ['-vf', `select='gte(t,${from})',setpts=PTS-STARTPTS`] : []),
     ...['-vsync', '0', '-c:v', H264_ENCODER, '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
     ...['-profile:v', 'high', '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps}k`],
-    ...['-force_key_frames', `expr:gte(t,n_forced*${seconds})`],
+    // A keyframe `seconds` after the previous forced one (the first picture is an IDR anyway): after a pause in
+    // the publisher's video the next picture is one, and the cadence counts from it (n_forced*seconds would
+    // make every picture a keyframe until the count caught up with the clock).
+    ...['-force_key_frames', `expr:if(isnan(prev_forced_t),gte(t,${seconds}),gte(t,prev_forced_t+${seconds}))`],
     // Rate control from the pictures' timestamps: the input's time base is 1 ms, which x264 would otherwise
     // take for 1000 fps and give each picture a thirty-third of its share of the bitrate.
     ...['-x264-params', 'force-cfr=0'],

@@ -1,6 +1,7 @@
-// One H.264 transcoder per stream (transcoder.ts), shared by every target of that stream that needs H.264
-// from a VP8, VP9 or AV1 publisher: started by the first such target, stopped with the last, or when the
-// stream ends (or it fails). However many targets, the stream is decoded and encoded once.
+// One H.264 transcoder per stream (transcoder.ts), shared by every target of that stream that needs it (H.264
+// from a VP8, VP9 or AV1 publisher, or keyframes more often than an H.264 publisher that ignores requests
+// makes them: keyframe-path.ts): started by the first such target, stopped with the last, or when the stream
+// ends (or it fails). However many targets, the stream is decoded and encoded once.
 import type { LiveStream } from '../../streams.js';
 import { H264Transcoder, type TranscoderOptions } from './transcoder.js';
 

@@ -1,8 +1,10 @@
 // The IVF container (the libvpx/AOM test format ffmpeg reads as `-f ivf`): a 32-byte file header, then per
 // frame a 12-byte header (size u32 LE, timestamp u64 LE in the header's time base) and the frame. The
-// transcoder's input: one picture per frame, timestamps in milliseconds.
+// transcoder's input: one picture per frame, timestamps in milliseconds. ffmpeg's IVF demuxer maps the FourCC
+// through its table of AVI codec tags, which has `H264`: an H.264 access unit in Annex B form (start codes,
+// parameter sets before each IDR) is a frame as well, with its timestamp, which a raw `-f h264` input lacks.
 
-export type IvfFourCc = 'VP80' | 'VP90' | 'AV01';
+export type IvfFourCc = 'VP80' | 'VP90' | 'AV01' | 'H264';
 
 const FILE_HEADER_SIZE = 32;
 const FRAME_HEADER_SIZE = 12;

@@ -1,6 +1,8 @@
-// One stream's H.264 encode of a VP8, VP9 or AV1 publisher, shared by every target that takes only H.264
-// (hub.ts keeps one per stream). The publisher's pictures go into an ffmpeg child as IVF on stdin (timestamps
-// in stream milliseconds from the first keyframe), ffmpeg decodes them and encodes H.264 with libx264
+// One stream's H.264 encode, shared by every target that needs it (hub.ts keeps one per stream): the targets
+// that take only H.264 from a VP8, VP9 or AV1 publisher, and those that take the publisher's H.264 but need
+// keyframes more often than a publisher that ignores keyframe requests makes them (keyframe-path.ts). The
+// publisher's pictures go into an ffmpeg child as IVF on stdin (timestamps in stream milliseconds from the
+// first keyframe; H.264 as Annex B access units), ffmpeg decodes them and encodes H.264 with libx264
 // (transcodeArgs), and its FLV on stdout becomes the H.264 frames and parameter sets of `output`: a LiveStream
 // of its own, not in the registry, whose one layer the targets' layer followers send like any H.264 layer.
 // Timestamps map back to the stream clock (the FLV time plus the first keyframe's dts). A new picture size
@@ -10,32 +12,32 @@
 // The child starts when a target first asks for a keyframe (it starts publishing), not before: its first
 // picture out is an IDR, and a target connecting after it would wait for the next one. It need not wait for
 // the publisher's next keyframe either (which may be seconds away: aiortc ignores requests): the pictures
-// since the publisher's last keyframe are kept, fed first and decoded only, and encoding starts at the
+// since the publisher's last keyframe are kept (for an H.264 stream, from before this transcoder existed:
+// options.gop), fed first and decoded only, and encoding starts at the
 // newest one, START_COALESCE_MS after the first request so that targets started together all get that IDR.
 // Later targets get the encoder's next periodic keyframe (at most keyframeIntervalMs away).
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { h264Params, parseAvcDecoderConfigurationRecord, splitLengthPrefixed } from '../../codec/h264.js';
+import { h264Params, NalUnitType, nalType, parseAvcDecoderConfigurationRecord, splitLengthPrefixed } from '../../codec/h264.js';
 import { FlvReader } from '../../flv/file.js';
 import { AvcPacketType, FrameType, TagType } from '../../flv/tags.js';
 import type { Log } from '../../log.js';
-import { isH264Params, type CodedFrame, type VideoCodec, type VideoFrame } from '../../media.js';
+import { isH264Params, type H264Frame, type VideoCodec, type VideoFrame, type VideoParams } from '../../media.js';
 import { LiveStream } from '../../streams.js';
 import { findFfmpeg } from '../audio/ffmpeg.js';
 import { transcodeArgs, transcodeCapability } from './ffmpeg-video.js';
+import { GopKeeper } from './gop.js';
 import { AV1_TEMPORAL_DELIMITER, ivfFileHeader, ivfFrameHeader, type IvfFourCc } from './ivf.js';
 
-const IVF_FOURCC: Record<Exclude<VideoCodec, 'h264'>, IvfFourCc> = { vp8: 'VP80', vp9: 'VP90', av1: 'AV01' };
+const IVF_FOURCC: Record<VideoCodec, IvfFourCc> = { h264: 'H264', vp8: 'VP80', vp9: 'VP90', av1: 'AV01' };
+const START_CODE = Buffer.from([0, 0, 0, 1]);
 /** Input queued beyond this (several seconds of video) means ffmpeg stopped reading: memory stays bounded. */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const STDERR_TAIL_BYTES = 2000;
 const MAX_OUTPUT_TAG_BYTES = 8 * 1024 * 1024;
 /** Pictures written and not yet out of the encoder beyond this mean it is stuck (a start's burst counts too). */
 const MAX_IN_FLIGHT = 600;
-/** The publisher's pictures since its last keyframe are kept up to this many (~10 s at 30 fps) and bytes. */
-const MAX_GOP_FRAMES = 300;
-const MAX_GOP_BYTES = 32 * 1024 * 1024;
 /** The child starts this long after the first keyframe request (the targets going live together connect within it). */
 export const START_COALESCE_MS = 300;
 
@@ -45,6 +47,8 @@ export interface TranscoderOptions {
   log: Log;
   /** The ffmpeg to run (default: the app's, audio/ffmpeg.ts findFfmpeg). */
   ffmpeg?: () => string;
+  /** The stream's pictures since its last keyframe, kept before this transcoder existed (gop.ts). */
+  gop?: () => readonly VideoFrame[];
 }
 
 export interface TranscoderEvents {
@@ -84,11 +88,10 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
   /** A target asked for a keyframe: the child runs from then on. */
   private wanted = false;
   private startTimer: NodeJS.Timeout | undefined;
-  /** The publisher's pictures from its last keyframe on (empty before the first or past the limits). */
-  private gop: CodedFrame[] = [];
-  private gopBytes = 0;
+  /** The publisher's pictures from its last keyframe on. */
+  private readonly gop = new GopKeeper();
   private readonly stats = { framesIn: 0, framesOut: 0, restarts: 0, latencySum: 0 };
-  private readonly codec: Exclude<VideoCodec, 'h264'>;
+  private readonly codec: VideoCodec;
   private readonly onVideo = (frame: VideoFrame): void => this.input(frame);
   private readonly onEnd = (reason: string): void => this.close(reason);
 
@@ -98,10 +101,9 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
   ) {
     super();
     const codec = source.videoCodec;
-    if (codec === 'h264') throw new Error('an H.264 stream needs no transcoder');
     this.codec = codec;
     this.output = new LiveStream(source.name, {
-      description: `${source.description}, ${codec.toUpperCase()} → H.264`,
+      description: `${source.description}, ${codec.toUpperCase()} → H.264 (libx264)`,
       videoCodec: 'h264',
       // The encoder makes a keyframe every keyframeIntervalMs by itself (-force_key_frames); the first request starts it.
       requestKeyframe: () => this.keyframeWanted(),
@@ -109,6 +111,7 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     });
     // The one layer exists from the start: a target asks it for the keyframe that starts the child.
     this.output.layer();
+    for (const frame of options.gop?.() ?? []) this.gop.push(frame);
     source.on('video', this.onVideo);
     source.once('end', this.onEnd);
     // A keyframe soon: pictures to start from (and less to decode first) when the publisher honours requests.
@@ -167,11 +170,11 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
   }
 
   private input(frame: VideoFrame): void {
-    if (this.closed || this.errorValue || frame.codec === 'h264') return;
-    this.keep(frame);
+    if (this.closed || this.errorValue || frame.codec !== this.codec) return;
+    this.gop.push(frame);
     const params = this.source.params;
     const child = this.child;
-    if (child && frame.keyframe && params && !isH264Params(params) && (params.width !== child.width || params.height !== child.height)) {
+    if (child && frame.keyframe && params && (params.width !== child.width || params.height !== child.height)) {
       this.stats.restarts++;
       this.stopChild();
       this.startFromGop();
@@ -181,34 +184,19 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     else this.startFromGop();
   }
 
-  private keep(frame: CodedFrame): void {
-    if (frame.keyframe) {
-      this.gop = [];
-      this.gopBytes = 0;
-    } else if (this.gop.length === 0) {
-      return; // no keyframe to decode it from
-    }
-    if (this.gop.length >= MAX_GOP_FRAMES || this.gopBytes + frame.data.length > MAX_GOP_BYTES) {
-      this.gop = [];
-      this.gopBytes = 0;
-      return;
-    }
-    this.gop.push(frame);
-    this.gopBytes += frame.data.length;
-  }
-
   /** Starts the child when wanted, from the kept pictures (decoded up to the newest, which is encoded first). */
   private startFromGop(): void {
     const params = this.source.params;
-    if (!this.wanted || this.child || this.errorValue || this.gop.length === 0 || !params || isH264Params(params)) return;
-    const first = this.gop[0]!;
-    const newest = this.gop[this.gop.length - 1]!;
+    const gop = this.gop.frames;
+    if (!this.wanted || this.child || this.errorValue || gop.length === 0 || !params) return;
+    const first = gop[0]!;
+    const newest = gop[gop.length - 1]!;
     const child = this.startChild(first, params.width, params.height, Math.round(newest.dts - first.dts));
     if (!child) return;
-    for (const frame of this.gop) this.write(child, frame);
+    for (const frame of gop) this.write(child, frame);
   }
 
-  private startChild(frame: CodedFrame, width: number, height: number, encodeFromMs: number): Child | undefined {
+  private startChild(frame: VideoFrame, width: number, height: number, encodeFromMs: number): Child | undefined {
     const capability = this.capability();
     if (!capability) return undefined;
     const { ffmpeg } = capability;
@@ -228,14 +216,14 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     return child;
   }
 
-  private write(child: Child, frame: CodedFrame): void {
+  private write(child: Child, frame: VideoFrame): void {
     const stdin = child.process.stdin;
     if (stdin.writableLength > MAX_QUEUED_BYTES || child.written.size > MAX_IN_FLIGHT) {
       this.fail(`H.264 transcoder (ffmpeg) is not keeping up: ${child.written.size} pictures in flight, ${stdin.writableLength} bytes queued`);
       return;
     }
     const timestamp = Math.max(0, Math.round(frame.dts - child.base));
-    const data = this.codec === 'av1' ? Buffer.concat([AV1_TEMPORAL_DELIMITER, frame.data]) : frame.data;
+    const data = frame.codec === 'h264' ? annexB(frame, this.source.params) : frame.codec === 'av1' ? Buffer.concat([AV1_TEMPORAL_DELIMITER, frame.data]) : frame.data;
     stdin.write(Buffer.concat([ivfFrameHeader(data.length, timestamp), data]));
     child.written.set(timestamp, performance.now());
     this.stats.framesIn++;
@@ -298,5 +286,26 @@ export class H264Transcoder extends EventEmitter<TranscoderEvents> {
     child.process.stdout.removeAllListeners('data');
     child.process.stdin.end();
     if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+  }
+}
+
+/**
+ * An H.264 access unit as one IVF frame: its NAL units with start codes, an IDR led by the stream's SPS and
+ * PPS unless it carries its own (the decoder has no other source of parameter sets). IVF carries one time per
+ * frame, written from the decode time: WebRTC's H.264 has no B-frames (cts 0), so it is the picture's time too.
+ */
+function annexB(frame: H264Frame, params: VideoParams | undefined): Buffer {
+  const carriesSps = frame.nalus.some((n) => nalType(n) === NalUnitType.sps);
+  const lead = frame.keyframe && !carriesSps && isH264Params(params) ? [params.sps, params.pps] : [];
+  return Buffer.concat([...lead, ...frame.nalus].flatMap((nalu) => [START_CODE, nalu]));
+}
+
+/** What keeps the app's ffmpeg from encoding `codec` to H.264 (no binary, no decoder, no libx264), or undefined. */
+export function transcoderProblem(codec: VideoCodec, ffmpeg: () => string = findFfmpeg): string | undefined {
+  try {
+    const capability = transcodeCapability(ffmpeg(), codec);
+    return 'error' in capability ? capability.error : undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { TransponderJSON } from '../../../src-renderer/sdk/protocol.js';
 import { describeTransponder } from '../../../src-renderer/store/describe.js';
 import { createStudioStore } from '../../../src-renderer/store/studio-store.js';
-import { describeLayer, HISTORY_LENGTH, transpondersSelectors } from '../../../src-renderer/store/transponders.js';
+import { describeLayer, HISTORY_LENGTH, transpondersSelectors, videoTitle } from '../../../src-renderer/store/transponders.js';
 
 function transponder(fields: Partial<TransponderJSON> = {}): TransponderJSON {
   return {
@@ -130,5 +130,13 @@ describe('transponders slice', () => {
     assert.equal(describeLayer(stepped), '360p — stepped down: congestion');
     const back = transponder({ layer: { rid: 'h', width: 1280, height: 720, bitrateKbps: 2500 }, adaptive: { stepped: 'up', reason: 'stable', stepsDown: 0 } });
     assert.equal(describeLayer(back), '720p');
+  });
+
+  test('the video\'s tooltip says why the studio re-encodes it: the camera\'s codec, or its keyframes', () => {
+    assert.equal(videoTitle(transponder({ videoPath: 'copy' })), 'Sent as the camera encodes it');
+    assert.equal(videoTitle(transponder({ videoPath: 'transcode' })), 'Re-encoded by the studio: this target does not take the camera\'s codec');
+    const reason = 'keyframes every 10.0 s and the publisher ignores keyframe requests; the target takes at most 4 s';
+    assert.equal(videoTitle(transponder({ videoPath: 'transcode', videoPathReason: reason })), `Re-encoded by the studio: ${reason}`);
+    assert.match(videoTitle(transponder({ videoPath: 'copy', videoPathProblem: 'the H.264 transcoder cannot run: no libx264' })), /^Sent as the camera encodes it, though .*no libx264$/);
   });
 });

@@ -9,11 +9,11 @@ describe('what a target gets of the publisher\'s video', () => {
     assert.deepEqual(videoRoute('h264'), { codec: 'h264', path: 'copy' });
     assert.deepEqual(videoRoute('h264', ['av1', 'h264']), { codec: 'h264', path: 'copy' });
     assert.deepEqual(videoRoute('av1', ['av1', 'h264']), { codec: 'av1', path: 'copy' });
-    assert.deepEqual(videoRoute('av1'), { codec: 'h264', path: 'transcode' });
-    assert.deepEqual(videoRoute('vp9', ['av1', 'h264']), { codec: 'h264', path: 'transcode' });
+    assert.deepEqual(videoRoute('av1'), { codec: 'h264', path: 'transcode', reason: 'the publisher sends AV1; the target takes H264' });
+    assert.deepEqual(videoRoute('vp9', ['av1', 'h264']), { codec: 'h264', path: 'transcode', reason: 'the publisher sends VP9; the target takes AV1, H264' });
     assert.deepEqual(videoRoute('vp9', ['vp9']), { codec: 'vp9', path: 'copy' });
     // VP8 has no FLV form a target takes: always transcoded.
-    assert.deepEqual(videoRoute('vp8', ['av1', 'vp9', 'h264']), { codec: 'h264', path: 'transcode' });
+    assert.deepEqual(videoRoute('vp8', ['av1', 'vp9', 'h264']), { codec: 'h264', path: 'transcode', reason: 'the publisher sends VP8; the target takes AV1, VP9, H264' });
   });
 
   test('options.videoCodecs: bad values are named', () => {
@@ -43,7 +43,7 @@ describe('the transcoder\'s input and command line', () => {
     assert.match(args, /-c:v libaom-av1 -f ivf -i pipe:0/);
     assert.match(args, /-c:v libx264 -preset veryfast -tune zerolatency/);
     assert.match(args, /-b:v 2500k -maxrate 2500k/);
-    assert.match(args, /-force_key_frames expr:gte\(t,n_forced\*2\)/);
+    assert.match(args, /-force_key_frames expr:if\(isnan\(prev_forced_t\),gte\(t,2\),gte\(t,prev_forced_t\+2\)\)/);
     assert.match(args, /-vf select='gte\(t,0\.3995\)',setpts=PTS-STARTPTS/);
     assert.doesNotMatch(transcodeArgs({ decoder: 'vp8', bitrateKbps: 1000, keyframeIntervalMs: 2000 }).join(' '), /select/);
   });

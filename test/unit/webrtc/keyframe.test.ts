@@ -103,6 +103,11 @@ test('a publisher that answers neither PLI nor FIR, twice in a row, ignores keyf
     await sleep(KEYFRAME_TIMING.unansweredAfterMs + 100);
     assert.equal(k.ignoresRequests, true);
     assert.equal(k.toJSON().unanswered, 2);
+    // The publisher's own keyframe, seconds after the request it did not answer, is no answer.
+    k.request();
+    k.onKeyframe();
+    assert.equal(k.ignoresRequests, true, 'a keyframe 3 s after the request is the publisher\'s own');
+    await sleep(KEYFRAME_TIMING.minPliIntervalMs + 50);
     k.request();
     k.onKeyframe();
     assert.equal(k.ignoresRequests, false, 'answered');

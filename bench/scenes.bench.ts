@@ -2,11 +2,15 @@
 // flags against background throttling) publishes to a host on this machine in two ways, each with
 // simulcast (three sizes) and one transponder:
 //   - the peer: the camera track itself (WHIP, the encodings the studio uses);
-//   - the studio: the "Screen + camera" scene composed by the compositor (Canvas 2D, Worker-ticked).
-// At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30, then 720p30 with the
-// studio's tab behind another (headless Chromium still reports such a tab "visible" and does not throttle
-// it, so that row shows only that a covered tab keeps its pace there; the row prints the page's
-// document.visibilityState). Figures: frames the target receives per second (the transponder's
+//   - the studio: the "Screen + camera" scene composed by the compositor (Canvas 2D, Worker-ticked);
+//   - the studio on the ready-made "Camera" scene, one full-frame camera layer, which it sends as the
+//     camera's own track (the compositor idle), at 720p30.
+// At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30. Then the hidden tab:
+// headless Chromium reports a tab behind another "visible" and never throttles it, so a second Chromium
+// runs headful in an Xvfb display of its own (bench/xvfb.ts; apt-get install -y xvfb) and composes
+// "Screen + camera" at 720p30 with its tab in front, then behind another tab opened from it in the same
+// window (the row prints the page's document.visibilityState: under Xvfb without a window manager Chromium
+// still reports "visible" there, so that row is not a hidden-tab figure either). Figures: frames the target receives per second (the transponder's
 // fps), frames the compositor missed, its draw time p50/p95, and Chromium's CPU (every process of it:
 // browser, renderer, GPU — the 2D canvas rasterises in the GPU process, in software here), % of one core.
 // Then the activate latency: POST /api/scenes/{name}/activate between two solid colours, from the REST
@@ -23,6 +27,7 @@ import { freePort, startNginxRtmp, type NginxRtmp } from '../test/helpers/server
 import { waitFor } from '../test/helpers/wait.js';
 import { procStat, processTree, restPost } from './host-process.js';
 import type { BenchResult } from './run.js';
+import { startXvfb, type Xvfb } from './xvfb.js';
 
 const COMPOSED_720_S = Number(process.env.SCENES_BENCH_720_S ?? 60);
 const SHORT_S = Number(process.env.SCENES_BENCH_SHORT_S ?? 15);
@@ -102,24 +107,44 @@ interface ProgramStats {
   dropped: number;
   p50: number;
   p95: number;
+  direct: boolean;
 }
 const programStats = (page: Page): Promise<ProgramStats> =>
-  page.$eval('[data-testid="program-stats"]', (e) => ({ frames: Number(e.getAttribute('data-frames')), dropped: Number(e.getAttribute('data-dropped')), p50: Number(e.getAttribute('data-draw-p50')), p95: Number(e.getAttribute('data-draw-p95')) }));
+  page.$eval('[data-testid="program-stats"]', (e) => ({
+    frames: Number(e.getAttribute('data-frames')),
+    dropped: Number(e.getAttribute('data-dropped')),
+    p50: Number(e.getAttribute('data-draw-p50')),
+    p95: Number(e.getAttribute('data-draw-p95')),
+    direct: e.getAttribute('data-direct') === 'true',
+  }));
 
-/** The studio live with "Screen + camera" at `height`; `hidden`: behind another tab while measured. */
-async function composedRow(context: BrowserContext, studio: Page, host: Host, nginx: NginxRtmp, height: 720 | 1080, seconds: number, hidden: boolean, peerCpu: number): Promise<string[]> {
+const SCENE_ROW_NAMES: Record<string, string> = {
+  'Screen + camera': '"Screen + camera" composed',
+  Camera: 'Camera scene (one full-frame layer: direct track)',
+};
+
+/** Shows `scene` in the studio (a click on its entry) and waits until the program shows it. */
+async function selectScene(studio: Page, scene: string): Promise<void> {
+  await studio.locator(`[data-testid="scene-item"][data-name="${scene}"]`).click();
+  await studio.waitForFunction((name) => document.querySelector('[data-testid="program-preview"]')?.getAttribute('data-scene') === name, scene, { timeout: STEP_TIMEOUT_MS });
+  await studio.waitForTimeout(2000);
+}
+
+/** The studio live with `scene` (shown already) at `height`; `hidden`: behind another tab while measured. */
+async function composedRow(context: BrowserContext, studio: Page, host: Host, nginx: NginxRtmp, height: 720 | 1080, seconds: number, hidden: boolean, peerCpu: number, scene = 'Screen + camera', where = ''): Promise<string[]> {
   await studio.bringToFront();
   await studio.getByTestId('resolution-select').selectOption(height === 1080 ? '1920x1080' : '1280x720', { force: true });
   await studio.waitForFunction((h) => (document.querySelector('[data-testid="program-canvas"]') as HTMLCanvasElement | null)?.height === h, height, { timeout: STEP_TIMEOUT_MS });
   await pressButton(studio, 'go-live');
-  await studio.locator('[data-testid="publish-status"][data-status="PUBLISHING"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await waitPublishing(studio);
   await stopAll(host.httpUrl); // the studio's own local target: measure with the one transponder below
   await startTransponder(host.httpUrl, 'studio', `${nginx.url()}/composed${height}`);
   let cover: Page | undefined;
   try {
     if (hidden) {
-      cover = await context.newPage();
-      await cover.goto(`${host.httpUrl}/openapi.json`);
+      // A tab of the studio's own window, in front of it (window.open without features opens a tab; a page
+      // of its own would be another window, and on X11 a covered window still counts as visible).
+      [cover] = await Promise.all([context.waitForEvent('page'), studio.evaluate((url) => void window.open(url, '_blank'), `${host.httpUrl}/openapi.json`)]);
       await cover.bringToFront();
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -128,15 +153,16 @@ async function composedRow(context: BrowserContext, studio: Page, host: Host, ng
     const w = await measure(host.httpUrl, seconds);
     const after = await programStats(studio);
     const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
+    const shown = hidden ? `, behind another tab (document ${visibility})` : where ? `, tab in front (document ${visibility})` : '';
     return [
-      `studio, "Screen + camera" composed, ${height}p30${hidden ? `, behind another tab (document ${visibility})` : ''}`,
+      `studio${where}, ${SCENE_ROW_NAMES[scene] ?? scene}, ${height}p30${shown}`,
       `${seconds}`,
       mean(w.fps).toFixed(1),
       `${after.dropped - before.dropped}`,
       after.p50.toFixed(1),
       after.p95.toFixed(1),
       w.cpuPercent.toFixed(1),
-      `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s`,
+      `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ''}`,
     ];
   } finally {
     await cover?.close();
@@ -144,6 +170,16 @@ async function composedRow(context: BrowserContext, studio: Page, host: Host, ng
     await stopAll(host.httpUrl);
     await pressButton(studio, 'stop-live');
     await studio.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+}
+
+/** Waits for the studio to publish; a timeout says what the studio shows instead. */
+async function waitPublishing(studio: Page): Promise<void> {
+  try {
+    await studio.locator('[data-testid="publish-status"][data-status="PUBLISHING"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+  } catch (error) {
+    const shown = await studio.evaluate(() => [...document.querySelectorAll('[data-testid="publish-status"], [data-testid="publish-error"], [data-testid="preview-error"]')].map((e) => `${e.getAttribute('data-testid')}: ${e.getAttribute('data-status') ?? ''} ${e.textContent}`).join('; '));
+    throw new Error(`the studio did not go live within ${STEP_TIMEOUT_MS} ms (${shown})`, { cause: error });
   }
 }
 
@@ -182,7 +218,7 @@ async function activateLatency(studio: Page, host: Host, nginx: NginxRtmp): Prom
   await studio.bringToFront();
   await studio.getByTestId('resolution-select').selectOption('1280x720', { force: true });
   await pressButton(studio, 'go-live');
-  await studio.locator('[data-testid="publish-status"][data-status="PUBLISHING"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await waitPublishing(studio);
   await stopAll(base);
   await startTransponder(base, 'studio', `${nginx.url()}/latency`);
   let seen: 'red' | 'blue' | undefined;
@@ -214,6 +250,62 @@ async function activateLatency(studio: Page, host: Host, nginx: NginxRtmp): Prom
   return [`activate → first frame at the target (ffmpeg from nginx), ${SWITCHES} switches`, '-', '-', '-', '-', '-', '-', `p50 ${pct(sorted, 0.5).toFixed(0)} ms, p95 ${pct(sorted, 0.95).toFixed(0)} ms (${sorted.map((v) => v.toFixed(0)).join(', ')})`];
 }
 
+/** Playwright launches Chromium with these by default; a user's browser has none of them, and the hidden-tab
+ *  rows are about what Chromium throttles. */
+const ANTI_THROTTLING = ['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'];
+
+/** A row that could not be measured says why in its notes, and the bench goes on with the next. */
+async function attempt(label: string, row: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await row();
+  } catch (error) {
+    process.stderr.write(`bench scenes: ${label}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return [label, '-', '-', '-', '-', '-', '-', `not measured: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`];
+  }
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required', '--no-first-run', '--disable-background-networking'];
+
+async function openStudio(studio: Page, base: string): Promise<void> {
+  studio.on('crash', () => process.stderr.write('bench scenes: the studio page crashed\n'));
+  studio.on('pageerror', (e) => process.stderr.write(`bench scenes: studio page error: ${e.message}\n`));
+  await studio.goto(`${base}/`);
+  await studio.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
+/** A headful Chromium in an Xvfb display: "Screen + camera" at 720p30 with the studio's tab in front, then
+ *  behind another tab, where the page is really hidden. The fake UI shares Xvfb's whole screen there. */
+export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: number): Promise<string[][]> {
+  let xvfb: Xvfb | undefined;
+  let context: BrowserContext | undefined;
+  const profile = mkdtempSync(join(tmpdir(), 'castbridge-bench-profile-'));
+  try {
+    xvfb = await startXvfb();
+    // The browser's default context: its pages are tabs of one window (a context of its own opens windows).
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: false,
+      args: CHROMIUM_ARGS,
+      ignoreDefaultArgs: ANTI_THROTTLING,
+      env: { ...process.env, DISPLAY: xvfb.display },
+      viewport: { width: 1360, height: 900 },
+    });
+    const tabs = context;
+    const studio = tabs.pages()[0] ?? (await tabs.newPage());
+    await openStudio(studio, host.httpUrl);
+    await selectScene(studio, 'Screen + camera');
+    const where = ' (headful, Xvfb)';
+    return [
+      await attempt(`studio${where}, tab in front`, () => composedRow(tabs, studio, host, nginx, 720, SHORT_S, false, peerCpu, 'Screen + camera', where)),
+      await attempt(`studio${where}, behind another tab`, () => composedRow(tabs, studio, host, nginx, 720, SHORT_S, true, peerCpu, 'Screen + camera', where)),
+    ];
+  } finally {
+    await context?.close().catch(() => undefined);
+    xvfb?.stop();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 export default async function scenesBench(): Promise<BenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-bench-scenes-'));
   const nginx = await startNginxRtmp();
@@ -225,29 +317,28 @@ export default async function scenesBench(): Promise<BenchResult> {
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required', '--no-first-run', '--disable-background-networking'],
+      args: CHROMIUM_ARGS,
     });
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     // The peer first, with no studio open (its capture and compositor would run beside it).
     const direct720 = await directRow(context, host, nginx, 720);
     const direct1080 = await directRow(context, host, nginx, 1080);
     const studio = await context.newPage();
-    studio.on('crash', () => process.stderr.write('bench scenes: the studio page crashed\n'));
-    studio.on('pageerror', (e) => process.stderr.write(`bench scenes: studio page error: ${e.message}\n`));
-    await studio.goto(`${host.httpUrl}/`);
-    await studio.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
-    await studio.locator('[data-testid="scene-item"][data-name="Screen + camera"]').click();
-    await studio.waitForFunction(() => document.querySelector('[data-testid="program-preview"]')?.getAttribute('data-scene') === 'Screen + camera', null, { timeout: STEP_TIMEOUT_MS });
-    await studio.waitForTimeout(2000);
+    await openStudio(studio, host.httpUrl);
 
+    const started = host;
     const rows: string[][] = [];
     rows.push(direct720.row);
+    await selectScene(studio, 'Camera');
+    rows.push(await composedRow(context, studio, host, nginx, 720, SHORT_S, false, direct720.cpu, 'Camera'));
+    await selectScene(studio, 'Screen + camera');
     rows.push(await composedRow(context, studio, host, nginx, 720, COMPOSED_720_S, false, direct720.cpu));
-    rows.push(await composedRow(context, studio, host, nginx, 720, SHORT_S, true, direct720.cpu));
 
     rows.push(direct1080.row);
-    rows.push(await composedRow(context, studio, host, nginx, 1080, SHORT_S, false, direct1080.cpu));
-    rows.push(await activateLatency(studio, host, nginx));
+    rows.push(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(context, studio, started, nginx, 1080, SHORT_S, false, direct1080.cpu)));
+    rows.push(await attempt('activate → first frame at the target', () => activateLatency(studio, started, nginx)));
+    await studio.close();
+    rows.push(...(await hiddenTabRows(host, nginx, direct720.cpu).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
     const cpus = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
     // Other work on the machine slows every row alike; the load says how much there was.
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

@@ -112,8 +112,11 @@ function ProgramStats({ program }: { program: Program }) {
       data-fps={fps.toFixed(1)}
       data-draw-p50={stats.drawMsP50.toFixed(2)}
       data-draw-p95={stats.drawMsP95.toFixed(2)}
+      data-direct={stats.direct ? 'true' : 'false'}
     >
-      {stats.width}×{stats.height} · {fps.toFixed(1)} fps · {stats.dropped} missed · {stats.drawMsP50.toFixed(1)} ms a frame
+      {stats.direct
+        ? `${stats.width}×${stats.height} · the capture is sent as it is, nothing to draw`
+        : `${stats.width}×${stats.height} · ${fps.toFixed(1)} fps · ${stats.dropped} missed · ${stats.drawMsP50.toFixed(1)} ms a frame`}
     </div>
   );
 }
@@ -131,7 +134,29 @@ export function ProgramPreview() {
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', 'Program: the picture your targets receive');
     holder.current.appendChild(canvas);
-    return () => canvas.remove();
+    // While a capture's own track is sent the canvas is not drawn: the preview shows that track instead.
+    const direct = document.createElement('video');
+    direct.className = 'program-canvas program-direct';
+    direct.setAttribute('data-testid', 'program-direct');
+    direct.setAttribute('aria-label', 'Program: the picture your targets receive');
+    direct.muted = true;
+    direct.playsInline = true;
+    holder.current.appendChild(direct);
+    const show = (track: MediaStreamTrack): void => {
+      const drawn = track === program.stream.getVideoTracks()[0];
+      canvas.hidden = !drawn;
+      direct.hidden = drawn;
+      direct.srcObject = drawn ? null : new MediaStream([track]);
+      if (!drawn) void direct.play().catch(() => undefined);
+    };
+    show(program.videoTrack);
+    const stop = program.onVideoTrack(show);
+    return () => {
+      stop();
+      canvas.remove();
+      direct.srcObject = null;
+      direct.remove();
+    };
   }, [program]);
   if (!program) return null;
   return (

@@ -1,10 +1,11 @@
 // The desktop app's screen and window picker: the shell's list of sources as thumbnails, screens and
 // windows in two groups, a modal dialog (arrow keys move between tiles, Enter or a click picks, Escape or
-// Cancel closes). It answers the capture service's question (services/desktop.ts); in a plain browser
+// Cancel closes; Tab and Shift+Tab cycle within it, and focus goes back where it was once it closes). It answers the capture service's question (services/desktop.ts); in a plain browser
 // nothing asks it, and getDisplayMedia shows the browser's own picker.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CaptureChoice, CaptureSource, CaptureSourceList } from '../../src-contract/desktop.js';
 import { setScreenChooser } from '../services/desktop.js';
+import { FOCUSABLE, wrapTab } from './focus-trap.js';
 
 interface Request {
   list: CaptureSourceList;
@@ -33,6 +34,7 @@ function Dialog({ request, onClose }: { request: Request; onClose(): void }) {
   const [chosen, setChosen] = useState<string | undefined>(sources[0]?.id);
   const [audio, setAudio] = useState(false);
   const grid = useRef<HTMLDivElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
   const answer = (choice: CaptureChoice | undefined): void => {
     request.answer(choice);
     onClose();
@@ -40,12 +42,28 @@ function Dialog({ request, onClose }: { request: Request; onClose(): void }) {
   const share = (id = chosen): void => {
     if (id) answer({ id, ...(systemAudio && audio ? { audio: true } : {}) });
   };
-  useEffect(() => grid.current?.querySelector<HTMLButtonElement>('[data-testid="picker-source"]')?.focus(), []);
+  useEffect(() => {
+    // The element that opened the dialog (a Screen button, a layer's source) gets the focus back.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
+    grid.current?.querySelector<HTMLButtonElement>('[data-testid="picker-source"]')?.focus();
+    return () => {
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
   // Arrow keys walk the tiles in reading order (both groups), Home/End jump to the ends.
   const onKey = (e: KeyboardEvent): void => {
     if (e.key === 'Escape') {
       e.preventDefault();
       answer(undefined);
+      return;
+    }
+    if (e.key === 'Tab') {
+      const focusable = [...(dialog.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])];
+      const to = wrapTab(focusable.indexOf(document.activeElement as HTMLElement), focusable.length, e.shiftKey);
+      if (to !== undefined) {
+        e.preventDefault();
+        focusable[to]!.focus();
+      }
       return;
     }
     const tiles = [...(grid.current?.querySelectorAll<HTMLButtonElement>('[data-testid="picker-source"]') ?? [])];
@@ -61,7 +79,7 @@ function Dialog({ request, onClose }: { request: Request; onClose(): void }) {
   };
   return (
     <div className="picker-backdrop">
-      <div className="panel picker" role="dialog" aria-modal="true" aria-labelledby="picker-title" data-testid="screen-picker" onKeyDown={onKey}>
+      <div className="panel picker" role="dialog" aria-modal="true" aria-labelledby="picker-title" data-testid="screen-picker" ref={dialog} onKeyDown={onKey}>
         <h2 id="picker-title">Choose what to share</h2>
         <div ref={grid}>
           {GROUPS.map(({ kind, title }) => {

@@ -5,9 +5,16 @@
 //
 // Path chosen by measurement (docs/DECISIONS.md "Scenes: the compositor's drawing path"): Canvas 2D on the
 // page's thread, ticked by a Worker timer so a hidden tab keeps its frame rate.
+//
+// A scene that is one capture filling the frame as it is (direct.ts) is not drawn: the video track to send
+// becomes that capture's own track (`videoTrack`, announced to `onVideoTrack` listeners, which replace the
+// sender's track) and the ticker idles. Leaving such a scene, the canvas takes over again first: it draws,
+// the listeners put the canvas track back, then the cut or fade runs; a fade into such a scene is drawn
+// and the capture's track is sent once it has ended.
+import { captureFits, directLayer } from './direct.js';
 import { drawScene, type PictureLookup } from './draw.js';
 import { fadeProgress } from './layout.js';
-import type { DrawScene } from './scene-types.js';
+import type { DrawLayer, DrawScene } from './scene-types.js';
 import { startTicker, type Ticker } from './ticker.js';
 
 export interface CompositorOptions {
@@ -17,7 +24,18 @@ export interface CompositorOptions {
   pictures: PictureLookup;
   /** Called after every frame drawn (the studio's program preview, tests). */
   onFrame?: () => void;
+  /** The capture a camera or screen layer shows, with the size of its frames; undefined while there is none. */
+  directSource?: (layer: DrawLayer) => DirectSource | undefined;
 }
+
+export interface DirectSource {
+  track: MediaStreamTrack;
+  width: number;
+  height: number;
+}
+
+/** Told the video track to send from now on; the switch waits for what it returns (replaceTrack). */
+export type VideoTrackListener = (track: MediaStreamTrack) => void | Promise<void>;
 
 export interface CompositorStats {
   /** Frames drawn and handed to the track since start. */
@@ -31,6 +49,8 @@ export interface CompositorStats {
   width: number;
   height: number;
   fps: number;
+  /** True while a capture's own track is sent and nothing is drawn. */
+  direct: boolean;
 }
 
 const DRAW_SAMPLES = 300;
@@ -69,6 +89,14 @@ export class Compositor {
   private clock = { since: performance.now(), frames: 0, missedBefore: 0 };
   private readonly drawTimes: number[] = [];
   private lastDrawAt = -Infinity;
+  /** The capture whose track is sent in place of the canvas's while nothing is drawn. */
+  private direct: MediaStreamTrack | undefined;
+  private sent: MediaStreamTrack;
+  private readonly trackListeners = new Set<VideoTrackListener>();
+  /** Track switches run one after the other: each waits for the listeners of the one before. */
+  private switching: Promise<void> = Promise.resolve();
+  /** Frames missed until drawing stopped for a direct track (none are due while it is sent). */
+  private missedWhileDirect = 0;
 
   constructor(private readonly options: CompositorOptions) {
     this.fps = options.fps;
@@ -86,15 +114,46 @@ export class Compositor {
     const track = this.canvas.captureStream(FIREFOX ? this.fps : 0).getVideoTracks()[0];
     if (!track) throw new Error('this browser cannot send the program: canvas.captureStream gave no track');
     this.track = track;
+    this.sent = track;
     this.drawFrame(performance.now());
     this.ticker = startTicker(1000 / this.fps, () => this.tick());
   }
 
-  /** Shows `scene` from the next frame, with its transition (a fade from what is shown now, or a cut). */
-  setScene(scene: DrawScene): void {
-    const fade = scene.transition?.kind === 'fade' && scene.transition.ms > 0 && this.scene.layers.length > 0;
-    this.transition = fade ? { from: this.scene, startedAt: performance.now(), ms: scene.transition!.ms } : undefined;
-    this.scene = scene;
+  /** The video track to send now: the canvas's, or the capture's own while its scene needs no drawing. */
+  get videoTrack(): MediaStreamTrack {
+    return this.sent;
+  }
+
+  /** Calls `listener` with each new video track to send; returns the function that stops it. */
+  onVideoTrack(listener: VideoTrackListener): () => void {
+    this.trackListeners.add(listener);
+    return () => this.trackListeners.delete(listener);
+  }
+
+  /**
+   * Shows `scene` from the next frame, with its transition (a fade from what is shown now, or a cut);
+   * resolves once the track to send for it is in place.
+   */
+  setScene(scene: DrawScene): Promise<void> {
+    return this.serially(async () => {
+      const from = this.scene;
+      const ms = scene.transition?.kind === 'fade' ? scene.transition.ms : 0;
+      if (ms > 0 && from.layers.length > 0) {
+        // The outgoing picture must be on the canvas track before the fade mixes it away.
+        await this.toCanvas();
+        this.transition = { from, startedAt: performance.now(), ms };
+        this.scene = scene;
+        return;
+      }
+      this.transition = undefined;
+      this.scene = scene;
+      await this.toWanted();
+    });
+  }
+
+  /** The captures or their sizes changed: sends the canvas's track or a capture's, whichever is due now. */
+  refresh(): Promise<void> {
+    return this.serially(() => this.toWanted());
   }
 
   currentScene(): DrawScene {
@@ -108,10 +167,11 @@ export class Compositor {
       if (canvas.height !== height) canvas.height = height;
     }
     if (fps !== this.fps) {
-      this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missed() };
+      if (!this.direct) this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missed() };
       this.fps = fps;
-      this.ticker.setPeriod(1000 / fps);
+      if (!this.direct) this.ticker.setPeriod(1000 / fps);
     }
+    void this.refresh();
   }
 
   stats(): CompositorStats {
@@ -124,15 +184,66 @@ export class Compositor {
       width: this.canvas.width,
       height: this.canvas.height,
       fps: this.fps,
+      direct: this.direct !== undefined,
     };
   }
 
   stop(): void {
     this.ticker.stop();
     this.track.stop();
+    this.trackListeners.clear();
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.switching.then(step);
+    this.switching = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The capture whose track can be sent for `scene` as it is now; undefined when it must be drawn. */
+  private wantedDirect(scene: DrawScene): MediaStreamTrack | undefined {
+    const layer = directLayer(scene);
+    const source = layer ? this.options.directSource?.(layer) : undefined;
+    if (!source || source.track.readyState !== 'live') return undefined;
+    return captureFits(source.width, source.height, this.canvas.width, this.canvas.height) ? source.track : undefined;
+  }
+
+  private async toWanted(): Promise<void> {
+    const wanted = this.transition ? undefined : this.wantedDirect(this.scene);
+    if (wanted === this.direct) return;
+    if (!wanted) return this.toCanvas();
+    // The canvas keeps drawing until the sender carries the capture's track: no frame goes missing.
+    if (!(await this.announce(wanted))) {
+      // A sender refused the capture's track: the canvas's goes back and the scene stays drawn.
+      await this.announce(this.direct ?? this.track);
+      return;
+    }
+    if (!this.direct) {
+      this.missedWhileDirect = this.missed();
+      this.ticker.setPeriod(0);
+    }
+    this.direct = wanted;
+  }
+
+  /** Drawing again, on the canvas track: a frame drawn at once, then the listeners switch to it. */
+  private async toCanvas(): Promise<void> {
+    if (!this.direct) return;
+    this.direct = undefined;
+    this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missedWhileDirect };
+    this.ticker.setPeriod(1000 / this.fps);
+    this.drawFrame(performance.now());
+    await this.announce(this.track);
+  }
+
+  /** Tells the listeners to send `track`; false when one of them failed to. */
+  private async announce(track: MediaStreamTrack): Promise<boolean> {
+    this.sent = track;
+    const results = await Promise.allSettled([...this.trackListeners].map(async (listener) => listener(track)));
+    return results.every((r) => r.status === 'fulfilled');
   }
 
   private missed(): number {
+    if (this.direct) return this.missedWhileDirect;
     const due = Math.floor(((performance.now() - this.clock.since) * this.fps) / 1000);
     return this.clock.missedBefore + Math.max(0, due - (this.frames - this.clock.frames));
   }
@@ -165,7 +276,10 @@ export class Compositor {
       ctx.drawImage(this.next, 0, 0);
       ctx.globalAlpha = 1;
     } else {
-      this.transition = undefined;
+      if (transition) {
+        this.transition = undefined;
+        void this.refresh(); // a fade into a scene the capture's own track can show
+      }
       drawScene(ctx, this.scene, this.options.pictures, width, height);
     }
     (this.track as CanvasCaptureMediaStreamTrack).requestFrame?.();

@@ -1,7 +1,7 @@
 // The program: what the studio sends. The compositor's video track and the mixer's audio track in one
 // MediaStream, made once per studio page; the studio publishes it exactly as it published the camera.
 import { Mixer } from '../mixer/mixer.js';
-import { Compositor, type CompositorStats } from './compositor.js';
+import { Compositor, type CompositorStats, type VideoTrackListener } from './compositor.js';
 import type { DrawScene } from './scene-types.js';
 import { imagesOf, SceneSources, type VideoKey } from './sources.js';
 
@@ -14,8 +14,14 @@ export interface ProgramOptions {
 }
 
 export interface Program {
-  /** The published stream: one video track (the composed picture), one audio track (the mix). */
+  /** The published stream: one video track (the composed picture), one audio track (the mix). Its video
+   *  track is the canvas's; what to send is `videoTrack`. */
   stream: MediaStream;
+  /** The video track to send now: the canvas's, or a capture's own while the scene is that capture alone. */
+  readonly videoTrack: MediaStreamTrack;
+  /** Calls `listener` with each new track to send (the publisher replaces its sender's track); returns the
+   *  function that stops it. A scene switch waits for the listener's promise before it goes on. */
+  onVideoTrack(listener: VideoTrackListener): () => void;
   canvas: HTMLCanvasElement;
   mixer: Mixer;
   setScene(scene: DrawScene): Promise<void>;
@@ -30,25 +36,33 @@ export interface Program {
 }
 
 export function createProgram(options: ProgramOptions): Program {
-  const sources = new SceneSources(options.loadImage, options.onImageError);
   const listeners = new Set<() => void>();
+  // A capture that comes, goes or changes size may let the compositor send it directly, or make it draw.
+  let refresh = (): void => undefined;
+  const sources = new SceneSources(options.loadImage, options.onImageError, () => refresh());
   const compositor = new Compositor({
     width: options.width,
     height: options.height,
     fps: options.fps,
     pictures: sources.lookup,
+    directSource: sources.directSource,
     onFrame: () => listeners.forEach((l) => l()),
   });
+  refresh = () => void compositor.refresh();
   const mixer = new Mixer();
   const stream = new MediaStream([compositor.track, mixer.track]);
   return {
     stream,
+    get videoTrack() {
+      return compositor.videoTrack;
+    },
+    onVideoTrack: (listener) => compositor.onVideoTrack(listener),
     canvas: compositor.canvas,
     mixer,
     async setScene(scene) {
       // Images first, so that the first frame of the new scene already shows them.
       await sources.loadImages(imagesOf(scene));
-      compositor.setScene(scene);
+      await compositor.setScene(scene);
       mixer.setMuted('microphone', scene.microphone === false, 'scene');
     },
     setVideo: (key, track) => sources.setVideo(key, track),

@@ -1,5 +1,6 @@
 // The pictures the layers show: a playing <video> per captured camera or screen, a decoded bitmap per image
 // of the media folder. The compositor looks them up every frame; nothing here opens a device.
+import type { DirectSource } from './compositor.js';
 import type { LayerPicture, PictureLookup } from './draw.js';
 import type { DrawLayer, DrawScene } from './scene-types.js';
 
@@ -35,6 +36,8 @@ export class SceneSources {
     /** Reads an image file of the media folder (GET /api/media/{name}). */
     private readonly loadImage: (file: string) => Promise<Blob>,
     private readonly onImageError: (file: string, message: string) => void,
+    /** A capture came, went, or changed its frame size (the program may send it directly, or stop to). */
+    private readonly onVideoChange: () => void = () => undefined,
   ) {}
 
   /** Shows `track` for `key` (undefined: that capture ended). The same track keeps its <video>. */
@@ -44,14 +47,21 @@ export class SceneSources {
     if (current) current.video.srcObject = null;
     if (!track) {
       this.videos.delete(key);
+      this.onVideoChange();
       return;
     }
-    const video = current?.video ?? document.createElement('video');
+    let video = current?.video;
+    if (!video) {
+      video = document.createElement('video');
+      video.addEventListener('loadedmetadata', this.onVideoChange);
+      video.addEventListener('resize', this.onVideoChange);
+    }
     video.muted = true;
     video.playsInline = true;
     video.srcObject = new MediaStream([track]);
     void video.play().catch(() => undefined);
     this.videos.set(key, { video, track });
+    this.onVideoChange();
   }
 
   hasVideo(key: VideoKey): boolean {
@@ -82,13 +92,25 @@ export class SceneSources {
     this.images.delete(file);
   }
 
+  private videoOf(layer: DrawLayer): { video: HTMLVideoElement; track: MediaStreamTrack } | undefined {
+    const key = layer.kind === 'screen' ? 'screen' : layer.device ? `camera:${layer.device}` : 'camera';
+    return this.videos.get(key) ?? (layer.kind === 'camera' ? this.videos.get('camera') : undefined);
+  }
+
   readonly lookup: PictureLookup = (layer: DrawLayer): LayerPicture | undefined => {
     if (layer.kind === 'image') {
       const bitmap = layer.file ? this.images.get(layer.file)?.bitmap : undefined;
       return bitmap ? { kind: 'image', image: bitmap } : undefined;
     }
-    const key = layer.kind === 'screen' ? 'screen' : layer.device ? `camera:${layer.device}` : 'camera';
-    const entry = this.videos.get(key) ?? (layer.kind === 'camera' ? this.videos.get('camera') : undefined);
+    const entry = this.videoOf(layer);
     return entry && entry.video.readyState >= 2 ? { kind: 'video', video: entry.video } : undefined;
+  };
+
+  /** A camera or screen layer's capture with the size of its frames, once its first frame's size is known. */
+  readonly directSource = (layer: DrawLayer): DirectSource | undefined => {
+    if (layer.kind !== 'camera' && layer.kind !== 'screen') return undefined;
+    const entry = this.videoOf(layer);
+    if (!entry || !(entry.video.videoWidth > 0 && entry.video.videoHeight > 0)) return undefined;
+    return { track: entry.track, width: entry.video.videoWidth, height: entry.video.videoHeight };
   };
 }

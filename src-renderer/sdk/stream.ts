@@ -67,6 +67,8 @@ export class Stream extends Emitter<StreamEvents> {
   private peer: PublishPeer | undefined;
   private media: MediaStream | undefined;
   private ownsMedia = false;
+  /** The video track sent in place of the media stream's own, when one was given. */
+  private videoTrack: MediaStreamTrack | undefined;
   /** The host answered our offer: from now on it holds a stream under our name that we must unpublish. */
   private accepted = false;
 
@@ -101,6 +103,18 @@ export class Stream extends Emitter<StreamEvents> {
     return this.media;
   }
 
+  /**
+   * Sends `track` as the stream's video from now on (before publish(): from the start), in place of the
+   * media stream's video track: RTCRtpSender.replaceTrack, so nothing is renegotiated and the encodings
+   * (simulcast layers, bitrates) stay those offered for the media stream's track.
+   */
+  async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
+    if (track.kind !== 'video') throw new Error(`replaceVideoTrack needs a video track, got a ${track.kind} track`);
+    this.videoTrack = track;
+    const sender = this.peer?.videoSender;
+    if (sender && sender.track !== track) await sender.replaceTrack(track);
+  }
+
   /** Captures (unless a MediaStream was given), offers, and sends the offer to the host. Never rejects:
    *  failures end in FAILED with `getInfo()`; resolves with the status reached. */
   async publish(): Promise<StreamStatus> {
@@ -126,6 +140,8 @@ export class Stream extends Emitter<StreamEvents> {
     try {
       this.peer = await createPublishPeer(this.media, { simulcast: this.options.simulcast === true });
       if (!this.isActive()) return this.abandon();
+      const replacement = this.videoTrack;
+      if (replacement && this.peer.videoSender && this.peer.videoSender.track !== replacement) await this.peer.videoSender.replaceTrack(replacement);
       this.watchConnection(this.peer.pc);
       const answer = await this.transport.request(this, { type: 'publish', streamName: this.options.name, sdp: this.peer.offerSdp, rtmpUrl: this.options.rtmpUrl });
       this.accepted = true;

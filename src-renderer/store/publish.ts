@@ -58,6 +58,9 @@ export function createPublishSlice(set: SetStudio, get: GetStudio, services: Stu
     update((s) => ({ status, info, error: status === 'PUBLISHING' || status === 'PENDING' ? undefined : s.error }));
   const setError = (error: string | undefined): void => update(() => ({ error }));
 
+  /** Stops the published stream following the program's video track. */
+  let unfollow: (() => void) | undefined;
+
   async function goLive(): Promise<void> {
     const session = get().host.session;
     if (!session || get().host.connection !== 'ESTABLISHED') {
@@ -77,6 +80,14 @@ export function createPublishSlice(set: SetStudio, get: GetStudio, services: Stu
     const streamName = get().publish.streamName;
     // Simulcast: the host keeps each size as a layer, so every target can take the one that suits it.
     const current = session.createStream({ name: streamName, mediaStream: media, simulcast: true });
+    // The program sends a capture's own track while its scene is that capture alone (compositor/direct.ts):
+    // the sender follows it, and a scene switch waits until it has.
+    unfollow?.();
+    unfollow = undefined;
+    if (media === program?.stream) {
+      await current.replaceVideoTrack(program.videoTrack);
+      unfollow = program.onVideoTrack((track) => current.replaceVideoTrack(track));
+    }
     update(() => ({ stream: current, error: undefined }));
     current
       .on('PENDING', () => setStatus('PENDING'))
@@ -103,6 +114,8 @@ export function createPublishSlice(set: SetStudio, get: GetStudio, services: Stu
     setError,
     goLive,
     stop: () => {
+      unfollow?.();
+      unfollow = undefined;
       get().publish.stream?.stop();
       update(() => ({ stream: undefined }));
     },

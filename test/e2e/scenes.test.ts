@@ -18,7 +18,8 @@ import { encodeWav } from '../../src-relay/codec/audio/wav.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
 import { rms, sine } from '../helpers/tone.js';
 import { waitFor } from '../helpers/wait.js';
-import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+import { decodeFrames, isGreenCamera, near, PROBE_FPS, type Frame, type Rgb } from './recorded-frames.js';
+import { activateScene, goLiveToNginx, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const run = promisify(execFile);
 const STEP_TIMEOUT_MS = 45_000;
@@ -26,10 +27,6 @@ const STEP_TIMEOUT_MS = 45_000;
 const PHASE_MS = 3500;
 const FADE_MS = 2000;
 const TONE_HZ = 1000;
-/** Decoded frames per second and their size (enough to tell the layers apart). */
-const PROBE_FPS = 10;
-const PROBE_W = 160;
-const PROBE_H = 90;
 
 // ---- a solid-colour PNG (RFC 2083: signature, IHDR, IDAT, IEND) ----
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -77,61 +74,6 @@ const SCENES: Scene[] = [
   { name: 'Blue', transition: { kind: 'fade', ms: FADE_MS }, layers: [{ kind: 'color', x: 0, y: 0, width: 1, height: 1, color: '#0000ff' }] },
 ];
 
-// ---- what nginx recorded ----
-type Rgb = [number, number, number];
-interface Frame {
-  t: number;
-  px(fx: number, fy: number): Rgb;
-  /** Mean and standard deviation of the grey level over a rectangle of fractions. */
-  stats(r: { x: number; y: number; width: number; height: number }): { mean: Rgb; greyStd: number };
-  count(r: { x: number; y: number; width: number; height: number }, test: (p: Rgb) => boolean): number;
-}
-
-async function decodeFrames(file: string): Promise<Frame[]> {
-  const { stdout } = await run('/usr/bin/ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=${PROBE_FPS},scale=${PROBE_W}:${PROBE_H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const size = PROBE_W * PROBE_H * 3;
-  const frames: Frame[] = [];
-  for (let i = 0; (i + 1) * size <= stdout.length; i++) {
-    const data = stdout.subarray(i * size, (i + 1) * size);
-    const at = (x: number, y: number): Rgb => {
-      const o = (y * PROBE_W + x) * 3;
-      return [data[o]!, data[o + 1]!, data[o + 2]!];
-    };
-    const each = (r: { x: number; y: number; width: number; height: number }, fn: (p: Rgb) => void): void => {
-      // One pixel in from each edge: the encoder blurs the boundary.
-      for (let y = Math.ceil(r.y * PROBE_H) + 1; y < Math.floor((r.y + r.height) * PROBE_H) - 1; y++)
-        for (let x = Math.ceil(r.x * PROBE_W) + 1; x < Math.floor((r.x + r.width) * PROBE_W) - 1; x++) fn(at(x, y));
-    };
-    frames.push({
-      t: i / PROBE_FPS,
-      px: (fx, fy) => at(Math.min(PROBE_W - 1, Math.floor(fx * PROBE_W)), Math.min(PROBE_H - 1, Math.floor(fy * PROBE_H))),
-      stats(r) {
-        const sum: Rgb = [0, 0, 0];
-        const greys: number[] = [];
-        each(r, (p) => {
-          sum[0] += p[0];
-          sum[1] += p[1];
-          sum[2] += p[2];
-          greys.push((p[0] + p[1] + p[2]) / 3);
-        });
-        const n = greys.length;
-        const mean = greys.reduce((a, b) => a + b, 0) / n;
-        const greyStd = Math.sqrt(greys.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-        return { mean: [sum[0] / n, sum[1] / n, sum[2] / n], greyStd };
-      },
-      count(r, fn) {
-        let n = 0;
-        each(r, (p) => (n += fn(p) ? 1 : 0));
-        return n;
-      },
-    });
-  }
-  return frames;
-}
-
 async function decodeMono(file: string): Promise<Float64Array> {
   const { stdout } = await run('/usr/bin/ffmpeg', ['-v', 'error', '-i', file, '-vn', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
   const out = new Float64Array(stdout.length / 2);
@@ -139,7 +81,6 @@ async function decodeMono(file: string): Promise<Float64Array> {
   return out;
 }
 
-const near = (p: Rgb, q: Rgb, tolerance = 60): boolean => p.every((v, i) => Math.abs(v - q[i]!) <= tolerance);
 const MAGENTA: Rgb = [255, 0, 255];
 const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
@@ -152,11 +93,6 @@ function lastIndex<T>(list: T[], test: (item: T) => boolean): number {
 const isLogo = (f: Frame): boolean => near(f.stats(CORNER).mean, MAGENTA);
 const isRed = (f: Frame): boolean => near(f.px(0.5, 0.3), RED);
 const isBlue = (f: Frame): boolean => near(f.px(0.5, 0.3), BLUE);
-
-async function activate(harness: StudioHarness, name: string): Promise<void> {
-  const response = await fetch(new URL(`/api/scenes/${encodeURIComponent(name)}/activate`, harness.host.httpUrl), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-  assert.equal(response.status, 200, `activate ${name}: ${await response.text()}`);
-}
 
 describe('scenes at the target', { timeout: 240_000 }, () => {
   let harness: StudioHarness;
@@ -192,7 +128,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     await page.getByTestId('mic-noise-suppression').uncheck();
     await page.getByTestId('mic-echo-cancellation').uncheck();
     await page.locator('[data-testid="scene-item"][data-name="Logo"]').waitFor({ timeout: STEP_TIMEOUT_MS });
-    await activate(harness, 'Logo');
+    await activateScene(harness, 'Logo');
     await page.locator('[data-testid="program-preview"][data-scene="Logo"]').waitFor({ timeout: STEP_TIMEOUT_MS });
 
     // The layer editor: a picture uploaded from the studio lands in the media folder and on the layer; the
@@ -209,24 +145,15 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     const media = (await (await fetch(new URL('/api/media', base))).json()) as { images?: Array<{ name: string }> };
     assert.ok(media.images?.some((i) => i.name === 'cyan.png'), `the upload is in the media folder: ${JSON.stringify(media)}`);
 
-    await page.getByTestId('target-kind').selectOption('custom');
-    await page.getByTestId('target-add').click();
-    await page.getByTestId('target-name').fill('Nginx');
-    await page.getByTestId('target-url').fill(nginx.url('live'));
-    await page.getByTestId('target-key').fill('scenes');
-    await page.getByTestId('target-save').click();
-    await page.locator('li.target', { hasText: 'Nginx' }).locator('input[type="checkbox"]').check();
-    await page.getByTestId('target-select-local').uncheck();
-    await page.getByTestId('go-live').click();
-    await nginx.waitForPublish(1, STEP_TIMEOUT_MS);
+    await goLiveToNginx(page, nginx, 'scenes');
     await page.waitForTimeout(PHASE_MS);
     await page.screenshot({ path: join(SHOTS, 'scenes-logo.png') });
 
-    await activate(harness, 'Lower third');
+    await activateScene(harness, 'Lower third');
     await page.getByTestId('mixer-fader-microphone').fill('-6');
     await page.waitForTimeout(PHASE_MS);
     await page.getByTestId('mixer-mute-microphone').click();
-    await activate(harness, 'Blue');
+    await activateScene(harness, 'Blue');
     await page.waitForTimeout(FADE_MS + PHASE_MS);
     await page.getByTestId('stop-live').click();
     await page.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -244,7 +171,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     assert.ok(logo.length >= PROBE_FPS * 2, `${logo.length} frames show the image in its corner`);
     const camera = logo.map((f) => f.stats({ x: 0, y: 0.3, width: 0.7, height: 0.7 }));
     // Chromium's fake camera: a green picture with a lighter moving disc and a running clock.
-    const notCamera = camera.filter(({ mean: [r, g, b] }) => !(g > r + 60 && g > b + 60));
+    const notCamera = camera.filter((s) => !isGreenCamera(s));
     assert.equal(notCamera.length, 0, `the camera outside the corner, in every frame: ${JSON.stringify(notCamera.slice(0, 3))} of ${camera.length}`);
     const textured = camera.filter((s) => s.greyStd > 4).length;
     assert.ok(textured >= camera.length / 2, `the camera's picture is not a flat fill (${textured} of ${camera.length} frames)`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createHost, type Host } from '../../src-main/host.js';
 import { silentLog } from '../../src-relay/log.js';
-import { freePort, removeDir } from '../helpers/servers.js';
+import { freePort, removeDir, type NginxRtmp } from '../helpers/servers.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const SHOTS = join(ROOT, 'test-output', 'e2e');
@@ -116,4 +116,25 @@ export async function frameFingerprint(page: Page, selector: string): Promise<nu
     for (let i = 0; i < data.length; i += 4) grey.push(Math.round((data[i]! + data[i + 1]! + data[i + 2]!) / 3));
     return grey;
   });
+}
+
+/** POST /api/scenes/{name}/activate, which answers once the studio shows the scene; anything but 200 fails. */
+export async function activateScene(harness: StudioHarness, name: string): Promise<void> {
+  const response = await fetch(new URL(`/api/scenes/${encodeURIComponent(name)}/activate`, harness.host.httpUrl), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+  if (response.status !== 200) throw new Error(`activate ${name}: ${response.status} ${await response.text()}`);
+}
+
+/** Adds nginx (its "live" application, stream `key`) as the studio's one selected target and goes live;
+ *  resolves once nginx receives the publish. */
+export async function goLiveToNginx(page: Page, nginx: NginxRtmp, key: string, timeoutMs = 45_000): Promise<void> {
+  await page.getByTestId('target-kind').selectOption('custom');
+  await page.getByTestId('target-add').click();
+  await page.getByTestId('target-name').fill('Nginx');
+  await page.getByTestId('target-url').fill(nginx.url('live'));
+  await page.getByTestId('target-key').fill(key);
+  await page.getByTestId('target-save').click();
+  await page.locator('li.target', { hasText: 'Nginx' }).locator('input[type="checkbox"]').check();
+  await page.getByTestId('target-select-local').uncheck();
+  await page.getByTestId('go-live').click();
+  await nginx.waitForPublish(1, timeoutMs);
 }

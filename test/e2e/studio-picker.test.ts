@@ -112,13 +112,29 @@ describe('the desktop screen picker', { timeout: 180_000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  test('Escape closes the dialog like Cancel', async () => {
+  test('Tab and Shift+Tab stay inside the dialog; Escape closes it like Cancel and the focus goes back to the Screen button', async () => {
     await page.getByTestId('source-camera').click();
     await page.getByTestId('source-screen').click();
     const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
     await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const focused = (): Promise<{ inside: boolean; id: string }> =>
+      page.evaluate(() => {
+        const active = document.activeElement as HTMLElement | null;
+        return { inside: !!active?.closest('[data-testid="screen-picker"]'), id: active?.dataset.testid ?? active?.tagName ?? '' };
+      });
+    assert.deepEqual(await focused(), { inside: true, id: 'picker-source' });
+    await page.keyboard.press('Shift+Tab');
+    assert.deepEqual(await focused(), { inside: true, id: 'picker-share' }, 'Shift+Tab from the first tile goes to the last button');
+    await page.keyboard.press('Tab');
+    assert.deepEqual(await focused(), { inside: true, id: 'picker-source' }, 'Tab from the last button comes back to the first tile');
+    // Twice round (two tiles, the sound switch, Cancel, Share): never outside.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      assert.equal((await focused()).inside, true, `Tab ${i + 1} stays inside the dialog`);
+    }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    assert.equal((await focused()).id, 'source-screen', 'the focus is back on the button that opened the picker');
     await page.getByTestId('preview-error').filter({ hasText: 'Screen sharing was cancelled' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     assert.equal(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen.length), 1);
   });

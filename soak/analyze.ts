@@ -2,6 +2,7 @@
 // cadence, bitrate over time, and the A/V offset of marks both tracks carry (a white flash in the picture
 // at the instant a beep starts in the sound, see the 'marks' publisher in lib.ts).
 import { TagType, videoTagInfo } from '../src-relay/flv/tags.js';
+import { flashTimes } from '../test/helpers/av-sync.js';
 import { FLASH_BOX, quantile, readRecording, run } from './lib.js';
 
 /** AAC-LC frame at 48 kHz: 1024 samples. */
@@ -63,26 +64,8 @@ export function timing(file: string): TimingReport {
 }
 
 /** Times (s, the file's own timestamps) where the mark box turns white: its mean luma crossing 128 upwards. */
-export async function flashOnsets(file: string): Promise<number[]> {
-  const { stdout } = await run(
-    '/usr/bin/ffmpeg',
-    ['-hide_banner', '-v', 'error', '-copyts', '-i', file, '-an', '-vf', `crop=${FLASH_BOX.width}:${FLASH_BOX.height}:${FLASH_BOX.x}:${FLASH_BOX.y},signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG:file=-`, '-f', 'null', '-'],
-    { maxBuffer: 256 * 1024 * 1024 },
-  );
-  const onsets: number[] = [];
-  let time = NaN;
-  let bright = false;
-  for (const line of stdout.split('\n')) {
-    const frame = /pts_time:([\d.]+)/.exec(line);
-    if (frame) time = Number(frame[1]);
-    const y = /YAVG=([\d.]+)/.exec(line);
-    if (y) {
-      const now = Number(y[1]) > 128;
-      if (now && !bright) onsets.push(time);
-      bright = now;
-    }
-  }
-  return onsets;
+export function flashOnsets(file: string): Promise<number[]> {
+  return flashTimes(file, FLASH_BOX);
 }
 
 /** Times (s) where a beep starts: the ends of silences ffmpeg's silencedetect finds. */

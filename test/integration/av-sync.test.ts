@@ -17,7 +17,7 @@ import { launchChromium, MARK_BOX, markLags, publishWhip } from '../helpers/chro
 import { launchFirefox, publishWhipFirefox } from '../helpers/firefox.js';
 import { push } from '../helpers/http-client.js';
 import { probeStreams, videoPacketTimes } from '../helpers/media.js';
-import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'aiortc-publish.py');
@@ -90,8 +90,7 @@ describe('A/V sync marks from each publisher, through a Castbridge host to nginx
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-av-sync-'));
-    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
-    [host, nginx] = await Promise.all([createHost({ dataDir, log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog, overrides }), startNginxRtmp()]);
+    [host, nginx] = await Promise.all([createHost({ dataDir, log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog, overrides: PLAIN_HOST }), startNginxRtmp()]);
   });
 
   after(async () => {

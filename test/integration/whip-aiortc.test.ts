@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { createHost, type Host } from '../../src-main/host.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
 import { probeStreams, videoPacketTimes } from '../helpers/media.js';
-import { removeDir, startNginxRtmp, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { toneAmplitude } from '../helpers/tone.js';
 import { push } from '../helpers/http-client.js';
@@ -96,8 +96,7 @@ describe('WHIP from aiortc (python3-aiortc 1.4) into a Castbridge host, pushed t
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'castbridge-aiortc-'));
-    const overrides = { rest_http_port: '0', rest_https_enabled: 'false', local_rtmp_enabled: 'false', ws_port: '0', wss_port: '0' };
-    [host, nginx] = await Promise.all([createHost({ dataDir, log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog, overrides }), startNginxRtmp()]);
+    [host, nginx] = await Promise.all([createHost({ dataDir, log: process.env.CASTBRIDGE_TEST_VERBOSE ? consoleLog : silentLog, overrides: PLAIN_HOST }), startNginxRtmp()]);
   });
 
   after(async () => {

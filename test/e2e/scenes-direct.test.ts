@@ -136,7 +136,8 @@ describe('a one-camera scene sends the camera track itself', { timeout: 120_000 
     const colour = await videoSender(page);
     assert.equal(colour.canvas, true, 'on the colour scene the sender carries the canvas track again (switched before activate answered)');
     assert.equal(colour.encodings, first.encodings, 'replaceTrack kept the encodings');
-    assert.equal((await programStats(page)).direct, false);
+    // The preview's figures are refreshed on their own timer, so wait for them to say it.
+    await waitForDirect(page, false);
     await page.waitForTimeout(PHASE_MS);
     const drawing = await programStats(page);
     assert.ok(drawing.frames > idle.frames + 30, `the compositor draws the colour scene (${drawing.frames - idle.frames} frames)`);

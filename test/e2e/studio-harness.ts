@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createHost, type Host } from '../../src-main/host.js';
 import { silentLog } from '../../src-relay/log.js';
-import { freePort, removeDir, type NginxRtmp } from '../helpers/servers.js';
+import { removeDir, studioHostOverrides, type NginxRtmp } from '../helpers/servers.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const SHOTS = join(ROOT, 'test-output', 'e2e');
@@ -68,15 +68,7 @@ export async function startStudioHarness(opts: { fakeUi?: boolean; extraArgs?: s
     removeDir(dataDir);
   };
   try {
-    const overrides = {
-      rest_http_port: '0',
-      rest_https_port: '0',
-      local_rtmp_port: String(await freePort()),
-      local_rtmp_http_port: String(await freePort()),
-      ws_port: '0',
-      wss_port: '0',
-    };
-    host = await createHost({ dataDir, overrides, log: process.env.CASTBRIDGE_E2E_LOG ? undefined : silentLog });
+    host = await createHost({ dataDir, overrides: await studioHostOverrides(), log: process.env.CASTBRIDGE_E2E_LOG ? undefined : silentLog });
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...(opts.fakeUi ? ['--use-fake-ui-for-media-stream'] : []), ...(opts.extraArgs ?? [])], timeout: 60_000 });
   } catch (error) {
     await close();
@@ -137,4 +129,17 @@ export async function goLiveToNginx(page: Page, nginx: NginxRtmp, key: string, t
   await page.getByTestId('target-select-local').uncheck();
   await page.getByTestId('go-live').click();
   await nginx.waitForPublish(1, timeoutMs);
+}
+
+/** Resolves once the studio's source preview plays a screen capture (its track has a display surface). */
+export function previewIsScreen(page: Page, timeoutMs = 45_000): Promise<unknown> {
+  return page.waitForFunction(
+    () => {
+      const video = document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement | null;
+      const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      return !!track && track.getSettings().displaySurface !== undefined && video!.videoWidth > 0;
+    },
+    null,
+    { timeout: timeoutMs },
+  );
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Scene } from '../../src-contract/scenes.js';
-import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+import { previewIsScreen, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 
@@ -48,17 +48,6 @@ const FAKE_SHELL = `
   };
 `;
 
-function previewIsScreen(page: Page): Promise<unknown> {
-  return page.waitForFunction(
-    () => {
-      const video = document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement | null;
-      const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-      return !!track && track.getSettings().displaySurface !== undefined && video!.videoWidth > 0;
-    },
-    null,
-    { timeout: STEP_TIMEOUT_MS },
-  );
-}
 
 describe('the desktop screen picker', { timeout: 180_000 }, () => {
   let harness: StudioHarness;
@@ -107,7 +96,7 @@ describe('the desktop screen picker', { timeout: 180_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'studio-screen-picker.png') });
     await dialog.getByRole('button', { name: 'Share' }).click();
     await dialog.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
-    await previewIsScreen(page);
+    await previewIsScreen(page, STEP_TIMEOUT_MS);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __chosen: unknown[] }).__chosen), [{ id: 'window:42:0', audio: true }]);
     assert.deepEqual(pageErrors, []);
   });
@@ -173,7 +162,7 @@ describe('the desktop screen picker', { timeout: 180_000 }, () => {
     const dialog = page.getByRole('dialog', { name: 'Choose what to share' });
     await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
     await dialog.getByRole('button', { name: 'Share' }).click();
-    await previewIsScreen(page);
+    await previewIsScreen(page, STEP_TIMEOUT_MS);
     await page.locator('[data-testid="scene-item"][data-name="Two cameras"]').click();
     const liveCameras = (): Promise<number> =>
       page.evaluate(() => (window as unknown as { __cameras: MediaStream[] }).__cameras.flatMap((c) => c.getVideoTracks()).filter((t) => t.readyState === 'live').length);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
+import { previewIsScreen, SHOTS, startStudioHarness, type StudioHarness } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
 /** How long the screen picker "takes" in the race test: longer than opening the fake camera. */
@@ -72,15 +72,7 @@ describe('studio with screen capture', { timeout: 240_000 }, () => {
   test('Screen replaces the camera in the preview and goes live', async () => {
     await page.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.getByTestId('source-screen').click();
-    await page.waitForFunction(
-      () => {
-        const video = document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement | null;
-        const track = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
-        return !!track && track.getSettings().displaySurface !== undefined && video!.videoWidth > 0;
-      },
-      null,
-      { timeout: STEP_TIMEOUT_MS },
-    );
+    await previewIsScreen(page, STEP_TIMEOUT_MS);
     assert.equal(await page.getByTestId('camera-select').isDisabled(), true);
     await page.getByTestId('stream-name').fill('screen1');
     await page.getByTestId('go-live').click();

@@ -50,6 +50,9 @@ export function createScenesSlice(set: SetStudio, get: GetStudio, services: Stud
   const saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const setError = (error: string | undefined): void => update(() => ({ error }));
   const find = (name: string | null | undefined): Scene | undefined => get().scenes.list.find((s) => s.name === name);
+  // Lists pushed over the socket since the studio started: a GET answered before a later push is older than
+  // it, however late its answer arrives, and must not overwrite it.
+  let pushed = 0;
 
   async function show(scene: Scene): Promise<void> {
     update(() => ({ shown: scene.name }));
@@ -109,15 +112,19 @@ export function createScenesSlice(set: SetStudio, get: GetStudio, services: Stud
     error: undefined,
     shownScene: () => find(get().scenes.shown),
     async load() {
+      const pushedBefore = pushed;
       try {
-        applyList(await services.api.scenes.list());
+        const list = await services.api.scenes.list();
+        if (pushed === pushedBefore) applyList(list);
       } catch (error) {
-        setError(`The scenes could not be loaded: ${messageOf(error)}`);
+        if (pushed === pushedBefore) setError(`The scenes could not be loaded: ${messageOf(error)}`);
       }
     },
     onHostMessage(message) {
-      if (message.type === 'scenes') applyList(message);
-      else void applyRequest(message.id, message.scene);
+      if (message.type === 'scenes') {
+        pushed++;
+        applyList(message);
+      } else void applyRequest(message.id, message.scene);
     },
     async switchTo(name) {
       const scene = find(name);

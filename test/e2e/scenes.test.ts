@@ -7,7 +7,7 @@
 // 0 dB in the recording's sound, and its mute as digital silence.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
@@ -103,6 +103,7 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
   let sound: Float64Array = new Float64Array(0);
 
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     const micFile = join(SHOTS, 'scenes-mic-tone.wav');
     // −12 dBFS: room above it for the fader's gain; 2 s of whole periods, looped by the fake device.
     writeFileSync(micFile, encodeWav(sine(TONE_HZ, 48000, 96000, 8192), 48000, 1, 16));

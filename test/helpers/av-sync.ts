@@ -152,6 +152,47 @@ export function frameSpacing(times: number[], fps: number, skip = 5): Spacing {
   };
 }
 
+export interface TimingKept {
+  /** Stream ms of the target's time 0 (the shift that lines the two up best). */
+  shiftMs: number;
+  /** Per frame at the target, its time less the time of the publisher's frame nearest it (ms, 0.1). */
+  errorsMs: number[];
+}
+
+/**
+ * Whether a target keeps the publisher's own frame timing: `targetS` are the frame times of the target's
+ * recording (s, from 0), `sourceMs` the decode times of every frame the relay took from the publisher over
+ * the same span (stream ms). The target starts at one of the publisher's frames; the shift that puts the
+ * most target frames within 2 ms of a publisher's frame is that start, and each frame's error is measured
+ * from there.
+ */
+export function timingKept(targetS: number[], sourceMs: number[]): TimingKept {
+  const source = [...sourceMs].sort((a, b) => a - b);
+  const target = targetS.map((t) => t * 1000);
+  const nearest = (ms: number): number => {
+    let lo = 0;
+    let hi = source.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (source[mid]! < ms) lo = mid;
+      else hi = mid;
+    }
+    return Math.abs(source[lo]! - ms) <= Math.abs(source[hi]! - ms) ? source[lo]! : source[hi]!;
+  };
+  let best = { shiftMs: 0, matched: -1 };
+  if (source.length && target.length) {
+    for (const anchor of target.slice(0, 3)) {
+      for (const frame of source) {
+        const shiftMs = frame - anchor;
+        const matched = target.filter((t) => Math.abs(nearest(t + shiftMs) - (t + shiftMs)) <= 2).length;
+        if (matched > best.matched) best = { shiftMs, matched };
+      }
+    }
+  }
+  const errorsMs = source.length ? target.map((t) => Math.round((t + best.shiftMs - nearest(t + best.shiftMs)) * 10) / 10) : [];
+  return { shiftMs: best.shiftMs, errorsMs };
+}
+
 /**
  * A WebM (VP8 + Vorbis) of sync marks from one ffmpeg timeline: a dark picture that is white for the first
  * 100 ms of each second, and silence with a 1 kHz beep for the first 100 ms of each second. For publishers that

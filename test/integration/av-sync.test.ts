@@ -3,7 +3,8 @@
 // started over REST pushes it to nginx-rtmp, and the recording is decoded (mean luma per frame, the sound's
 // envelope) to pair each flash with its beep. For aiortc every offset (audio − video) lies within ±40 ms and
 // the frames are spaced a whole number of frames ±5 ms apart; Chromium, whose canvas frames are stamped when
-// captured, is held to the median; Firefox is measured (a todo). Figures: docs/DECISIONS.md.
+// captured, is held to the median; Firefox to every offset, and each frame to the time Firefox gave it.
+// Figures: docs/DECISIONS.md.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHost, type Host } from '../../src-main/host.js';
 import { consoleLog, silentLog } from '../../src-relay/log.js';
-import { avOffsets, frameSpacing, makeMarksWebm, summarize, type Box, type Spacing, type SyncReport } from '../helpers/av-sync.js';
+import { avOffsets, frameSpacing, makeMarksWebm, summarize, timingKept, type Box, type Spacing, type SyncReport } from '../helpers/av-sync.js';
 import { launchChromium, MARK_BOX, markLags, publishWhip } from '../helpers/chromium.js';
 import { launchFirefox, publishWhipFirefox } from '../helpers/firefox.js';
 import { push } from '../helpers/http-client.js';
@@ -38,6 +39,8 @@ interface Measured {
   marks: string;
   /** The spacings, for assertion messages. */
   gaps: string;
+  /** The recording's video frame times, s. */
+  times: number[];
 }
 
 /**
@@ -63,16 +66,21 @@ async function pushAndMeasure(host: Host, nginx: NginxRtmp, streamName: string, 
   const sync = await avOffsets(file, { box });
   const marks = `offsets ${sync.offsetsMs.join(' ')} ms; flashes at ${sync.flashes.map((t) => t.toFixed(3)).join(' ')} s, beeps at ${sync.beeps.map((t) => t.toFixed(3)).join(' ')} s`;
   assert.ok(sync.offsetsMs.length >= PUSH_MS / 1000 - 2, `at least ${PUSH_MS / 1000 - 2} flashes paired with a beep: ${marks}`);
-  const spacing = frameSpacing(await videoPacketTimes(file), fps);
+  const times = await videoPacketTimes(file);
+  const spacing = frameSpacing(times, fps);
   const gaps = `spacings ${spacing.gaps.join(' ')}`;
   assert.ok(Math.abs(spacing.fps - fps) <= fps * 0.06, `frame rate ${spacing.fps.toFixed(2)}; ${gaps}`);
   assert.ok(spacing.longestSqueeze < 3, `no run of 3 spacings under 5 ms (longest ${spacing.longestSqueeze}); ${gaps}`);
-  return { sync, spacing, marks, gaps };
+  return { sync, spacing, marks, gaps, times };
+}
+
+function assertSync(m: Measured): void {
+  assert.deepEqual(m.sync.offsetsMs.filter((o) => Math.abs(o) > SYNC_MS), [], `every offset within ±${SYNC_MS} ms: ${m.marks}`);
 }
 
 /** The goals for a publisher whose frames are captured on a steady clock: every offset, every spacing. */
 function assertEven(m: Measured): void {
-  assert.deepEqual(m.sync.offsetsMs.filter((o) => Math.abs(o) > SYNC_MS), [], `every offset within ±${SYNC_MS} ms: ${m.marks}`);
+  assertSync(m);
   assert.ok(m.spacing.oneFrame >= m.spacing.gaps.length / 2, `most spacings are one frame; ${m.gaps}`);
   assert.deepEqual(m.spacing.offGrid, [], `every spacing after the first 5 is a whole number of frames ±5 ms; ${m.gaps}`);
 }
@@ -147,11 +155,10 @@ describe('A/V sync marks from each publisher, through a Castbridge host to nginx
     }
   });
 
-  // Measured, not yet held to the goal (docs/DECISIONS.md, "A/V sync at the target"): on a loaded machine
-  // Firefox's captured sound falls behind real time (its audio sender reports drift by 0.4 s in 10 s) and
-  // the stream clock, which never moves the audio, leaves the picture ~65 ms late.
-  const firefoxTodo = 'Firefox: its audio clock drifts against its sender reports under load; the stream clock does not follow it yet';
-  test('Firefox ESR (a marks WebM played and captured, VP8 over WHIP, transcoded to H.264): every offset within ±40 ms, frames evenly spaced', { todo: firefoxTodo }, async (t) => {
+  // Firefox's own RTP timestamps are not on a frame grid: the WebM's frames are captured when the <video>
+  // element hands them over (23–44 ms apart on a quiet machine, the relay mapping them within 0.1 ms). So the
+  // target is held to the publisher's timing, frame by frame, instead of to a grid (docs/DECISIONS.md).
+  test("Firefox ESR (a marks WebM played and captured, VP8 over WHIP, transcoded to H.264): every offset within ±40 ms, every frame where Firefox stamped it ±5 ms", async (t) => {
     const streamName = 'sync_firefox';
     const [browser, file] = await Promise.all([launchFirefox(), makeMarksWebm(join(dataDir, 'marks.webm'), { seconds: 20, width: 320, height: 180, fps: FPS })]);
     try {
@@ -161,9 +168,15 @@ describe('A/V sync marks from each publisher, through a Castbridge host to nginx
       assert.equal(publication.videoCodec, 'vp8');
       const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
       await waitFor('video and audio from Firefox', () => stream.params !== undefined && stream.hasAudio, 15_000);
-      const m = await pushAndMeasure(host, nginx, streamName, FPS);
-      t.diagnostic(note('Firefox', m));
-      assertEven(m);
+      const sourceDts: number[] = [];
+      const onVideo = (frame: { dts: number }): void => void sourceDts.push(frame.dts);
+      stream.on('video', onVideo);
+      const m = await pushAndMeasure(host, nginx, streamName, FPS).finally(() => stream.off('video', onVideo));
+      const kept = timingKept(m.times, sourceDts);
+      const own = frameSpacing(sourceDts.map((ms) => ms / 1000), FPS);
+      t.diagnostic(`${note('Firefox', m)}; Firefox's own spacings ${own.offGrid.length}/${own.gaps.length} off the frame grid; each target frame from Firefox's: ${Math.min(...kept.errorsMs)}…${Math.max(...kept.errorsMs)} ms`);
+      assertSync(m);
+      assert.deepEqual(kept.errorsMs.slice(5).filter((e) => Math.abs(e) > 5), [], `every frame after the first 5 within ±5 ms of the publisher's: errors ${kept.errorsMs.join(' ')}`);
       await publication.stop();
     } finally {
       await browser.close();

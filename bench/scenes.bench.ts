@@ -328,17 +328,22 @@ export default async function scenesBench(): Promise<BenchResult> {
 
     const started = host;
     const rows: string[][] = [];
-    rows.push(direct720.row);
+    // The whole bench takes minutes: each row is printed as soon as it is measured, the table at the end.
+    const add = (...measured: string[][]): void => {
+      for (const row of measured) process.stderr.write(`bench scenes: ${row.join(' | ')}\n`);
+      rows.push(...measured);
+    };
+    add(direct720.row);
     await selectScene(studio, 'Camera');
-    rows.push(await composedRow(context, studio, host, nginx, 720, SHORT_S, false, direct720.cpu, 'Camera'));
+    add(await composedRow(context, studio, host, nginx, 720, SHORT_S, false, direct720.cpu, 'Camera'));
     await selectScene(studio, 'Screen + camera');
-    rows.push(await composedRow(context, studio, host, nginx, 720, COMPOSED_720_S, false, direct720.cpu));
+    add(await composedRow(context, studio, host, nginx, 720, COMPOSED_720_S, false, direct720.cpu));
 
-    rows.push(direct1080.row);
-    rows.push(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(context, studio, started, nginx, 1080, SHORT_S, false, direct1080.cpu)));
-    rows.push(await attempt('activate → first frame at the target', () => activateLatency(studio, started, nginx)));
+    add(direct1080.row);
+    add(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(context, studio, started, nginx, 1080, SHORT_S, false, direct1080.cpu)));
+    add(await attempt('activate → first frame at the target', () => activateLatency(studio, started, nginx)));
     await studio.close();
-    rows.push(...(await hiddenTabRows(host, nginx, direct720.cpu).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
+    add(...(await hiddenTabRows(host, nginx, direct720.cpu).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
     const cpus = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
     // Other work on the machine slows every row alike; the load says how much there was.
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

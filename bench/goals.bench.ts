@@ -14,10 +14,12 @@
 //    nginx-rtmp, over GOALS_WINDOW_S; the peer is ffmpeg receiving the same RTP (relay.bench's tap of an
 //    in-process ingest) and pushing `-c:v copy -c:a aac` to one target.
 //  - `castbridge push --no-pace` of 20 s and 60 s of 1080p against `ffmpeg -c copy`, median of 3.
+//  - memory (only when named in GOALS_PARTS): the two RSS rows alone, GOALS_MEMORY_RUNS times per build, each
+//    with the host's process.memoryUsage() and smaps_rollup beside (heap snapshots into GOALS_SNAPSHOTS=DIR).
 // GOALS_PARTS=start,receive,push narrows a run; GOALS_BEFORE_FLAGS adds Node flags to the "before" build's
 // (GOALS_BEFORE=. GOALS_BEFORE_FLAGS=--max-semi-space-size=16 compares a flag in one run).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -27,7 +29,7 @@ import { launchChromium, publishWhip } from '../test/helpers/chromium.js';
 import { startNginxRtmp, type NginxRtmp } from '../test/helpers/servers.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { compiledCli, ROOT } from './cli-entries.js';
-import { measureHost, procStat, restPost, startHost, type HostLoad } from './host-process.js';
+import { measureHost, memoryProbeFlags, probeMemory, procStat, restPost, startHost, type HostLoad, type HostMemory } from './host-process.js';
 import { cachedClip, timed } from './push.bench.js';
 import { cachedY4m, ffmpegRow, startWhipServer } from './relay.bench.js';
 import type { BenchResult } from './run.js';
@@ -218,6 +220,74 @@ async function receiveRows(list: Build[], dir: string): Promise<string[][]> {
   }
 }
 
+const MEMORY_RUNS = Number(process.env.GOALS_MEMORY_RUNS ?? 3);
+const SNAPSHOTS = process.env.GOALS_SNAPSHOTS;
+
+/** Starts TARGETS transponders of `stream` to nginx and waits until all publish. */
+async function startTargets(base: string, stream: string, nginx: NginxRtmp, prefix: string): Promise<void> {
+  const startup = (i: number): Promise<unknown> => restPost(base, '/rest-api/push/startup', { streamName: stream, rtmpUrl: `${nginx.url()}/${prefix}_${i}`, rtmpTransponderFullUrl: true });
+  await waitFor('the stream to take a transponder', () => startup(0).then(() => true, () => false), 10_000, 250);
+  for (let i = 1; i < TARGETS; i++) await startup(i);
+  await waitFor(
+    `${TARGETS} transponders PUBLISHING`,
+    () =>
+      fetch(`${base}/rest-api/push/find_all`)
+        .then((res) => res.json() as Promise<{ status: string }[]>)
+        .then((l) => l.length === TARGETS && l.every((t) => t.status === 'PUBLISHING'))
+        .catch(() => false),
+    30_000,
+    200,
+  );
+}
+
+/** One host: a Chromium publish, its memory with 0 targets and then with TARGETS, after a WINDOW_S each. */
+async function memoryRun(b: Build, browser: Browser, nginx: NginxRtmp, dir: string, run: number): Promise<{ load: HostLoad; memory: HostMemory }[]> {
+  const data = join(dir, `memory-${b.label}`);
+  const probeDir = SNAPSHOTS ? join(SNAPSHOTS, `${b.label}-${run}`) : mkdtempSync(join(dir, 'probe-'));
+  mkdirSync(probeDir, { recursive: true });
+  await (await startHost(data, b.extraFlags, b.cli)).stop();
+  const host = await startHost(data, [...memoryProbeFlags(probeDir, Boolean(SNAPSHOTS)), ...b.extraFlags], b.cli);
+  const pid = host.child.pid!;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${host.base}/openapi.json`);
+    const publication = await publishWhip(page, `${host.base}/whip/memory`, VIDEO);
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = { load: await measureHost(pid, WINDOW_S), memory: await probeMemory(pid, probeDir, 1) };
+    await startTargets(host.base, 'memory', nginx, `memory_${b.label}_${run}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    const loaded = { load: await measureHost(pid, WINDOW_S), memory: await probeMemory(pid, probeDir, 2) };
+    await publication.stop();
+    return [idle, loaded];
+  } finally {
+    await page.close().catch(() => undefined);
+    await host.stop();
+  }
+}
+
+async function memoryRows(list: Build[], dir: string): Promise<string[][]> {
+  const y4m = await cachedY4m();
+  const nginx = await startNginxRtmp();
+  const browser = await launchChromium({ fps: VIDEO.fps, extraArgs: [`--use-file-for-fake-video-capture=${y4m}`] });
+  const rows: string[][] = [];
+  try {
+    for (let run = 1; run <= MEMORY_RUNS; run++) {
+      for (const b of list) {
+        const figures = await memoryRun(b, browser, nginx, dir, run);
+        figures.forEach(({ load, memory: m }, i) => {
+          const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+          const mb = [load.rssMb, load.hostRssMb, m.rss, m.heapTotal, m.heapUsed, m.external, m.arrayBuffers, m.anonymous, m.fileBacked].map((v) => v.toFixed(1));
+          rows.push([`${b.label} run ${run}, ${i === 0 ? 0 : TARGETS} targets`, ...mb, String(m.threads), `${load.hostPercent.toFixed(1)} % (load ${load1})`]);
+        });
+      }
+    }
+  } finally {
+    await browser.close().catch(() => undefined);
+    await nginx.stop();
+  }
+  return rows;
+}
+
 async function pushRows(list: Build[], dir: string): Promise<string[][]> {
   const clip60 = await cachedClip();
   const clip20 = join(dir, 'clip-20s.flv');
@@ -246,20 +316,32 @@ async function pushRows(list: Build[], dir: string): Promise<string[][]> {
   return rows;
 }
 
-export default async function goalsBench(): Promise<BenchResult> {
+export default async function goalsBench(): Promise<BenchResult[]> {
   const list = await builds();
   const dir = mkdtempSync(join(tmpdir(), 'castbridge-bench-goals-'));
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const before = BEFORE ? `; before = ${BEFORE}` : '';
   try {
     const rows: string[][] = [];
     if (PARTS.includes('start')) rows.push(...(await startRows(list, dir)));
     if (PARTS.includes('receive')) rows.push(...(await receiveRows(list, dir)));
     if (PARTS.includes('push')) rows.push(...(await pushRows(list, dir)));
-    return {
-      title: `fixed costs against the goals (load average at the start ${load}); "after/peer" is this build against the peer of the same run${BEFORE ? `; before = ${BEFORE}` : ''}`,
-      columns: ['figure', 'before', 'after', 'peer (same run)', 'after/peer', 'goal', 'notes'],
-      rows,
-    };
+    const tables: BenchResult[] = [];
+    if (rows.length > 0) {
+      tables.push({
+        title: `fixed costs against the goals (load average at the start ${load}); "after/peer" is this build against the peer of the same run${before}`,
+        columns: ['figure', 'before', 'after', 'peer (same run)', 'after/peer', 'goal', 'notes'],
+        rows,
+      });
+    }
+    if (PARTS.includes('memory')) {
+      tables.push({
+        title: `host memory, 1 stream, 0 and ${TARGETS} targets, MB (load average at the start ${load})${before}`,
+        columns: ['host', 'tree RSS', 'host RSS', 'rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'anonymous', 'file-backed', 'threads', 'host CPU'],
+        rows: await memoryRows(list, dir),
+      });
+    }
+    return tables;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

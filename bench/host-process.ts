@@ -142,3 +142,61 @@ export async function restPost(base: string, path: string, body: unknown): Promi
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as unknown;
 }
+
+/** The host's own view of its memory (process.memoryUsage()), in MB, and the kernel's (smaps_rollup). */
+export interface HostMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** smaps_rollup: anonymous memory, file-backed resident pages, and threads (each may take a malloc arena). */
+  anonymous: number;
+  fileBacked: number;
+  threads: number;
+}
+
+/**
+ * Node flags that make a bench host answer SIGUSR2 by writing process.memoryUsage() (and, when `snapshots`,
+ * a heap snapshot) into `dir`: a preload given on the command line, nothing in the host's own code.
+ */
+export function memoryProbeFlags(dir: string, snapshots: boolean): string[] {
+  // The figures are taken before the snapshot, which grows the heap and the RSS while it is written.
+  const source = [
+    `import { readFileSync, writeFileSync } from 'node:fs';`,
+    `import { writeHeapSnapshot } from 'node:v8';`,
+    `let n = 0;`,
+    `process.on('SIGUSR2', () => {`,
+    `  n++;`,
+    `  const figures = { ...process.memoryUsage(), smaps: readFileSync('/proc/self/smaps_rollup', 'utf8'), status: readFileSync('/proc/self/status', 'utf8') };`,
+    snapshots ? `  writeHeapSnapshot(${JSON.stringify(dir)} + '/probe-' + n + '.heapsnapshot');` : '',
+    `  writeFileSync(${JSON.stringify(dir)} + '/probe-' + n + '.json', JSON.stringify(figures));`,
+    `});`,
+  ].join('\n');
+  return ['--import', `data:text/javascript,${encodeURIComponent(source)}`];
+}
+
+/** Asks a host started with memoryProbeFlags for its memory; `n` counts the requests from 1. */
+export async function probeMemory(pid: number, dir: string, n: number): Promise<HostMemory> {
+  const file = join(dir, `probe-${n}.json`);
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`the host wrote no ${file} in 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  const figures = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number> & { smaps: string; status: string };
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(figures.smaps)?.[1] ?? 0) / 1000;
+  const mb = (key: string): number => (figures[key] ?? 0) / 1e6;
+  return {
+    rss: mb('rss'),
+    heapTotal: mb('heapTotal'),
+    heapUsed: mb('heapUsed'),
+    external: mb('external'),
+    arrayBuffers: mb('arrayBuffers'),
+    anonymous: kb('Anonymous'),
+    fileBacked: kb('Rss') - kb('Anonymous'),
+    threads: Number(/^Threads:\s+(\d+)/m.exec(figures.status)?.[1] ?? 0),
+  };
+}

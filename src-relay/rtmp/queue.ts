@@ -30,7 +30,8 @@ export function queuedItemSize(item: QueuedItem): number {
 }
 
 export class SendQueue {
-  private items: QueuedItem[] = [];
+  /** Items from `head` on are unsent; the slots before it are emptied as items leave (see shift()). */
+  private items: (QueuedItem | undefined)[] = [];
   private head = 0;
   private queuedBytes = 0;
   /** Dropping inter frames until the next keyframe. */
@@ -54,11 +55,11 @@ export class SendQueue {
   /** Newest − oldest unsent video timestamp, 0 without video queued (looks in from both ends, not at all). */
   get queuedMs(): number {
     let first = this.head;
-    while (first < this.items.length && this.items[first].kind !== 'video') first++;
+    while (first < this.items.length && this.items[first]!.kind !== 'video') first++;
     if (first >= this.items.length) return 0;
     let last = this.items.length - 1;
-    while (this.items[last].kind !== 'video') last--;
-    return Math.max(0, this.items[last].timestamp - this.items[first].timestamp);
+    while (this.items[last]!.kind !== 'video') last--;
+    return Math.max(0, this.items[last]!.timestamp - this.items[first]!.timestamp);
   }
 
   /** Queues an item, applying the drop policy; returns how many video frames this call dropped. */
@@ -77,7 +78,10 @@ export class SendQueue {
 
   shift(): QueuedItem | undefined {
     if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
+    const item = this.items[this.head]!;
+    // A sent item's slot is emptied at once: until the array is compacted below it would otherwise keep the
+    // item's chunk buffers (and the frame bodies they are views of) alive, up to 1024 items per target.
+    this.items[this.head++] = undefined;
     this.queuedBytes -= queuedItemSize(item);
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -91,7 +95,7 @@ export class SendQueue {
     const kept: QueuedItem[] = [];
     let dropped = 0;
     for (let i = this.head; i < this.items.length; i++) {
-      const item = this.items[i];
+      const item = this.items[i]!;
       if (item.kind === 'video' && item.frame === 'inter') {
         dropped++;
         this.queuedBytes -= queuedItemSize(item);

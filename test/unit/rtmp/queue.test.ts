@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SendQueue, type QueuedItem, type VideoFrameKind } from '../../../src-relay/rtmp/queue.js';
 
 const video = (timestamp: number, frame: VideoFrameKind = 'inter'): QueuedItem => ({ kind: 'video', frame, timestamp, bytes: Buffer.alloc(100) });
@@ -43,4 +45,29 @@ test('past the limit, unsent inter frames go and the next ones are dropped until
   assert.equal(q.bytes, 0);
   assert.equal(q.push(video(840)), 0, 'once drained, inter frames after the keyframe flow again');
   assert.equal(q.length, 1);
+});
+
+test('an item that left the queue is not kept alive by it (its chunks are views of frame bodies)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const q = new SendQueue(700);
+  const sent = new Set<number>();
+  const collected = new FinalizationRegistry<number>((n) => sent.delete(n));
+  // Fewer items than the queue compacts at, so only emptying each slot as it leaves lets them go.
+  const sendOne = (n: number): void => {
+    const item = video(n * 33, n === 0 ? 'keyframe' : 'inter');
+    collected.register(item.bytes as Buffer, n);
+    sent.add(n);
+    q.push(item);
+    assert.equal(q.shift(), item);
+  };
+  for (let n = 0; n < 100; n++) sendOne(n);
+  q.push(video(3300)); // still queued: the queue keeps working after the slots were emptied
+  for (let i = 0; i < 20 && sent.size > 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(sent.size, 0, `${sent.size} of 100 sent items still reachable`);
+  assert.equal(q.length, 1);
+  assert.equal(q.shift()?.timestamp, 3300);
 });

@@ -13,6 +13,10 @@
 // transports the offerer closes once BUNDLE is accepted (Chromium with bundlePolicy balanced or max-compat
 // offers one per media type, under the same ufrag), and a pair nominated on one would die with it.
 //
+// A bundle-only m-section (§6: GStreamer's webrtcbin offers every section after the tag so) has port 0 in
+// the offer and is still used; werift reads port 0 as a rejected section and never reports its track, so
+// its m= line is given the discard port 9 that a bundled section carries (§7.2) before werift reads it.
+//
 // A BUNDLE group that does not cover every m-section we take is refused as a whole (§7.3.3: the answer
 // carries no group); each m-section then keeps its own credentials and candidates.
 
@@ -103,6 +107,7 @@ export function applyBundle(offerSdp: string): BundleDecision {
       if (l.startsWith('a=candidate:')) return (droppedCandidates++, false);
       return !(differs && (UFRAG.test(l) || PWD.test(l)));
     });
+    if (m.bundleOnly) body[0] = body[0].replace(/^(m=\S+) 0 /, '$1 9 ');
     if (differs) {
       aligned.push(m.mid);
       // Before a trailing empty line (the SDP's final EOL) at the end of the last section.

@@ -11,6 +11,7 @@ import { answerDtlsRoles, IngestError, planIngest } from '../../../src-relay/web
 import { parseTrickleFragment } from '../../../src-relay/webrtc/sdpfrag.js';
 
 const AIORTC_OFFER = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'sdp', 'aiortc-1.4-offer.sdp'), 'utf8');
+const GSTREAMER_OFFER = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'sdp', 'gstreamer-1.22-webrtcbin-offer.sdp'), 'utf8');
 const VIDEO = { ufrag: 'va11', pwd: 'T4Ye5GCx0I58W3jODuHggw' };
 const AUDIO = { ufrag: 'J2kz', pwd: 'QxYW4NzPlzcygMP4XjWkBW' };
 
@@ -116,6 +117,19 @@ describe('BUNDLE (RFC 8843) before werift reads the offer', () => {
     const decision = applyBundle(bundleOnly);
     assert.deepEqual(decision.aligned, ['1']);
     assert.equal(planIngest(bundleOnly).audio?.codec, 'opus');
+    // werift skips a port-0 section's track: what it reads carries the bundled discard port instead.
+    assert.match(section(decision.sdp, '1')[0]!, /^m=audio 9 /);
+    assert.match(section(decision.sdp, '0')[0]!, /^m=video 42891 /, 'the tag keeps its own port');
+  });
+
+  test("GStreamer 1.22 webrtcbin's offer (audio bundle-only on port 0): both sections reach werift with a usable port", () => {
+    assert.match(section(GSTREAMER_OFFER, 'audio1')[0]!, /^m=audio 0 /, 'the fixture is as webrtcbin wrote it');
+    const decision = applyBundle(GSTREAMER_OFFER);
+    assert.deepEqual(decision.bundle, { tag: 'video0', mids: ['video0', 'audio1'] });
+    assert.match(section(decision.sdp, 'audio1')[0]!, /^m=audio 9 /);
+    assert.match(section(decision.sdp, 'video0')[0]!, /^m=video 9 /);
+    assert.equal(planIngest(GSTREAMER_OFFER).video.codec, 'vp8');
+    assert.equal(planIngest(GSTREAMER_OFFER).audio?.codec, 'opus');
   });
 });
 

@@ -13,8 +13,11 @@ import { join, relative } from 'node:path';
 import { ensureMainBuiltOrExit } from './build-main.js';
 
 // nginx's stream module is the TLS front of the RTMPS tests; python3-aiortc the non-browser WHIP publisher;
-// firefox-esr the publisher without H.264 (VP8/VP9/AV1).
-const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr'];
+// firefox-esr the publisher without H.264 (VP8/VP9/AV1); GStreamer's webrtcbin (plugins-bad, libnice,
+// the Python bindings) a third WebRTC stack, publishing VP8 + Opus.
+const GSTREAMER = ['gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-bad', 'gstreamer1.0-nice', 'python3-gst-1.0', 'gir1.2-gst-plugins-bad-1.0'];
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr', ...GSTREAMER];
+const LIB = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
 const NEEDED_FILES = [
   '/usr/bin/chromium',
   '/usr/bin/ffmpeg',
@@ -24,6 +27,12 @@ const NEEDED_FILES = [
   '/usr/lib/nginx/modules/ngx_stream_module.so',
   '/usr/lib/python3/dist-packages/aiortc/__init__.py',
   '/usr/bin/firefox-esr',
+  `${LIB}/gstreamer-1.0/libgstwebrtc.so`,
+  `${LIB}/gstreamer-1.0/libgstnice.so`,
+  `${LIB}/gstreamer-1.0/libgstvpx.so`,
+  `${LIB}/gstreamer-1.0/libgstopus.so`,
+  `${LIB}/girepository-1.0/GstWebRTC-1.0.typelib`,
+  '/usr/lib/python3/dist-packages/gi/overrides/Gst.py',
 ];
 
 function ensurePeers() {

@@ -63,16 +63,25 @@ export async function beepTimes(file: string): Promise<number[]> {
   for (let i = 0; i < samples; i++) peak = Math.max(peak, at(i));
   if (peak < 0.01) return [];
   const onsets: number[] = [];
+  // Quiet blocks before the current rise: a beep whose start ramps up over a block or more (GStreamer's
+  // Opus encoder gives it a few ms) passes a quarter of the peak a block before it passes half of it.
   let quietBlocks = 0;
+  let quietBeforeRise = 0;
   for (let b = 0; (b + 1) * BLOCK <= samples; b++) {
     let max = 0;
     for (let i = b * BLOCK; i < (b + 1) * BLOCK; i++) max = Math.max(max, at(i));
-    if (max > peak / 2 && quietBlocks >= QUIET_MS) {
+    if (max < peak / 4) {
+      quietBlocks++;
+      continue;
+    }
+    if (quietBlocks > 0) quietBeforeRise = quietBlocks;
+    quietBlocks = 0;
+    if (max > peak / 2 && quietBeforeRise >= QUIET_MS) {
       let i = b * BLOCK;
       while (at(i) <= peak / 2) i++;
       onsets.push(first + i / RATE);
+      quietBeforeRise = 0;
     }
-    quietBlocks = max < peak / 4 ? quietBlocks + 1 : 0;
   }
   return onsets;
 }

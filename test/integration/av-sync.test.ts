@@ -3,7 +3,8 @@
 // started over REST pushes it to nginx-rtmp, and the recording is decoded (mean luma per frame, the sound's
 // envelope) to pair each flash with its beep. For aiortc every offset (audio − video) lies within ±40 ms and
 // the frames are spaced a whole number of frames ±5 ms apart; Chromium, whose canvas frames are stamped when
-// captured, is held to the median; Firefox to every offset, and each frame to the time Firefox gave it.
+// captured, is held to the median; Firefox to every offset, and each frame to the time Firefox gave it;
+// GStreamer, like aiortc, to every offset and every spacing.
 // Figures: docs/DECISIONS.md.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ import { removeDir, startNginxRtmp, PLAIN_HOST, type NginxRtmp } from '../helper
 import { waitFor } from '../helpers/wait.js';
 
 const PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'aiortc-publish.py');
+const GST_PUBLISHER = join(import.meta.dirname, '..', 'helpers', 'gst-publish.py');
 const FPS = 30;
 /** A keyframe every 2 s (aiortc ignores keyframe requests: a target's first picture waits for one). */
 const GOP = 60;
@@ -107,31 +109,47 @@ describe('A/V sync marks from each publisher, through a Castbridge host to nginx
     if (dataDir) removeDir(dataDir);
   });
 
-  test('aiortc (python3-aiortc 1.4, H.264 + Opus): every offset within ±40 ms, frames evenly spaced', async (t) => {
-    const streamName = 'sync_aiortc';
-    const child = spawn('/usr/bin/python3', [PUBLISHER, `${host.httpUrl}/whip/${streamName}`, '--sync', '--seconds', '60', '--fps', String(FPS), '--gop', String(GOP)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** Runs a Python WHIP publisher to the host's /whip/<streamName> until `measure` is done, then SIGTERM. */
+  async function withPythonPublisher(label: string, script: string, streamName: string, args: string[], measure: () => Promise<void>): Promise<void> {
+    const child = spawn('/usr/bin/python3', [script, `${host.httpUrl}/whip/${streamName}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor('aiortc publishing', () => stdout.includes('"publishing"'), 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}; aiortc printed ${stdout.slice(-500)} ${stderr.slice(-1000)}`);
+      await waitFor(`${label} publishing`, () => stdout.includes('"publishing"'), 30_000).catch((error: Error) => {
+        throw new Error(`${error.message}; ${label} printed ${stdout.slice(-500)} ${stderr.slice(-1000)}`);
       });
       const stream = await waitFor('the stream on the host', () => host.registry.get(streamName), 10_000);
-      await waitFor('SPS and audio from aiortc', () => stream.params !== undefined && stream.hasAudio, 15_000);
-      const m = await pushAndMeasure(host, nginx, streamName, FPS);
-      t.diagnostic(note('aiortc', m));
-      assertEven(m);
+      await waitFor(`video and audio from ${label}`, () => stream.params !== undefined && stream.hasAudio, 15_000);
+      await measure();
     } finally {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     }
+  }
+
+  test('aiortc (python3-aiortc 1.4, H.264 + Opus): every offset within ±40 ms, frames evenly spaced', async (t) => {
+    const streamName = 'sync_aiortc';
+    await withPythonPublisher('aiortc', PUBLISHER, streamName, ['--sync', '--seconds', '60', '--fps', String(FPS), '--gop', String(GOP)], async () => {
+      const m = await pushAndMeasure(host, nginx, streamName, FPS);
+      t.diagnostic(note('aiortc', m));
+      assertEven(m);
+    });
+  });
+
+  // GStreamer's webrtcbin (its own RTP stack and sender reports, libnice ICE) publishing marks from live
+  // sources as VP8 + Opus: the relay transcodes the VP8 to H.264.
+  test('GStreamer 1.22 webrtcbin (live marks, VP8 + Opus over WHIP, transcoded to H.264): every offset within ±40 ms, frames evenly spaced', async (t) => {
+    const streamName = 'sync_gstreamer';
+    await withPythonPublisher('GStreamer', GST_PUBLISHER, streamName, ['--sync', '--seconds', '60', '--fps', String(FPS), '--gop', String(GOP)], async () => {
+      const m = await pushAndMeasure(host, nginx, streamName, FPS);
+      t.diagnostic(note('GStreamer', m));
+      assertEven(m);
+    });
   });
 
   test('Chromium (canvas flash + WebAudio beep over WHIP): median offset within ±40 ms, the frame rate kept, no squeezed frames', async (t) => {

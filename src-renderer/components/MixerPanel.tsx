@@ -78,7 +78,10 @@ function MicProcessing() {
 function MediaSound() {
   const files = useStudio((s) => s.media.files).filter((f) => /\.wav$/i.test(f.name));
   const play = useStudio((s) => s.mixer.playMedia);
+  const stop = useStudio((s) => s.mixer.stopMedia);
+  const playing = useStudio((s) => s.mixer.playing);
   const [file, setFile] = useState('');
+  const [loop, setLoop] = useState(false);
   const chosen = file || files[0]?.name || '';
   return (
     <div className="row">
@@ -91,9 +94,18 @@ function MediaSound() {
           ))}
         </select>
       </label>
-      <button className="btn" data-testid="mixer-media-play" disabled={!chosen} onClick={() => void play(chosen)}>
+      <label className="check">
+        <input type="checkbox" data-testid="mixer-media-loop" checked={loop} onChange={(e) => setLoop(e.target.checked)} /> Loop
+      </label>
+      <button className="btn" data-testid="mixer-media-play" disabled={!chosen} onClick={() => void play(chosen, { loop })}>
         Play
       </button>
+      <button className="btn btn-stop" data-testid="mixer-media-stop" disabled={!playing} onClick={stop}>
+        Stop
+      </button>
+      <span className="hint" role="status" data-testid="mixer-media-status">
+        {playing ? `Playing ${playing.file}${playing.loop ? ' (looped)' : ''}` : ''}
+      </span>
     </div>
   );
 }

@@ -72,19 +72,32 @@ export class Mixer {
     this.resume();
   }
 
-  /** Plays decoded audio once through channel `id`; resolves when it ends. */
-  async play(id: string, bytes: ArrayBuffer): Promise<void> {
+  /**
+   * Plays decoded audio through channel `id`, once or looped until stop(id); resolves when it ends or is
+   * stopped. A new sound on the channel stops the one playing.
+   */
+  async play(id: string, bytes: ArrayBuffer, opts: { loop?: boolean } = {}): Promise<void> {
     const channel = this.channel(id, 'media');
     const buffer = await this.context.decodeAudioData(bytes);
+    this.stop(id);
     const source = this.context.createBufferSource();
     source.buffer = buffer;
+    source.loop = opts.loop ?? false;
     source.connect(channel.gain);
+    channel.input = source;
     this.resume();
     await new Promise<void>((resolve) => {
       source.onended = () => resolve();
       source.start();
     });
     source.disconnect();
+    if (channel.input === source) channel.input = undefined;
+  }
+
+  /** Stops the sound playing through channel `id`, if any (its play() then resolves). */
+  stop(id: string): void {
+    const channel = this.channels.get(id);
+    if (channel?.input instanceof AudioBufferSourceNode) channel.input.stop();
   }
 
   setGainDb(id: string, db: number): void {

@@ -21,14 +21,17 @@ export interface MixerChannelView {
 export interface MixerSlice {
   channels: MixerChannelView[];
   error: string | undefined;
+  /** The media sound playing now, and whether it loops. */
+  playing: { file: string; loop: boolean } | undefined;
   /** Connects the slice to the program's mixer and starts its meters. */
   attach(mixer: Mixer): void;
   /** A source's track (undefined: it stopped) into channel `id`. */
   feed(id: 'microphone' | 'screen', track: MediaStreamTrack | undefined): void;
   setDb(id: string, db: number): void;
   setMuted(id: string, muted: boolean): void;
-  /** Plays a sound of the media folder once through the "Media sounds" channel. */
-  playMedia(file: string): Promise<void>;
+  /** Plays a sound of the media folder through the "Media sounds" channel, once or looped until stopped. */
+  playMedia(file: string, opts?: { loop?: boolean }): Promise<void>;
+  stopMedia(): void;
 }
 
 const LABELS: Record<string, { kind: ChannelKind; label: string }> = {
@@ -44,6 +47,8 @@ export function createMixerSlice(set: SetStudio, get: GetStudio, services: Studi
   let mixer: Mixer | undefined;
   let meterTimer: ReturnType<typeof setInterval> | undefined;
   const clippedAt: Record<string, number> = {};
+  /** Counts playMedia calls: the latest one owns `playing`. */
+  let playToken = 0;
 
   const edit = (id: string, fn: (c: MixerChannelView) => Partial<MixerChannelView>): void =>
     update((s) => ({ channels: s.channels.map((c) => (c.id === id ? { ...c, ...fn(c) } : c)) }));
@@ -74,6 +79,7 @@ export function createMixerSlice(set: SetStudio, get: GetStudio, services: Studi
   return {
     channels: [channelView('microphone')],
     error: undefined,
+    playing: undefined,
     attach(next) {
       mixer = next;
       clearInterval(meterTimer);
@@ -100,23 +106,34 @@ export function createMixerSlice(set: SetStudio, get: GetStudio, services: Studi
       mixer?.setMuted(id, muted);
       edit(id, () => ({ muted }));
     },
-    async playMedia(file) {
+    async playMedia(file, opts = {}) {
       if (!mixer) return;
+      const program = mixer;
       ensureChannel('media');
       const channel = get().mixer.channels.find((c) => c.id === 'media')!;
+      const loop = opts.loop ?? false;
+      const token = ++playToken;
       try {
         const bytes = await (await services.api.mediaFile(file)).arrayBuffer();
         edit('media', () => ({ live: true }));
-        const playing = mixer.play('media', bytes);
-        mixer.setGainDb('media', channel.db);
-        mixer.setMuted('media', channel.muted);
-        update(() => ({ error: undefined }));
+        const playing = program.play('media', bytes, { loop });
+        program.setGainDb('media', channel.db);
+        program.setMuted('media', channel.muted);
+        update(() => ({ error: undefined, playing: { file, loop } }));
         await playing;
       } catch (error) {
         update(() => ({ error: `"${file}" could not be played: ${messageOf(error)}` }));
       } finally {
-        edit('media', () => ({ live: false }));
+        // A newer sound may have replaced this one meanwhile: only the latest one's end clears the state.
+        if (token === playToken) {
+          edit('media', () => ({ live: false }));
+          update(() => ({ playing: undefined }));
+        }
       }
+    },
+
+    stopMedia() {
+      mixer?.stop('media');
     },
   };
 }

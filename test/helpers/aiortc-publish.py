@@ -19,14 +19,13 @@ Exit status 0 when the connection came up and media was sent, 1 otherwise.
 import argparse
 import asyncio
 import fractions
-import json
 import re
 import signal
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+
+from whip_client import emit, http
 
 import aiortc.codecs.h264 as aiortc_h264
 import av
@@ -137,10 +136,6 @@ def sync_tracks(fps, tone, width, height):
     return FlashTrack(clock, fps, width, height), BeepTrack(clock, tone)
 
 
-def emit(event, **fields):
-    print(json.dumps({"event": event, "t": round(time.monotonic(), 3), **fields}), flush=True)
-
-
 def tag_fragment(sdp):
     """RFC 8840 fragment for the BUNDLE-tag m-section: its credentials, mid, candidates, end-of-candidates."""
     group = re.search(r"^a=group:BUNDLE (\S+)", sdp, flags=re.M).group(1)
@@ -160,15 +155,6 @@ def munge(sdp, mode):
     if mode == "nobundle":
         return re.sub(r"^a=group:BUNDLE[^\r\n]*\r?\n", "", sdp, flags=re.M)
     return sdp
-
-
-def http(method, url, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode()
 
 
 async def publish(args):

@@ -16,16 +16,15 @@ One JSON object per line on stdout: {"event": ..., ...}. SIGTERM ends publishing
 Exit status 0 when the connection came up and media was sent, 1 otherwise.
 """
 import argparse
-import json
 import math
 import signal
 import struct
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+
+from whip_client import emit, http
 
 import gi
 
@@ -33,19 +32,6 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstSdp", "1.0")
 gi.require_version("GstWebRTC", "1.0")
 from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, "t": round(time.monotonic(), 3), **fields}), flush=True)
-
-
-def http(method, url, body=None, headers=None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode()
 
 
 VIDEO_RTP = "rtpvp8pay pt=96 picture-id-mode=15-bit ! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000"

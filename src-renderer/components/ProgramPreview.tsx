@@ -113,6 +113,8 @@ function ProgramStats({ program }: { program: Program }) {
       data-draw-p50={stats.drawMsP50.toFixed(2)}
       data-draw-p95={stats.drawMsP95.toFixed(2)}
       data-direct={stats.direct ? 'true' : 'false'}
+      data-surface={stats.surface}
+      data-height={stats.height}
     >
       {stats.direct
         ? `${stats.width}×${stats.height} · the capture is sent as it is, nothing to draw`
@@ -127,35 +129,41 @@ export function ProgramPreview() {
   const layers = useStudio((s) => s.scenes.list.find((x) => x.name === s.scenes.editing)?.layers);
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    const canvas = program?.canvas;
-    if (!canvas || !holder.current) return;
-    canvas.className = 'program-canvas';
-    canvas.setAttribute('data-testid', 'program-canvas');
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', 'Program: the picture your targets receive');
-    holder.current.appendChild(canvas);
-    // While a capture's own track is sent the canvas is not drawn: the preview shows that track instead.
-    const direct = document.createElement('video');
-    direct.className = 'program-canvas program-direct';
-    direct.setAttribute('data-testid', 'program-direct');
-    direct.setAttribute('aria-label', 'Program: the picture your targets receive');
-    direct.muted = true;
-    direct.playsInline = true;
-    holder.current.appendChild(direct);
+    if (!program || !holder.current) return;
+    // The canvas surface is shown as it is drawn; the frame surface's track, or a capture's own track sent
+    // while nothing is drawn, play in a <video>.
+    const canvas = program.canvas;
+    if (canvas) {
+      canvas.className = 'program-canvas';
+      canvas.setAttribute('data-testid', 'program-canvas');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', 'Program: the picture your targets receive');
+      holder.current.appendChild(canvas);
+    }
+    const video = document.createElement('video');
+    video.className = 'program-canvas program-direct';
+    video.setAttribute('data-testid', 'program-direct');
+    video.setAttribute('aria-label', 'Program: the picture your targets receive');
+    video.muted = true;
+    video.playsInline = true;
+    holder.current.appendChild(video);
     const show = (track: MediaStreamTrack): void => {
-      const drawn = track === program.stream.getVideoTracks()[0];
-      canvas.hidden = !drawn;
-      direct.hidden = drawn;
-      direct.srcObject = drawn ? null : new MediaStream([track]);
-      if (!drawn) void direct.play().catch(() => undefined);
+      const onCanvas = canvas !== undefined && track === program.stream.getVideoTracks()[0];
+      if (canvas) canvas.hidden = !onCanvas;
+      video.hidden = onCanvas;
+      if (onCanvas) video.srcObject = null;
+      else if ((video.srcObject as MediaStream | null)?.getVideoTracks()[0] !== track) {
+        video.srcObject = new MediaStream([track]);
+        void video.play().catch(() => undefined);
+      }
     };
     show(program.videoTrack);
     const stop = program.onVideoTrack(show);
     return () => {
       stop();
-      canvas.remove();
-      direct.srcObject = null;
-      direct.remove();
+      canvas?.remove();
+      video.srcObject = null;
+      video.remove();
     };
   }, [program]);
   if (!program) return null;

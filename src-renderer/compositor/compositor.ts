@@ -1,27 +1,32 @@
-// The compositor: draws the active scene into the program canvas at the output size and frame rate, and
-// offers that canvas as one video track (canvas.captureStream with frames requested one by one). The track
-// is made once: a scene switch or a transition only changes what is drawn, so the published stream, its
-// simulcast layers and every transponder downstream never notice.
+// The compositor: draws the active scene at the output size and frame rate onto its surface, whose track
+// is the program (surface.ts: a canvas captured as a track, or I420 frames written to a track of their
+// own). The track is made once: a scene switch or a transition only changes what is drawn, so the
+// published stream, its simulcast layers and every transponder downstream never notice.
 //
-// Path chosen by measurement (docs/DECISIONS.md "Scenes: the compositor's drawing path"): Canvas 2D on the
-// page's thread, ticked by a Worker timer so a hidden tab keeps its frame rate.
+// Drawing runs on the page's thread, ticked by a Worker timer so a hidden tab keeps its frame rate; the
+// surface is chosen by measurement (docs/DECISIONS.md "Scenes: the compositor's drawing path").
 //
 // A scene that is one capture filling the frame as it is (direct.ts) is not drawn: the video track to send
 // becomes that capture's own track (`videoTrack`, announced to `onVideoTrack` listeners, which replace the
-// sender's track) and the ticker idles. Leaving such a scene, the canvas takes over again first: it draws,
-// the listeners put the canvas track back, then the cut or fade runs; a fade into such a scene is drawn
+// sender's track) and the ticker idles. Leaving such a scene, drawing takes over again first: it draws,
+// the listeners put the program track back, then the cut or fade runs; a fade into such a scene is drawn
 // and the capture's track is sent once it has ended.
 import { captureFits, directLayer } from './direct.js';
-import { drawScene, type PictureLookup } from './draw.js';
+import type { PictureLookup } from './draw.js';
+import { FrameSurface, type FrameLookup } from './frame-surface.js';
 import { fadeProgress } from './layout.js';
 import type { DrawLayer, DrawScene } from './scene-types.js';
+import { CanvasSurface, type Surface } from './surface.js';
 import { startTicker, type Ticker } from './ticker.js';
 
 export interface CompositorOptions {
   width: number;
   height: number;
   fps: number;
+  /** What the canvas surface draws. */
   pictures: PictureLookup;
+  /** What the frame surface draws; given, the program is composed from frames instead of on a canvas. */
+  frames?: FrameLookup;
   /** Called after every frame drawn (the studio's program preview, tests). */
   onFrame?: () => void;
   /** The capture a camera or screen layer shows, with the size of its frames; undefined while there is none. */
@@ -51,15 +56,11 @@ export interface CompositorStats {
   fps: number;
   /** True while a capture's own track is sent and nothing is drawn. */
   direct: boolean;
+  /** How frames are drawn: on a canvas, or composed from the captures' frames. */
+  surface: 'canvas' | 'frames';
 }
 
 const DRAW_SAMPLES = 300;
-
-/**
- * Firefox (153) feeds its WebRTC encoder almost nothing from `captureStream(0)` with `requestFrame()` (7 video
- * packets in 6 s, measured against the relay), so there the track captures at the frame rate by itself.
- */
-const FIREFOX = typeof navigator !== 'undefined' && /\bFirefox\//.test(navigator.userAgent);
 
 interface Transition {
   from: DrawScene;
@@ -73,13 +74,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export class Compositor {
-  readonly canvas: HTMLCanvasElement;
+  /** The canvas the program is drawn on; undefined when it is composed from frames. */
+  readonly canvas: HTMLCanvasElement | undefined;
   /** The program: the one video track the studio publishes. */
   readonly track: MediaStreamTrack;
-  private readonly ctx: CanvasRenderingContext2D;
-  /** The incoming scene of a fade is drawn here first, then laid over the outgoing one as a whole. */
-  private readonly next: HTMLCanvasElement;
-  private readonly nextCtx: CanvasRenderingContext2D;
+  private readonly surface: Surface;
+  /** A frame being composed (frame surface): ticks meanwhile are missed frames. */
+  private drawing = false;
   private scene: DrawScene = { name: '', layers: [] };
   private transition: Transition | undefined;
   private ticker: Ticker;
@@ -89,7 +90,7 @@ export class Compositor {
   private clock = { since: performance.now(), frames: 0, missedBefore: 0 };
   private readonly drawTimes: number[] = [];
   private lastDrawAt = -Infinity;
-  /** The capture whose track is sent in place of the canvas's while nothing is drawn. */
+  /** The capture whose track is sent in place of the program's while nothing is drawn. */
   private direct: MediaStreamTrack | undefined;
   private sent: MediaStreamTrack;
   private readonly trackListeners = new Set<VideoTrackListener>();
@@ -100,26 +101,15 @@ export class Compositor {
 
   constructor(private readonly options: CompositorOptions) {
     this.fps = options.fps;
-    this.canvas = document.createElement('canvas');
-    this.next = document.createElement('canvas');
-    for (const canvas of [this.canvas, this.next]) {
-      canvas.width = options.width;
-      canvas.height = options.height;
-    }
-    const ctx = this.canvas.getContext('2d', { alpha: false });
-    const nextCtx = this.next.getContext('2d', { alpha: false });
-    if (!ctx || !nextCtx) throw new Error('this browser cannot draw the program: Canvas 2D is unavailable');
-    this.ctx = ctx;
-    this.nextCtx = nextCtx;
-    const track = this.canvas.captureStream(FIREFOX ? this.fps : 0).getVideoTracks()[0];
-    if (!track) throw new Error('this browser cannot send the program: canvas.captureStream gave no track');
-    this.track = track;
-    this.sent = track;
+    this.surface = options.frames ? new FrameSurface(options.width, options.height, options.frames) : new CanvasSurface(options.width, options.height, options.fps, options.pictures);
+    this.canvas = this.surface.canvas;
+    this.track = this.surface.track;
+    this.sent = this.track;
     this.drawFrame(performance.now());
     this.ticker = startTicker(1000 / this.fps, () => this.tick());
   }
 
-  /** The video track to send now: the canvas's, or the capture's own while its scene needs no drawing. */
+  /** The video track to send now: the program's own, or the capture's own while its scene needs no drawing. */
   get videoTrack(): MediaStreamTrack {
     return this.sent;
   }
@@ -139,7 +129,7 @@ export class Compositor {
       const from = this.scene;
       const ms = scene.transition?.kind === 'fade' ? scene.transition.ms : 0;
       if (ms > 0 && from.layers.length > 0) {
-        // The outgoing picture must be on the canvas track before the fade mixes it away.
+        // The outgoing picture must be on the program track before the fade mixes it away.
         await this.toCanvas();
         this.transition = { from, startedAt: performance.now(), ms };
         this.scene = scene;
@@ -151,7 +141,7 @@ export class Compositor {
     });
   }
 
-  /** The captures or their sizes changed: sends the canvas's track or a capture's, whichever is due now. */
+  /** The captures or their sizes changed: sends the program's track or a capture's, whichever is due now. */
   refresh(): Promise<void> {
     return this.serially(() => this.toWanted());
   }
@@ -162,10 +152,7 @@ export class Compositor {
 
   /** A new output size or frame rate; the track stays the same track. */
   resize(width: number, height: number, fps: number): void {
-    for (const canvas of [this.canvas, this.next]) {
-      if (canvas.width !== width) canvas.width = width;
-      if (canvas.height !== height) canvas.height = height;
-    }
+    this.surface.resize(width, height, fps);
     if (fps !== this.fps) {
       if (!this.direct) this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missed() };
       this.fps = fps;
@@ -181,16 +168,17 @@ export class Compositor {
       dropped: this.missed(),
       drawMsP50: percentile(sorted, 0.5),
       drawMsP95: percentile(sorted, 0.95),
-      width: this.canvas.width,
-      height: this.canvas.height,
+      width: this.surface.width,
+      height: this.surface.height,
       fps: this.fps,
       direct: this.direct !== undefined,
+      surface: this.canvas ? 'canvas' : 'frames',
     };
   }
 
   stop(): void {
     this.ticker.stop();
-    this.track.stop();
+    this.surface.stop();
     this.trackListeners.clear();
   }
 
@@ -205,16 +193,16 @@ export class Compositor {
     const layer = directLayer(scene);
     const source = layer ? this.options.directSource?.(layer) : undefined;
     if (!source || source.track.readyState !== 'live') return undefined;
-    return captureFits(source.width, source.height, this.canvas.width, this.canvas.height) ? source.track : undefined;
+    return captureFits(source.width, source.height, this.surface.width, this.surface.height) ? source.track : undefined;
   }
 
   private async toWanted(): Promise<void> {
     const wanted = this.transition ? undefined : this.wantedDirect(this.scene);
     if (wanted === this.direct) return;
     if (!wanted) return this.toCanvas();
-    // The canvas keeps drawing until the sender carries the capture's track: no frame goes missing.
+    // The program keeps being drawn until the sender carries the capture's track: no frame goes missing.
     if (!(await this.announce(wanted))) {
-      // A sender refused the capture's track: the canvas's goes back and the scene stays drawn.
+      // A sender refused the capture's track: the program's goes back and the scene stays drawn.
       await this.announce(this.direct ?? this.track);
       return;
     }
@@ -225,7 +213,7 @@ export class Compositor {
     this.direct = wanted;
   }
 
-  /** Drawing again, on the canvas track: a frame drawn at once, then the listeners switch to it. */
+  /** Drawing again, on the program track: a frame drawn at once, then the listeners switch to it. */
   private async toCanvas(): Promise<void> {
     if (!this.direct) return;
     this.direct = undefined;
@@ -253,39 +241,33 @@ export class Compositor {
     // Ticks queue up while the page's thread is busy and then arrive in a burst: drawing each of them would
     // only add delay and keep the thread busy, so a tick that comes less than half a period after the last
     // frame is skipped (a missed frame). Only the page's own clock is read: the tick's time comes from
-    // another thread's clock.
-    if (now - this.lastDrawAt < 500 / this.fps) return;
+    // another thread's clock. A tick while a frame is still being composed is missed too.
+    if (this.drawing || now - this.lastDrawAt < 500 / this.fps) return;
     this.drawFrame(now);
   }
 
   private drawFrame(now: number): void {
     const started = performance.now();
     this.lastDrawAt = started;
-    const { width, height } = this.canvas;
-    const ctx = this.ctx;
-    ctx.fillStyle = '#000000';
-    ctx.fillRect(0, 0, width, height);
     const transition = this.transition;
     const progress = transition ? fadeProgress(now - transition.startedAt, transition.ms) : 1;
-    if (transition && progress < 1) {
-      drawScene(ctx, transition.from, this.options.pictures, width, height);
-      this.nextCtx.fillStyle = '#000000';
-      this.nextCtx.fillRect(0, 0, width, height);
-      drawScene(this.nextCtx, this.scene, this.options.pictures, width, height);
-      ctx.globalAlpha = progress;
-      ctx.drawImage(this.next, 0, 0);
-      ctx.globalAlpha = 1;
-    } else {
-      if (transition) {
-        this.transition = undefined;
-        void this.refresh(); // a fade into a scene the capture's own track can show
-      }
-      drawScene(ctx, this.scene, this.options.pictures, width, height);
+    let from: DrawScene | undefined;
+    if (transition && progress < 1) from = transition.from;
+    else if (transition) {
+      this.transition = undefined;
+      void this.refresh(); // a fade into a scene the capture's own track can show
     }
-    (this.track as CanvasCaptureMediaStreamTrack).requestFrame?.();
-    this.frames++;
-    this.drawTimes.push(performance.now() - started);
-    if (this.drawTimes.length > DRAW_SAMPLES) this.drawTimes.shift();
-    this.options.onFrame?.();
+    const drawn = (): void => {
+      this.frames++;
+      this.drawTimes.push(performance.now() - started);
+      if (this.drawTimes.length > DRAW_SAMPLES) this.drawTimes.shift();
+      this.options.onFrame?.();
+    };
+    const pending = this.surface.draw(this.scene, from, progress);
+    if (!pending) return drawn();
+    this.drawing = true;
+    pending.then(drawn, (error: unknown) => console.warn('the program frame could not be sent:', error)).finally(() => {
+      this.drawing = false;
+    });
   }
 }

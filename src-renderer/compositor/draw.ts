@@ -15,7 +15,7 @@ function pictureSize(picture: LayerPicture): { width: number; height: number } {
   return 'naturalWidth' in image ? { width: image.naturalWidth, height: image.naturalHeight } : { width: image.width, height: image.height };
 }
 
-function drawPicture(ctx: CanvasRenderingContext2D, layer: DrawLayer, rect: Rect, picture: LayerPicture): void {
+export function drawPicture(ctx: CanvasRenderingContext2D, layer: DrawLayer, rect: Rect, picture: LayerPicture): void {
   const { width, height } = pictureSize(picture);
   const placed = placeSource(width, height, layer.crop, rect, layer.fit ?? 'cover');
   if (!placed) return;
@@ -24,7 +24,7 @@ function drawPicture(ctx: CanvasRenderingContext2D, layer: DrawLayer, rect: Rect
 }
 
 /** A text layer: its box (when it has a background), then its lines, left-aligned, centred vertically. */
-function drawText(ctx: CanvasRenderingContext2D, layer: DrawLayer, rect: Rect, outHeight: number): void {
+export function drawText(ctx: CanvasRenderingContext2D, layer: DrawLayer, rect: Rect, outHeight: number): void {
   if (layer.background) {
     ctx.fillStyle = cssColor(layer.background, 'rgba(0, 0, 0, 0.6)');
     ctx.fillRect(rect.x, rect.y, rect.width, rect.height);

@@ -86,13 +86,21 @@ export function fadeProgress(elapsedMs: number, durationMs: number): number {
 
 const HEX_COLOR = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i;
 
-/** `#rrggbb` or `#rrggbbaa` as a CSS rgba() string; `fallback` for anything else. */
-export function cssColor(hex: string | undefined, fallback: string): string {
+/** `#rrggbb` or `#rrggbbaa` as red, green, blue (0..255) and alpha (0..1); undefined for anything else. */
+export function rgbaOf(hex: string | undefined): [r: number, g: number, b: number, alpha: number] | undefined {
   const match = hex ? HEX_COLOR.exec(hex) : null;
-  if (!match) return fallback;
+  if (!match) return undefined;
   const rgb = Number.parseInt(match[1]!, 16);
   const alpha = match[2] === undefined ? 1 : Number.parseInt(match[2], 16) / 255;
-  return `rgba(${(rgb >> 16) & 255}, ${(rgb >> 8) & 255}, ${rgb & 255}, ${Number(alpha.toFixed(3))})`;
+  return [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255, alpha];
+}
+
+/** `#rrggbb` or `#rrggbbaa` as a CSS rgba() string; `fallback` for anything else. */
+export function cssColor(hex: string | undefined, fallback: string): string {
+  const rgba = rgbaOf(hex);
+  if (!rgba) return fallback;
+  const [r, g, b, alpha] = rgba;
+  return `rgba(${r}, ${g}, ${b}, ${Number(alpha.toFixed(3))})`;
 }
 
 /** The padding around a text layer's lines inside its background box, in output pixels. */

@@ -2,6 +2,7 @@
 // MediaStream, made once per studio page; the studio publishes it exactly as it published the camera.
 import { Mixer } from '../mixer/mixer.js';
 import { Compositor, type CompositorStats, type VideoTrackListener } from './compositor.js';
+import { framePathAvailable } from './frames.js';
 import type { DrawScene } from './scene-types.js';
 import { imagesOf, SceneSources, type VideoKey } from './sources.js';
 
@@ -22,7 +23,8 @@ export interface Program {
   /** Calls `listener` with each new track to send (the publisher replaces its sender's track); returns the
    *  function that stops it. A scene switch waits for the listener's promise before it goes on. */
   onVideoTrack(listener: VideoTrackListener): () => void;
-  canvas: HTMLCanvasElement;
+  /** The canvas the program is drawn on; undefined when it is composed from the captures' frames. */
+  canvas: HTMLCanvasElement | undefined;
   mixer: Mixer;
   setScene(scene: DrawScene): Promise<void>;
   setVideo(key: VideoKey, track: MediaStreamTrack | undefined): void;
@@ -35,16 +37,27 @@ export interface Program {
   close(): void;
 }
 
+/**
+ * Whether the program is composed from the captures' frames (Chromium, Electron) rather than on a canvas.
+ * `?compositor=canvas` in the studio's address keeps the canvas, to compare the two.
+ */
+function composeFromFrames(): boolean {
+  const asked = typeof location === 'undefined' ? null : new URLSearchParams(location.search).get('compositor');
+  return asked !== 'canvas' && framePathAvailable();
+}
+
 export function createProgram(options: ProgramOptions): Program {
   const listeners = new Set<() => void>();
   // A capture that comes, goes or changes size may let the compositor send it directly, or make it draw.
   let refresh = (): void => undefined;
-  const sources = new SceneSources(options.loadImage, options.onImageError, () => refresh());
+  const frames = composeFromFrames();
+  const sources = new SceneSources(options.loadImage, options.onImageError, () => refresh(), frames);
   const compositor = new Compositor({
     width: options.width,
     height: options.height,
     fps: options.fps,
     pictures: sources.lookup,
+    frames: frames ? sources.frameLookup : undefined,
     directSource: sources.directSource,
     onFrame: () => listeners.forEach((l) => l()),
   });

@@ -1,7 +1,10 @@
-// The pictures the layers show: a playing <video> per captured camera or screen, a decoded bitmap per image
-// of the media folder. The compositor looks them up every frame; nothing here opens a device.
+// The pictures the layers show: per captured camera or screen a playing <video> (the canvas surface) or
+// its frames as they come (the frame surface), a decoded bitmap per image of the media folder. The
+// compositor looks them up every frame; nothing here opens a device.
 import type { DirectSource } from './compositor.js';
 import type { LayerPicture, PictureLookup } from './draw.js';
+import type { FrameLookup } from './frame-surface.js';
+import { FramePump } from './frames.js';
 import type { DrawLayer, DrawScene } from './scene-types.js';
 
 /** The capture a camera or screen layer needs: 'camera' (the studio's chosen camera), 'camera:<device>', 'screen'. */
@@ -28,8 +31,16 @@ interface ImageEntry {
   error?: string;
 }
 
+interface Capture {
+  track: MediaStreamTrack;
+  /** Canvas surface: the <video> drawn from. */
+  video?: HTMLVideoElement;
+  /** Frame surface: the frames read. */
+  pump?: FramePump;
+}
+
 export class SceneSources {
-  private readonly videos = new Map<string, { video: HTMLVideoElement; track: MediaStreamTrack }>();
+  private readonly videos = new Map<string, Capture>();
   private readonly images = new Map<string, ImageEntry>();
 
   constructor(
@@ -38,15 +49,23 @@ export class SceneSources {
     private readonly onImageError: (file: string, message: string) => void,
     /** A capture came, went, or changed its frame size (the program may send it directly, or stop to). */
     private readonly onVideoChange: () => void = () => undefined,
+    /** Captures are read frame by frame (the frame surface) instead of played in <video>s. */
+    private readonly readFrames = false,
   ) {}
 
   /** Shows `track` for `key` (undefined: that capture ended). The same track keeps its <video>. */
   setVideo(key: VideoKey, track: MediaStreamTrack | undefined): void {
     const current = this.videos.get(key);
     if (current?.track === track) return;
-    if (current) current.video.srcObject = null;
+    if (current?.video) current.video.srcObject = null;
+    current?.pump?.stop();
     if (!track) {
       this.videos.delete(key);
+      this.onVideoChange();
+      return;
+    }
+    if (this.readFrames) {
+      this.videos.set(key, { track, pump: new FramePump(track, this.onVideoChange) });
       this.onVideoChange();
       return;
     }
@@ -92,7 +111,7 @@ export class SceneSources {
     this.images.delete(file);
   }
 
-  private videoOf(layer: DrawLayer): { video: HTMLVideoElement; track: MediaStreamTrack } | undefined {
+  private videoOf(layer: DrawLayer): Capture | undefined {
     const key = layer.kind === 'screen' ? 'screen' : layer.device ? `camera:${layer.device}` : 'camera';
     return this.videos.get(key) ?? (layer.kind === 'camera' ? this.videos.get('camera') : undefined);
   }
@@ -102,15 +121,22 @@ export class SceneSources {
       const bitmap = layer.file ? this.images.get(layer.file)?.bitmap : undefined;
       return bitmap ? { kind: 'image', image: bitmap } : undefined;
     }
-    const entry = this.videoOf(layer);
-    return entry && entry.video.readyState >= 2 ? { kind: 'video', video: entry.video } : undefined;
+    const video = this.videoOf(layer)?.video;
+    return video && video.readyState >= 2 ? { kind: 'video', video } : undefined;
+  };
+
+  /** What the frame surface draws: a capture's frames, an image's bitmap. */
+  readonly frameLookup: FrameLookup = {
+    frames: (layer) => (layer.kind === 'camera' || layer.kind === 'screen' ? this.videoOf(layer)?.pump : undefined),
+    image: (layer) => (layer.kind === 'image' && layer.file ? this.images.get(layer.file)?.bitmap : undefined),
   };
 
   /** A camera or screen layer's capture with the size of its frames, once its first frame's size is known. */
   readonly directSource = (layer: DrawLayer): DirectSource | undefined => {
     if (layer.kind !== 'camera' && layer.kind !== 'screen') return undefined;
     const entry = this.videoOf(layer);
-    if (!entry || !(entry.video.videoWidth > 0 && entry.video.videoHeight > 0)) return undefined;
-    return { track: entry.track, width: entry.video.videoWidth, height: entry.video.videoHeight };
+    const size = entry?.pump ? entry.pump.size : entry?.video ? { width: entry.video.videoWidth, height: entry.video.videoHeight } : undefined;
+    if (!entry || !size || !(size.width > 0 && size.height > 0)) return undefined;
+    return { track: entry.track, width: size.width, height: size.height };
   };
 }

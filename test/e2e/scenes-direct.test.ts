@@ -1,7 +1,7 @@
 // A scene that is one full-frame camera layer sends the camera's own track: the studio in Chromium goes live
 // to nginx-rtmp on the ready-made "Camera" scene, then cuts to a colour scene and fades back to the camera.
 // While the camera scene is on air the compositor draws nothing and the published video sender carries the
-// camera track itself; on the colour scene it carries the canvas's track again. Every switch is a
+// camera track itself; on the colour scene it carries the program's track again. Every switch is a
 // replaceTrack: the sender's encodings (simulcast layers) and the local description are those of the first
 // offer, nginx sees one publish and records one file, and the frames decoded from it show the fake camera,
 // then the colour, then the camera.
@@ -36,8 +36,8 @@ const RECORD_PEERS = `(() => {
 
 interface SenderView {
   peers: number;
-  /** The sender carries the compositor's canvas track. */
-  canvas: boolean;
+  /** The sender carries the compositor's program track (a canvas's, or the frame surface's generator). */
+  program: boolean;
   kind: string | undefined;
   label: string | undefined;
   encodings: string;
@@ -53,7 +53,9 @@ async function videoSender(page: Page): Promise<SenderView> {
     const encodings = (sender?.getParameters().encodings ?? []).map((e) => ({ rid: e.rid, scale: e.scaleResolutionDownBy, maxBitrate: e.maxBitrate, active: e.active }));
     return {
       peers: peers.length,
-      canvas: typeof CanvasCaptureMediaStreamTrack === 'function' && track instanceof CanvasCaptureMediaStreamTrack,
+      program:
+        (typeof CanvasCaptureMediaStreamTrack === 'function' && track instanceof CanvasCaptureMediaStreamTrack) ||
+        ('MediaStreamTrackGenerator' in window && track instanceof (window as unknown as { MediaStreamTrackGenerator: typeof MediaStreamTrack }).MediaStreamTrackGenerator),
       kind: track?.kind,
       label: track?.label,
       encodings: JSON.stringify(encodings),
@@ -124,7 +126,7 @@ describe('a one-camera scene sends the camera track itself', { timeout: 120_000 
     const first = await videoSender(page);
     assert.equal(first.peers, 1, 'one published peer connection');
     assert.equal(first.kind, 'video');
-    assert.equal(first.canvas, false, `the sender carries the camera track (${first.label}), not the canvas's`);
+    assert.equal(first.program, false, `the sender carries the camera track (${first.label}), not the program's`);
     assert.ok(JSON.parse(first.encodings).length >= 2, `simulcast encodings offered: ${first.encodings}`);
     const idle = await programStats(page);
     await page.waitForTimeout(1000);
@@ -134,7 +136,7 @@ describe('a one-camera scene sends the camera track itself', { timeout: 120_000 
 
     await activateScene(harness, 'Magenta');
     const colour = await videoSender(page);
-    assert.equal(colour.canvas, true, 'on the colour scene the sender carries the canvas track again (switched before activate answered)');
+    assert.equal(colour.program, true, 'on the colour scene the sender carries the program track again (switched before activate answered)');
     assert.equal(colour.encodings, first.encodings, 'replaceTrack kept the encodings');
     // The preview's figures are refreshed on their own timer, so wait for them to say it.
     await waitForDirect(page, false);
@@ -143,11 +145,11 @@ describe('a one-camera scene sends the camera track itself', { timeout: 120_000 
     assert.ok(drawing.frames > idle.frames + 30, `the compositor draws the colour scene (${drawing.frames - idle.frames} frames)`);
 
     await activateScene(harness, 'Camera fade');
-    // The fade is drawn on the canvas; the camera's own track follows once it has ended.
-    assert.equal((await videoSender(page)).canvas, true, 'during the fade the canvas track is sent');
+    // The fade is drawn; the camera's own track follows once it has ended.
+    assert.equal((await videoSender(page)).program, true, 'during the fade the program track is sent');
     await waitForDirect(page, true);
     const back = await videoSender(page);
-    assert.equal(back.canvas, false, 'after the fade the camera track is sent again');
+    assert.equal(back.program, false, 'after the fade the camera track is sent again');
     assert.equal(back.label, first.label, 'the same camera track');
     assert.equal(back.encodings, first.encodings, 'the encodings are those of the first offer');
     assert.equal(back.localSdp, first.localSdp, 'no renegotiation: the local description is the first offer');

@@ -147,6 +147,8 @@ describe('scenes at the target', { timeout: 240_000 }, () => {
     assert.ok(media.images?.some((i) => i.name === 'cyan.png'), `the upload is in the media folder: ${JSON.stringify(media)}`);
 
     await goLiveToNginx(page, nginx, 'scenes');
+    // Chromium composes the program from the captures' frames (frame-surface.ts), not on a canvas.
+    assert.equal(await page.getByTestId('program-stats').getAttribute('data-surface'), 'frames', 'the program is composed from frames');
     await page.waitForTimeout(PHASE_MS);
     await page.screenshot({ path: join(SHOTS, 'scenes-logo.png') });
 

@@ -67,17 +67,33 @@ function markDisplayAudio(display: MediaStream): MediaStream {
   return display;
 }
 
+/** The program's size: a screen is captured no larger, so the browser's capturer scales it down once. */
+export interface OutputSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * A screen capture at the frame rate and no larger than the program (the capturer keeps its aspect ratio):
+ * a 4K screen then reaches the compositor already at the program's size, scaled by the browser's capturer
+ * rather than by the page for every frame.
+ */
+function displayConstraints(fps: number, size: OutputSize | undefined): MediaTrackConstraints {
+  return { frameRate: { ideal: fps }, ...(size ? { width: { max: size.width }, height: { max: size.height } } : {}) };
+}
+
 /** A screen or window with its audio where the platform gives it (a tab's audio, system loopback). */
-async function openDisplay(fps: number): Promise<MediaStream> {
+async function openDisplay(fps: number, size: OutputSize | undefined): Promise<MediaStream> {
+  const video = displayConstraints(fps, size);
   // The desktop app: the studio's picker chose the source (and whether its system sound comes with it).
   const desktop = await chooseDisplaySource();
-  if (desktop) return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: desktop.audio }));
+  if (desktop) return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video, audio: desktop.audio }));
   try {
-    return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: true }));
+    return markDisplayAudio(await navigator.mediaDevices.getDisplayMedia({ video, audio: true }));
   } catch (error) {
     // A shell whose picker offers no audio may refuse the audio request: ask for the picture alone.
     if (error instanceof TypeError || (error instanceof DOMException && error.name === 'NotSupportedError')) {
-      return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: fps } }, audio: false });
+      return navigator.mediaDevices.getDisplayMedia({ video, audio: false });
     }
     throw error;
   }
@@ -90,9 +106,9 @@ export async function openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width
 }
 
 /** A screen for a scene that shows one while the preview captures the camera. */
-export async function openScreen(fps: number): Promise<MediaStream> {
+export async function openScreen(fps: number, size?: OutputSize): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getDisplayMedia) throw new DOMException('screen capture is unavailable on this page', 'NotSupportedError');
-  return openDisplay(fps);
+  return openDisplay(fps, size);
 }
 
 /** Opens the chosen source. The screen path adds the microphone to the display's video track. */
@@ -103,7 +119,7 @@ export async function openSource(choice: CaptureChoice): Promise<MediaStream> {
   if (choice.source === 'camera') {
     return navigator.mediaDevices.getUserMedia({ video: videoConstraints(choice), audio: audioConstraints(choice) });
   }
-  const display = await openDisplay(choice.fps);
+  const display = await openDisplay(choice.fps, { width: choice.width, height: choice.height });
   try {
     const mic = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(choice), video: false });
     for (const track of mic.getAudioTracks()) display.addTrack(track);

@@ -4,7 +4,7 @@ import type { Session } from '../sdk/index.js';
 import { storedToken, unlockWithToken } from './access-token.js';
 import { createApi, type Api } from './api.js';
 import { createProgram, type Program, type ProgramOptions } from '../compositor/program.js';
-import { isDisplayAudio, listDevices, meterMicrophone, onDeviceChange, openCamera, openScreen, openSource, stopSource, type CaptureChoice } from './capture.js';
+import { isDisplayAudio, listDevices, meterMicrophone, onDeviceChange, openCamera, openScreen, openSource, stopSource, type CaptureChoice, type OutputSize } from './capture.js';
 import { desktopInfo, type DesktopInfo } from './desktop.js';
 import { openHostSession } from './host-session.js';
 
@@ -33,7 +33,7 @@ export interface StudioServices {
 export interface ProgramServices {
   create(options: ProgramOptions): Program;
   openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width' | 'height' | 'fps'>): Promise<MediaStream>;
-  openScreen(fps: number): Promise<MediaStream>;
+  openScreen(fps: number, size?: OutputSize): Promise<MediaStream>;
   isDisplayAudio(track: MediaStreamTrack): boolean;
 }
 

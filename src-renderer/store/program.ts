@@ -112,7 +112,7 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
     const fps = get().devices.fps;
     const media =
       key === 'screen'
-        ? await services.program.openScreen(fps)
+        ? await services.program.openScreen(fps, { width, height })
         : await services.program.openCamera({ cameraId: namedCamera(key) ?? get().devices.cameraId, width, height, fps });
     if (get().program.extras[key] || (key === previewKey && program.hasVideo(key))) {
       services.capture.stop(media); // opened twice meanwhile, or the preview took it over

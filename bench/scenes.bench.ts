@@ -2,7 +2,8 @@
 // flags against background throttling) publishes to a host on this machine in two ways, each with
 // simulcast (three sizes) and one transponder:
 //   - the peer: the camera track itself (WHIP, the encodings the studio uses);
-//   - the studio: the "Screen + camera" scene composed by the compositor (Canvas 2D, Worker-ticked);
+//   - the studio: the "Screen + camera" scene composed by the compositor (from the captures' frames,
+//     Worker-ticked; and once more on its canvas surface, `?compositor=canvas`, to compare);
 //   - the studio on the ready-made "Camera" scene, one full-frame camera layer, which it sends as the
 //     camera's own track (the compositor idle), at 720p30.
 // At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30. Then the hidden tab:
@@ -108,6 +109,7 @@ interface ProgramStats {
   p50: number;
   p95: number;
   direct: boolean;
+  surface: string;
 }
 const programStats = (page: Page): Promise<ProgramStats> =>
   page.$eval('[data-testid="program-stats"]', (e) => ({
@@ -116,6 +118,7 @@ const programStats = (page: Page): Promise<ProgramStats> =>
     p50: Number(e.getAttribute('data-draw-p50')),
     p95: Number(e.getAttribute('data-draw-p95')),
     direct: e.getAttribute('data-direct') === 'true',
+    surface: e.getAttribute('data-surface') ?? '?',
   }));
 
 const SCENE_ROW_NAMES: Record<string, string> = {
@@ -134,7 +137,7 @@ async function selectScene(studio: Page, scene: string): Promise<void> {
 async function composedRow(context: BrowserContext, studio: Page, host: Host, nginx: NginxRtmp, height: 720 | 1080, seconds: number, hidden: boolean, peerCpu: number, scene = 'Screen + camera', where = ''): Promise<string[]> {
   await studio.bringToFront();
   await studio.getByTestId('resolution-select').selectOption(height === 1080 ? '1920x1080' : '1280x720', { force: true });
-  await studio.waitForFunction((h) => (document.querySelector('[data-testid="program-canvas"]') as HTMLCanvasElement | null)?.height === h, height, { timeout: STEP_TIMEOUT_MS });
+  await studio.locator(`[data-testid="program-stats"][data-height="${height}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
   await pressButton(studio, 'go-live');
   await waitPublishing(studio);
   await stopAll(host.httpUrl); // the studio's own local target: measure with the one transponder below
@@ -155,14 +158,14 @@ async function composedRow(context: BrowserContext, studio: Page, host: Host, ng
     const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
     const shown = hidden ? `, behind another tab (document ${visibility})` : where ? `, tab in front (document ${visibility})` : '';
     return [
-      `studio${where}, ${SCENE_ROW_NAMES[scene] ?? scene}, ${height}p30${shown}`,
+      `studio${where}, ${SCENE_ROW_NAMES[scene] ?? scene}${after.surface === 'canvas' ? ' on the canvas surface' : ''}, ${height}p30${shown}`,
       `${seconds}`,
       mean(w.fps).toFixed(1),
       `${after.dropped - before.dropped}`,
       after.p50.toFixed(1),
       after.p95.toFixed(1),
       w.cpuPercent.toFixed(1),
-      `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ''}`,
+      `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ` on the ${after.surface} surface`}`,
     ];
   } finally {
     await cover?.close();
@@ -266,10 +269,11 @@ async function attempt(label: string, row: () => Promise<string[]>): Promise<str
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required', '--no-first-run', '--disable-background-networking'];
 
-async function openStudio(studio: Page, base: string): Promise<void> {
+async function openStudio(studio: Page, url: string): Promise<void> {
+  studio.removeAllListeners('crash').removeAllListeners('pageerror');
   studio.on('crash', () => process.stderr.write('bench scenes: the studio page crashed\n'));
   studio.on('pageerror', (e) => process.stderr.write(`bench scenes: studio page error: ${e.message}\n`));
-  await studio.goto(`${base}/`);
+  await studio.goto(url.includes('?') ? url : `${url}/`);
   await studio.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
 }
 
@@ -342,6 +346,10 @@ export default async function scenesBench(): Promise<BenchResult> {
     add(direct1080.row);
     add(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(context, studio, started, nginx, 1080, SHORT_S, false, direct1080.cpu)));
     add(await attempt('activate → first frame at the target', () => activateLatency(studio, started, nginx)));
+    // The same layout drawn on the canvas surface (`?compositor=canvas`), for the comparison.
+    await openStudio(studio, `${host.httpUrl}/?compositor=canvas`);
+    await selectScene(studio, 'Screen + camera');
+    add(await attempt('studio, "Screen + camera" on the canvas surface, 720p30', () => composedRow(context, studio, started, nginx, 720, SHORT_S, false, direct720.cpu)));
     await studio.close();
     add(...(await hiddenTabRows(host, nginx, direct720.cpu).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
     const cpus = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;

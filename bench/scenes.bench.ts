@@ -7,11 +7,10 @@
 //   - the studio on the ready-made "Camera" scene, one full-frame camera layer, which it sends as the
 //     camera's own track (the compositor idle), at 720p30.
 // At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30. Then the hidden tab:
-// headless Chromium reports a tab behind another "visible" and never throttles it, so a second Chromium
-// runs headful in an Xvfb display of its own (bench/xvfb.ts; apt-get install -y xvfb) and composes
-// "Screen + camera" at 720p30 with its tab in front, then behind another tab opened from it in the same
-// window (the row prints the page's document.visibilityState: under Xvfb without a window manager Chromium
-// still reports "visible" there, so that row is not a hidden-tab figure either). Figures: frames the target receives per second (the transponder's
+// headless Chromium, and any page Playwright drives, report a tab behind another "visible", so a second
+// Chromium runs headful in an Xvfb display of its own (bench/xvfb.ts; apt-get install -y xvfb), driven by
+// puppeteer-core, and composes "Screen + camera" at 720p30 with its tab in front, then behind another tab
+// of its window (the row prints the page's document.visibilityState). Figures: frames the target receives per second (the transponder's
 // fps), frames the compositor missed, its draw time p50/p95, and Chromium's CPU (every process of it:
 // browser, renderer, GPU — the 2D canvas rasterises in the GPU process, in software here), % of one core.
 // Then the activate latency: POST /api/scenes/{name}/activate between two solid colours, from the REST
@@ -21,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { createHost, type Host } from '../src-main/host.js';
 import { silentLog } from '../src-relay/log.js';
 import { publishWhip, THREE_LAYERS, type SimulcastLayer } from '../test/helpers/chromium.js';
@@ -133,8 +133,8 @@ async function selectScene(studio: Page, scene: string): Promise<void> {
   await studio.waitForTimeout(2000);
 }
 
-/** The studio live with `scene` (shown already) at `height`; `hidden`: behind another tab while measured. */
-async function composedRow(context: BrowserContext, studio: Page, host: Host, nginx: NginxRtmp, height: 720 | 1080, seconds: number, hidden: boolean, peerCpu: number, scene = 'Screen + camera', where = ''): Promise<string[]> {
+/** The studio live with `scene` (shown already) at `height`. */
+async function composedRow(studio: Page, host: Host, nginx: NginxRtmp, height: 720 | 1080, seconds: number, peerCpu: number, scene = 'Screen + camera'): Promise<string[]> {
   await studio.bringToFront();
   await studio.getByTestId('resolution-select').selectOption(height === 1080 ? '1920x1080' : '1280x720', { force: true });
   await studio.locator(`[data-testid="program-stats"][data-height="${height}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -142,23 +142,13 @@ async function composedRow(context: BrowserContext, studio: Page, host: Host, ng
   await waitPublishing(studio);
   await stopAll(host.httpUrl); // the studio's own local target: measure with the one transponder below
   await startTransponder(host.httpUrl, 'studio', `${nginx.url()}/composed${height}`);
-  let cover: Page | undefined;
   try {
-    if (hidden) {
-      // A tab of the studio's own window, in front of it (window.open without features opens a tab; a page
-      // of its own would be another window, and on X11 a covered window still counts as visible).
-      [cover] = await Promise.all([context.waitForEvent('page'), studio.evaluate((url) => void window.open(url, '_blank'), `${host.httpUrl}/openapi.json`)]);
-      await cover.bringToFront();
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-    const visibility = await studio.evaluate(() => document.visibilityState);
     const before = await programStats(studio);
     const w = await measure(host.httpUrl, seconds);
     const after = await programStats(studio);
     const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
-    const shown = hidden ? `, behind another tab (document ${visibility})` : where ? `, tab in front (document ${visibility})` : '';
     return [
-      `studio${where}, ${SCENE_ROW_NAMES[scene] ?? scene}${after.surface === 'canvas' ? ' on the canvas surface' : ''}, ${height}p30${shown}`,
+      `studio, ${SCENE_ROW_NAMES[scene] ?? scene}${after.surface === 'canvas' ? ' on the canvas surface' : ''}, ${height}p30`,
       `${seconds}`,
       mean(w.fps).toFixed(1),
       `${after.dropped - before.dropped}`,
@@ -168,8 +158,6 @@ async function composedRow(context: BrowserContext, studio: Page, host: Host, ng
       `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ` on the ${after.surface} surface`}`,
     ];
   } finally {
-    await cover?.close();
-    await studio.bringToFront();
     await stopAll(host.httpUrl);
     await pressButton(studio, 'stop-live');
     await studio.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -253,10 +241,6 @@ async function activateLatency(studio: Page, host: Host, nginx: NginxRtmp): Prom
   return [`activate → first frame at the target (ffmpeg from nginx), ${SWITCHES} switches`, '-', '-', '-', '-', '-', '-', `p50 ${pct(sorted, 0.5).toFixed(0)} ms, p95 ${pct(sorted, 0.95).toFixed(0)} ms (${sorted.map((v) => v.toFixed(0)).join(', ')})`];
 }
 
-/** Playwright launches Chromium with these by default; a user's browser has none of them, and the hidden-tab
- *  rows are about what Chromium throttles. */
-const ANTI_THROTTLING = ['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'];
-
 /** A row that could not be measured says why in its notes, and the bench goes on with the next. */
 async function attempt(label: string, row: () => Promise<string[]>): Promise<string[]> {
   try {
@@ -277,34 +261,92 @@ async function openStudio(studio: Page, url: string): Promise<void> {
   await studio.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
 }
 
-/** A headful Chromium in an Xvfb display: "Screen + camera" at 720p30 with the studio's tab in front, then
- *  behind another tab, where the page is really hidden. The fake UI shares Xvfb's whole screen there. */
-export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: number): Promise<string[][]> {
+/** Clicks the element with `testId` in a puppeteer page (a hidden page paints nothing to wait for). */
+async function press(page: PuppeteerPage, testId: string): Promise<void> {
+  await page.waitForSelector(`[data-testid="${testId}"]`, { timeout: STEP_TIMEOUT_MS });
+  await page.evaluate((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLButtonElement).click(), testId);
+}
+
+const puppeteerStats = (page: PuppeteerPage): Promise<ProgramStats> =>
+  page.$eval('[data-testid="program-stats"]', (e) => ({
+    frames: Number(e.getAttribute('data-frames')),
+    dropped: Number(e.getAttribute('data-dropped')),
+    p50: Number(e.getAttribute('data-draw-p50')),
+    p95: Number(e.getAttribute('data-draw-p95')),
+    direct: e.getAttribute('data-direct') === 'true',
+    surface: e.getAttribute('data-surface') ?? '?',
+  }));
+
+/**
+ * A headful Chromium in an Xvfb display, driven by puppeteer-core (Playwright makes every page report
+ * itself visible, even a tab behind another): "Screen + camera" at 720p30 with the studio's tab in front,
+ * then behind another tab of the same window, where document.visibilityState is "hidden" (the row says
+ * what the page reported), requestAnimationFrame stops and the page's timers are throttled.
+ */
+export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: number, seconds: number): Promise<string[][]> {
   let xvfb: Xvfb | undefined;
-  let context: BrowserContext | undefined;
+  let browser: PuppeteerBrowser | undefined;
   const profile = mkdtempSync(join(tmpdir(), 'castbridge-bench-profile-'));
+  const base = host.httpUrl;
   try {
     xvfb = await startXvfb();
-    // The browser's default context: its pages are tabs of one window (a context of its own opens windows).
-    context = await chromium.launchPersistentContext(profile, {
+    browser = await puppeteer.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: false,
-      args: CHROMIUM_ARGS,
-      ignoreDefaultArgs: ANTI_THROTTLING,
+      userDataDir: profile,
+      args: [...CHROMIUM_ARGS, '--window-size=1360,900'],
       env: { ...process.env, DISPLAY: xvfb.display },
-      viewport: { width: 1360, height: 900 },
+      defaultViewport: { width: 1360, height: 900 },
     });
-    const tabs = context;
-    const studio = tabs.pages()[0] ?? (await tabs.newPage());
-    await openStudio(studio, host.httpUrl);
-    await selectScene(studio, 'Screen + camera');
-    const where = ' (headful, Xvfb)';
-    return [
-      await attempt(`studio${where}, tab in front`, () => composedRow(tabs, studio, host, nginx, 720, SHORT_S, false, peerCpu, 'Screen + camera', where)),
-      await attempt(`studio${where}, behind another tab`, () => composedRow(tabs, studio, host, nginx, 720, SHORT_S, true, peerCpu, 'Screen + camera', where)),
-    ];
+    const studio = (await browser.pages())[0] ?? (await browser.newPage());
+    studio.on('pageerror', (e) => process.stderr.write(`bench scenes: studio page error: ${e instanceof Error ? e.message : String(e)}\n`));
+    await studio.goto(`${base}/`);
+    await studio.waitForFunction(() => /Relay ready/.test(document.querySelector('[data-testid="session-status"]')?.textContent ?? ''), { timeout: STEP_TIMEOUT_MS });
+    await studio.waitForSelector('[data-testid="scene-item"][data-name="Screen + camera"]', { timeout: STEP_TIMEOUT_MS });
+    await studio.click('[data-testid="scene-item"][data-name="Screen + camera"]');
+    await studio.waitForFunction(() => document.querySelector('[data-testid="program-preview"]')?.getAttribute('data-scene') === 'Screen + camera', { timeout: STEP_TIMEOUT_MS });
+    await studio.select('[data-testid="resolution-select"]', '1280x720');
+    await studio.waitForSelector('[data-testid="program-stats"][data-height="720"]', { timeout: STEP_TIMEOUT_MS });
+    const rows: string[][] = [];
+    for (const hidden of [false, true]) {
+      await press(studio, 'go-live');
+      await studio.waitForSelector('[data-testid="publish-status"][data-status="PUBLISHING"]', { timeout: STEP_TIMEOUT_MS });
+      await stopAll(base);
+      await startTransponder(base, 'studio', `${nginx.url()}/xvfb${hidden ? 'hidden' : 'front'}`);
+      let cover: PuppeteerPage | undefined;
+      try {
+        if (hidden) {
+          cover = await browser.newPage();
+          await cover.goto(`${base}/openapi.json`);
+          await cover.bringToFront();
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+        const visibility = await studio.evaluate(() => document.visibilityState);
+        const before = await puppeteerStats(studio);
+        const w = await measure(base, seconds);
+        const after = await puppeteerStats(studio);
+        const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
+        rows.push([
+          `studio (headful, Xvfb), "Screen + camera" composed, 720p30, ${hidden ? 'behind another tab' : 'tab in front'} (document ${visibility})`,
+          `${seconds}`,
+          mean(w.fps).toFixed(1),
+          `${after.dropped - before.dropped}`,
+          after.p50.toFixed(1),
+          after.p95.toFixed(1),
+          w.cpuPercent.toFixed(1),
+          `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s on the ${after.surface} surface`,
+        ]);
+      } finally {
+        await cover?.close();
+        await studio.bringToFront();
+        await stopAll(base);
+        await press(studio, 'stop-live');
+        await studio.waitForSelector('[data-testid="publish-status"][data-status="UNPUBLISHED"]', { timeout: STEP_TIMEOUT_MS });
+      }
+    }
+    return rows;
   } finally {
-    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     xvfb?.stop();
     rmSync(profile, { recursive: true, force: true });
   }
@@ -339,19 +381,19 @@ export default async function scenesBench(): Promise<BenchResult> {
     };
     add(direct720.row);
     await selectScene(studio, 'Camera');
-    add(await composedRow(context, studio, host, nginx, 720, SHORT_S, false, direct720.cpu, 'Camera'));
+    add(await composedRow(studio, host, nginx, 720, SHORT_S, direct720.cpu, 'Camera'));
     await selectScene(studio, 'Screen + camera');
-    add(await composedRow(context, studio, host, nginx, 720, COMPOSED_720_S, false, direct720.cpu));
+    add(await composedRow(studio, host, nginx, 720, COMPOSED_720_S, direct720.cpu));
 
     add(direct1080.row);
-    add(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(context, studio, started, nginx, 1080, SHORT_S, false, direct1080.cpu)));
+    add(await attempt('studio, "Screen + camera" composed, 1080p30', () => composedRow(studio, started, nginx, 1080, SHORT_S, direct1080.cpu)));
     add(await attempt('activate → first frame at the target', () => activateLatency(studio, started, nginx)));
     // The same layout drawn on the canvas surface (`?compositor=canvas`), for the comparison.
     await openStudio(studio, `${host.httpUrl}/?compositor=canvas`);
     await selectScene(studio, 'Screen + camera');
-    add(await attempt('studio, "Screen + camera" on the canvas surface, 720p30', () => composedRow(context, studio, started, nginx, 720, SHORT_S, false, direct720.cpu)));
+    add(await attempt('studio, "Screen + camera" on the canvas surface, 720p30', () => composedRow(studio, started, nginx, 720, SHORT_S, direct720.cpu)));
     await studio.close();
-    add(...(await hiddenTabRows(host, nginx, direct720.cpu).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
+    add(...(await hiddenTabRows(host, nginx, direct720.cpu, SHORT_S * 2).catch((error: unknown) => [[`studio (headful, Xvfb)`, '-', '-', '-', '-', '-', '-', `not measured: ${String(error)}`]])));
     const cpus = readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
     // Other work on the machine slows every row alike; the load says how much there was.
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

@@ -143,16 +143,15 @@ function halve(region: PlaneRegion, across: boolean, down: boolean, step: number
   const out = scratchPlane(step, w * h);
   const src = region.data;
   const stride = region.stride;
-  const lastX = region.planeWidth - 1;
-  const lastY = region.planeHeight - 1;
+  // w and h are whole pairs inside [x0, x1) and [y0, y1): every sample read lies inside the plane.
   for (let row = 0; row < h; row++) {
-    const r0 = (y0 + row * fy) * stride;
-    const r1 = Math.min(lastY, y0 + row * fy + fy - 1) * stride;
+    const r0 = (y0 + row * fy) * stride + x0;
+    const r1 = r0 + (fy - 1) * stride;
     const o = row * w;
-    for (let col = 0; col < w; col++) {
-      const c0 = x0 + col * fx;
-      const c1 = Math.min(lastX, c0 + fx - 1);
-      out[o + col] = (src[r0 + c0]! + src[r0 + c1]! + src[r1 + c0]! + src[r1 + c1]! + 2) >> 2;
+    if (fx === 2) {
+      for (let col = 0, c = 0; col < w; col++, c += 2) out[o + col] = (src[r0 + c]! + src[r0 + c + 1]! + src[r1 + c]! + src[r1 + c + 1]! + 2) >> 2;
+    } else {
+      for (let col = 0; col < w; col++) out[o + col] = (src[r0 + col]! + src[r1 + col]! + 1) >> 1;
     }
   }
   // The region in the halved plane: its origin moves with the integer start, its size by the factor.

@@ -63,6 +63,16 @@ describe('I420 pictures', () => {
     for (let i = 0; i < 256; i++) assert.ok(Math.abs(dst.y[i]! - 120) <= 1, `sample ${i} is ${dst.y[i]}`);
   });
 
+  test('shrinking across only averages along the rows and keeps every row', () => {
+    const src = allocPicture(64, 8);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 64; x++) src.y[y * 64 + x] = x % 2 === 0 ? 10 * y : 10 * y + 20;
+    src.u.fill(128);
+    src.v.fill(128);
+    const dst = allocPicture(16, 8);
+    scaleInto(src, { x: 0, y: 0, width: 64, height: 8 }, dst, { x: 0, y: 0, width: 16, height: 8 });
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 16; x++) assert.ok(Math.abs(dst.y[y * 16 + x]! - (10 * y + 10)) <= 1, `(${x}, ${y}) is ${dst.y[y * 16 + x]}`);
+  });
+
   test('a ramp scaled by 1.5 stays a ramp of the same slope', () => {
     const src = ramp(192, 16);
     const dst = allocPicture(128, 16);

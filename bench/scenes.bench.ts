@@ -5,7 +5,8 @@
 //   - the studio: the "Screen + camera" scene composed by the compositor (from the captures' frames,
 //     Worker-ticked; and once more on its canvas surface, `?compositor=canvas`, to compare);
 //   - the studio on the ready-made "Camera" scene, one full-frame camera layer, which it sends as the
-//     camera's own track (the compositor idle), at 720p30.
+//     camera's own track (the compositor idle), at 720p30; and on a scene that sends the camera so while
+//     the screen is captured under it at opacity 0: both captures of "Screen + camera", nothing drawn.
 // At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30. Then the hidden tab:
 // headless Chromium, and any page Playwright drives, report a tab behind another "visible", so a second
 // Chromium runs headful in an Xvfb display of its own (bench/xvfb.ts; apt-get install -y xvfb), driven by
@@ -121,9 +122,21 @@ const programStats = (page: Page): Promise<ProgramStats> =>
     surface: e.getAttribute('data-surface') ?? '?',
   }));
 
+/** The camera full frame (sent as its own track) over the screen at opacity 0: both captures run, nothing
+ *  is drawn. Against "Screen + camera" it leaves the drawing alone as the difference. */
+const CAPTURES_ONLY = 'Bench: camera, screen captured';
+const CAPTURES_ONLY_SCENE = {
+  name: CAPTURES_ONLY,
+  layers: [
+    { kind: 'screen', x: 0, y: 0, width: 1, height: 1, opacity: 0 },
+    { kind: 'camera', x: 0, y: 0, width: 1, height: 1 },
+  ],
+};
+
 const SCENE_ROW_NAMES: Record<string, string> = {
   'Screen + camera': '"Screen + camera" composed',
   Camera: 'Camera scene (one full-frame layer: direct track)',
+  [CAPTURES_ONLY]: 'camera sent directly with the screen captured too (both captures, nothing drawn)',
 };
 
 /** Shows `scene` in the studio (a click on its entry) and waits until the program shows it. */
@@ -369,6 +382,8 @@ export default async function scenesBench(): Promise<BenchResult> {
     // The peer first, with no studio open (its capture and compositor would run beside it).
     const direct720 = await directRow(context, host, nginx, 720);
     const direct1080 = await directRow(context, host, nginx, 1080);
+    const saved = await fetch(`${host.httpUrl}/api/scenes/${encodeURIComponent(CAPTURES_ONLY)}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(CAPTURES_ONLY_SCENE) });
+    if (!saved.ok) throw new Error(`PUT the captures-only scene: ${saved.status} ${await saved.text()}`);
     const studio = await context.newPage();
     await openStudio(studio, host.httpUrl);
 
@@ -382,6 +397,8 @@ export default async function scenesBench(): Promise<BenchResult> {
     add(direct720.row);
     await selectScene(studio, 'Camera');
     add(await composedRow(studio, host, nginx, 720, SHORT_S, direct720.cpu, 'Camera'));
+    await selectScene(studio, CAPTURES_ONLY);
+    add(await composedRow(studio, host, nginx, 720, SHORT_S, direct720.cpu, CAPTURES_ONLY));
     await selectScene(studio, 'Screen + camera');
     add(await composedRow(studio, host, nginx, 720, COMPOSED_720_S, direct720.cpu));
 

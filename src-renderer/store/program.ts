@@ -173,7 +173,15 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
     show,
     resize: () => {
       const { width, height } = devicesSelectors.resolution(get());
-      get().program.program?.resize(width, height, get().devices.fps);
+      const fps = get().devices.fps;
+      get().program.program?.resize(width, height, fps);
+      // A screen shared for a scene was captured no larger than the program: it is asked for the new size.
+      // Where the browser's capturer cannot grow a running capture, the compositor scales it up until the
+      // screen is shared again.
+      void get()
+        .program.extras.screen?.getVideoTracks()[0]
+        ?.applyConstraints({ frameRate: { ideal: fps }, width: { max: width }, height: { max: height } })
+        .catch(() => undefined);
     },
   };
 }

@@ -112,15 +112,36 @@ interface ProgramStats {
   direct: boolean;
   surface: string;
 }
-const programStats = (page: Page): Promise<ProgramStats> =>
-  page.$eval('[data-testid="program-stats"]', (e) => ({
+/** Reads the program's stats off its element; runs in the page (Playwright's or puppeteer's). */
+function statsOf(e: Element): ProgramStats {
+  return {
     frames: Number(e.getAttribute('data-frames')),
     dropped: Number(e.getAttribute('data-dropped')),
     p50: Number(e.getAttribute('data-draw-p50')),
     p95: Number(e.getAttribute('data-draw-p95')),
     direct: e.getAttribute('data-direct') === 'true',
     surface: e.getAttribute('data-surface') ?? '?',
-  }));
+  };
+}
+const programStats = (page: Page): Promise<ProgramStats> => page.$eval('[data-testid="program-stats"]', statsOf);
+
+/** One row: the program's stats before and after `seconds` of Chromium's CPU and the target's fps. */
+async function measuredRow(stats: () => Promise<ProgramStats>, base: string, seconds: number, peerCpu: number, label: (after: ProgramStats) => string): Promise<string[]> {
+  const before = await stats();
+  const w = await measure(base, seconds);
+  const after = await stats();
+  const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
+  return [
+    label(after),
+    `${seconds}`,
+    mean(w.fps).toFixed(1),
+    `${after.dropped - before.dropped}`,
+    after.p50.toFixed(1),
+    after.p95.toFixed(1),
+    w.cpuPercent.toFixed(1),
+    `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ` on the ${after.surface} surface`}`,
+  ];
+}
 
 /** The camera full frame (sent as its own track) over the screen at opacity 0: both captures run, nothing
  *  is drawn. Against "Screen + camera" it leaves the drawing alone as the difference. */
@@ -156,20 +177,7 @@ async function composedRow(studio: Page, host: Host, nginx: NginxRtmp, height: 7
   await stopAll(host.httpUrl); // the studio's own local target: measure with the one transponder below
   await startTransponder(host.httpUrl, 'studio', `${nginx.url()}/composed${height}`);
   try {
-    const before = await programStats(studio);
-    const w = await measure(host.httpUrl, seconds);
-    const after = await programStats(studio);
-    const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
-    return [
-      `studio, ${SCENE_ROW_NAMES[scene] ?? scene}${after.surface === 'canvas' ? ' on the canvas surface' : ''}, ${height}p30`,
-      `${seconds}`,
-      mean(w.fps).toFixed(1),
-      `${after.dropped - before.dropped}`,
-      after.p50.toFixed(1),
-      after.p95.toFixed(1),
-      w.cpuPercent.toFixed(1),
-      `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s${after.direct ? ' (camera track sent directly)' : ` on the ${after.surface} surface`}`,
-    ];
+    return await measuredRow(() => programStats(studio), host.httpUrl, seconds, peerCpu, (after) => `studio, ${SCENE_ROW_NAMES[scene] ?? scene}${after.surface === 'canvas' ? ' on the canvas surface' : ''}, ${height}p30`);
   } finally {
     await stopAll(host.httpUrl);
     await pressButton(studio, 'stop-live');
@@ -280,15 +288,7 @@ async function press(page: PuppeteerPage, testId: string): Promise<void> {
   await page.evaluate((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLButtonElement).click(), testId);
 }
 
-const puppeteerStats = (page: PuppeteerPage): Promise<ProgramStats> =>
-  page.$eval('[data-testid="program-stats"]', (e) => ({
-    frames: Number(e.getAttribute('data-frames')),
-    dropped: Number(e.getAttribute('data-dropped')),
-    p50: Number(e.getAttribute('data-draw-p50')),
-    p95: Number(e.getAttribute('data-draw-p95')),
-    direct: e.getAttribute('data-direct') === 'true',
-    surface: e.getAttribute('data-surface') ?? '?',
-  }));
+const puppeteerStats = (page: PuppeteerPage): Promise<ProgramStats> => page.$eval('[data-testid="program-stats"]', statsOf);
 
 /**
  * A headful Chromium in an Xvfb display, driven by puppeteer-core (Playwright makes every page report
@@ -335,20 +335,8 @@ export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: numbe
           await new Promise((r) => setTimeout(r, 2000));
         }
         const visibility = await studio.evaluate(() => document.visibilityState);
-        const before = await puppeteerStats(studio);
-        const w = await measure(base, seconds);
-        const after = await puppeteerStats(studio);
-        const added = ((w.cpuPercent - peerCpu) / peerCpu) * 100;
-        rows.push([
-          `studio (headful, Xvfb), "Screen + camera" composed, 720p30, ${hidden ? 'behind another tab' : 'tab in front'} (document ${visibility})`,
-          `${seconds}`,
-          mean(w.fps).toFixed(1),
-          `${after.dropped - before.dropped}`,
-          after.p50.toFixed(1),
-          after.p95.toFixed(1),
-          w.cpuPercent.toFixed(1),
-          `${added >= 0 ? '+' : ''}${added.toFixed(0)} % over the peer; compositor drew ${((after.frames - before.frames) / seconds).toFixed(1)} frames/s on the ${after.surface} surface`,
-        ]);
+        const label = `studio (headful, Xvfb), "Screen + camera" composed, 720p30, ${hidden ? 'behind another tab' : 'tab in front'} (document ${visibility})`;
+        rows.push(await measuredRow(() => puppeteerStats(studio), base, seconds, peerCpu, () => label));
       } finally {
         await cover?.close();
         await studio.bringToFront();

@@ -57,13 +57,13 @@ export class FramePump {
 
   private async pump(): Promise<void> {
     for (;;) {
-      let result: ReadableStreamReadResult<VideoFrame>;
+      let result: ReadableStreamReadResult<VideoFrame> | undefined;
       try {
         result = await this.reader.read();
       } catch {
-        return; // the track ended or the reader was cancelled
+        result = undefined; // the track ended or the reader was cancelled
       }
-      if (result.done) return;
+      if (!result || result.done) return this.ended();
       const frame = result.value;
       if (this.stopped) {
         frame.close();
@@ -97,6 +97,16 @@ export class FramePump {
     void this.reader.cancel().catch(() => undefined);
     this.latest?.close();
     this.latest = undefined;
+  }
+
+  /** The capture ended by itself (a camera unplugged): its last picture is not shown on. */
+  private ended(): void {
+    this.latest?.close();
+    this.latest = undefined;
+    this.picture = undefined;
+    if (this.stopped) return;
+    this.size = undefined;
+    this.onSize();
   }
 }
 

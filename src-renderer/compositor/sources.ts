@@ -69,6 +69,8 @@ export class SceneSources {
       this.onVideoChange();
       return;
     }
+    // A capture that ends by itself (a camera unplugged) is drawn no more, nor sent as it is.
+    track.addEventListener('ended', this.onVideoChange);
     let video = current?.video;
     if (!video) {
       video = document.createElement('video');
@@ -121,8 +123,9 @@ export class SceneSources {
       const bitmap = layer.file ? this.images.get(layer.file)?.bitmap : undefined;
       return bitmap ? { kind: 'image', image: bitmap } : undefined;
     }
-    const video = this.videoOf(layer)?.video;
-    return video && video.readyState >= 2 ? { kind: 'video', video } : undefined;
+    const entry = this.videoOf(layer);
+    const video = entry?.video;
+    return video && entry.track.readyState === 'live' && video.readyState >= 2 ? { kind: 'video', video } : undefined;
   };
 
   /** What the frame surface draws: a capture's frames, an image's bitmap. */

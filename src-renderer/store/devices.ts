@@ -52,9 +52,16 @@ export interface DevicesSlice {
   setMicLevel(level: number): void;
   /** Re-reads the device list (labels appear once permission is granted). */
   refresh(): Promise<void>;
-  /** Captures the chosen source again (after a change of camera, resolution, …); not while live. */
+  /** Captures the chosen source again (after a change of camera, resolution, …); not while live, except
+   *  to bring back a camera that stopped (the program goes on sending meanwhile). */
   restartPreview(): Promise<void>;
+  /** The preview's camera stopped by itself (unplugged, taken by another app): Retry may capture it again while live. */
+  cameraLost: boolean;
 }
+
+/** What the studio says when its camera stops by itself. */
+export const CAMERA_LOST_MESSAGE =
+  'Your camera stopped: it was unplugged, or another app took it. Plug it back in (or close that app), then press Retry. Meanwhile your targets get the rest of the scene.';
 
 /** Keeps the current choice if the device is still plugged in, else falls back to the first one. */
 function keepOrFirst(current: string | undefined, options: DeviceOption[]): string | undefined {
@@ -87,7 +94,9 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
 
   async function restartPreview(): Promise<void> {
     const status = get().publish.status;
-    if (status === 'PUBLISHING' || status === 'PENDING') return;
+    // While live the program is what is sent: a lost camera can come back into it without a new publish.
+    const recovering = get().devices.cameraLost && get().program.program !== undefined;
+    if ((status === 'PUBLISHING' || status === 'PENDING') && !recovering) return;
     const attempt = get().devices.previewAttempt + 1;
     update(() => ({ previewAttempt: attempt }));
     const d = get().devices;
@@ -113,13 +122,20 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
         return;
       }
       next.getVideoTracks()[0]?.addEventListener('ended', () => {
+        if (get().devices.preview !== next) return;
         // The streamer ended screen sharing from the browser's own bar: fall back to the camera.
-        if (get().devices.source === 'screen' && get().devices.preview === next) {
+        if (get().devices.source === 'screen') {
           get().devices.setSource('camera');
           void get().devices.restartPreview();
+          return;
         }
+        // The camera went away by itself. The microphone of the same capture goes on; the program shows
+        // the scene without the camera (compositor: an ended capture is not drawn, nor sent as it is).
+        update(() => ({ cameraLost: true }));
+        get().devices.setPreview(false, CAMERA_LOST_MESSAGE);
       });
       showPreview(next);
+      update(() => ({ cameraLost: false }));
       get().devices.setPreview(true, undefined);
       await refresh();
     } catch (error) {
@@ -156,6 +172,7 @@ export function createDevicesSlice(set: SetStudio, get: GetStudio, services: Stu
     setSource: (source) => update(() => ({ source })),
     setProcessing: (fields) => update(() => fields),
     setPreview: (previewLive, previewError) => update(() => ({ previewLive, previewError })),
+    cameraLost: false,
     setMicLevel: (level) => update(() => ({ micLevel: Math.max(0, Math.min(1, level)) })),
     refresh,
     restartPreview,

@@ -4,7 +4,8 @@
 // camera track itself; on the colour scene it carries the program's track again. Every switch is a
 // replaceTrack: the sender's encodings (simulcast layers) and the local description are those of the first
 // offer, nginx sees one publish and records one file, and the frames decoded from it show the fake camera,
-// then the colour, then the camera.
+// then the colour, then the camera. A camera that stops by itself while live is no longer sent: the studio says
+// so, the program goes on without it (black here), and Retry captures it again into the same publish.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -79,11 +80,15 @@ const isCamera = (f: Frame): boolean => {
   return isGreenCamera(s) && s.greyStd > 4;
 };
 
+const isBlack = (f: Frame): boolean => near(f.stats(FRAME_BOX).mean, [0, 0, 0]) && f.stats(FRAME_BOX).greyStd < 4;
+
+type FrameKind = 'camera' | 'magenta' | 'black' | 'other';
+
 /** The runs of consecutive frames with the same class, e.g. camera 32, magenta 30, camera 35. */
-function runs(frames: Frame[]): Array<{ kind: 'camera' | 'magenta' | 'other'; length: number }> {
-  const out: Array<{ kind: 'camera' | 'magenta' | 'other'; length: number }> = [];
+function runs(frames: Frame[]): Array<{ kind: FrameKind; length: number }> {
+  const out: Array<{ kind: FrameKind; length: number }> = [];
   for (const f of frames) {
-    const kind = isCamera(f) ? 'camera' : isMagenta(f) ? 'magenta' : 'other';
+    const kind: FrameKind = isCamera(f) ? 'camera' : isMagenta(f) ? 'magenta' : isBlack(f) ? 'black' : 'other';
     const last = out.at(-1);
     if (last?.kind === kind) last.length++;
     else out.push({ kind, length: 1 });
@@ -91,7 +96,7 @@ function runs(frames: Frame[]): Array<{ kind: 'camera' | 'magenta' | 'other'; le
   return out;
 }
 
-describe('a one-camera scene sends the camera track itself', { timeout: 120_000 }, () => {
+describe('a one-camera scene sends the camera track itself', { timeout: 180_000 }, () => {
   let harness: StudioHarness;
   let nginx: NginxRtmp;
   let page: Page;
@@ -169,6 +174,49 @@ describe('a one-camera scene sends the camera track itself', { timeout: 120_000 
     console.log(`# recorded runs of frames (${PROBE_FPS}/s): ${seen.map((r) => `${r.kind} ${r.length}`).join(', ')}`);
     const long = seen.filter((r) => r.length >= PROBE_FPS * 1.5).map((r) => r.kind);
     assert.deepEqual(long, ['camera', 'magenta', 'camera'], `camera, then the colour, then the camera again: ${JSON.stringify(seen)}`);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the camera stops while its scene is live: the studio says so, the program goes on without it, Retry brings it back', async () => {
+    await activateScene(harness, 'Camera');
+    await waitForDirect(page, true);
+    // Live again to the nginx target the first test added.
+    await page.getByTestId('go-live').click();
+    await nginx.waitForPublish(2, STEP_TIMEOUT_MS);
+    await page.locator('[data-testid="publish-status"][data-status="PUBLISHING"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForTimeout(PHASE_MS);
+    const publishes = nginx.publishes.length;
+
+    // An unplugged camera: its track ends (stop() alone fires no "ended"; a device going away does both).
+    await page.evaluate(() => {
+      const track = ((document.querySelector('[data-testid="source-preview"]') as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!;
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+    });
+    await page.getByTestId('preview-error').filter({ hasText: 'Your camera stopped' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await waitForDirect(page, false);
+    assert.equal((await videoSender(page)).program, true, 'the ended camera track is no longer sent: the program track is');
+    const lost = await programStats(page);
+    await page.waitForTimeout(PHASE_MS);
+    assert.ok((await programStats(page)).frames > lost.frames + 30, 'the program goes on being drawn without the camera');
+    assert.equal(await page.getByTestId('publish-status').getAttribute('data-status'), 'PUBLISHING', 'still live');
+
+    await page.getByTestId('preview-retry').click();
+    await page.getByTestId('preview-error').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await waitForDirect(page, true);
+    assert.equal((await videoSender(page)).program, false, 'the camera captured again is sent as its own track');
+    await page.waitForTimeout(PHASE_MS);
+
+    await page.getByTestId('stop-live').click();
+    await page.locator('[data-testid="publish-status"][data-status="UNPUBLISHED"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+    const file = await nginx.waitForRecording();
+    assert.equal(nginx.publishes.length, publishes, 'losing and recovering the camera never restarted the publish');
+    const [decoded, frames] = await Promise.all([decodeVideo(file), decodeFrames(file)]);
+    assert.deepEqual(decoded.errors, [], 'every frame decodes across the loss');
+    const seen = runs(frames);
+    console.log(`# recorded runs of frames (${PROBE_FPS}/s): ${seen.map((r) => `${r.kind} ${r.length}`).join(', ')}`);
+    const long = seen.filter((r) => r.length >= PROBE_FPS * 1.5).map((r) => r.kind);
+    assert.deepEqual(long, ['camera', 'black', 'camera'], `the camera, the scene without it (black), the camera again: ${JSON.stringify(seen)}`);
     assert.deepEqual(pageErrors, []);
   });
 });

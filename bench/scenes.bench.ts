@@ -9,7 +9,7 @@
 //     the screen is captured under it at opacity 0: both captures of "Screen + camera", nothing drawn.
 // At 720p30 (the composed case over COMPOSED_720_S, 60 s by default) and 1080p30. Then the hidden tab:
 // headless Chromium, and any page Playwright drives, report a tab behind another "visible", so a second
-// Chromium runs headful in an Xvfb display of its own (bench/xvfb.ts; apt-get install -y xvfb), driven by
+// Chromium runs headful in an Xvfb display of its own (test/helpers/xvfb.ts; apt-get install -y xvfb), driven by
 // puppeteer-core, and composes "Screen + camera" at 720p30 with its tab in front, then behind another tab
 // of its window (the row prints the page's document.visibilityState). Figures: frames the target receives per second (the transponder's
 // fps), frames the compositor missed, its draw time p50/p95, and Chromium's CPU (every process of it:
@@ -29,7 +29,7 @@ import { freePort, startNginxRtmp, type NginxRtmp } from '../test/helpers/server
 import { waitFor } from '../test/helpers/wait.js';
 import { procStat, processTree, restPost } from './host-process.js';
 import type { BenchResult } from './run.js';
-import { startXvfb, type Xvfb } from './xvfb.js';
+import { startXvfb, type Xvfb } from '../test/helpers/xvfb.js';
 
 const COMPOSED_720_S = Number(process.env.SCENES_BENCH_720_S ?? 60);
 const SHORT_S = Number(process.env.SCENES_BENCH_SHORT_S ?? 15);

@@ -16,7 +16,7 @@ import { ensureMainBuiltOrExit } from './build-main.js';
 // firefox-esr the publisher without H.264 (VP8/VP9/AV1); GStreamer's webrtcbin (plugins-bad, libnice,
 // the Python bindings) a third WebRTC stack, publishing VP8 + Opus.
 const GSTREAMER = ['gstreamer1.0-plugins-base', 'gstreamer1.0-plugins-good', 'gstreamer1.0-plugins-bad', 'gstreamer1.0-nice', 'python3-gst-1.0', 'gir1.2-gst-plugins-bad-1.0'];
-const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr', ...GSTREAMER];
+const PACKAGES = ['chromium', 'ffmpeg', 'nginx', 'libnginx-mod-rtmp', 'libnginx-mod-stream', 'python3-aiortc', 'firefox-esr', 'xvfb', ...GSTREAMER];
 const LIB = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
 const NEEDED_FILES = [
   '/usr/bin/chromium',
@@ -27,6 +27,7 @@ const NEEDED_FILES = [
   '/usr/lib/nginx/modules/ngx_stream_module.so',
   '/usr/lib/python3/dist-packages/aiortc/__init__.py',
   '/usr/bin/firefox-esr',
+  '/usr/bin/Xvfb',
   `${LIB}/gstreamer-1.0/libgstwebrtc.so`,
   `${LIB}/gstreamer-1.0/libgstnice.so`,
   `${LIB}/gstreamer-1.0/libgstvpx.so`,

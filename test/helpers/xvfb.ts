@@ -1,6 +1,7 @@
 // An X display of its own for a headful Chromium: headless Chromium reports a tab behind another as
-// "visible" and never throttles it, so a hidden-tab figure needs a real window system. Xvfb picks a free
-// display number itself (-displayfd) and writes it back, so benches beside other X servers do not collide.
+// "visible" and never throttles it, so a hidden tab needs a real window system (and a driver that does not
+// make every page report itself visible, as Playwright does: puppeteer-core). Xvfb picks a free display
+// number itself (-displayfd) and writes it back, so benches and tests beside other X servers do not collide.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,7 +16,7 @@ export interface Xvfb {
 
 /** Starts Xvfb with one `width`×`height` 24-bit screen; fails with the install command when it is missing. */
 export async function startXvfb(width = 1920, height = 1080): Promise<Xvfb> {
-  if (!existsSync(XVFB)) throw new Error(`the hidden-tab rows need Xvfb (${XVFB} is missing): apt-get install -y xvfb`);
+  if (!existsSync(XVFB)) throw new Error(`a hidden tab needs Xvfb (${XVFB} is missing): apt-get install -y xvfb`);
   const child = spawn(XVFB, ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   let errors = '';
   child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));

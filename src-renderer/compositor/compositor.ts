@@ -130,7 +130,7 @@ export class Compositor {
       const ms = scene.transition?.kind === 'fade' ? scene.transition.ms : 0;
       if (ms > 0 && from.layers.length > 0) {
         // The outgoing picture must be on the program track before the fade mixes it away.
-        await this.toCanvas();
+        await this.toProgram();
         this.transition = { from, startedAt: performance.now(), ms };
         this.scene = scene;
         return;
@@ -152,7 +152,7 @@ export class Compositor {
 
   /** A new output size or frame rate; the track stays the same track. */
   resize(width: number, height: number, fps: number): void {
-    this.surface.resize(width, height, fps);
+    this.surface.resize(width, height);
     if (fps !== this.fps) {
       if (!this.direct) this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missed() };
       this.fps = fps;
@@ -199,7 +199,7 @@ export class Compositor {
   private async toWanted(): Promise<void> {
     const wanted = this.transition ? undefined : this.wantedDirect(this.scene);
     if (wanted === this.direct) return;
-    if (!wanted) return this.toCanvas();
+    if (!wanted) return this.toProgram();
     // The program keeps being drawn until the sender carries the capture's track: no frame goes missing.
     if (!(await this.announce(wanted))) {
       // A sender refused the capture's track: the program's goes back and the scene stays drawn.
@@ -214,7 +214,7 @@ export class Compositor {
   }
 
   /** Drawing again, on the program track: a frame drawn at once, then the listeners switch to it. */
-  private async toCanvas(): Promise<void> {
+  private async toProgram(): Promise<void> {
     if (!this.direct) return;
     this.direct = undefined;
     this.clock = { since: performance.now(), frames: this.frames, missedBefore: this.missedWhileDirect };

@@ -73,11 +73,9 @@ export class FrameSurface implements Surface {
     this.frame++;
     const out = this.out;
     if (from) {
-      const { width, height } = out;
-      this.outgoing = this.outgoing?.width === width && this.outgoing.height === height ? this.outgoing : allocPicture(width, height);
-      this.incoming = this.incoming?.width === width && this.incoming.height === height ? this.incoming : allocPicture(width, height);
-      const outgoing = this.outgoing;
-      const incoming = this.incoming;
+      // Made at the first fade, at the size of `out` (a resize lets them go).
+      const outgoing = (this.outgoing ??= allocPicture(out.width, out.height));
+      const incoming = (this.incoming ??= allocPicture(out.width, out.height));
       await Promise.all([this.compose(from, outgoing), this.compose(scene, incoming)]);
       mixPictures(outgoing, incoming, progress, out);
     } else {
@@ -104,14 +102,17 @@ export class FrameSurface implements Surface {
       if (opacity <= 0) return;
       const rect = layerRect(layer, width, height);
       if (rect.width === 0 || rect.height === 0) return;
-      if (layer.kind === 'color') {
-        const [r, g, b, alpha] = rgbaOf(layer.color) ?? [0, 0, 0, 1];
-        fillRect(target, evenRect(rect.x, rect.y, rect.width, rect.height, width, height), yuvOfRgb(r, g, b), weight(opacity * alpha));
-      } else if (layer.kind === 'camera' || layer.kind === 'screen') {
+      if (layer.kind === 'camera' || layer.kind === 'screen') {
         const frame = frames[index];
         if (frame) drawFrame(target, layer, rect, frame, opacity);
+        return;
+      }
+      // Colours, text and images cover their rectangle on whole chroma samples.
+      const box = evenRect(rect.x, rect.y, rect.width, rect.height, width, height);
+      if (layer.kind === 'color') {
+        const [r, g, b, alpha] = rgbaOf(layer.color) ?? [0, 0, 0, 1];
+        fillRect(target, box, yuvOfRgb(r, g, b), weight(opacity * alpha));
       } else {
-        const box = evenRect(rect.x, rect.y, rect.width, rect.height, width, height);
         const overlay = this.overlayOf(layer, box, height);
         if (overlay) blendOverlay(target, overlay, box.x, box.y, weight(opacity));
       }

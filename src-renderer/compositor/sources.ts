@@ -58,6 +58,7 @@ export class SceneSources {
     const current = this.videos.get(key);
     if (current?.track === track) return;
     if (current?.video) current.video.srcObject = null;
+    current?.track.removeEventListener('ended', this.onVideoChange);
     current?.pump?.stop();
     if (!track) {
       this.videos.delete(key);
@@ -118,9 +119,13 @@ export class SceneSources {
     return this.videos.get(key) ?? (layer.kind === 'camera' ? this.videos.get('camera') : undefined);
   }
 
+  private bitmapOf(layer: DrawLayer): ImageBitmap | undefined {
+    return layer.kind === 'image' && layer.file ? this.images.get(layer.file)?.bitmap : undefined;
+  }
+
   readonly lookup: PictureLookup = (layer: DrawLayer): LayerPicture | undefined => {
     if (layer.kind === 'image') {
-      const bitmap = layer.file ? this.images.get(layer.file)?.bitmap : undefined;
+      const bitmap = this.bitmapOf(layer);
       return bitmap ? { kind: 'image', image: bitmap } : undefined;
     }
     const entry = this.videoOf(layer);
@@ -131,7 +136,7 @@ export class SceneSources {
   /** What the frame surface draws: a capture's frames, an image's bitmap. */
   readonly frameLookup: FrameLookup = {
     frames: (layer) => (layer.kind === 'camera' || layer.kind === 'screen' ? this.videoOf(layer)?.pump : undefined),
-    image: (layer) => (layer.kind === 'image' && layer.file ? this.images.get(layer.file)?.bitmap : undefined),
+    image: (layer) => this.bitmapOf(layer),
   };
 
   /** A camera or screen layer's capture with the size of its frames, once its first frame's size is known. */

@@ -12,7 +12,7 @@ export interface Surface {
   readonly canvas: HTMLCanvasElement | undefined;
   readonly width: number;
   readonly height: number;
-  resize(width: number, height: number, fps: number): void;
+  resize(width: number, height: number): void;
   /** Draws `scene`, or a fade from `from` to `scene` at `progress` (0..1), and hands the frame to the
    *  track; a promise when the frame is only handed over once it settles. */
   draw(scene: DrawScene, from: DrawScene | undefined, progress: number): void | Promise<void>;

@@ -2,7 +2,9 @@
 // compositor draws with: fill a rectangle, scale a part of one picture into a rectangle of another, lay a
 // prepared overlay (a text or image layer turned into Y, U, V and alpha once) over a picture, and mix two
 // pictures for a fade. Colours are BT.601 limited range, as Chromium's own RGB → I420 conversion of a
-// canvas frame. No DOM here: every function is unit-tested with numbers.
+// canvas frame. No DOM here: every function is unit-tested with numbers. Rectangles are layout.ts's Rect:
+// in whole pixels where something is written, fractional where a part of a source picture is read.
+import type { Rect } from './layout.js';
 
 export interface Picture {
   width: number;
@@ -13,22 +15,6 @@ export interface Picture {
   /** Bytes from one row to the next in `y`, and in `u` / `v`. */
   yStride: number;
   cStride: number;
-}
-
-/** A whole-pixel rectangle of a picture. */
-export interface PixelRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** A fractional rectangle of a source picture (what a crop and a fit leave of it). */
-export interface SourceRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 /** An even-sized picture in one buffer, planes one after the other (the layout VideoFrame takes for I420). */
@@ -70,7 +56,7 @@ export const BLACK: Yuv = [16, 128, 128];
  * A rectangle of the output snapped to even coordinates (so its chroma is whole samples) and kept inside
  * `width`×`height`; empty (width or height 0) when nothing of it is inside.
  */
-export function evenRect(x: number, y: number, w: number, h: number, width: number, height: number): PixelRect {
+export function evenRect(x: number, y: number, w: number, h: number, width: number, height: number): Rect {
   const x0 = Math.max(0, Math.round(x / 2) * 2);
   const y0 = Math.max(0, Math.round(y / 2) * 2);
   const x1 = Math.min(width, Math.round((x + w) / 2) * 2);
@@ -95,7 +81,7 @@ function fillPlane(plane: Uint8Array, stride: number, x: number, y: number, w: n
 }
 
 /** Fills `rect` (even, inside the picture) with a colour at weight `w256` (256: opaque). */
-export function fillRect(picture: Picture, rect: PixelRect, color: Yuv, w256 = 256): void {
+export function fillRect(picture: Picture, rect: Rect, color: Yuv, w256 = 256): void {
   if (rect.width <= 0 || rect.height <= 0 || w256 <= 0) return;
   fillPlane(picture.y, picture.yStride, rect.x, rect.y, rect.width, rect.height, color[0], w256);
   const cx = rect.x >> 1;
@@ -159,7 +145,7 @@ function halve(region: PlaneRegion, across: boolean, down: boolean, step: number
 }
 
 /** Scales `region` into `dest` of `plane` with a bilinear filter (8-bit weights), at weight `w256`. */
-function scalePlane(region: PlaneRegion, plane: Uint8Array, stride: number, dest: PixelRect, w256: number): void {
+function scalePlane(region: PlaneRegion, plane: Uint8Array, stride: number, dest: Rect, w256: number): void {
   let src = region;
   for (let step = 0; src.width >= dest.width * 2 || src.height >= dest.height * 2; step++) src = halve(src, src.width >= dest.width * 2, src.height >= dest.height * 2, step);
   const { data, stride: sStride } = src;
@@ -226,7 +212,7 @@ function lineBuffer(size: number): Int32Array {
  * Draws the part `from` of `source` into `dest` of `target` (even, inside the target), scaled to fit it
  * exactly, at weight `w256` (256: opaque).
  */
-export function scaleInto(source: Picture, from: SourceRect, target: Picture, dest: PixelRect, w256 = 256): void {
+export function scaleInto(source: Picture, from: Rect, target: Picture, dest: Rect, w256 = 256): void {
   if (dest.width <= 0 || dest.height <= 0 || w256 <= 0 || !(from.width > 0 && from.height > 0)) return;
   const luma: PlaneRegion = { data: source.y, stride: source.yStride, planeWidth: source.width, planeHeight: source.height, ...from };
   scalePlane(luma, target.y, target.yStride, dest, w256);

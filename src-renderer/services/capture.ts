@@ -105,6 +105,11 @@ export async function openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width
   return navigator.mediaDevices.getUserMedia({ video: videoConstraints({ ...choice, source: 'camera', microphoneId: undefined }), audio: false });
 }
 
+/** Asks a running screen capture for a new program size; a capturer that cannot grow keeps its size. */
+export function fitScreen(track: MediaStreamTrack, fps: number, size: OutputSize): Promise<void> {
+  return track.applyConstraints(displayConstraints(fps, size));
+}
+
 /** A screen for a scene that shows one while the preview captures the camera. */
 export async function openScreen(fps: number, size?: OutputSize): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getDisplayMedia) throw new DOMException('screen capture is unavailable on this page', 'NotSupportedError');

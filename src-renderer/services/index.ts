@@ -4,7 +4,7 @@ import type { Session } from '../sdk/index.js';
 import { storedToken, unlockWithToken } from './access-token.js';
 import { createApi, type Api } from './api.js';
 import { createProgram, type Program, type ProgramOptions } from '../compositor/program.js';
-import { isDisplayAudio, listDevices, meterMicrophone, onDeviceChange, openCamera, openScreen, openSource, stopSource, type CaptureChoice, type OutputSize } from './capture.js';
+import { fitScreen, isDisplayAudio, listDevices, meterMicrophone, onDeviceChange, openCamera, openScreen, openSource, stopSource, type CaptureChoice, type OutputSize } from './capture.js';
 import { desktopInfo, type DesktopInfo } from './desktop.js';
 import { openHostSession } from './host-session.js';
 
@@ -34,6 +34,8 @@ export interface ProgramServices {
   create(options: ProgramOptions): Program;
   openCamera(choice: Pick<CaptureChoice, 'cameraId' | 'width' | 'height' | 'fps'>): Promise<MediaStream>;
   openScreen(fps: number, size?: OutputSize): Promise<MediaStream>;
+  /** Asks a shared screen's running capture for the program's new size. */
+  fitScreen(track: MediaStreamTrack, fps: number, size: OutputSize): Promise<void>;
   isDisplayAudio(track: MediaStreamTrack): boolean;
 }
 
@@ -43,6 +45,6 @@ export const browserServices: StudioServices = {
   openSession: openHostSession,
   token: { stored: storedToken, unlock: unlockWithToken },
   desktopInfo,
-  program: { create: createProgram, openCamera, openScreen, isDisplayAudio },
+  program: { create: createProgram, openCamera, openScreen, fitScreen, isDisplayAudio },
   reconnectDelayMs: 2000,
 };

@@ -178,10 +178,8 @@ export function createProgramSlice(set: SetStudio, get: GetStudio, services: Stu
       // A screen shared for a scene was captured no larger than the program: it is asked for the new size.
       // Where the browser's capturer cannot grow a running capture, the compositor scales it up until the
       // screen is shared again.
-      void get()
-        .program.extras.screen?.getVideoTracks()[0]
-        ?.applyConstraints({ frameRate: { ideal: fps }, width: { max: width }, height: { max: height } })
-        .catch(() => undefined);
+      const screen = get().program.extras.screen?.getVideoTracks()[0];
+      if (screen) void services.program?.fitScreen(screen, fps, { width, height }).catch(() => undefined);
     },
   };
 }

@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
+import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { createHost, type Host } from '../src-main/host.js';
 import { silentLog } from '../src-relay/log.js';
 import { publishWhip, THREE_LAYERS, type SimulcastLayer } from '../test/helpers/chromium.js';
@@ -29,7 +29,7 @@ import { freePort, startNginxRtmp, type NginxRtmp } from '../test/helpers/server
 import { waitFor } from '../test/helpers/wait.js';
 import { procStat, processTree, restPost } from './host-process.js';
 import type { BenchResult } from './run.js';
-import { startXvfb, type Xvfb } from '../test/helpers/xvfb.js';
+import { launchHeadfulChromium, openStudioScene, press } from '../test/helpers/headful-studio.js';
 
 const COMPOSED_720_S = Number(process.env.SCENES_BENCH_720_S ?? 60);
 const SHORT_S = Number(process.env.SCENES_BENCH_SHORT_S ?? 15);
@@ -282,12 +282,6 @@ async function openStudio(studio: Page, url: string): Promise<void> {
   await studio.getByTestId('session-status').filter({ hasText: 'Relay ready' }).waitFor({ timeout: STEP_TIMEOUT_MS });
 }
 
-/** Clicks the element with `testId` in a puppeteer page (a hidden page paints nothing to wait for). */
-async function press(page: PuppeteerPage, testId: string): Promise<void> {
-  await page.waitForSelector(`[data-testid="${testId}"]`, { timeout: STEP_TIMEOUT_MS });
-  await page.evaluate((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLButtonElement).click(), testId);
-}
-
 const puppeteerStats = (page: PuppeteerPage): Promise<ProgramStats> => page.$eval('[data-testid="program-stats"]', statsOf);
 
 /**
@@ -297,32 +291,17 @@ const puppeteerStats = (page: PuppeteerPage): Promise<ProgramStats> => page.$eva
  * what the page reported), requestAnimationFrame stops and the page's timers are throttled.
  */
 export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: number, seconds: number): Promise<string[][]> {
-  let xvfb: Xvfb | undefined;
-  let browser: PuppeteerBrowser | undefined;
-  const profile = mkdtempSync(join(tmpdir(), 'castbridge-bench-profile-'));
   const base = host.httpUrl;
+  const headful = await launchHeadfulChromium();
+  const { browser, page: studio } = headful;
   try {
-    xvfb = await startXvfb();
-    browser = await puppeteer.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: false,
-      userDataDir: profile,
-      args: [...CHROMIUM_ARGS, '--window-size=1360,900'],
-      env: { ...process.env, DISPLAY: xvfb.display },
-      defaultViewport: { width: 1360, height: 900 },
-    });
-    const studio = (await browser.pages())[0] ?? (await browser.newPage());
     studio.on('pageerror', (e) => process.stderr.write(`bench scenes: studio page error: ${e instanceof Error ? e.message : String(e)}\n`));
-    await studio.goto(`${base}/`);
-    await studio.waitForFunction(() => /Relay ready/.test(document.querySelector('[data-testid="session-status"]')?.textContent ?? ''), { timeout: STEP_TIMEOUT_MS });
-    await studio.waitForSelector('[data-testid="scene-item"][data-name="Screen + camera"]', { timeout: STEP_TIMEOUT_MS });
-    await studio.click('[data-testid="scene-item"][data-name="Screen + camera"]');
-    await studio.waitForFunction(() => document.querySelector('[data-testid="program-preview"]')?.getAttribute('data-scene') === 'Screen + camera', { timeout: STEP_TIMEOUT_MS });
+    await openStudioScene(studio, base, 'Screen + camera', STEP_TIMEOUT_MS);
     await studio.select('[data-testid="resolution-select"]', '1280x720');
     await studio.waitForSelector('[data-testid="program-stats"][data-height="720"]', { timeout: STEP_TIMEOUT_MS });
     const rows: string[][] = [];
     for (const hidden of [false, true]) {
-      await press(studio, 'go-live');
+      await press(studio, 'go-live', STEP_TIMEOUT_MS);
       await studio.waitForSelector('[data-testid="publish-status"][data-status="PUBLISHING"]', { timeout: STEP_TIMEOUT_MS });
       await stopAll(base);
       await startTransponder(base, 'studio', `${nginx.url()}/xvfb${hidden ? 'hidden' : 'front'}`);
@@ -341,15 +320,13 @@ export async function hiddenTabRows(host: Host, nginx: NginxRtmp, peerCpu: numbe
         await cover?.close();
         await studio.bringToFront();
         await stopAll(base);
-        await press(studio, 'stop-live');
+        await press(studio, 'stop-live', STEP_TIMEOUT_MS);
         await studio.waitForSelector('[data-testid="publish-status"][data-status="UNPUBLISHED"]', { timeout: STEP_TIMEOUT_MS });
       }
     }
     return rows;
   } finally {
-    await browser?.close().catch(() => undefined);
-    xvfb?.stop();
-    rmSync(profile, { recursive: true, force: true });
+    await headful.close();
   }
 }
 

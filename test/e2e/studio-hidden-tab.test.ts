@@ -10,13 +10,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { createHost, type Host } from '../../src-main/host.js';
 import { silentLog } from '../../src-relay/log.js';
 import { decodeVideo } from '../helpers/media.js';
 import { removeDir, startNginxRtmp, studioHostOverrides, type NginxRtmp } from '../helpers/servers.js';
+import { launchHeadfulChromium, openStudioScene, press, type HeadfulChromium } from '../helpers/headful-studio.js';
 import { waitFor } from '../helpers/wait.js';
-import { startXvfb, type Xvfb } from '../helpers/xvfb.js';
 import { buildStudioIfStale } from './studio-harness.js';
 
 const STEP_TIMEOUT_MS = 45_000;
@@ -36,51 +36,31 @@ async function rest<T>(base: string, path: string, body: unknown): Promise<T> {
 
 const programFrames = (page: Page): Promise<number> => page.$eval('[data-testid="program-stats"]', (e) => Number(e.getAttribute('data-frames')));
 
-async function press(page: Page, testId: string): Promise<void> {
-  await page.waitForSelector(`[data-testid="${testId}"]`, { timeout: STEP_TIMEOUT_MS });
-  await page.evaluate((id) => (document.querySelector(`[data-testid="${id}"]`) as HTMLButtonElement).click(), testId);
-}
-
 describe('the studio behind another tab', { timeout: 180_000 }, () => {
-  let xvfb: Xvfb;
+  let headful: HeadfulChromium;
   let host: Host;
   let nginx: NginxRtmp;
-  let browser: Browser;
   const dataDir = mkdtempSync(join(tmpdir(), 'castbridge-hidden-'));
-  const profile = mkdtempSync(join(tmpdir(), 'castbridge-hidden-profile-'));
 
   before(async () => {
     buildStudioIfStale();
-    [xvfb, nginx, host] = await Promise.all([startXvfb(1360, 900), startNginxRtmp(), studioHostOverrides().then((overrides) => createHost({ dataDir, overrides, log: silentLog }))]);
-    browser = await puppeteer.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: false,
-      userDataDir: profile,
-      args: ['--no-sandbox', '--use-fake-device-for-media-stream=fps=30', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required', '--no-first-run', '--window-size=1360,900'],
-      env: { ...process.env, DISPLAY: xvfb.display },
-      defaultViewport: { width: 1360, height: 860 },
-    });
+    [headful, nginx, host] = await Promise.all([launchHeadfulChromium(), startNginxRtmp(), studioHostOverrides().then((overrides) => createHost({ dataDir, overrides, log: silentLog }))]);
   });
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await headful?.close();
     await host?.close().catch(() => undefined);
     await nginx?.stop();
-    xvfb?.stop();
     removeDir(dataDir);
-    removeDir(profile);
   });
 
   test('hidden, the composed program keeps its frames coming and the target keeps receiving them', async () => {
     const base = host.httpUrl;
-    const studio = (await browser.pages())[0] ?? (await browser.newPage());
+    const { browser, page: studio } = headful;
     const pageErrors: string[] = [];
     studio.on('pageerror', (error) => pageErrors.push(error instanceof Error ? error.message : String(error)));
-    await studio.goto(`${base}/`);
-    await studio.waitForFunction(() => /Relay ready/.test(document.querySelector('[data-testid="session-status"]')?.textContent ?? ''), { timeout: STEP_TIMEOUT_MS });
-    await studio.waitForSelector('[data-testid="scene-item"][data-name="Screen + camera"]', { timeout: STEP_TIMEOUT_MS });
-    await studio.click('[data-testid="scene-item"][data-name="Screen + camera"]');
+    await openStudioScene(studio, base, 'Screen + camera', STEP_TIMEOUT_MS);
     await studio.waitForSelector('[data-testid="program-stats"][data-direct="false"]', { timeout: STEP_TIMEOUT_MS });
-    await press(studio, 'go-live');
+    await press(studio, 'go-live', STEP_TIMEOUT_MS);
     await studio.waitForSelector('[data-testid="publish-status"][data-status="PUBLISHING"]', { timeout: STEP_TIMEOUT_MS });
     // The one target measured: nginx, through the REST API (the studio's own local target is stopped).
     for (const t of await rest<Sent[]>(base, '/rest-api/push/find_all', {})) await rest(base, '/rest-api/push/terminate', { mediaSessionId: t.mediaSessionId });
@@ -107,7 +87,7 @@ describe('the studio behind another tab', { timeout: 180_000 }, () => {
 
     await cover.close();
     await studio.bringToFront();
-    await press(studio, 'stop-live');
+    await press(studio, 'stop-live', STEP_TIMEOUT_MS);
     await studio.waitForSelector('[data-testid="publish-status"][data-status="UNPUBLISHED"]', { timeout: STEP_TIMEOUT_MS });
     const decoded = await decodeVideo(await nginx.waitForRecording());
     assert.deepEqual(decoded.errors, [], 'every recorded frame decodes');

@@ -5,13 +5,15 @@
 //       Enhanced RTMP: the relay process's CPU;
 //   (b) VP8 transcoded to H.264 for 1 and for 5 nginx targets: the relay process and its one ffmpeg child,
 //       and the added latency (a picture written to ffmpeg → its H.264 picture read back, mean);
-//   (c) the peer: the app's ffmpeg doing the same transcode of the same pictures on its own (`-re` from the
-//       IVF file, `-c:v libx264 -preset veryfast -tune zerolatency`, the same bitrate and keyframes) to nginx.
+//   (c) the peer: the app's ffmpeg doing the same transcode of the same pictures on its own
+//       (`-c:v libx264 -preset veryfast -tune zerolatency`, the same bitrate and keyframes), twice: from the
+//       IVF file (`-re`) to FLV thrown away — the encode alone — and from the same pictures as VP8 RTP (sent
+//       by Debian's ffmpeg, not counted) to nginx over RTMP — the encode with what surrounds it, as the relay.
 // CPU is user+sys from /proc, % of one core over the window (CODECS_BENCH_WINDOW_S, default 15 s); "encoded
 // fps" is the H.264 pictures out per second (30 when the encoder keeps real time).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamRegistry, type LiveStream } from '../src-relay/streams.js';
@@ -28,8 +30,6 @@ import { startNginxRtmp, startNodeMediaServer } from '../test/helpers/servers.js
 import { waitFor } from '../test/helpers/wait.js';
 import { procStat } from './host-process.js';
 import type { BenchResult } from './run.js';
-import { FlvReader } from '../src-relay/flv/file.js';
-import { TagType } from '../src-relay/flv/tags.js';
 
 /** CODECS_BENCH_HEIGHT picks the picture (16:9; default 720). */
 const HEIGHT = Number(process.env.CODECS_BENCH_HEIGHT ?? 720);
@@ -118,21 +118,39 @@ async function relayCase(pictures: Picture[], codec: VideoCodec, params: Paramet
   }
 }
 
-/** The peer: the app's ffmpeg transcoding the IVF file in real time with the same options, its FLV counted. */
-async function ffmpegPeer(ivf: string): Promise<{ percent: number; fps: number }> {
+/**
+ * The peer: the app's ffmpeg doing the same transcode with the same decoder and encoder options. `file`: the
+ * IVF read at its own pace (`-re`), FLV on stdout. `rtp`: the pictures sent as VP8 RTP by Debian's ffmpeg
+ * (not counted), received from its SDP and pushed to nginx over RTMP — what the relay does around the encode.
+ */
+async function ffmpegPeer(ivf: string, input: 'file' | 'rtp', rtmpUrl: string, work: string): Promise<{ percent: number; fps: number }> {
   const args = transcodeArgs({ decoder: 'vp8', bitrateKbps: BITRATE_KBPS, keyframeIntervalMs: 2000 });
-  const input = args.indexOf('-i');
-  // Same decoder and encoder options and the same FLV on stdout; the input is the file read at its own pace.
-  const peerArgs = [...args.slice(0, input - 2), '-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf, ...args.slice(input + 2)];
+  const at = args.indexOf('-i');
+  let sender: ChildProcess | undefined;
+  let source: string[];
+  let output = args.slice(at + 2);
+  if (input === 'file') {
+    source = ['-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf];
+  } else {
+    const sdp = join(work, 'peer.sdp');
+    const port = 20_000 + Math.floor(Math.random() * 20_000) * 2;
+    sender = spawn('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', ivf, '-c', 'copy', '-sdp_file', sdp, '-f', 'rtp', `rtp://127.0.0.1:${port}`], { stdio: 'ignore' });
+    await waitFor('the RTP sender\'s SDP', () => existsSync(sdp) && readFileSync(sdp, 'utf8').includes('m=video'), 10_000);
+    // A keyframe leaves the sender as one burst of packets: a 4 MiB socket buffer keeps them all.
+    source = ['-protocol_whitelist', 'file,udp,rtp', '-buffer_size', String(4 << 20), '-i', sdp];
+    output = [...output.slice(0, output.indexOf('-f')), '-f', 'flv', rtmpUrl];
+  }
+  // `-progress` on stdout counts the pictures encoded in both cases (and the FLV, in the file case, goes to /dev/null).
+  if (input === 'file') output = [...output.slice(0, -1), '/dev/null'];
+  const peerArgs = ['-y', ...args.slice(0, at - 2), ...source, ...output.slice(0, -1), '-progress', 'pipe:1', output.at(-1)!];
   const child = spawn(findFfmpeg(), peerArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const reader = new FlvReader();
   let pictures = 0;
-  child.stdout.on('data', (d: Buffer) => {
-    for (const tag of reader.push(d)) if (tag.type === TagType.video && tag.body[1] === 1) pictures++;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    for (const m of d.matchAll(/^frame=(\d+)$/gm)) pictures = Number(m[1]);
   });
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    if (child.exitCode !== null) throw new Error(`the ffmpeg peer exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the ffmpeg peer (${input}) exited with ${child.exitCode}`);
     const t0 = performance.now();
     const ticks0 = ticksOf(child.pid!);
     const pictures0 = pictures;
@@ -140,8 +158,7 @@ async function ffmpegPeer(ivf: string): Promise<{ percent: number; fps: number }
     const wallMs = performance.now() - t0;
     return { percent: (((ticksOf(child.pid!) - ticks0) / CLOCK_TICKS) * 1000 * 100) / wallMs, fps: ((pictures - pictures0) * 1000) / wallMs };
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    for (const c of [child, sender]) if (c && c.exitCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); }
   }
 }
 
@@ -171,6 +188,8 @@ export default async function codecsBench(): Promise<BenchResult> {
         m.encodedFps === undefined ? '—' : m.encodedFps.toFixed(1),
       ]);
     };
+    // The stand-in publisher alone (pictures pushed from code, no target): what the peers do not pay.
+    row('VP8 published from code, no target (the stand-in publisher)', await relayCase(codedPictures('vp8', vp8), 'vp8', vp8Params, []), 0);
     row('H.264 copied (classic FLV, nginx)', await relayCase(h264Pictures, 'h264', h264.params, [{ rtmpUrl: `${nginx.url('live')}/h264copy` }]), 1);
     row('AV1 copied (Enhanced RTMP, node-media-server)', await relayCase(codedPictures('av1', av1), 'av1', av1Params, [{ rtmpUrl: `${nms.url('live')}/av1copy`, videoCodecs: ['av1', 'h264'] }]), 1);
     row('VP8 → H.264, relay transcoder', await relayCase(codedPictures('vp8', vp8), 'vp8', vp8Params, [{ rtmpUrl: `${nginx.url('live')}/vp8one` }]), 1);
@@ -179,8 +198,10 @@ export default async function codecsBench(): Promise<BenchResult> {
       await relayCase(codedPictures('vp8', vp8), 'vp8', vp8Params, Array.from({ length: 5 }, (_, i) => ({ rtmpUrl: `${nginx.url('live')}/vp8five_${i}` }))),
       5,
     );
-    const peer = await ffmpegPeer(join(work, 'vp8.ivf'));
-    rows.push(['VP8 → H.264, ffmpeg alone (peer)', '1', '—', peer.percent.toFixed(1), peer.percent.toFixed(1), '—', peer.fps.toFixed(1)]);
+    for (const [label, input] of [['the IVF file → FLV on stdout', 'file'], ['RTP → nginx over RTMP', 'rtp']] as const) {
+      const peer = await ffmpegPeer(join(work, 'vp8.ivf'), input, `${nginx.url('live')}/vp8peer`, work);
+      rows.push([`VP8 → H.264, ffmpeg alone (peer: ${label})`, '1', '—', peer.percent.toFixed(1), peer.percent.toFixed(1), '—', peer.fps.toFixed(1)]);
+    }
     return {
       title: `Publisher codecs: ${CLIP.width}x${CLIP.height}@${CLIP.fps} at ${BITRATE_KBPS} kb/s, CPU % of one core over ${WINDOW_S} s (user+sys)`,
       columns: ['path', 'targets', 'relay %', 'ffmpeg %', 'total %', 'added latency ms', 'encoded fps'],

@@ -126,37 +126,41 @@ async function relayCase(pictures: Picture[], codec: VideoCodec, params: Paramet
 async function ffmpegPeer(ivf: string, input: 'file' | 'rtp', rtmpUrl: string, work: string): Promise<{ percent: number; fps: number }> {
   const args = transcodeArgs({ decoder: 'vp8', bitrateKbps: BITRATE_KBPS, keyframeIntervalMs: 2000 });
   const at = args.indexOf('-i');
+  const global = args.slice(0, at - 2);
+  // The relay's encode options, then the muxer: the FLV thrown away (file case) or pushed to nginx (RTP case).
+  const encoded = args.slice(at + 2);
+  const flv = encoded.indexOf('-f');
+  const muxer = input === 'file' ? [...encoded.slice(flv, -1), '/dev/null'] : ['-f', 'flv', rtmpUrl];
+  const sdp = join(work, 'peer.sdp');
+  const source =
+    input === 'file'
+      ? ['-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf]
+      : // A keyframe leaves the sender as one burst of packets: a 4 MiB socket buffer keeps them all.
+        ['-protocol_whitelist', 'file,udp,rtp', '-buffer_size', String(4 << 20), '-i', sdp];
   let sender: ChildProcess | undefined;
-  let source: string[];
-  let output = args.slice(at + 2);
-  if (input === 'file') {
-    source = ['-re', '-stream_loop', '-1', '-f', 'ivf', '-i', ivf];
-  } else {
-    const sdp = join(work, 'peer.sdp');
-    const port = 20_000 + Math.floor(Math.random() * 20_000) * 2;
-    sender = spawn('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', ivf, '-c', 'copy', '-sdp_file', sdp, '-f', 'rtp', `rtp://127.0.0.1:${port}`], { stdio: 'ignore' });
-    await waitFor('the RTP sender\'s SDP', () => existsSync(sdp) && readFileSync(sdp, 'utf8').includes('m=video'), 10_000);
-    // A keyframe leaves the sender as one burst of packets: a 4 MiB socket buffer keeps them all.
-    source = ['-protocol_whitelist', 'file,udp,rtp', '-buffer_size', String(4 << 20), '-i', sdp];
-    output = [...output.slice(0, output.indexOf('-f')), '-f', 'flv', rtmpUrl];
-  }
-  // `-progress` on stdout counts the pictures encoded in both cases (and the FLV, in the file case, goes to /dev/null).
-  if (input === 'file') output = [...output.slice(0, -1), '/dev/null'];
-  const peerArgs = ['-y', ...args.slice(0, at - 2), ...source, ...output.slice(0, -1), '-progress', 'pipe:1', output.at(-1)!];
-  const child = spawn(findFfmpeg(), peerArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let pictures = 0;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    for (const m of d.matchAll(/^frame=(\d+)$/gm)) pictures = Number(m[1]);
-  });
+  let child: ChildProcess | undefined;
   try {
+    if (input === 'rtp') {
+      const port = 40_000 + Math.floor(Math.random() * 10_000) * 2;
+      sender = spawn('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', ivf, '-c', 'copy', '-sdp_file', sdp, '-f', 'rtp', `rtp://127.0.0.1:${port}`], { stdio: 'ignore' });
+      await waitFor("the RTP sender's SDP", () => existsSync(sdp) && readFileSync(sdp, 'utf8').includes('m=video'), 10_000);
+    }
+    // `-progress` on stdout counts the pictures encoded in both cases.
+    const peerArgs = ['-y', ...global, ...source, ...encoded.slice(0, flv), ...muxer.slice(0, -1), '-progress', 'pipe:1', muxer.at(-1)!];
+    const peer = spawn(findFfmpeg(), peerArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = peer;
+    let pictures = 0;
+    peer.stdout.setEncoding('utf8').on('data', (d: string) => {
+      for (const m of d.matchAll(/^frame=(\d+)$/gm)) pictures = Number(m[1]);
+    });
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    if (child.exitCode !== null) throw new Error(`the ffmpeg peer (${input}) exited with ${child.exitCode}`);
+    if (peer.exitCode !== null) throw new Error(`the ffmpeg peer (${input}) exited with ${peer.exitCode}`);
     const t0 = performance.now();
-    const ticks0 = ticksOf(child.pid!);
+    const ticks0 = ticksOf(peer.pid!);
     const pictures0 = pictures;
     await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
     const wallMs = performance.now() - t0;
-    return { percent: (((ticksOf(child.pid!) - ticks0) / CLOCK_TICKS) * 1000 * 100) / wallMs, fps: ((pictures - pictures0) * 1000) / wallMs };
+    return { percent: (((ticksOf(peer.pid!) - ticks0) / CLOCK_TICKS) * 1000 * 100) / wallMs, fps: ((pictures - pictures0) * 1000) / wallMs };
   } finally {
     for (const c of [child, sender]) if (c && c.exitCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); }
   }

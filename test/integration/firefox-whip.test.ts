@@ -62,6 +62,11 @@ describe('Firefox → WHIP → transcoder → nginx-rtmp as H.264 + AAC', { time
       const onVideo = (frame: { dts: number }): void => void relayDts.push(frame.dts);
       stream.on('video', onVideo);
       const stamps = spyOnVideoStamps();
+      // Restored even when an assertion below fails first (both are idempotent).
+      t.after(() => {
+        stamps.stop();
+        stream.off('video', onVideo);
+      });
       const target = manager.startup({ streamName: name, rtmpUrl: `${nginx.url('live')}/${name}` });
       assert.deepEqual([target.videoCodec, target.videoPath], ['h264', 'transcode']);
       await waitFor('PUBLISHING', () => manager.find({ mediaSessionId: target.mediaSessionId })[0]?.status === 'PUBLISHING', 20_000);
